@@ -1,0 +1,48 @@
+"""Citizen rating of a reply on four dimensions (speed, effectiveness, experience, feedback quality)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from minyi.adapters.dynamo import DynamoRepository
+from minyi.api import schemas
+from minyi.api.http import caller, create_app, require_role
+from minyi.config import WorkflowSettings
+from minyi.domain.deadlines import DeadlineClock
+from minyi.domain.lifecycle import RatingPolicy
+from minyi.domain.models import Role
+from minyi.observability import logger, metrics, tracer
+from minyi.services.cases import CaseService, CaseStore
+from minyi.services.views import owner_view
+
+settings = WorkflowSettings.from_env()
+app = create_app()
+
+
+@cache
+def service() -> CaseService:
+    return CaseService(
+        store=CaseStore(DynamoRepository(settings.table_name)),
+        deadlines=DeadlineClock(settings.working_day_seconds),
+        policy=RatingPolicy(unsatisfied_at_or_below=settings.unsatisfied_at_or_below),
+    )
+
+
+@app.post("/v1/requests/<case_id>/rating", summary="Rate the reply (owner only, once per round)")
+def rate(case_id: Annotated[str, Path(max_length=64)], body: schemas.RatingBody) -> schemas.CaseView:
+    citizen = caller(app)
+    require_role(citizen, Role.CITIZEN)
+    svc = service()
+    return owner_view(svc.rate(citizen, case_id, body), svc.catalog)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

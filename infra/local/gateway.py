@@ -1,0 +1,201 @@
+"""A local API Gateway: REST proxy events to the in-process handlers, Cognito-shaped JWT claims."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+
+from infra.local.lambdas import LocalLambdas
+from infra.local.template import Route
+
+ROLES = {"citizen", "staff", "dispatcher", "supervisor", "admin"}
+ISSUER = "minyi-local"
+
+
+class TokenIssuer:
+    """Signs and verifies local bearer tokens (HS256, a key made at start-up) with Cognito's claim names."""
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+
+    def issue(self, sub: str, role: str, unit: str | None, phone: str | None, ttl: int = 12 * 3600) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": sub,
+            "cognito:groups": role,
+            "iss": ISSUER,
+            "token_use": "id",
+            "iat": now,
+            "exp": now + ttl,
+        }
+        if unit:
+            claims["custom:unit_id"] = unit
+        if phone:
+            claims["phone_number"] = phone
+        return jwt.encode(claims, self._key, algorithm="HS256")
+
+    def verify(self, token: str) -> dict[str, Any]:
+        claims = jwt.decode(token, self._key, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub"]})
+        # API Gateway hands Cognito claims to the function as strings
+        return {k: str(v) for k, v in claims.items()}
+
+
+def _error(status: int, error: str, message: str, field: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    problems = [{"field": field, "problem": message}] if field else []
+    body = json.dumps({"error": error, "message": message, "problems": problems}).encode()
+    return status, {"Content-Type": "application/json"}, body
+
+
+class LocalGateway:
+    def __init__(self, lambdas: LocalLambdas, tokens: TokenIssuer, extra_routes: dict[tuple[str, str], Callable]):
+        self.lambdas = lambdas
+        self.tokens = tokens
+        self.routes: list[Route] = [r for spec in lambdas.specs.values() for r in spec.routes]
+        # the most literal path wins (like API Gateway): fewer parameters first
+        self.routes.sort(key=lambda r: r.path.count("{"))
+        self.extra_routes = extra_routes
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- request handling ----------------------------------------------------------------------
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        split = urlsplit(raw_path)
+        path = split.path.rstrip("/") or "/"
+        extra = self.extra_routes.get((method, path))
+        if extra is not None:
+            return extra(headers, body, parse_qs(split.query))  # type: ignore[no-any-return]
+        matched = [(r, params) for r in self.routes if (params := r.match(method, path)) is not None]
+        if not matched:
+            if any(r.pattern.match(path) for r in self.routes):
+                return _error(405, "method_not_allowed", f"{method} is not allowed on {path}")
+            return _error(404, "no_route", f"no route {method} {path}")
+        route, path_params = matched[0]
+        claims: dict[str, str] | None = None
+        if not route.public:
+            auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+            if not auth.startswith("Bearer "):
+                return _error(401, "unauthorized", "missing bearer token", "Authorization")
+            try:
+                claims = self.tokens.verify(auth.removeprefix("Bearer ").strip())
+            except jwt.PyJWTError as exc:
+                return _error(401, "unauthorized", f"invalid token: {exc}", "Authorization")
+        event = self._proxy_event(route, method, path, split.query, headers, body, path_params, claims, source_ip)
+        result = self.lambdas.invoke(route.function, event)
+        out_headers = dict(result.get("headers") or {})
+        for k, values in (result.get("multiValueHeaders") or {}).items():
+            out_headers[k] = ", ".join(values)
+        payload = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            import base64
+
+            data = base64.b64decode(payload)
+        else:
+            data = payload.encode()
+        return int(result.get("statusCode", 200)), out_headers, data
+
+    @staticmethod
+    def _proxy_event(
+        route: Route,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        path_params: dict[str, str],
+        claims: dict[str, str] | None,
+        source_ip: str,
+    ) -> dict[str, Any]:
+        multi_query = parse_qs(query, keep_blank_values=True)
+        return {
+            "resource": route.path,
+            "path": path,
+            "httpMethod": method,
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": route.path,
+                "httpMethod": method,
+                "path": f"/local{path}",
+                "stage": "local",
+                "requestId": str(uuid.uuid4()),
+                "requestTimeEpoch": int(time.time() * 1000),
+                "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent", "")},
+                "authorizer": {"claims": claims} if claims is not None else None,
+            },
+            "body": body.decode("utf-8", errors="replace") if body else None,
+            "isBase64Encoded": False,
+        }
+
+    # --- server --------------------------------------------------------------------------------
+
+    def serve(self, host: str, port: int) -> int:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _dispatch(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k: v for k, v in self.headers.items()}
+                try:
+                    status, out_headers, data = gateway.handle(
+                        self.command, self.path, headers, body, self.client_address[0]
+                    )
+                except Exception as exc:  # an unhandled handler error is a 502 at API Gateway
+                    import traceback
+
+                    traceback.print_exc()
+                    status, out_headers, data = _error(502, "internal_error", f"{type(exc).__name__}: {exc}")
+                self.send_response(status)
+                for k, v in out_headers.items():
+                    if k.lower() not in {"content-length", "connection"}:
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True).start()
+        return int(self._server.server_address[1])
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def swagger_page(spec: dict[str, Any]) -> str:
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import html
+
+    assets = Path(html.__file__).parent
+    return html.generate_swagger_html(
+        spec=json.dumps(spec),
+        swagger_js=(assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        swagger_css=(assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        swagger_base_url="",
+        oauth2_config=None,
+        persist_authorization=True,
+    )

@@ -1,0 +1,172 @@
+"""In-process Lambda: loads each function's handler from its CodeUri, as Lambda would, and routes
+`lambda:Invoke` calls (from app code and from moto's Step Functions interpreter) to it.
+
+No Docker here, so moto's own Lambda cannot run code; botocore event hooks answer Invoke instead
+(see ../shared/platform-notes.md). Install the hooks before any boto3 client is created.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import botocore.handlers
+from botocore.awsrequest import AWSResponse
+from botocore.response import StreamingBody
+
+from infra.local.template import FunctionSpec, Template
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+    aws_request_id: str = ""
+    deadline: float = 0.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.time()) * 1000))
+
+
+class InvocationCounter:
+    """Counts invocations per function (the benchmark reads it)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, name: str) -> None:
+        with self._lock:
+            self.counts[name] = self.counts.get(name, 0) + 1
+
+
+class LocalLambdas:
+    def __init__(self, template: Template, env_overrides: dict[str, str]):
+        self.template = template
+        self.specs: dict[str, FunctionSpec] = template.functions()
+        self.env_overrides = env_overrides
+        self._modules: dict[str, ModuleType] = {}
+        self._import_lock = threading.RLock()
+        self.invocations = InvocationCounter()
+
+    def environment(self, name: str) -> dict[str, str]:
+        spec = self.specs[name]
+        env = {k: str(self.template.resolve(v)) for k, v in spec.environment.items()}
+        env.update({k: v for k, v in self.env_overrides.items() if k in env or k == "WORKING_DAY_SECONDS"})
+        return env
+
+    def module(self, name: str) -> ModuleType:
+        """Cold start: import the handler module from the function's CodeUri with its environment."""
+        with self._import_lock:
+            if name in self._modules:
+                return self._modules[name]
+            spec = self.specs[name]
+            module_file, _ = spec.handler.rsplit(".", 1)
+            os.environ.update(self.environment(name))
+            path = spec.code_dir / f"{module_file}.py"
+            module_name = f"minyi_local_fn_{name}"
+            loader_spec = importlib.util.spec_from_file_location(module_name, path)
+            assert loader_spec is not None and loader_spec.loader is not None
+            module = importlib.util.module_from_spec(loader_spec)
+            sys.modules[module_name] = module
+            loader_spec.loader.exec_module(module)
+            self._modules[name] = module
+            return module
+
+    def handler(self, name: str) -> Handler:
+        spec = self.specs[name]
+        _, attr = spec.handler.rsplit(".", 1)
+        return getattr(self.module(name), attr)  # type: ignore[no-any-return]
+
+    def invoke(self, name: str, event: Any) -> Any:
+        handler = self.handler(name)
+        context = LambdaContext(
+            function_name=name,
+            invoked_function_arn=self.template.arn(name),
+            aws_request_id=str(uuid.uuid4()),
+            deadline=time.time() + 900,
+        )
+        self.invocations.add(name)
+        return handler(event, context)
+
+    def warm_all(self) -> None:
+        for name in self.specs:
+            self.module(name)
+
+    # --- botocore hook -----------------------------------------------------------------------------
+
+    def function_name_from(self, ref: str) -> str:
+        name = ref.rsplit(":function:", 1)[-1].split(":", 1)[0] if ":function:" in ref else ref
+        if name not in self.specs:
+            raise KeyError(f"no local function {ref}")
+        return name
+
+    def install_botocore_hook(self) -> None:
+        """Answer lambda:Invoke in process for every botocore client created from now on."""
+        global _ACTIVE
+        _ACTIVE = self
+        _install_hooks()
+
+
+_ACTIVE: LocalLambdas | None = None
+
+
+_HOOKS_INSTALLED = False
+
+
+def _install_hooks() -> None:
+    global _HOOKS_INSTALLED
+    if _HOOKS_INSTALLED:
+        return
+    _HOOKS_INSTALLED = True
+
+    def remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["minyi_invoke"] = dict(params)
+
+    def answer_invoke(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        params = context.get("minyi_invoke")
+        runtime = _ACTIVE
+        if params is None or runtime is None:
+            return None
+        name = runtime.function_name_from(params["FunctionName"])
+        raw = params.get("Payload") or b"{}"
+        event = json.loads(raw.decode() if isinstance(raw, bytes | bytearray) else raw)
+        headers: dict[str, str] = {}
+        try:
+            result = runtime.invoke(name, event)
+            body = json.dumps(result).encode()
+            parsed: dict[str, Any] = {"StatusCode": 200}
+        except Exception as exc:  # reported to the caller as Lambda does
+            body = json.dumps(
+                {
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_exception(exc)[-5:],
+                }
+            ).encode()
+            parsed = {"StatusCode": 200, "FunctionError": "Unhandled"}
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        parsed["Payload"] = StreamingBody(io.BytesIO(body), len(body))
+        parsed["ExecutedVersion"] = "$LATEST"
+        response = AWSResponse(url="local://lambda", status_code=200, headers=headers, raw=None)
+        return response, parsed
+
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build.lambda.Invoke", remember_params))
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-call.lambda.Invoke", answer_invoke))

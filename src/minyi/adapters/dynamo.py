@@ -1,0 +1,404 @@
+"""DynamoDB access for cases, timelines, tracking numbers, uploads and the catalogue.
+
+Single-table design (keys in template.yaml):
+  CASE#<id> / CASE            the case; GSI1 = citizen's cases, GSI2 = unit inbox, GSI3 = sweep (sparse)
+  CASE#<id> / EVENT#<seq>     one timeline event (streamed to notify and stats)
+  TRACK#<tracking_no> / TRACK public tracking number -> case id (unique by conditional put)
+  UPLOAD#<id> / UPLOAD        a presigned attachment upload and who may use it
+  CATALOG / ...               districts, topics, units, routing rules, deadline days
+Every state change is one transaction: the case put conditioned on its version, plus its events.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from minyi.adapters.aws import client
+from minyi.domain.errors import ConcurrentUpdate, InvalidInput
+from minyi.domain.lifecycle import Transition
+from minyi.domain.models import (
+    HANDLING_STATUSES,
+    Case,
+    CaseStatus,
+    Catalog,
+    Category,
+    RoutingRule,
+    TimelineEvent,
+    Unit,
+)
+
+SWEEP_SHARDS = 4
+DISPATCH_QUEUE = "dispatch-centre"
+
+
+def _to_ddb(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_ddb(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_to_ddb(v) for v in value]
+    return value
+
+
+def _from_ddb(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_ddb(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_ddb(v) for v in value]
+    return value
+
+
+class _Codec:
+    def __init__(self) -> None:
+        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+        self._ser = TypeSerializer()
+        self._de = TypeDeserializer()
+
+    def item(self, plain: dict[str, Any]) -> dict[str, Any]:
+        return {k: self._ser.serialize(v) for k, v in _to_ddb(plain).items()}
+
+    def plain(self, item: dict[str, Any]) -> dict[str, Any]:
+        return _from_ddb({k: self._de.deserialize(v) for k, v in item.items()})
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(key, dict) or "PK" not in key:
+            raise ValueError("not a key")
+        return key
+    except ValueError as exc:
+        raise InvalidInput("cursor", "not a cursor returned by this API") from exc
+
+
+def sweep_shard(case_id: str) -> int:
+    return zlib.crc32(case_id.encode()) % SWEEP_SHARDS
+
+
+def case_keys(case: Case) -> dict[str, str]:
+    """Primary and index keys derived from the case's state (the indexes are sparse by design)."""
+    keys = {
+        "PK": f"CASE#{case.id}",
+        "SK": "CASE",
+        "GSI1PK": f"CITIZEN#{case.citizen_id}",
+        "GSI1SK": f"{case.created_at.isoformat()}#{case.id}",
+    }
+    if case.status != CaseStatus.CLOSED:
+        owner = case.unit_id or DISPATCH_QUEUE
+        keys["GSI2PK"] = f"UNIT#{owner}"
+        keys["GSI2SK"] = f"{(case.due_at or case.created_at).isoformat()}#{case.id}"
+    pending_extension = case.extension is not None and case.extension.status == "pending"
+    if case.status != CaseStatus.CLOSED and (case.overdue or case.supervised or pending_extension):
+        keys["GSI4PK"] = "SUPERVISION"
+        keys["GSI4SK"] = f"{(case.due_at or case.created_at).isoformat()}#{case.id}"
+    sweep_at = next_sweep_at(case)
+    if sweep_at is not None:
+        keys["GSI3PK"] = f"DUE#{sweep_shard(case.id)}"
+        keys["GSI3SK"] = f"{sweep_at.isoformat()}#{case.id}"
+    return keys
+
+
+def next_sweep_at(case: Case) -> datetime | None:
+    """When the escalation sweep next needs to look at this case: at 75 % of the handling time (the
+    warning), then at the deadline; never once it is overdue, answered or closed."""
+    if case.status not in HANDLING_STATUSES or case.due_at is None or case.overdue:
+        return None
+    if case.warned_round < case.round and case.dispatched_at is not None:
+        start = case.dispatched_at
+        return start + (case.due_at - start) * 0.75
+    return case.due_at
+
+
+class DynamoRepository:
+    """Data access for the single table. The only module that knows the item layout."""
+
+    def __init__(self, table_name: str):
+        self.table_name = table_name
+        self._codec: _Codec | None = None
+
+    @property
+    def codec(self) -> _Codec:
+        if self._codec is None:
+            self._codec = _Codec()
+        return self._codec
+
+    @property
+    def ddb(self) -> Any:
+        return client("dynamodb")
+
+    # --- cases ---------------------------------------------------------------------------------
+
+    def _case_item(self, case: Case) -> dict[str, Any]:
+        body = case.model_dump(mode="json", exclude_none=True)
+        return self.codec.item({**body, **case_keys(case), "entity": "case"})
+
+    def _event_item(self, event: TimelineEvent) -> dict[str, Any]:
+        body = event.model_dump(mode="json", exclude_none=True)
+        keys = {"PK": f"CASE#{event.case_id}", "SK": f"EVENT#{event.seq:05d}", "entity": "event"}
+        return self.codec.item({**body, **keys})
+
+    def _event_puts(self, events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": self._event_item(e),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+            for e in events
+        ]
+
+    def create_case(self, transition: Transition, tracking_phone_last4: str, upload_ids: list[str]) -> None:
+        """Case, first event, tracking number and the claim on each upload: all or nothing."""
+        case = transition.after.model_copy(update={"version": 1})
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": self._case_item(case),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": self.codec.item(
+                        {
+                            "PK": f"TRACK#{case.tracking_no}",
+                            "SK": "TRACK",
+                            "entity": "tracking",
+                            "case_id": case.id,
+                            "phone_last4": tracking_phone_last4,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            *self._event_puts(transition.events),
+        ]
+        for upload_id in upload_ids:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": self.codec.item({"PK": f"UPLOAD#{upload_id}", "SK": "UPLOAD"}),
+                        "UpdateExpression": "SET case_id = :case",
+                        "ConditionExpression": "owner_id = :owner AND attribute_not_exists(case_id)",
+                        "ExpressionAttributeValues": self.codec.item({":case": case.id, ":owner": case.citizen_id}),
+                    }
+                }
+            )
+        self._transact(items)
+
+    def save(self, transition: Transition) -> Case:
+        """Persist a transition: the case (if its version is unchanged) and its events, atomically."""
+        before = transition.before
+        after = transition.after.model_copy(update={"version": before.version + 1})
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": self._case_item(after),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": {":v": {"N": str(before.version)}},
+                }
+            },
+            *self._event_puts(transition.events),
+        ]
+        self._transact(items)
+        return after
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        try:
+            self.ddb.transact_write_items(TransactItems=items)
+        except self.ddb.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons:
+                raise ConcurrentUpdate(f"transaction cancelled: {reasons}") from exc
+            raise
+
+    def get_case(self, case_id: str, consistent: bool = True) -> Case | None:
+        resp = self.ddb.get_item(
+            TableName=self.table_name,
+            Key=self.codec.item({"PK": f"CASE#{case_id}", "SK": "CASE"}),
+            ConsistentRead=consistent,
+        )
+        item = resp.get("Item")
+        return Case.model_validate(self.codec.plain(item)) if item else None
+
+    def case_id_for_tracking(self, tracking_no: str) -> tuple[str, str] | None:
+        resp = self.ddb.get_item(
+            TableName=self.table_name, Key=self.codec.item({"PK": f"TRACK#{tracking_no}", "SK": "TRACK"})
+        )
+        item = resp.get("Item")
+        if not item:
+            return None
+        plain = self.codec.plain(item)
+        return plain["case_id"], plain["phone_last4"]
+
+    def list_citizen_cases(self, citizen_id: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        return self._query_cases(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues=self.codec.item({":pk": f"CITIZEN#{citizen_id}"}),
+            ScanIndexForward=False,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def list_unit_cases(
+        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[Case], str | None]:
+        """A unit's open cases, most urgent deadline first (closed cases leave the index)."""
+        extra: dict[str, Any] = {}
+        values: dict[str, Any] = {":pk": f"UNIT#{unit_id}"}
+        if status is not None:
+            extra = {"FilterExpression": "#s = :status", "ExpressionAttributeNames": {"#s": "status"}}
+            values[":status"] = status.value
+        return self._query_cases(
+            IndexName="GSI2",
+            KeyConditionExpression="GSI2PK = :pk",
+            ExpressionAttributeValues=self.codec.item(values),
+            ScanIndexForward=True,
+            limit=limit,
+            cursor=cursor,
+            **extra,
+        )
+
+    def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """Open cases that need a supervisor: overdue, under special supervision, extension pending."""
+        return self._query_cases(
+            IndexName="GSI4",
+            KeyConditionExpression="GSI4PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "SUPERVISION"}},
+            ScanIndexForward=True,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def _query_cases(self, limit: int, cursor: str | None, **query: Any) -> tuple[list[Case], str | None]:
+        start = decode_cursor(cursor)
+        cases: list[Case] = []
+        while True:
+            kwargs: dict[str, Any] = {"TableName": self.table_name, "Limit": limit - len(cases), **query}
+            if start:
+                kwargs["ExclusiveStartKey"] = self.codec.item(start)
+            try:
+                resp = self.ddb.query(**kwargs)
+            except self.ddb.exceptions.ClientError as exc:
+                if start and exc.response.get("Error", {}).get("Code") == "ValidationException":
+                    raise InvalidInput("cursor", "not a cursor for this list") from exc
+                raise
+            cases.extend(Case.model_validate(self.codec.plain(i)) for i in resp.get("Items", []))
+            last = resp.get("LastEvaluatedKey")
+            start = self.codec.plain(last) if last else None
+            if not start or len(cases) >= limit:
+                return cases, encode_cursor(start)
+
+    def timeline(self, case_id: str) -> list[TimelineEvent]:
+        events: list[TimelineEvent] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :ev)",
+            "ExpressionAttributeValues": self.codec.item({":pk": f"CASE#{case_id}", ":ev": "EVENT#"}),
+            "ConsistentRead": True,
+        }
+        while True:
+            resp = self.ddb.query(**kwargs)
+            events.extend(TimelineEvent.model_validate(self.codec.plain(i)) for i in resp.get("Items", []))
+            if "LastEvaluatedKey" not in resp:
+                return events
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    # --- uploads -------------------------------------------------------------------------------
+
+    def put_upload(self, upload: dict[str, Any]) -> None:
+        self.ddb.put_item(
+            TableName=self.table_name,
+            Item=self.codec.item({**upload, "PK": f"UPLOAD#{upload['upload_id']}", "SK": "UPLOAD", "entity": "upload"}),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+
+    def get_upload(self, upload_id: str) -> dict[str, Any] | None:
+        resp = self.ddb.get_item(
+            TableName=self.table_name,
+            Key=self.codec.item({"PK": f"UPLOAD#{upload_id}", "SK": "UPLOAD"}),
+            ConsistentRead=True,
+        )
+        return self.codec.plain(resp["Item"]) if "Item" in resp else None
+
+    # --- catalogue -----------------------------------------------------------------------------
+
+    def seed_catalog(self, catalog: Catalog, rules: list[RoutingRule]) -> None:
+        items: list[dict[str, Any]] = []
+        for code, names in catalog.topics.items():
+            items.append({"PK": "CATALOG", "SK": f"TOPIC#{code}", "code": code, **names})
+        for code, names in catalog.districts.items():
+            items.append({"PK": "CATALOG", "SK": f"DISTRICT#{code}", "code": code, **names})
+        for unit in catalog.units.values():
+            items.append({"PK": "CATALOG", "SK": f"UNIT#{unit.id}", **unit.model_dump(exclude_none=True)})
+        for rule in rules:
+            items.append({"PK": "CATALOG", "SK": f"RULE#{rule.topic}#{rule.district}", **rule.model_dump()})
+        items.append(
+            {"PK": "CATALOG", "SK": "DEADLINES", "days": {c.value: d for c, d in catalog.deadline_days.items()}}
+        )
+        for i in range(0, len(items), 25):
+            chunk = [{"PutRequest": {"Item": self.codec.item(it)}} for it in items[i : i + 25]]
+            self.ddb.batch_write_item(RequestItems={self.table_name: chunk})
+
+    def load_catalog(self) -> Catalog:
+        """One query for the whole catalogue (a few hundred small items; callers cache it)."""
+        topics: dict[str, dict[str, str]] = {}
+        districts: dict[str, dict[str, str]] = {}
+        units: dict[str, Unit] = {}
+        deadline_days: dict[Category, int] = {}
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": "CATALOG"}},
+        }
+        while True:
+            resp = self.ddb.query(**kwargs)
+            for raw in resp.get("Items", []):
+                item = self.codec.plain(raw)
+                kind = item["SK"].split("#", 1)[0]
+                if kind == "TOPIC":
+                    topics[item["code"]] = {"zh": item["zh"], "en": item["en"]}
+                elif kind == "DISTRICT":
+                    districts[item["code"]] = {"zh": item["zh"], "en": item["en"]}
+                elif kind == "UNIT":
+                    units[item["id"]] = Unit.model_validate(item)
+                elif kind == "DEADLINES":
+                    deadline_days = {Category(k): int(v) for k, v in item["days"].items()}
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return Catalog(
+            categories=list(Category), topics=topics, districts=districts, units=units, deadline_days=deadline_days
+        )
+
+    def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
+        resp = self.ddb.get_item(
+            TableName=self.table_name, Key=self.codec.item({"PK": "CATALOG", "SK": f"RULE#{topic}#{district}"})
+        )
+        return RoutingRule.model_validate(self.codec.plain(resp["Item"])) if "Item" in resp else None

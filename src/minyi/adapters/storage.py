@@ -1,0 +1,38 @@
+"""S3 attachments: presigned uploads straight from the phone, checks of what arrived, download URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minyi.adapters.aws import client
+
+
+class AttachmentStore:
+    def __init__(self, bucket: str):
+        self.bucket = bucket
+
+    def presign_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict[str, Any]:
+        """A presigned POST that S3 enforces: exact content type, size at most `max_size`."""
+        return client("s3").generate_presigned_post(  # type: ignore[no-any-return]
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_size]],
+            ExpiresIn=expires_in,
+        )
+
+    def stored_object(self, key: str) -> tuple[int, str] | None:
+        """(size, content type) of an uploaded object, or None if nothing was uploaded."""
+        s3 = client("s3")
+        try:
+            head = s3.head_object(Bucket=self.bucket, Key=key)
+        except s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return int(head["ContentLength"]), str(head.get("ContentType", ""))
+
+    def download_url(self, key: str, expires_in: int) -> str:
+        return client("s3").generate_presigned_url(  # type: ignore[no-any-return]
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+        )

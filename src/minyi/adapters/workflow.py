@@ -1,0 +1,36 @@
+"""Step Functions: one Standard execution per case, named by the case id; callbacks by task token."""
+
+from __future__ import annotations
+
+import json
+
+from minyi.adapters.aws import client
+from minyi.observability import logger
+
+
+class CaseWorkflow:
+    def __init__(self, state_machine_arn: str):
+        self.state_machine_arn = state_machine_arn
+
+    def start(self, case_id: str) -> str:
+        """Start the case's execution; starting it again (a retry) is harmless."""
+        sfn = client("stepfunctions")
+        try:
+            resp = sfn.start_execution(
+                stateMachineArn=self.state_machine_arn, name=case_id, input=json.dumps({"case_id": case_id})
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            logger.info("workflow already started", extra={"case_id": case_id})
+            return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
+        return str(resp["executionArn"])
+
+    @staticmethod
+    def signal(token: str, output: dict[str, object]) -> bool:
+        """Complete a parked callback task. A stale token (the task already moved on) is not an error."""
+        sfn = client("stepfunctions")
+        try:
+            sfn.send_task_success(taskToken=token, output=json.dumps(output))
+        except (sfn.exceptions.InvalidToken, sfn.exceptions.TaskTimedOut, sfn.exceptions.TaskDoesNotExist) as exc:
+            logger.warning("stale workflow token", extra={"error": type(exc).__name__})
+            return False
+        return True

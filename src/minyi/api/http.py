@@ -1,0 +1,113 @@
+"""Shared HTTP plumbing for the API functions: resolver factory, caller identity, error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from minyi.domain.errors import (
+    ConcurrentUpdate,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
+from minyi.domain.models import Actor, Role
+from minyi.observability import logger
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+def _json(status: int, error: str, message: str, problems: list[dict[str, str]] | None = None) -> Response[Any]:
+    body: dict[str, Any] = {"error": error, "message": message, "problems": problems or []}
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _field_path(loc: Iterable[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    path = ""
+    for p in parts:
+        path += f"[{p}]" if p.isdigit() else (f".{p}" if path else p)
+    return path or "body"
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A REST resolver with request validation and JSON errors that name the field."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(exc: RequestValidationError) -> Response[Any]:
+        problems = [
+            {
+                "field": _field_path(e.get("loc", ())),
+                "problem": str(e.get("msg", "invalid")).removeprefix("Value error, "),
+            }
+            for e in exc.errors()
+        ]
+        message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return _json(422, "validation_error", message, problems)
+
+    @app.exception_handler(InvalidInput)
+    def _invalid(exc: InvalidInput) -> Response[Any]:
+        return _json(422, exc.code, str(exc), [{"field": exc.field, "problem": exc.problem}])
+
+    @app.exception_handler(NotFound)
+    def _not_found(exc: NotFound) -> Response[Any]:
+        return _json(404, exc.code, str(exc) or "not found")
+
+    @app.exception_handler(Forbidden)
+    def _forbidden(exc: Forbidden) -> Response[Any]:
+        return _json(403, exc.code, str(exc) or "forbidden")
+
+    @app.exception_handler(Unauthorized)
+    def _unauthorized(exc: Unauthorized) -> Response[Any]:
+        return _json(401, exc.code, str(exc) or "sign in first")
+
+    @app.exception_handler(InvalidTransition)
+    def _conflict(exc: InvalidTransition) -> Response[Any]:
+        resp = _json(409, exc.code, str(exc))
+        assert isinstance(resp.body, dict)
+        resp.body["current_status"] = str(exc.status)
+        return resp
+
+    @app.exception_handler(ConcurrentUpdate)
+    def _concurrent(exc: ConcurrentUpdate) -> Response[Any]:
+        return _json(409, exc.code, "the case changed while you were acting on it; reload and retry")
+
+    @app.exception_handler(DomainError)
+    def _other(exc: DomainError) -> Response[Any]:
+        return _json(409, exc.code, str(exc))
+
+    @app.not_found
+    def _no_route(exc: Exception) -> Response[Any]:
+        return _json(404, "no_route", "no such route")
+
+    return app
+
+
+def caller(app: APIGatewayRestResolver) -> Actor:
+    """The signed-in caller from the Cognito authorizer's claims (verified by API Gateway)."""
+    claims: dict[str, Any] = dict(app.current_event.request_context.authorizer.claims or {})
+    sub = claims.get("sub")
+    if not sub:
+        raise Unauthorized("no verified identity")
+    groups = str(claims.get("cognito:groups", "")).strip("[]").replace(",", " ").split()
+    for role in (Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF, Role.CITIZEN):
+        if role.value in groups:
+            return Actor(role=role, id=str(sub), unit_id=claims.get("custom:unit_id") or None)
+    raise Forbidden("the caller belongs to no Minyi group")
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles and actor.role != Role.ADMIN:
+        allowed = ", ".join(r.value for r in roles)
+        logger.info("role refused", extra={"role": actor.role.value, "allowed": allowed})
+        raise Forbidden(f"this action needs the role: {allowed}")

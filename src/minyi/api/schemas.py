@@ -1,0 +1,207 @@
+"""HTTP request and response models (the OpenAPI document is generated from these)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from minyi.domain.models import CaseStatus, Category, EventType, Language, Location, Role
+from minyi.domain.phone import normalise_phone
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SubmitRequestBody(StrictBody):
+    category: Category
+    topic: str = Field(min_length=1, max_length=64, description="topic code from GET /v1/catalog")
+    district: str = Field(min_length=1, max_length=64, description="district code from GET /v1/catalog")
+    description: str = Field(min_length=1, max_length=4000)
+    address: str | None = Field(default=None, max_length=300)
+    location: Location | None = None
+    phone: str = Field(description="mainland mobile (13812345678) or E.164 (+8613812345678)")
+    attachments: list[str] = Field(default_factory=list, max_length=9, description="upload ids from POST /v1/uploads")
+    language: Language = "zh"
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+
+class CaseCreated(BaseModel):
+    id: str
+    tracking_no: str
+    status: CaseStatus
+    created_at: datetime
+
+
+class AttachmentView(BaseModel):
+    upload_id: str
+    kind: str
+    content_type: str
+    size: int
+    download_url: str | None = None
+
+
+class RatingView(BaseModel):
+    round: int
+    speed: int
+    effectiveness: int
+    experience: int
+    feedback_quality: int
+    comment: str | None = None
+    satisfied: bool
+    at: datetime
+
+
+class ReplyView(BaseModel):
+    round: int
+    unit_id: str
+    message: str
+    at: datetime
+    on_time: bool
+
+
+class ExtensionView(BaseModel):
+    days: int
+    reason: str
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None = None
+
+
+class CaseSummary(BaseModel):
+    id: str
+    tracking_no: str
+    status: CaseStatus
+    category: Category
+    topic: str
+    district: str
+    unit_id: str | None = None
+    due_at: datetime | None = None
+    overdue: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseView(CaseSummary):
+    description: str
+    address: str | None = None
+    location: Location | None = None
+    phone: str = Field(description="masked, e.g. 138****5678")
+    language: Language
+    unit_name: str | None = None
+    reopen_count: int
+    supervised: bool
+    round: int
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
+    on_time: bool | None = None
+    replies: list[ReplyView]
+    ratings: list[RatingView]
+    extension: ExtensionView | None = None
+    attachments: list[AttachmentView]
+    version: int
+
+
+class CaseList(BaseModel):
+    items: list[CaseSummary]
+    next_cursor: str | None = None
+
+
+class TimelineEventView(BaseModel):
+    seq: int
+    type: EventType
+    at: datetime
+    actor: Role
+    status: CaseStatus
+    round: int
+    unit_id: str | None = None
+    note: str | None = None
+
+
+class Timeline(BaseModel):
+    events: list[TimelineEventView]
+
+
+class PublicTracking(BaseModel):
+    tracking_no: str
+    status: CaseStatus
+    category: Category
+    topic: str
+    district: str
+    created_at: datetime
+    due_at: datetime | None = None
+    events: list[TimelineEventView]
+
+
+class UploadRequest(StrictBody):
+    content_type: str = Field(description="image/jpeg, image/png, audio/mpeg, audio/amr, audio/mp4 or video/mp4")
+    size: int = Field(gt=0, description="bytes")
+    filename: str | None = Field(default=None, max_length=200)
+
+
+class UploadTicket(BaseModel):
+    upload_id: str
+    url: str
+    fields: dict[str, str]
+    method: str = "POST"
+    max_size: int
+    expires_in: int
+
+
+class CatalogView(BaseModel):
+    categories: list[Category]
+    topics: dict[str, dict[str, str]]
+    districts: dict[str, dict[str, str]]
+    deadline_days: dict[str, int]
+
+
+class ErrorProblem(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str
+    problems: list[ErrorProblem] = Field(default_factory=list)
+
+
+class RatingBody(StrictBody):
+    speed: int = Field(ge=1, le=5)
+    effectiveness: int = Field(ge=1, le=5)
+    experience: int = Field(ge=1, le=5, description="service experience")
+    feedback_quality: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class ReplyBody(StrictBody):
+    message: str = Field(min_length=1, max_length=4000)
+
+
+class ReturnBody(StrictBody):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class DispatchBody(StrictBody):
+    unit_id: str = Field(min_length=1, max_length=64)
+
+
+class ExtensionBody(StrictBody):
+    days: int = Field(ge=1, le=30, description="extra working days")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExtensionDecisionBody(StrictBody):
+    approve: bool
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class StaffCaseView(CaseView):
+    """A unit's view: the citizen's full phone number, so the unit can call back."""
+
+    citizen_phone: str

@@ -1,0 +1,50 @@
+"""Configuration from environment variables, validated once at cold start.
+
+Each function declares the settings it needs as a pydantic model; a missing or malformed variable
+fails the cold start with a message naming it, instead of running on a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+T = TypeVar("T", bound="EnvSettings")
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+class EnvSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def from_env(cls: type[T]) -> T:
+        values = {name: os.environ[name.upper()] for name in cls.model_fields if name.upper() in os.environ}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
+            raise ConfigurationError(f"invalid environment for {cls.__name__}: {problems}") from exc
+
+
+class TableSettings(EnvSettings):
+    table_name: str = Field(min_length=1)
+
+
+class ApiSettings(TableSettings):
+    attachments_bucket: str = Field(min_length=1)
+    idempotency_table: str = Field(min_length=1)
+    state_machine_arn: str = Field(min_length=1)
+    upload_url_ttl_seconds: int = Field(ge=60, le=3600)
+    download_url_ttl_seconds: int = Field(ge=60, le=3600)
+
+
+class WorkflowSettings(TableSettings):
+    rating_window_seconds: int = Field(ge=1)
+    unsatisfied_at_or_below: int = Field(ge=1, le=4)
+    #: Local demos only: a working day lasts this many seconds. Unset in the deployed template.
+    working_day_seconds: int | None = Field(default=None, ge=1)

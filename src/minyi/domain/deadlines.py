@@ -1,0 +1,57 @@
+"""Deadlines counted in mainland working days (pure).
+
+Public holidays, substituted days off and weekend make-up working days come from the maintained
+`holidays` library (holidays.China), never from a hand-written list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from minyi.domain.models import Category
+
+CITY_TZ = ZoneInfo("Asia/Shanghai")
+
+#: Working days a unit has to answer, by category (configurable per deployment in the catalogue).
+DEFAULT_DEADLINE_DAYS: dict[Category, int] = {
+    Category.HELP: 1,
+    Category.CONSULTATION: 2,
+    Category.COMPLAINT: 5,
+    Category.SUGGESTION: 10,
+}
+
+
+@lru_cache(maxsize=8)
+def _calendar(first_year: int) -> holidays.HolidayBase:
+    return holidays.China(years=range(first_year, first_year + 3))
+
+
+def is_working_day(day: date) -> bool:
+    return bool(_calendar(day.year).is_working_day(day))
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The `days`-th working day after `start` (start itself does not count)."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    return _calendar(start.year).get_nth_working_day(start, days)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class DeadlineClock:
+    """Computes due times. `working_day_seconds` compresses a working day to seconds for local
+    demos and tests (set only by the local runtime); production counts real working days."""
+
+    working_day_seconds: int | None = None
+
+    def due_at(self, start: datetime, working_days: int) -> datetime:
+        if self.working_day_seconds:
+            return start + timedelta(seconds=working_days * self.working_day_seconds)
+        local_start = start.astimezone(CITY_TZ)
+        last_day = add_working_days(local_start.date(), working_days)
+        return datetime.combine(last_day, time(23, 59, 59), tzinfo=CITY_TZ)

@@ -1,0 +1,44 @@
+"""Domain errors. The API layer maps each to an HTTP status; the domain knows nothing of HTTP."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+
+class InvalidInput(DomainError):
+    """Input that passed schema validation but breaks a business rule; names the field."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class InvalidTransition(DomainError):
+    """The action is not allowed in the case's current status (HTTP 409)."""
+
+    code = "invalid_state"
+
+    def __init__(self, action: str, status: str, detail: str = ""):
+        message = f"cannot {action} a case in status {status}"
+        super().__init__(f"{message}: {detail}" if detail else message)
+        self.action = action
+        self.status = status
+
+
+class ConcurrentUpdate(DomainError):
+    """Another writer changed the case first (optimistic lock lost); safe to retry."""
+
+    code = "concurrent_update"

@@ -1,0 +1,322 @@
+"""The case lifecycle: every rule about which action may happen when, and what it changes.
+
+Pure functions from (case, action, now) to a `Transition` (the new case and the timeline events it
+appends). No I/O: the services load the case, call one function here and persist the result in one
+conditional transaction. The workflow's view of a case is derived here too (`workflow_outcome`), so
+the state machine and the table can never disagree about what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from minyi.domain.errors import Forbidden, InvalidTransition
+from minyi.domain.models import (
+    DISPATCH_STATUSES,
+    HANDLING_STATUSES,
+    Actor,
+    Case,
+    CaseStatus,
+    EventType,
+    Extension,
+    Rating,
+    Reply,
+    Role,
+    TimelineEvent,
+)
+
+Phase = Literal["dispatch", "handling", "rating"]
+Outcome = Literal["dispatched", "queued", "replied", "returned", "extended", "closed", "redo"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    before: Case
+    after: Case
+    events: list[TimelineEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RatingPolicy:
+    """A rating is unsatisfied when any dimension is at or below this score."""
+
+    unsatisfied_at_or_below: int = 2
+
+
+ROUTER = Actor(role=Role.SYSTEM, id="router")
+
+
+class _Builder:
+    """Accumulates changes and events for one transition."""
+
+    def __init__(self, case: Case, actor: Actor, now: datetime):
+        self.before = case
+        self.case = case.model_copy(deep=True)
+        self.actor = actor
+        self.now = now
+        self.events: list[TimelineEvent] = []
+
+    def event(self, type_: EventType, note: str | None = None) -> None:
+        self.case.event_count += 1
+        self.events.append(
+            TimelineEvent(
+                case_id=self.case.id,
+                seq=self.case.event_count,
+                type=type_,
+                at=self.now,
+                actor_role=self.actor.role,
+                actor_id=self.actor.id,
+                status=self.case.status,
+                unit_id=self.case.unit_id,
+                note=note,
+                round=self.case.round,
+            )
+        )
+
+    def done(self) -> Transition:
+        self.case.updated_at = self.now
+        return Transition(before=self.before, after=self.case, events=self.events)
+
+
+def _require(case: Case, action: str, allowed: frozenset[CaseStatus] | set[CaseStatus]) -> None:
+    if case.status not in allowed:
+        raise InvalidTransition(action, case.status)
+
+
+def _require_unit(case: Case, actor: Actor) -> None:
+    """Staff act only on their own unit's cases; supervisors and admins on any."""
+    if actor.role == Role.STAFF and actor.unit_id != case.unit_id:
+        raise Forbidden("this case belongs to another unit")
+
+
+def submitted(case: Case, now: datetime) -> Transition:
+    """The first event of a new case (the case arrives already in SUBMITTED)."""
+    b = _Builder(case, Actor(role=Role.CITIZEN, id=case.citizen_id), now)
+    b.event(EventType.SUBMITTED)
+    return b.done()
+
+
+def dispatch(case: Case, unit_id: str, due_at: datetime, actor: Actor, now: datetime, note: str) -> Transition:
+    """Route to a unit (automatically by rule, or by a dispatcher); the deadline starts now."""
+    _require(case, "dispatch", DISPATCH_STATUSES)
+    b = _Builder(case, actor, now)
+    b.case.status = CaseStatus.DISPATCHED
+    b.case.unit_id = unit_id
+    b.case.due_at = due_at
+    b.case.dispatched_at = now
+    b.case.overdue = False
+    b.case.in_dispatch_queue = False
+    b.event(EventType.DISPATCHED, note)
+    return b.done()
+
+
+def queue_for_dispatcher(case: Case, now: datetime, reason: str) -> Transition:
+    _require(case, "queue", {CaseStatus.SUBMITTED})
+    if case.in_dispatch_queue:
+        raise InvalidTransition("queue", case.status, "already in the dispatch queue")
+    b = _Builder(case, ROUTER, now)
+    b.case.in_dispatch_queue = True
+    b.event(EventType.QUEUED, reason)
+    return b.done()
+
+
+def accept(case: Case, actor: Actor, now: datetime) -> Transition:
+    _require_unit(case, actor)
+    _require(case, "accept", HANDLING_STATUSES - {CaseStatus.IN_PROGRESS})
+    b = _Builder(case, actor, now)
+    b.case.status = CaseStatus.IN_PROGRESS
+    b.event(EventType.ACCEPTED)
+    return b.done()
+
+
+def reply(case: Case, message: str, actor: Actor, now: datetime) -> Transition:
+    _require_unit(case, actor)
+    _require(case, "reply to", {CaseStatus.IN_PROGRESS})
+    assert case.unit_id is not None and case.due_at is not None
+    b = _Builder(case, actor, now)
+    on_time = now <= case.due_at and not case.overdue
+    b.case.replies.append(Reply(round=case.round, unit_id=case.unit_id, message=message, at=now, on_time=on_time))
+    b.case.status = CaseStatus.REPLIED
+    b.case.overdue = False
+    if case.extension and case.extension.status == "pending":
+        b.case.extension = None
+    b.event(EventType.REPLIED, message)
+    return b.done()
+
+
+def return_to_dispatch(case: Case, reason: str, actor: Actor, now: datetime) -> Transition:
+    """A unit says the case is not theirs: back to the dispatch centre. Only in the first round:
+    a reopened or supervised case must be redone by the unit that answered it."""
+    _require_unit(case, actor)
+    _require(case, "return", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
+    if case.round > 1:
+        raise InvalidTransition("return", case.status, "a reopened case stays with its unit")
+    assert case.unit_id is not None
+    b = _Builder(case, actor, now)
+    b.case.status = CaseStatus.RETURNED
+    b.case.previous_unit_ids.append(case.unit_id)
+    b.case.unit_id = None
+    b.case.due_at = None
+    b.case.overdue = False
+    b.case.extension = None
+    b.case.in_dispatch_queue = True
+    b.event(EventType.RETURNED, reason)
+    return b.done()
+
+
+def is_unsatisfied(scores: dict[str, int], policy: RatingPolicy) -> bool:
+    return any(score <= policy.unsatisfied_at_or_below for score in scores.values())
+
+
+def rate(
+    case: Case,
+    scores: dict[str, int],
+    comment: str | None,
+    actor: Actor,
+    now: datetime,
+    policy: RatingPolicy,
+    redo_due_at: datetime,
+) -> Transition:
+    """The citizen's four-dimension rating of this round's reply.
+
+    Satisfied closes. Unsatisfied the first time reopens the case to the same unit (rollback);
+    unsatisfied after the redo puts it under special supervision; a supervised case closes on its
+    next rating whatever it says.
+    """
+    if actor.id != case.citizen_id:
+        raise Forbidden("only the citizen who submitted the case may rate it")
+    if any(r.round == case.round for r in case.ratings):
+        raise InvalidTransition("rate", case.status, "this reply was already rated")
+    _require(case, "rate", {CaseStatus.REPLIED})
+    satisfied = not is_unsatisfied(scores, policy)
+    b = _Builder(case, actor, now)
+    b.case.ratings.append(Rating(round=case.round, comment=comment, satisfied=satisfied, at=now, **scores))
+    summary = ", ".join(f"{k} {v}" for k, v in scores.items())
+    b.event(EventType.RATED, f"{'satisfied' if satisfied else 'unsatisfied'} ({summary})")
+    if satisfied:
+        _close(b, "satisfied")
+    elif case.supervised:
+        _close(b, "closed_under_supervision")
+    elif case.reopen_count == 0:
+        b.case.status = CaseStatus.REOPENED
+        b.case.reopen_count = 1
+        b.case.round += 1
+        b.case.due_at = redo_due_at
+        b.case.overdue = False
+        b.event(EventType.REOPENED, "unsatisfied: returned to the same unit to redo")
+    else:
+        b.case.status = CaseStatus.SUPERVISED
+        b.case.supervised = True
+        b.case.round += 1
+        b.case.due_at = redo_due_at
+        b.case.overdue = False
+        b.event(EventType.SUPERVISED, "unsatisfied after the redo: under special supervision")
+    return b.done()
+
+
+def _close(b: _Builder, reason: str) -> None:
+    b.case.status = CaseStatus.CLOSED
+    b.case.closed_at = b.now
+    b.case.closed_reason = reason
+    b.case.on_time = bool(b.case.replies) and all(r.on_time for r in b.case.replies)
+    b.case.wait = None
+    b.event(EventType.CLOSED, reason)
+
+
+def close_unrated(case: Case, now: datetime) -> Transition:
+    _require(case, "close", {CaseStatus.REPLIED})
+    b = _Builder(case, Actor(role=Role.SYSTEM, id="rating-window"), now)
+    _close(b, "unrated")
+    return b.done()
+
+
+def mark_overdue(case: Case, now: datetime) -> Transition:
+    """The deadline passed without a reply: flag, escalate, keep waiting for the reply."""
+    _require(case, "mark overdue", HANDLING_STATUSES)
+    if case.overdue:
+        raise InvalidTransition("mark overdue", case.status, "already overdue")
+    if case.due_at is None or now < case.due_at:
+        raise InvalidTransition("mark overdue", case.status, "the deadline has not passed")
+    b = _Builder(case, Actor(role=Role.SYSTEM, id="deadline"), now)
+    b.case.overdue = True
+    b.case.ever_overdue = True
+    b.event(EventType.OVERDUE, f"deadline {case.due_at.isoformat()} passed: escalated to supervisors")
+    return b.done()
+
+
+def warn_deadline(case: Case, now: datetime) -> Transition:
+    """75 % of the handling time has passed: warn the unit once per round."""
+    _require(case, "warn", HANDLING_STATUSES)
+    if case.warned_round >= case.round or case.overdue:
+        raise InvalidTransition("warn", case.status, "already warned")
+    b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
+    b.case.warned_round = case.round
+    b.event(EventType.DEADLINE_WARNING, f"due {case.due_at.isoformat() if case.due_at else '?'}")
+    return b.done()
+
+
+def request_extension(case: Case, days: int, reason: str, actor: Actor, now: datetime) -> Transition:
+    _require_unit(case, actor)
+    _require(case, "extend", HANDLING_STATUSES)
+    if case.extension and case.extension.status == "pending":
+        raise InvalidTransition("request an extension for", case.status, "one is already pending")
+    b = _Builder(case, actor, now)
+    b.case.extension = Extension(days=days, reason=reason, requested_at=now, requested_by=actor.id)
+    b.event(EventType.EXTENSION_REQUESTED, f"{days} working day(s): {reason}")
+    return b.done()
+
+
+def decide_extension(
+    case: Case, approve: bool, new_due_at: datetime | None, actor: Actor, now: datetime, note: str | None
+) -> Transition:
+    _require(case, "decide an extension for", HANDLING_STATUSES)
+    if not case.extension or case.extension.status != "pending":
+        raise InvalidTransition("decide an extension for", case.status, "no extension is pending")
+    b = _Builder(case, actor, now)
+    assert b.case.extension is not None
+    b.case.extension.status = "approved" if approve else "refused"
+    b.case.extension.decided_at = now
+    if approve:
+        assert new_due_at is not None
+        b.case.due_at = new_due_at
+        b.case.overdue = new_due_at <= now
+        b.event(EventType.EXTENSION_APPROVED, f"new deadline {new_due_at.isoformat()}" + (f": {note}" if note else ""))
+    else:
+        b.event(EventType.EXTENSION_REFUSED, note)
+    return b.done()
+
+
+def repaired(case: Case, now: datetime, note: str) -> Transition:
+    b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
+    b.event(EventType.WORKFLOW_REPAIRED, note)
+    return b.done()
+
+
+# --- the workflow's view -------------------------------------------------------------------------
+
+
+def workflow_outcome(case: Case, phase: Phase, round_: int, scheduled_due_at: datetime | None) -> Outcome | None:
+    """What a workflow parked in `phase` of `round_` should do next, or None to keep waiting.
+
+    Used both by the workflow's park step (if the case moved on before the token was stored, the
+    step completes at once) and by the API after a transition (to signal the parked execution).
+    """
+    status = case.status
+    if status == CaseStatus.CLOSED:
+        return "closed"
+    if phase == "dispatch":
+        return None if status in DISPATCH_STATUSES else "dispatched"
+    if phase == "handling":
+        if case.round > round_:
+            return "redo"
+        if status in HANDLING_STATUSES:
+            return None if case.due_at == scheduled_due_at else "extended"
+        if status == CaseStatus.RETURNED:
+            return "returned"
+        return "replied"
+    # rating
+    if case.round > round_:
+        return "redo"
+    return None if status == CaseStatus.REPLIED else "closed"

@@ -1,0 +1,207 @@
+"""Domain models of a citizen request ("case") and its timeline. Pure: no AWS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Category(StrEnum):
+    CONSULTATION = "consultation"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    HELP = "help"
+
+
+class CaseStatus(StrEnum):
+    SUBMITTED = "SUBMITTED"
+    DISPATCHED = "DISPATCHED"
+    IN_PROGRESS = "IN_PROGRESS"
+    RETURNED = "RETURNED"
+    REPLIED = "REPLIED"
+    REOPENED = "REOPENED"
+    SUPERVISED = "SUPERVISED"
+    CLOSED = "CLOSED"
+
+
+#: Statuses in which the responsible unit owes the citizen an answer (the deadline clock runs).
+HANDLING_STATUSES = frozenset(
+    {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED, CaseStatus.SUPERVISED}
+)
+#: Statuses in which the dispatch centre must choose a unit.
+DISPATCH_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.RETURNED})
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    DISPATCHER = "dispatcher"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class EventType(StrEnum):
+    SUBMITTED = "submitted"
+    QUEUED = "queued_for_dispatch"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    REPLIED = "replied"
+    RATED = "rated"
+    REOPENED = "reopened"
+    SUPERVISED = "supervised"
+    CLOSED = "closed"
+    DEADLINE_WARNING = "deadline_warning"
+    OVERDUE = "overdue"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REFUSED = "extension_refused"
+    WORKFLOW_REPAIRED = "workflow_repaired"
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    VOICE = "voice"
+    VIDEO = "video"
+
+
+class Location(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Attachment(BaseModel):
+    upload_id: str
+    key: str
+    kind: AttachmentKind
+    content_type: str
+    size: int
+
+
+class Rating(BaseModel):
+    round: int
+    speed: int
+    effectiveness: int
+    experience: int
+    feedback_quality: int
+    comment: str | None = None
+    satisfied: bool
+    at: datetime
+
+
+class Reply(BaseModel):
+    round: int
+    unit_id: str
+    message: str
+    at: datetime
+    on_time: bool
+
+
+class Extension(BaseModel):
+    days: int
+    reason: str
+    requested_at: datetime
+    requested_by: str
+    status: Literal["pending", "approved", "refused"] = "pending"
+    decided_at: datetime | None = None
+
+
+class WorkflowWait(BaseModel):
+    """Where the case's workflow execution is parked: the callback token for one phase and round."""
+
+    phase: Literal["dispatch", "handling", "rating"]
+    round: int
+    token: str
+    due_at: datetime | None = None
+
+
+class Actor(BaseModel):
+    role: Role
+    id: str
+    unit_id: str | None = None
+
+
+SYSTEM_ACTOR = Actor(role=Role.SYSTEM, id="minyi")
+
+Language = Literal["zh", "en"]
+
+
+class Case(BaseModel):
+    """A citizen request with its whole lifecycle state. `version` is the optimistic lock."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    tracking_no: str
+    citizen_id: str
+    phone: str
+    language: Language = "zh"
+    category: Category
+    topic: str
+    district: str
+    description: str
+    address: str | None = None
+    location: Location | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    status: CaseStatus
+    unit_id: str | None = None
+    in_dispatch_queue: bool = False
+    previous_unit_ids: list[str] = Field(default_factory=list)
+    due_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    overdue: bool = False
+    ever_overdue: bool = False
+    warned_round: int = 0
+    reopen_count: int = 0
+    supervised: bool = False
+    round: int = 1
+    replies: list[Reply] = Field(default_factory=list)
+    ratings: list[Rating] = Field(default_factory=list)
+    extension: Extension | None = None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
+    on_time: bool | None = None
+    wait: WorkflowWait | None = None
+    event_count: int = 0
+    version: int = 0
+
+
+class TimelineEvent(BaseModel):
+    case_id: str
+    seq: Annotated[int, Field(ge=1)]
+    type: EventType
+    at: datetime
+    actor_role: Role
+    actor_id: str
+    status: CaseStatus
+    unit_id: str | None = None
+    note: str | None = None
+    round: int = 1
+
+
+class Unit(BaseModel):
+    id: str
+    name: str
+    name_en: str
+    district: str | None = None
+    duty_phone: str | None = None
+
+
+class RoutingRule(BaseModel):
+    topic: str
+    district: str
+    unit_id: str
+
+
+class Catalog(BaseModel):
+    categories: list[Category]
+    topics: dict[str, dict[str, str]]
+    districts: dict[str, dict[str, str]]
+    units: dict[str, Unit]
+    deadline_days: dict[Category, int]

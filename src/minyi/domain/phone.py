@@ -1,0 +1,49 @@
+"""Citizen phone numbers: validation, E.164 normalisation and masking (pure)."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalise_phone(raw: str) -> str:
+    """Return the E.164 form of a mainland mobile or any valid E.164 mobile number.
+
+    Raises ValueError with a reason a citizen can act on.
+    """
+    text = raw.strip()
+    try:
+        parsed = phonenumbers.parse(text, None if text.startswith("+") else "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("not a phone number") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number")
+    if phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
+        raise ValueError("must be a mobile number that can receive SMS")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(phone: str) -> str:
+    """`+8613812345678` -> `138****5678` (national significant number, middle four hidden)."""
+    digits = re.sub(r"\D", "", phone)
+    if phone.startswith("+86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) < 8:
+        return "****"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+#: Mainland mobiles (with or without +86) and any E.164 number.
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)|\+\d{8,15}(?!\d)")
+
+
+def mask_phones_in_text(text: str) -> str:
+    """Mask every phone-like digit run in free text (log lines, notes)."""
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def last4(phone: str) -> str:
+    return re.sub(r"\D", "", phone)[-4:]

@@ -1,0 +1,71 @@
+"""Idempotent submission with Powertools idempotency (a dedicated table, key `id`, TTL `expiration`).
+
+Built on first use: the persistence layer imports boto3, which a cold start should not pay for
+unless a request actually carries an Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from minyi.api import schemas
+from minyi.domain.errors import DomainError, InvalidInput
+from minyi.domain.models import Actor
+
+
+class SubmitCommand(BaseModel):
+    citizen_id: str
+    citizen: Actor
+    idempotency_key: str
+    request: schemas.SubmitRequestBody
+
+
+class IdempotencyInProgress(DomainError):
+    code = "in_progress"
+
+
+class IdempotentSubmit:
+    def __init__(self, table_name: str, submit: Callable[[Actor, schemas.SubmitRequestBody], schemas.CaseCreated]):
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+        from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+
+        from minyi.adapters.aws import client
+
+        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client("dynamodb"))
+        config = IdempotencyConfig(
+            event_key_jmespath="[citizen_id, idempotency_key]",
+            payload_validation_jmespath="request",
+            expires_after_seconds=24 * 3600,
+            raise_on_no_idempotency_key=True,
+        )
+
+        @idempotent_function(
+            data_keyword_argument="command",
+            persistence_store=persistence,
+            config=config,
+            output_serializer=PydanticSerializer,
+        )
+        def run(command: SubmitCommand) -> schemas.CaseCreated:
+            return submit(command.citizen, command.request)
+
+        self._run = run
+
+    def __call__(self, citizen: Actor, body: schemas.SubmitRequestBody, key: str) -> schemas.CaseCreated:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        command = SubmitCommand(citizen_id=citizen.id, citizen=citizen, idempotency_key=key, request=body)
+        try:
+            return self._run(command=command)  # type: ignore[no-any-return]
+        except IdempotencyValidationError as exc:
+            raise InvalidInput("Idempotency-Key", "already used with a different request body") from exc
+        except IdempotencyAlreadyInProgressError as exc:
+            raise IdempotencyInProgress("a request with this Idempotency-Key is still being processed") from exc
