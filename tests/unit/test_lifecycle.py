@@ -819,11 +819,6 @@ def test_warn_deadline_refused_when_overdue() -> None:
         lifecycle.warn_deadline(overdue, DUE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: warned_round is not reset by return_to_dispatch/dispatch, so a case re-dispatched "
-    "in round 1 never warns its new unit (lifecycle.py warn_deadline/dispatch)",
-)
 def test_warn_deadline_for_new_unit_after_return_and_redispatch() -> None:
     """Given a round-1 case warned at unit A, returned as misrouted and re-dispatched to unit B
     When the sweep warns about unit B's new deadline

@@ -108,6 +108,7 @@ def dispatch(case: Case, unit_id: str, due_at: datetime, actor: Actor, now: date
     b.case.dispatched_at = now
     b.case.overdue = False
     b.case.in_dispatch_queue = False
+    b.case.warned_round = case.round - 1  # a new unit gets its own 75 % warning
     b.event(EventType.DISPATCHED, note)
     return b.done()
 
@@ -204,6 +205,7 @@ def rate(
         b.case.reopen_count = 1
         b.case.round += 1
         b.case.due_at = redo_due_at
+        b.case.dispatched_at = now  # the redo round's clock starts now
         b.case.overdue = False
         b.event(EventType.REOPENED, "unsatisfied: returned to the same unit to redo")
     else:
@@ -211,6 +213,7 @@ def rate(
         b.case.supervised = True
         b.case.round += 1
         b.case.due_at = redo_due_at
+        b.case.dispatched_at = now
         b.case.overdue = False
         b.event(EventType.SUPERVISED, "unsatisfied after the redo: under special supervision")
     return b.done()

@@ -29,7 +29,7 @@ def normalise_phone(raw: str) -> str:
 def mask_phone(phone: str) -> str:
     """`+8613812345678` -> `138****5678` (national significant number, middle four hidden)."""
     digits = re.sub(r"\D", "", phone)
-    if phone.startswith("+86") and len(digits) == 13:
+    if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     if len(digits) < 8:
         return "****"
