@@ -50,7 +50,7 @@ def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCrea
     key = app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get("idempotency-key")
     if key is not None and not (1 <= len(key) <= 128):
         raise InvalidInput("Idempotency-Key", "must be 1 to 128 characters")
-    created = idempotent_submit()(citizen, body, key) if key else service().submit(citizen, body)
+    created = idempotent_submit()(citizen, body, key, app.lambda_context) if key else service().submit(citizen, body)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
 
 

@@ -82,7 +82,10 @@ class EmbeddedAws:
         s3 = boto3.client("s3")
         for logical_id in self.template.of_type("AWS::S3::Bucket"):
             name = self.template.physical_name(logical_id)
-            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.template.region})
+            s3.create_bucket(
+                Bucket=name,
+                CreateBucketConfiguration={"LocationConstraint": self.template.region},  # type: ignore[typeddict-item]
+            )
             created[logical_id] = name
         sqs = boto3.client("sqs")
         for logical_id in self.template.of_type("AWS::SQS::Queue"):

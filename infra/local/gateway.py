@@ -173,7 +173,7 @@ class LocalGateway:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer((host, port), Handler)

@@ -165,7 +165,7 @@ def _install_hooks() -> None:
             headers["X-Amz-Function-Error"] = "Unhandled"
         parsed["Payload"] = StreamingBody(io.BytesIO(body), len(body))
         parsed["ExecutedVersion"] = "$LATEST"
-        response = AWSResponse(url="local://lambda", status_code=200, headers=headers, raw=None)
+        response = AWSResponse(url="local://lambda", status_code=200, headers=headers, raw=None)  # type: ignore[arg-type]
         return response, parsed
 
     botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build.lambda.Invoke", remember_params))

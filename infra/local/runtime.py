@@ -66,7 +66,11 @@ class LocalRuntime:
             {
                 ("POST", "/local/tokens"): self._issue_token,
                 ("GET", "/openapi.json"): lambda *_: _json(200, self.openapi()),
-                ("GET", "/swagger"): lambda *_: (200, {"Content-Type": "text/html"}, swagger_page(self.openapi()).encode()),
+                ("GET", "/swagger"): lambda *_: (
+                    200,
+                    {"Content-Type": "text/html"},
+                    swagger_page(self.openapi()).encode(),
+                ),
                 ("GET", "/local/health"): lambda *_: _json(200, {"status": "ok"}),
             },
         )

@@ -116,7 +116,7 @@ class Template:
     def resolve(self, value: Any) -> Any:
         """Resolve Ref / GetAtt / Sub to local values."""
         if isinstance(value, dict) and len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 if arg in self.parameters:
                     return self.parameters[arg]

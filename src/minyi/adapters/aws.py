@@ -13,7 +13,7 @@ def client(service: str) -> Any:
 
     # Standard retry mode backs off on throttling; account endpoints off for dynamodbstreams on moto.
     config = Config(retries={"mode": "standard", "max_attempts": 5}, account_id_endpoint_mode="disabled")
-    return boto3.session.Session().client(service, config=config)
+    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

@@ -7,6 +7,7 @@ unless a request actually carries an Idempotency-Key.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -49,19 +50,25 @@ class IdempotentSubmit:
             data_keyword_argument="command",
             persistence_store=persistence,
             config=config,
-            output_serializer=PydanticSerializer,
+            output_serializer=PydanticSerializer(model=schemas.CaseCreated),
         )
         def run(command: SubmitCommand) -> schemas.CaseCreated:
             return submit(command.citizen, command.request)
 
         self._run = run
+        self._config = config
 
-    def __call__(self, citizen: Actor, body: schemas.SubmitRequestBody, key: str) -> schemas.CaseCreated:
+    def __call__(
+        self, citizen: Actor, body: schemas.SubmitRequestBody, key: str, lambda_context: Any = None
+    ) -> schemas.CaseCreated:
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
             IdempotencyAlreadyInProgressError,
             IdempotencyValidationError,
         )
 
+        if lambda_context is not None:
+            # lets an in-progress record expire with the invocation if Lambda times out mid-way
+            self._config.register_lambda_context(lambda_context)
         command = SubmitCommand(citizen_id=citizen.id, citizen=citizen, idempotency_key=key, request=body)
         try:
             return self._run(command=command)  # type: ignore[no-any-return]

@@ -1,0 +1,126 @@
+"""Handlers on moto: transactions, optimistic locking, idempotency and the workflow wiring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from minyi.adapters.aws import client
+from minyi.domain import lifecycle
+from minyi.domain.errors import ConcurrentUpdate
+from tests.integration.conftest import Stack, citizen, staff
+
+REQUEST: dict[str, Any] = {
+    "category": "complaint",
+    "topic": "traffic",
+    "district": "futian",
+    "description": "Broken traffic light at Fuhua Road",
+    "phone": "+86 138 1234 5678",
+}
+
+
+def _items(stack: Stack, pk: str) -> list[dict[str, Any]]:
+    resp = client("dynamodb").query(
+        TableName=stack.resources["CasesTable"],
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+    )
+    return list(resp["Items"])
+
+
+def test_submit_writes_case_first_event_and_tracking_number_together(stack: Stack) -> None:
+    # Given a citizen
+    who = citizen()
+    # When they submit a request
+    status, body = stack.request("POST", "/v1/requests", who, REQUEST)
+    # Then the case, its first timeline event and its tracking number exist, phone normalised
+    assert status == 201, body
+    items = _items(stack, f"CASE#{body['id']}")
+    kinds = sorted(i["SK"]["S"] for i in items)
+    assert kinds[0] == "CASE" and kinds[1] == "EVENT#00001"
+    case = stack.repo.get_case(body["id"])
+    assert case is not None and case.phone == "+8613812345678"
+    assert stack.repo.case_id_for_tracking(body["tracking_no"]) == (body["id"], "5678")
+
+
+def test_a_failed_attachment_claim_leaves_nothing_half_written(stack: Stack) -> None:
+    # Given an upload already attached to another citizen's... own earlier case
+    who = citizen()
+    stack.repo.put_upload(
+        {"upload_id": "u1", "owner_id": who["sub"], "key": "uploads/x/u1", "content_type": "image/png", "size": 10}
+    )
+    client("s3").put_object(
+        Bucket=stack.resources["AttachmentsBucket"], Key="uploads/x/u1", Body=b"0123456789", ContentType="image/png"
+    )
+    first_status, first = stack.request("POST", "/v1/requests", who, {**REQUEST, "attachments": ["u1"]})
+    assert first_status == 201, first
+    # When a second case names the same upload
+    status, body = stack.request("POST", "/v1/requests", who, {**REQUEST, "attachments": ["u1"]})
+    # Then it is refused naming the field, and only the first case exists
+    assert status == 422
+    assert body["problems"][0]["field"] == "attachments[0]"
+    _, listing = stack.request("GET", "/v1/requests", who)
+    assert [c["id"] for c in listing["items"]] == [first["id"]]
+
+
+def test_idempotency_key_returns_the_same_case(stack: Stack) -> None:
+    # Given a citizen whose phone retries the same submission
+    who = citizen()
+    headers = {"Idempotency-Key": "retry-123"}
+    # When the request arrives twice with the same key and body
+    s1, b1 = stack.request("POST", "/v1/requests", who, REQUEST, headers)
+    s2, b2 = stack.request("POST", "/v1/requests", who, REQUEST, headers)
+    # Then both answers name one case, and there is only one
+    assert (s1, s2) == (201, 201)
+    assert b1["id"] == b2["id"]
+    _, listing = stack.request("GET", "/v1/requests", who)
+    assert len(listing["items"]) == 1
+    # And the same key with another body is refused, naming the header
+    s3, b3 = stack.request("POST", "/v1/requests", who, {**REQUEST, "description": "other"}, headers)
+    assert s3 == 422 and b3["problems"][0]["field"] == "Idempotency-Key"
+
+
+def test_stale_version_write_is_refused_and_writes_no_event(stack: Stack) -> None:
+    # Given a case read by two writers
+    _, created = stack.request("POST", "/v1/requests", citizen(), REQUEST)
+    case = stack.wait_for(lambda: (c := stack.repo.get_case(created["id"])) and c.status.value == "DISPATCHED" and c)
+    events_before = len(stack.repo.timeline(case.id))
+    actor = lifecycle.Actor(role="staff", id="s1", unit_id=case.unit_id)
+    first = lifecycle.accept(case, actor, case.updated_at)
+    second = lifecycle.accept(case, actor, case.updated_at)
+    # When both save, the second with the version it read
+    stack.repo.save(first)
+    with pytest.raises(ConcurrentUpdate):
+        stack.repo.save(second)
+    # Then exactly one accepted event was written
+    events = stack.repo.timeline(case.id)
+    assert len(events) == events_before + 1
+    assert [e.type.value for e in events].count("accepted") == 1
+
+
+def test_workflow_runs_from_dispatch_to_close_and_a_retried_reply_changes_nothing(stack: Stack) -> None:
+    # Given a submitted case and the unit's staff
+    who = citizen()
+    _, created = stack.request("POST", "/v1/requests", who, REQUEST)
+    case_id = created["id"]
+    unit = staff()
+    # When the workflow dispatches it, the unit accepts and replies (twice: a retry)
+    stack.wait_for(lambda: stack.status(case_id) == "DISPATCHED")
+    stack.wait_for(lambda: (c := stack.repo.get_case(case_id)) and c.wait and c.wait.phase == "handling")
+    assert stack.request("POST", f"/v1/cases/{case_id}/accept", unit)[0] == 200
+    assert stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": "Fixed."})[0] == 200
+    retry_status, retry = stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": "Fixed."})
+    # Then the retry is a conflict that names the current status, and there is one reply
+    assert retry_status == 409 and retry["current_status"] == "REPLIED"
+    # When the citizen is satisfied
+    stack.wait_for(lambda: (c := stack.repo.get_case(case_id)) and c.wait and c.wait.phase == "rating")
+    scores = {"speed": 5, "effectiveness": 5, "experience": 4, "feedback_quality": 5}
+    status, view = stack.request("POST", f"/v1/requests/{case_id}/rating", who, scores)
+    # Then the case closes on time and the execution named by the case id succeeds
+    assert status == 200 and view["status"] == "CLOSED" and view["on_time"] is True
+    sfn = client("stepfunctions")
+    arn = stack.resources["CaseWorkflow"].replace(":stateMachine:", ":execution:") + f":{case_id}"
+    stack.wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED")
+    types = [e.type.value for e in stack.repo.timeline(case_id)]
+    assert types == ["submitted", "dispatched", "accepted", "replied", "rated", "closed"]
