@@ -164,6 +164,10 @@ def test_unsatisfied_rating_reopens_to_the_same_unit_then_satisfied_closes(api: 
     assert reopened["ratings"][0]["satisfied"] is False
     # And the unit sees it again in its inbox
     assert api.wait_for(lambda: listed(api, f"/v1/units/{TRAFFIC_POLICE}/cases?status=REOPENED", staff, case_id))
+    # And it cannot hand a reopened case back to the dispatch centre
+    resp = api.call("POST", f"/v1/cases/{case_id}/return", staff, json={"reason": "not ours after all"})
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["current_status"] == "REOPENED"
 
     # When the unit redoes it and the citizen is satisfied this time
     handle(api, case_id, staff, "Towed the cars and posted a warden.")
@@ -448,6 +452,96 @@ def test_approved_extension_moves_the_deadline_and_the_case_still_closes(api: Ap
     ]
 
 
+def test_refused_extension_keeps_the_deadline(api: Api) -> None:
+    # Given a dispatched complaint with a pending extension request
+    citizen = api.token("citizen")
+    staff = api.token("staff", unit=TRAFFIC_POLICE)
+    supervisor = api.token("supervisor")
+    case_id = submit(api, citizen)
+    due = dispatched_to(api, citizen, case_id)["due_at"]
+    act(api, f"/v1/cases/{case_id}/extension", staff, {"days": 10, "reason": "want a long holiday"})
+    # And a second request while one is pending is refused
+    resp = api.call("POST", f"/v1/cases/{case_id}/extension", staff, json={"days": 1, "reason": "again"})
+    assert resp.status_code == 409, resp.text
+
+    # When a supervisor refuses it
+    decided = act(api, f"/v1/cases/{case_id}/extension/decision", supervisor, {"approve": False, "note": "no"})
+    # Then the deadline is unchanged and the case leaves the supervision list
+    assert decided["extension"]["status"] == "refused"
+    assert parse_ts(decided["due_at"]) == parse_ts(due)
+    assert not listed(api, "/v1/supervision", supervisor, case_id)
+    # And the unit can still answer, and the case still closes
+    handle(api, case_id, staff)
+    assert act(api, f"/v1/requests/{case_id}/rating", citizen, scores(4))["status"] == "CLOSED"
+    closed = wait_status(api, citizen, case_id, "CLOSED")
+    assert closed["on_time"] is True
+    assert timeline(api, citizen, case_id) == [
+        "submitted",
+        "dispatched",
+        "extension_requested",
+        "extension_refused",
+        "accepted",
+        "replied",
+        "rated",
+        "closed",
+    ]
+
+
+def test_reply_drops_a_pending_extension(api: Api) -> None:
+    # Given an accepted case with an extension request nobody has decided yet
+    citizen = api.token("citizen")
+    staff = api.token("staff", unit=TRAFFIC_POLICE)
+    supervisor = api.token("supervisor")
+    case_id = submit(api, citizen)
+    dispatched_to(api, citizen, case_id)
+    act(api, f"/v1/cases/{case_id}/accept", staff)
+    act(api, f"/v1/cases/{case_id}/extension", staff, {"days": 2, "reason": "waiting for a report"})
+    assert api.wait_for(lambda: listed(api, "/v1/supervision", supervisor, case_id))
+
+    # When the unit replies anyway
+    replied = act(api, f"/v1/cases/{case_id}/reply", staff, {"message": "Report arrived early."})
+    # Then the request is dropped: no longer in supervision, and nothing left to decide
+    assert replied["extension"] is None
+    assert not listed(api, "/v1/supervision", supervisor, case_id)
+    resp = api.call("POST", f"/v1/cases/{case_id}/extension/decision", supervisor, json={"approve": True})
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["current_status"] == "REPLIED"
+    # And the rating loop carries on
+    assert act(api, f"/v1/requests/{case_id}/rating", citizen, scores(5))["status"] == "CLOSED"
+
+
+def test_extension_on_an_overdue_case_rearms_the_deadline(fast_api: Api) -> None:
+    api = fast_api
+    # Given a request for help (4 s) that went overdue
+    citizen = api.token("citizen")
+    staff = api.token("staff", unit=TRAFFIC_POLICE)
+    supervisor = api.token("supervisor")
+    case_id = submit(api, citizen, category="help")
+    dispatched_to(api, citizen, case_id)
+    api.wait_for(lambda: own_case(api, citizen, case_id)["overdue"], timeout=15)
+
+    # When the unit asks for one more working day (4 s) and a supervisor approves it
+    act(api, f"/v1/cases/{case_id}/extension", staff, {"days": 1, "reason": "the site was closed"})
+    decided = act(api, f"/v1/cases/{case_id}/extension/decision", supervisor, {"approve": True})
+    # Then the case is no longer overdue, with a later deadline
+    assert decided["overdue"] is False
+    assert decided["extension"]["status"] == "approved"
+
+    # When that new deadline passes too
+    api.wait_for(lambda: timeline(api, citizen, case_id).count("overdue") == 2, timeout=15)
+    # Then the workflow escalates it again
+    assert own_case(api, citizen, case_id)["overdue"] is True
+    assert api.wait_for(lambda: listed(api, "/v1/supervision", supervisor, case_id), timeout=5)
+    assert timeline(api, citizen, case_id) == [
+        "submitted",
+        "dispatched",
+        "overdue",
+        "extension_requested",
+        "extension_approved",
+        "overdue",
+    ]
+
+
 # --- 8. refusals ---------------------------------------------------------------------------------
 
 
@@ -473,6 +567,26 @@ def test_refusals_by_role_unit_state_owner_and_input(api: Api) -> None:
     assert resp.status_code in (403, 404), resp.text
     resp = api.call("GET", f"/v1/units/{TRAFFIC_POLICE}/cases", other_staff)
     assert resp.status_code == 403, resp.text
+
+    # Dispatching: not a case that is already with a unit, and only to a real unit
+    dispatcher = api.token("dispatcher")
+    resp = api.call("POST", f"/v1/cases/{case_id}/dispatch", dispatcher, json={"unit_id": URBAN_MANAGEMENT})
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["current_status"] == "DISPATCHED"
+    for unit in ("no-such-unit", DISPATCH_CENTRE):
+        resp = api.call("POST", f"/v1/cases/{case_id}/dispatch", dispatcher, json={"unit_id": unit})
+        assert resp.status_code in (409, 422), resp.text
+        if resp.status_code == 422:
+            assert [p["field"] for p in resp.json()["problems"]] == ["unit_id"]
+
+    # Extensions: only the case's own unit asks, only a supervisor decides, only when one is pending
+    extension = {"days": 2, "reason": "busy"}
+    resp = api.call("POST", f"/v1/cases/{case_id}/extension", other_staff, json=extension)
+    assert resp.status_code in (403, 404), resp.text
+    resp = api.call("POST", f"/v1/cases/{case_id}/extension/decision", staff, json={"approve": True})
+    assert resp.status_code == 403, resp.text
+    resp = api.call("POST", f"/v1/cases/{case_id}/extension/decision", api.token("supervisor"), json={"approve": True})
+    assert resp.status_code == 409, resp.text
 
     # Wrong state: no reply before accepting; no rating before a reply
     resp = api.call("POST", f"/v1/cases/{case_id}/reply", staff, json={"message": "too early"})
