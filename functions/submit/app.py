@@ -76,7 +76,7 @@ def get_timeline(case_id: Annotated[str, Path(max_length=64)]) -> schemas.Timeli
 @app.get("/v1/track/<tracking_no>", summary="Public tracking by number and the phone's last four digits")
 def track(
     tracking_no: Annotated[str, Path(max_length=32)],
-    phone_last4: Annotated[str, Query(pattern=r"^\d{4}$")],
+    phone_last4: Annotated[str, Query(pattern=r"^[0-9]{4}$")],
 ) -> schemas.PublicTracking:
     return service().track(tracking_no, phone_last4)
 

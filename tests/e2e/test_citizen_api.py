@@ -197,6 +197,20 @@ def test_overlong_idempotency_key_is_rejected(api: Api) -> None:
     assert own_ids(api, token) == []
 
 
+def test_idempotency_key_header_name_is_case_insensitive(api: Api) -> None:
+    # Given a citizen whose HTTP stack lower-cases header names
+    token = api.token()
+    body = request_body()
+    key = f"lc-{uuid.uuid4().hex}"
+    # When the retry arrives with the header in another case
+    first = api.call("POST", "/v1/requests", token, json=body, headers={"idempotency-key": key})
+    second = api.call("POST", "/v1/requests", token, json=body, headers={"IDEMPOTENCY-KEY": key})
+    # Then it still names the same case
+    assert first.status_code == 201 and second.status_code == 201, (first.text, second.text)
+    assert second.json()["id"] == first.json()["id"]
+    assert own_ids(api, token) == [first.json()["id"]]
+
+
 # --- list ------------------------------------------------------------------------------------------
 
 
@@ -246,6 +260,8 @@ def test_list_is_empty_for_a_new_citizen(api: Api) -> None:
         cursor_of({"foo": "bar"}),
         base64.urlsafe_b64encode(b"[1,2,3]").decode(),
         cursor_of({"PK": 1}),
+        cursor_of({"PK": "x"}),
+        cursor_of({"PK": "CASE#x", "SK": "CASE"}),
         cursor_of({"PK": "CASE#x", "SK": "CASE", "GSI1PK": "CITIZEN#nobody", "GSI1SK": "x"}),
     ],
 )
@@ -259,6 +275,18 @@ def test_bad_cursor_is_rejected_naming_cursor(api: Api, cursor: str) -> None:
     assert resp.status_code < 500, resp.text
     assert 400 <= resp.status_code < 500, resp.text
     assert_error(resp, resp.status_code, "cursor")
+
+
+def test_cursor_survives_url_encoding_round_trip(api: Api) -> None:
+    # Given a citizen with two cases and the cursor after the first
+    token = api.token()
+    ids = [submit(api, token)["id"] for _ in range(2)]
+    cursor = api.call("GET", "/v1/requests", token, params={"limit": 1}).json()["next_cursor"]
+    # When the app pages on with that cursor, percent-encoded in the query string
+    resp = api.call("GET", f"/v1/requests?limit=1&cursor={requests.utils.quote(cursor, safe='')}", token)
+    # Then the older case follows
+    assert resp.status_code == 200, resp.text
+    assert [c["id"] for c in resp.json()["items"]] == [ids[0]]
 
 
 def test_another_citizens_cursor_shows_none_of_their_cases(api: Api) -> None:
@@ -431,6 +459,28 @@ def test_public_tracking_needs_four_digits(api: Api, params: dict[str, str]) -> 
     resp = api.call("GET", f"/v1/track/{case['tracking_no']}", params=params)
     # Then it is refused naming phone_last4
     assert_error(resp, 422, "phone_last4")
+
+
+@pytest.mark.parametrize("last4", ["５６７８", "٥٦٧٨"])
+def test_public_tracking_with_non_ascii_digits_is_not_a_server_error(api: Api, last4: str) -> None:
+    # Given a case
+    case = submit(api, api.token())
+    # When it is tracked with the last four digits typed as full-width (or other non-ASCII) digits
+    resp = api.call("GET", f"/v1/track/{case['tracking_no']}", params={"phone_last4": last4})
+    # Then the answer is the case (digits normalised) or a 422 naming phone_last4, never a 5xx
+    assert resp.status_code < 500, resp.text
+    if resp.status_code == 200:
+        assert resp.json()["tracking_no"] == case["tracking_no"]
+    else:
+        assert_error(resp, 422, "phone_last4")
+
+
+def test_public_tracking_of_an_overlong_number_is_4xx(api: Api) -> None:
+    # Given no case at all
+    # When a tracking number longer than any real one is tracked
+    resp = api.call("GET", f"/v1/track/{'X' * 40}", params={"phone_last4": "5678"})
+    # Then it is a JSON 4xx naming tracking_no
+    assert_error(resp, 422, "tracking_no")
 
 
 # --- catalogue -------------------------------------------------------------------------------------
@@ -650,6 +700,57 @@ def test_file_larger_than_declared_is_rejected_at_submit(api: Api) -> None:
     assert own_ids(api, token) == []
 
 
+def test_file_of_another_type_than_declared_is_rejected_at_submit(api: Api) -> None:
+    # Given a citizen who declared a JPEG but sent the file as text/html (the embedded S3 does not enforce the policy)
+    token = api.token()
+    ticket = new_upload(api, token, "image/jpeg", 100).json()
+    fields = {**ticket["fields"], "Content-Type": "text/html"}
+    stored = requests.post(
+        ticket["url"], data=fields, files={"file": ("p.html", b"<script>x</script>", "text/html")}, timeout=30
+    )
+    assert 200 <= stored.status_code < 300, stored.text
+    # When they submit with it
+    resp = api.call("POST", "/v1/requests", token, json=request_body(attachments=[ticket["upload_id"]]))
+    # Then it is refused naming the attachment
+    assert_error(resp, 422, "attachments[0]")
+    assert own_ids(api, token) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"content_type": "image/jpeg"}, "size"),
+        ({"size": 10}, "content_type"),
+        ({"content_type": "image/jpeg", "size": "ten"}, "size"),
+        ({"content_type": "image/jpeg", "size": 1.5}, "size"),
+        ({"content_type": "image/jpeg", "size": 10, "filename": "f" * 201}, "filename"),
+        ({"content_type": "image/jpeg", "size": 10, "bucket": "other"}, "bucket"),
+    ],
+)
+def test_malformed_upload_request_is_rejected(api: Api, body: dict[str, Any], field: str) -> None:
+    # Given a citizen
+    token = api.token()
+    # When the upload request is malformed
+    resp = api.call("POST", "/v1/uploads", token, json=body)
+    # Then it is refused naming the field
+    assert_error(resp, 422, field)
+
+
+def test_idempotency_key_is_free_again_after_a_rejected_submission(api: Api) -> None:
+    # Given a citizen whose first attempt with a key was rejected (unknown topic)
+    token = api.token()
+    key = f"k-{uuid.uuid4().hex}"
+    rejected = api.call(
+        "POST", "/v1/requests", token, json=request_body(topic="aliens"), headers={"Idempotency-Key": key}
+    )
+    assert_error(rejected, 422, "topic")
+    # When they fix the request and send it again with the same key
+    fixed = api.call("POST", "/v1/requests", token, json=request_body(), headers={"Idempotency-Key": key})
+    # Then it is accepted
+    assert fixed.status_code == 201, fixed.text
+    assert own_ids(api, token) == [fixed.json()["id"]]
+
+
 # --- rejections of the request itself --------------------------------------------------------------
 
 
@@ -668,6 +769,7 @@ def test_file_larger_than_declared_is_rejected_at_submit(api: Api) -> None:
         ({"description": "   "}, "description"),
         ({"address": "a" * 301}, "address"),
         ({"location": {"lat": 123, "lon": 114.0}}, "location.lat"),
+        ({"location": {"lat": 22.5}}, "location.lon"),
         ({"language": "fr"}, "language"),
         ({"attachments": "not-a-list"}, "attachments"),
         ({"unexpected": True}, "unexpected"),

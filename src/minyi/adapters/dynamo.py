@@ -77,17 +77,24 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, index: str, partition_value: str) -> dict[str, Any] | None:
+    """A cursor is only valid for the list it came from: exactly that index's key, same partition."""
     if not cursor:
         return None
+    expected = {"PK", "SK", f"{index}PK", f"{index}SK"}
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(key, dict) or "PK" not in key:
-            raise ValueError("not a key")
-        return key
     except ValueError as exc:
         raise InvalidInput("cursor", "not a cursor returned by this API") from exc
+    if (
+        not isinstance(key, dict)
+        or set(key) != expected
+        or not all(isinstance(v, str) and v for v in key.values())
+        or key[f"{index}PK"] != partition_value
+    ):
+        raise InvalidInput("cursor", "not a cursor for this list")
+    return key
 
 
 def sweep_shard(case_id: str) -> int:
@@ -297,7 +304,9 @@ class DynamoRepository:
         )
 
     def _query_cases(self, limit: int, cursor: str | None, **query: Any) -> tuple[list[Case], str | None]:
-        start = decode_cursor(cursor)
+        index = query["IndexName"]
+        partition = self.codec.plain(query["ExpressionAttributeValues"])[":pk"]
+        start = decode_cursor(cursor, index, partition)
         cases: list[Case] = []
         while True:
             kwargs: dict[str, Any] = {"TableName": self.table_name, "Limit": limit - len(cases), **query}
