@@ -54,7 +54,7 @@ diagram: $(STAMP)
 	$(BIN)/python -m infra.statemachine_diagram --write README.md
 
 replay-dlq: $(STAMP)
-	$(BIN)/python -m scripts.replay_dlq
+	$(BIN)/python -m infra.replay_dlq --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)"
 
 clean:
 	rm -rf $(VENV) .aws-sam

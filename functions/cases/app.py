@@ -56,7 +56,9 @@ def unit_inbox(
 def get_case(case_id: CaseId) -> schemas.StaffCaseView:
     actor = caller(app)
     require_role(actor, *STAFF_ROLES)
-    return _view(service().staff_case(actor, case_id))
+    svc = service()
+    case = svc.staff_case(actor, case_id)
+    return staff_view(case, svc.catalog, svc.store.repo.outbox(case.id))
 
 
 @app.post("/v1/cases/<case_id>/accept", summary="Take up a dispatched, reopened or supervised case")

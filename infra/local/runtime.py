@@ -9,6 +9,7 @@ from typing import Any
 from infra.local.aws import EmbeddedAws
 from infra.local.gateway import ROLES, LocalGateway, TokenIssuer, swagger_page
 from infra.local.lambdas import LocalLambdas
+from infra.local.streams import StreamPoller
 from infra.local.template import Template
 
 #: Environment variables of the local runtime that shrink time for demos (README: "Local time").
@@ -18,6 +19,21 @@ TIME_KNOBS = {
 }
 
 API_FUNCTIONS_ORDER = ("SubmitFunction", "RateFunction", "CasesFunction", "StatsFunction")
+
+
+def _print_sms_on_publish() -> None:
+    """The console shows every SMS as it is handed to (embedded) SNS, phone masked."""
+    import botocore.handlers
+
+    from minyi.domain.phone import mask_phone
+
+    def show(params: dict[str, Any], **_: Any) -> None:
+        if params.get("PhoneNumber"):
+            print(f"SMS -> {mask_phone(params['PhoneNumber'])}: {params.get('Message', '')}", flush=True)
+
+    hook = ("before-parameter-build.sns.Publish", show)
+    if not any(h[0] == hook[0] for h in botocore.handlers.BUILTIN_HANDLERS):
+        botocore.handlers.BUILTIN_HANDLERS.append(hook)
 
 
 def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
@@ -49,6 +65,7 @@ class LocalRuntime:
         self.tokens = TokenIssuer()
         self.gateway: LocalGateway | None = None
         self.resources: dict[str, str] = {}
+        self.streams: StreamPoller | None = None
 
     @property
     def base_url(self) -> str:
@@ -60,6 +77,9 @@ class LocalRuntime:
         self.resources = self.aws.create_resources()
         self._seed()
         self.lambdas.warm_all()
+        _print_sms_on_publish()
+        self.streams = StreamPoller(self.template, self.lambdas, self.resources)
+        self.streams.start()
         self.gateway = LocalGateway(
             self.lambdas,
             self.tokens,
@@ -72,12 +92,17 @@ class LocalRuntime:
                     swagger_page(self.openapi()).encode(),
                 ),
                 ("GET", "/local/health"): lambda *_: _json(200, {"status": "ok"}),
+                ("GET", "/local/sms"): self._sms,
+                ("GET", "/local/dlq"): lambda *_: _json(200, self.dead_letters()),
+                ("POST", "/local/replay-dlq"): lambda *_: _json(200, self.replay_dead_letters()),
             },
         )
         self.port = self.gateway.serve(self.host, self.port)
         return self
 
     def stop(self) -> None:
+        if self.streams:
+            self.streams.stop()
         if self.gateway:
             self.gateway.stop()
         self.aws.stop()
@@ -110,6 +135,77 @@ class LocalRuntime:
             return _json(422, {"error": "validation_error", "message": message, "problems": problems})
         token = self.tokens.issue(req["sub"], req["role"], req.get("unit"), req.get("phone"))
         return _json(200, {"token": token})
+
+    def sent_sms(self, phone: str | None = None) -> list[dict[str, Any]]:
+        """Every SMS the notify function sent (its outbox), oldest first."""
+        from minyi.adapters.aws import client
+        from minyi.adapters.dynamo import DynamoRepository
+
+        repo = DynamoRepository(self.resources["CasesTable"])
+        kwargs: dict[str, Any] = {
+            "TableName": repo.table_name,
+            "FilterExpression": "entity = :o AND #s = :sent",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":o": {"S": "outbox"}, ":sent": {"S": "SENT"}},
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            resp = client("dynamodb").scan(**kwargs)  # local only: a few thousand items at most
+            items.extend(repo.codec.plain(i) for i in resp.get("Items", []))
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        if phone:
+            digits = "".join(ch for ch in phone if ch.isdigit())
+            items = [i for i in items if i["to"].endswith(digits[-11:])]
+        items.sort(key=lambda i: (i.get("sent_at", ""), i["SK"]))
+        return [
+            {
+                "to": i["to"],
+                "body": i["body"],
+                "case_id": i["case_id"],
+                "event": i["event_type"],
+                "event_seq": i["event_seq"],
+                "kind": i["kind"],
+                "segments": i["segments"],
+                "sent_at": i.get("sent_at"),
+                "provider_message_id": i.get("provider_message_id"),
+            }
+            for i in items
+        ]
+
+    def _sms(self, headers: dict[str, str], body: bytes, query: dict[str, list[str]]) -> Any:
+        return _json(200, {"messages": self.sent_sms((query.get("phone") or [None])[-1])})
+
+    def dead_letters(self) -> dict[str, Any]:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        depth = {}
+        for logical_id in self.template.of_type("AWS::SQS::Queue"):
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=self.resources[logical_id],
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            depth[logical_id] = int(attrs["ApproximateNumberOfMessages"]) + int(
+                attrs["ApproximateNumberOfMessagesNotVisible"]
+            )
+        return {"queues": depth}
+
+    def replay_dead_letters(self) -> dict[str, Any]:
+        from infra.replay_dlq import replay
+
+        results = {}
+        assert self.streams is not None
+        for mapping in self.streams.mappings:
+            if mapping.on_failure_queue:
+                results[mapping.function] = replay(
+                    self.resources[mapping.on_failure_queue],
+                    lambda event, fn=mapping.function: self.lambdas.invoke(fn, event),
+                    mapping.wanted,
+                    self.region,
+                )
+        return results
 
     def openapi(self) -> dict[str, Any]:
         """One OpenAPI document for every route in the template, from each function's resolver."""

@@ -48,3 +48,10 @@ class WorkflowSettings(TableSettings):
     unsatisfied_at_or_below: int = Field(ge=1, le=4)
     #: Local demos only: a working day lasts this many seconds. Unset in the deployed template.
     working_day_seconds: int | None = Field(default=None, ge=1)
+
+
+class NotifySettings(TableSettings):
+    #: Where the SMS inviting a rating points (the tracking number is appended).
+    rating_link_base: str = Field(min_length=1)
+    #: Optional alphanumeric sender id where the destination country supports it.
+    sms_sender_id: str | None = None

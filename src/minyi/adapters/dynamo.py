@@ -32,6 +32,7 @@ from minyi.domain.models import (
     TimelineEvent,
     Unit,
 )
+from minyi.domain.notices import Notice
 
 SWEEP_SHARDS = 4
 DISPATCH_QUEUE = "dispatch-centre"
@@ -338,6 +339,64 @@ class DynamoRepository:
             if "LastEvaluatedKey" not in resp:
                 return events
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    # --- SMS outbox ----------------------------------------------------------------------------
+
+    def claim_notice(self, notice: Notice, now: datetime) -> str | None:
+        """Record the notice as PENDING unless it exists. Returns the existing status, or None if new."""
+        item = {
+            "PK": f"CASE#{notice.case_id}",
+            "SK": notice.outbox_key,
+            "entity": "outbox",
+            "status": "PENDING",
+            "attempts": 0,
+            "created_at": now.isoformat(),
+            **notice.model_dump(mode="json"),
+        }
+        try:
+            self.ddb.put_item(
+                TableName=self.table_name,
+                Item=self.codec.item(item),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+            return None
+        except self.ddb.exceptions.ConditionalCheckFailedException:
+            resp = self.ddb.get_item(
+                TableName=self.table_name,
+                Key=self.codec.item({"PK": f"CASE#{notice.case_id}", "SK": notice.outbox_key}),
+                ConsistentRead=True,
+            )
+            return str(self.codec.plain(resp.get("Item", {})).get("status", "PENDING"))
+
+    def finish_notice(
+        self, notice: Notice, status: str, now: datetime, message_id: str | None, error: str | None
+    ) -> None:
+        """SENT is final: a late FAILED never overwrites it."""
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":s": status, ":at": now.isoformat(), ":one": 1, ":sent": "SENT"}
+        update = "SET #s = :s, updated_at = :at ADD attempts :one"
+        if message_id:
+            update = "SET #s = :s, updated_at = :at, provider_message_id = :mid, sent_at = :at ADD attempts :one"
+            values[":mid"] = message_id
+        if error:
+            update = update.replace("updated_at = :at", "updated_at = :at, last_error = :err")
+            values[":err"] = error[:500]
+        self.ddb.update_item(
+            TableName=self.table_name,
+            Key=self.codec.item({"PK": f"CASE#{notice.case_id}", "SK": notice.outbox_key}),
+            UpdateExpression=update,
+            ConditionExpression="#s <> :sent",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=self.codec.item(values),
+        )
+
+    def outbox(self, case_id: str) -> list[dict[str, Any]]:
+        resp = self.ddb.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :o)",
+            ExpressionAttributeValues=self.codec.item({":pk": f"CASE#{case_id}", ":o": "OUTBOX#"}),
+        )
+        return [self.codec.plain(i) for i in resp.get("Items", [])]
 
     # --- uploads -------------------------------------------------------------------------------
 

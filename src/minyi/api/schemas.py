@@ -201,7 +201,23 @@ class ExtensionDecisionBody(StrictBody):
     note: str | None = Field(default=None, max_length=1000)
 
 
+class NotificationView(BaseModel):
+    """One SMS of the case's outbox."""
+
+    event_seq: int
+    event: EventType
+    kind: str
+    to: str = Field(description="masked")
+    status: str
+    segments: int
+    attempts: int = 0
+    provider_message_id: str | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
 class StaffCaseView(CaseView):
-    """A unit's view: the citizen's full phone number, so the unit can call back."""
+    """A unit's view: the citizen's full phone number, so the unit can call back, and the SMS outbox."""
 
     citizen_phone: str
+    notifications: list[NotificationView] = Field(default_factory=list)

@@ -49,6 +49,10 @@ _UNIT_TEMPLATES: dict[str, tuple[str, str, str]] = {
 
 #: The city dispatch centre's queue: cases with no matching rule, or returned as misrouted.
 DISPATCH_CENTRE = Unit(id="dispatch-centre", name="市民意速办调度中心", name_en="City Dispatch Centre")
+#: Supervisors (督办): told of escalations and special supervision on this duty phone.
+SUPERVISION_OFFICE = Unit(
+    id="supervision-office", name="市民意速办督办处", name_en="City Supervision Office", duty_phone="+8613900000000"
+)
 
 
 def _duty_phone(index: int) -> str:
@@ -73,6 +77,7 @@ def shenzhen_units_and_rules() -> tuple[list[Unit], list[RoutingRule]]:
             rules.append(RoutingRule(topic=topic, district=district, unit_id=unit.id))
         # topic "other" has no rule: such cases wait for a dispatcher.
     units.append(DISPATCH_CENTRE)
+    units.append(SUPERVISION_OFFICE)
     return units, rules
 
 

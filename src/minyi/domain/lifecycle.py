@@ -58,7 +58,7 @@ class _Builder:
         self.now = now
         self.events: list[TimelineEvent] = []
 
-    def event(self, type_: EventType, note: str | None = None) -> None:
+    def event(self, type_: EventType, note: str | None = None, **facts: bool | int | str) -> None:
         self.case.event_count += 1
         self.events.append(
             TimelineEvent(
@@ -72,6 +72,8 @@ class _Builder:
                 unit_id=self.case.unit_id,
                 note=note,
                 round=self.case.round,
+                due_at=self.case.due_at,
+                facts=facts,
             )
         )
 
@@ -195,7 +197,7 @@ def rate(
     b = _Builder(case, actor, now)
     b.case.ratings.append(Rating(round=case.round, comment=comment, satisfied=satisfied, at=now, **scores))
     summary = ", ".join(f"{k} {v}" for k, v in scores.items())
-    b.event(EventType.RATED, f"{'satisfied' if satisfied else 'unsatisfied'} ({summary})")
+    b.event(EventType.RATED, f"{'satisfied' if satisfied else 'unsatisfied'} ({summary})", satisfied=satisfied)
     if satisfied:
         _close(b, "satisfied")
     elif case.supervised:
@@ -225,7 +227,14 @@ def _close(b: _Builder, reason: str) -> None:
     b.case.closed_reason = reason
     b.case.on_time = bool(b.case.replies) and all(r.on_time for r in b.case.replies)
     b.case.wait = None
-    b.event(EventType.CLOSED, reason)
+    b.event(
+        EventType.CLOSED,
+        reason,
+        reason=reason,
+        on_time=b.case.on_time,
+        satisfied=reason == "satisfied",
+        resolved_after_rollback=reason == "satisfied" and b.case.reopen_count > 0 and not b.case.supervised,
+    )
 
 
 def close_unrated(case: Case, now: datetime) -> Transition:

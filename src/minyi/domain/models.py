@@ -183,6 +183,9 @@ class TimelineEvent(BaseModel):
     unit_id: str | None = None
     note: str | None = None
     round: int = 1
+    due_at: datetime | None = None
+    #: Machine-readable outcome details for consumers of the stream (scoreboard), e.g. on_time.
+    facts: dict[str, bool | int | str] = Field(default_factory=dict)
 
 
 class Unit(BaseModel):

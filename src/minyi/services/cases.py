@@ -15,6 +15,7 @@ from minyi.adapters.dynamo import DISPATCH_QUEUE, DynamoRepository
 from minyi.adapters.workflow import CaseWorkflow
 from minyi.api import schemas
 from minyi.domain import lifecycle
+from minyi.domain.catalog import SUPERVISION_OFFICE
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.errors import ConcurrentUpdate, Forbidden, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
@@ -116,7 +117,7 @@ class CaseService:
     def dispatch(self, actor: Actor, case_id: str, unit_id: str) -> Case:
         catalog = self.catalog
         unit = catalog.units.get(unit_id)
-        if unit is None or unit_id == DISPATCH_QUEUE:
+        if unit is None or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE.id}:
             raise InvalidInput("unit_id", f"unknown unit '{unit_id}'")
 
         def decide(case: Case, now: datetime) -> Transition:

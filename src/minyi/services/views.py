@@ -35,8 +35,25 @@ def owner_view(case: Case, catalog: Catalog, download_url: Callable[[str], str] 
     return schemas.CaseView(**_view_fields(case, catalog, download_url))
 
 
-def staff_view(case: Case, catalog: Catalog) -> schemas.StaffCaseView:
-    return schemas.StaffCaseView(**_view_fields(case, catalog, None), citizen_phone=case.phone)
+def staff_view(case: Case, catalog: Catalog, outbox: list[dict[str, Any]] | None = None) -> schemas.StaffCaseView:
+    notifications = [
+        schemas.NotificationView(
+            event_seq=o["event_seq"],
+            event=o["event_type"],
+            kind=o["kind"],
+            to=mask_phone(o["to"]),
+            status=o["status"],
+            segments=o["segments"],
+            attempts=o.get("attempts", 0),
+            provider_message_id=o.get("provider_message_id"),
+            sent_at=o.get("sent_at"),
+            last_error=o.get("last_error"),
+        )
+        for o in outbox or []
+    ]
+    return schemas.StaffCaseView(
+        **_view_fields(case, catalog, None), citizen_phone=case.phone, notifications=notifications
+    )
 
 
 def summary(case: Case) -> schemas.CaseSummary:

@@ -1,0 +1,224 @@
+"""Local event source mappings for DynamoDB streams, behaving like Lambda's:
+
+batches of up to BatchSize records that pass FilterCriteria, in order per shard; a reported batch
+item failure retries the batch from the first failed record; a function error bisects the batch
+(BisectBatchOnFunctionError) and retries; after MaximumRetryAttempts the batch's description goes to
+the OnFailure SQS destination, as Lambda writes it (the records stay in the stream for the replay).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.local.lambdas import LocalLambdas
+from infra.local.template import Template
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """The subset of event filtering patterns used here: nested keys, value lists, prefix."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(k in value and matches(p, value[k]) for k, p in pattern.items())
+    if isinstance(pattern, list):
+        for option in pattern:
+            if isinstance(option, dict) and "prefix" in option:
+                if isinstance(value, str) and value.startswith(option["prefix"]):
+                    return True
+            elif option == value:
+                return True
+        return False
+    return bool(pattern == value)
+
+
+@dataclass
+class StreamMapping:
+    function: str
+    table_logical_id: str
+    batch_size: int
+    max_retries: int
+    bisect: bool
+    patterns: list[Any]
+    on_failure_queue: str | None
+    stats: dict[str, int] = field(default_factory=lambda: {"records": 0, "invocations": 0, "dead_lettered": 0})
+
+    def wanted(self, record: dict[str, Any]) -> bool:
+        return not self.patterns or any(matches(p, record) for p in self.patterns)
+
+
+def stream_mappings(template: Template) -> list[StreamMapping]:
+    mappings = []
+    for name, spec in template.functions().items():
+        for event in spec.events.values():
+            if event["Type"] != "DynamoDB":
+                continue
+            props = event["Properties"]
+            stream = props["Stream"]
+            table = stream["Fn::GetAtt"][0] if isinstance(stream, dict) else stream
+            filters = props.get("FilterCriteria", {}).get("Filters", [])
+            destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            mappings.append(
+                StreamMapping(
+                    function=name,
+                    table_logical_id=table,
+                    batch_size=int(props.get("BatchSize", 100)),
+                    max_retries=int(props.get("MaximumRetryAttempts", 3)),
+                    bisect=bool(props.get("BisectBatchOnFunctionError", False)),
+                    patterns=[json.loads(f["Pattern"]) for f in filters],
+                    on_failure_queue=destination["Fn::GetAtt"][0] if isinstance(destination, dict) else None,
+                )
+            )
+    return mappings
+
+
+def lambda_record(raw: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """A dynamodbstreams GetRecords record in the shape Lambda delivers it."""
+    ddb = dict(raw["dynamodb"])
+    created = ddb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        ddb["ApproximateCreationDateTime"] = created.timestamp()
+    return {
+        "eventID": raw.get("eventID", uuid.uuid4().hex),
+        "eventName": raw["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+        "dynamodb": ddb,
+    }
+
+
+class StreamPoller:
+    """Polls every mapped stream and delivers batches, one thread for all mappings."""
+
+    def __init__(self, template: Template, lambdas: LocalLambdas, resources: dict[str, str], interval: float = 0.2):
+        self.template = template
+        self.lambdas = lambdas
+        self.resources = resources
+        self.interval = interval
+        self.mappings = stream_mappings(template)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._iterators: dict[tuple[str, str], str | None] = {}
+        self.idle = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                delivered = self.poll_once()
+            except Exception as exc:  # keep polling, like the service does
+                print(f"[streams] poll error: {type(exc).__name__}: {exc}", flush=True)
+                delivered = 0
+            if delivered == 0:
+                self.idle.set()
+                self._stop.wait(self.interval)
+            else:
+                self.idle.clear()
+
+    def poll_once(self) -> int:
+        import boto3
+
+        streams = boto3.client("dynamodbstreams")
+        ddb = boto3.client("dynamodb")
+        delivered = 0
+        for mapping in self.mappings:
+            table = self.resources[mapping.table_logical_id]
+            stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+            shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                key = (mapping.function, shard["ShardId"])
+                if key not in self._iterators:
+                    self._iterators[key] = streams.get_shard_iterator(
+                        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                    )["ShardIterator"]
+                iterator = self._iterators[key]
+                if iterator is None:
+                    continue
+                resp = streams.get_records(ShardIterator=iterator, Limit=1000)
+                self._iterators[key] = resp.get("NextShardIterator")
+                records = [lambda_record(r, stream_arn, self.template.region) for r in resp.get("Records", [])]
+                wanted = [r for r in records if mapping.wanted(r)]
+                for i in range(0, len(wanted), mapping.batch_size):
+                    self.deliver(mapping, wanted[i : i + mapping.batch_size], shard["ShardId"], stream_arn)
+                delivered += len(wanted)
+        return delivered
+
+    def deliver(self, mapping: StreamMapping, batch: list[dict[str, Any]], shard_id: str, stream_arn: str) -> None:
+        """Invoke until the batch succeeds; bisect on function errors; dead-letter what is left."""
+        pending = [batch]
+        while pending:
+            records = pending.pop(0)
+            attempt = 0
+            while records:
+                mapping.stats["invocations"] += 1
+                error: str | None = None
+                try:
+                    result = self.lambdas.invoke(mapping.function, {"Records": records})
+                    failed = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
+                except Exception as exc:  # a function error fails the whole batch
+                    error = f"{type(exc).__name__}: {exc}"
+                    failed = [records[0]["dynamodb"]["SequenceNumber"]]
+                if not failed:
+                    mapping.stats["records"] += len(records)
+                    break
+                first = next((i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] in failed), 0)
+                mapping.stats["records"] += first
+                records = records[first:]
+                if error and mapping.bisect and len(records) > 1:
+                    half = len(records) // 2
+                    pending[:0] = [records[:half], records[half:]]
+                    break
+                attempt += 1
+                if attempt > mapping.max_retries:
+                    self.dead_letter(mapping, records, shard_id, stream_arn, error or "batch item failures")
+                    break
+
+    def dead_letter(
+        self, mapping: StreamMapping, records: list[dict[str, Any]], shard_id: str, stream_arn: str, error: str
+    ) -> None:
+        import boto3
+
+        mapping.stats["dead_lettered"] += len(records)
+        if mapping.on_failure_queue is None:
+            return
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+
+        def iso(epoch: float) -> str:
+            return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+        message = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.template.arn(mapping.function),
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": mapping.max_retries + 1,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": error[:200]},
+            "version": "1.0",
+            "timestamp": iso(time.time()),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": iso(first["ApproximateCreationDateTime"]),
+                "approximateArrivalOfLastRecord": iso(last["ApproximateCreationDateTime"]),
+                "batchSize": len(records),
+                "streamArn": stream_arn,
+            },
+        }
+        queue_url = self.resources[mapping.on_failure_queue]
+        boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
+        print(f"[streams] {len(records)} record(s) for {mapping.function} sent to the dead-letter queue", flush=True)

@@ -1,0 +1,105 @@
+"""Replay the notify dead-letter queue: `make replay-dlq` (AWS) or `POST /local/replay-dlq` (local).
+
+Each message is Lambda's on-failure record of a stream batch (shard and sequence-number range). The
+records are read back from the stream (kept 24 hours), filtered like the event source mapping, and
+the function is invoked with them; the message is deleted only when every record succeeded. The
+outbox makes this safe: notices already sent are not sent again.
+
+    python -m infra.replay_dlq --queue-url URL --function-name NAME [--max-messages N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamLambdaOnFailureDestinationModel
+
+Invoke = Callable[[dict[str, Any]], dict[str, Any] | None]
+Wanted = Callable[[dict[str, Any]], bool]
+
+
+def _records_of(info: Any, region: str) -> list[dict[str, Any]]:
+    import boto3
+
+    from infra.local.streams import lambda_record
+
+    streams = boto3.client("dynamodbstreams")
+    iterator = streams.get_shard_iterator(
+        StreamArn=info.stream_arn,
+        ShardId=info.shard_id,
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=info.start_sequence_number,
+    )["ShardIterator"]
+    end = int(info.end_sequence_number)
+    records: list[dict[str, Any]] = []
+    while iterator:
+        resp = streams.get_records(ShardIterator=iterator, Limit=1000)
+        for raw in resp.get("Records", []):
+            if int(raw["dynamodb"]["SequenceNumber"]) > end:
+                return records
+            records.append(lambda_record(raw, info.stream_arn, region))
+        if not resp.get("Records"):
+            break
+        iterator = resp.get("NextShardIterator")
+    return records
+
+
+def replay(queue_url: str, invoke: Invoke, wanted: Wanted, region: str, max_messages: int = 100) -> dict[str, int]:
+    import boto3
+
+    sqs = boto3.client("sqs")
+    counts = {"messages": 0, "records": 0, "replayed_messages": 0, "still_failing": 0}
+    while counts["messages"] < max_messages:
+        resp = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = resp.get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            counts["messages"] += 1
+            failure = DynamoDBStreamLambdaOnFailureDestinationModel.model_validate(json.loads(message["Body"]))
+            records = [r for r in _records_of(failure.ddb_stream_batch_info, region) if wanted(r)]
+            counts["records"] += len(records)
+            try:
+                result = invoke({"Records": records}) if records else {}
+                ok = not (result or {}).get("batchItemFailures")
+            except Exception as exc:  # keep the message for the next replay
+                print(f"replay failed: {type(exc).__name__}: {exc}")
+                ok = False
+            if ok:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                counts["replayed_messages"] += 1
+            else:
+                counts["still_failing"] += 1
+    return counts
+
+
+def main() -> None:
+    import boto3
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--queue-url", required=True, help="NotifyDeadLetterQueueUrl stack output")
+    parser.add_argument("--function-name", required=True, help="the notify function's name")
+    parser.add_argument("--max-messages", type=int, default=100)
+    args = parser.parse_args()
+    lam = boto3.client("lambda")
+    region = lam.meta.region_name
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any] | None:
+        resp = lam.invoke(FunctionName=args.function_name, Payload=json.dumps(event).encode())
+        payload = json.loads(resp["Payload"].read() or b"null")
+        if resp.get("FunctionError"):
+            raise RuntimeError(payload)
+        return payload  # type: ignore[no-any-return]
+
+    def timeline_insert(record: dict[str, Any]) -> bool:
+        sk = record["dynamodb"].get("Keys", {}).get("SK", {}).get("S", "")
+        return record["eventName"] == "INSERT" and sk.startswith("EVENT#")
+
+    print(json.dumps(replay(args.queue_url, invoke, timeline_insert, region, args.max_messages)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Which SMS notices a timeline event causes, to whom, and their text (pure).
+
+Citizens get their language (Simplified Chinese by default, or English); units and supervisors get
+Chinese. Every message carries the tracking number. Length is counted in SMS segments: 70 characters
+per segment for Chinese (UCS-2; 67 per part when split), 160/153 for plain GSM-7 text.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from minyi.domain.deadlines import CITY_TZ
+from minyi.domain.models import Case, EventType, TimelineEvent, Unit
+
+RecipientKind = Literal["citizen", "unit", "supervisors"]
+
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+class Notice(BaseModel):
+    case_id: str
+    event_seq: int
+    event_type: EventType
+    kind: RecipientKind
+    to: str
+    body: str
+    segments: int
+
+    @property
+    def outbox_key(self) -> str:
+        """One notice per (case, event, recipient): the exactly-once key."""
+        return f"OUTBOX#{self.event_seq:05d}#{self.kind}"
+
+
+class NoticeContext(BaseModel):
+    case: Case
+    unit: Unit | None
+    supervisors_phone: str | None
+    rating_link: str
+
+
+def sms_segments(text: str) -> int:
+    if all(ch in _GSM7 for ch in text):
+        single, part = 160, 153
+    else:
+        single, part = 70, 67
+    return 1 if len(text) <= single else math.ceil(len(text) / part)
+
+
+def _due(at: datetime | None, lang: str) -> str:
+    if at is None:
+        return "-"
+    local = at.astimezone(CITY_TZ)
+    return local.strftime("%m月%d日%H:%M") if lang == "zh" else local.strftime("%d %b %H:%M")
+
+
+_CITIZEN: dict[EventType, dict[str, str]] = {
+    EventType.DISPATCHED: {
+        "zh": "【民意速办】您的诉求{no}已派至{unit}办理，时限{due}。",
+        "en": "[Minyi] Your request {no} is with {unit}, due {due}.",
+    },
+    EventType.REPLIED: {
+        "zh": "【民意速办】您的诉求{no}已答复，请评价：{link}",
+        "en": "[Minyi] Your request {no} has been answered. Please rate it: {link}",
+    },
+    EventType.REOPENED: {
+        "zh": "【民意速办】您的诉求{no}已退回{unit}重新办理，新时限{due}。",
+        "en": "[Minyi] Your request {no} went back to {unit} to be redone, due {due}.",
+    },
+    EventType.SUPERVISED: {
+        "zh": "【民意速办】您的诉求{no}已转入督办，{unit}将在督办下重新办理。",
+        "en": "[Minyi] Your request {no} is now under special supervision; {unit} will redo it.",
+    },
+    EventType.CLOSED: {
+        "zh": "【民意速办】您的诉求{no}已办结，感谢您的参与。",
+        "en": "[Minyi] Your request {no} is closed. Thank you.",
+    },
+}
+
+_UNIT: dict[EventType, str] = {
+    EventType.DISPATCHED: "【民意速办】新工单{no}已派至贵单位，请于{due}前办结。",
+    EventType.REOPENED: "【民意速办】工单{no}群众不满意，已退回贵单位重办，请于{due}前办结。",
+    EventType.SUPERVISED: "【民意速办】工单{no}已列入督办，请于{due}前办结。",
+    EventType.OVERDUE: "【民意速办】工单{no}已超过办理时限，已上报督办，请尽快办理。",
+    EventType.DEADLINE_WARNING: "【民意速办】工单{no}办理时限将至（{due}），请抓紧办理。",
+}
+
+_SUPERVISORS: dict[EventType, str] = {
+    EventType.SUPERVISED: "【民意速办】工单{no}（{unit}）二次不满意，已转督办。",
+    EventType.OVERDUE: "【民意速办】工单{no}（{unit}）已超过办理时限，请督办。",
+}
+
+
+def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
+    case = ctx.case
+    notices: list[Notice] = []
+
+    def add(kind: RecipientKind, to: str | None, text: str, lang: str) -> None:
+        if not to:
+            return
+        unit_name = (ctx.unit.name if lang == "zh" else ctx.unit.name_en) if ctx.unit else "-"
+        body = text.format(no=case.tracking_no, unit=unit_name, due=_due(event.due_at, lang), link=ctx.rating_link)
+        notices.append(
+            Notice(
+                case_id=case.id,
+                event_seq=event.seq,
+                event_type=event.type,
+                kind=kind,
+                to=to,
+                body=body,
+                segments=sms_segments(body),
+            )
+        )
+
+    citizen_text = _CITIZEN.get(event.type)
+    if citizen_text:
+        add("citizen", case.phone, citizen_text[case.language], case.language)
+    unit_text = _UNIT.get(event.type)
+    if unit_text and ctx.unit:
+        add("unit", ctx.unit.duty_phone, unit_text, "zh")
+    supervisors_text = _SUPERVISORS.get(event.type)
+    if supervisors_text:
+        add("supervisors", ctx.supervisors_phone, supervisors_text, "zh")
+    return notices

@@ -1,0 +1,88 @@
+"""SMS notices from timeline events, exactly once per (case, event, recipient).
+
+For each notice: claim it in the outbox (conditional put); if it was already SENT, do nothing (a
+redelivered stream record); otherwise send and mark SENT with the provider's message id. A failed
+send marks FAILED and raises, so the stream record is reported as a batch item failure and retried;
+the retry finds the claim and sends again. The only window for a duplicate is a crash between the
+provider accepting a message and the SENT write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from minyi.adapters.dynamo import DynamoRepository
+from minyi.adapters.sms import SmsError, SmsSender
+from minyi.domain.catalog import SUPERVISION_OFFICE
+from minyi.domain.errors import NotFound
+from minyi.domain.models import TimelineEvent
+from minyi.domain.notices import Notice, NoticeContext, plan_notices
+from minyi.domain.phone import mask_phone
+from minyi.observability import logger, metrics
+from minyi.services.requests import CatalogCache, utcnow
+
+
+class NoticeFailed(Exception):
+    """At least one notice of the event could not be sent (the record will be retried)."""
+
+
+class NotifyService:
+    def __init__(
+        self,
+        repo: DynamoRepository,
+        sender: SmsSender,
+        rating_link_base: str,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.repo = repo
+        self.sender = sender
+        self.rating_link_base = rating_link_base.rstrip("/")
+        self.catalog = CatalogCache(repo)
+        self.clock = clock
+
+    def notices_for(self, event: TimelineEvent) -> list[Notice]:
+        case = self.repo.get_case(event.case_id, consistent=False)
+        if case is None:
+            raise NotFound(f"case {event.case_id} of a streamed event does not exist")
+        catalog = self.catalog.get()
+        supervisors = catalog.units.get(SUPERVISION_OFFICE.id)
+        ctx = NoticeContext(
+            case=case,
+            unit=catalog.units.get(event.unit_id) if event.unit_id else None,
+            supervisors_phone=supervisors.duty_phone if supervisors else None,
+            rating_link=f"{self.rating_link_base}/{case.tracking_no}",
+        )
+        return plan_notices(event, ctx)
+
+    def handle(self, event: TimelineEvent) -> int:
+        """Send every notice the event causes that was not sent before. Returns how many were sent."""
+        sent = 0
+        failures: list[str] = []
+        for notice in self.notices_for(event):
+            if self.repo.claim_notice(notice, self.clock()) == "SENT":
+                metrics.add_metric(name="SmsDuplicatesSuppressed", unit="Count", value=1)
+                continue
+            try:
+                message_id = self.sender.send(notice.to, notice.body)
+            except SmsError as exc:
+                self.repo.finish_notice(notice, "FAILED", self.clock(), None, str(exc))
+                failures.append(f"{notice.kind}: {exc}")
+                metrics.add_metric(name="SmsFailures", unit="Count", value=1)
+                continue
+            self.repo.finish_notice(notice, "SENT", self.clock(), message_id, None)
+            sent += 1
+            metrics.add_metric(name="SmsSent", unit="Count", value=1)
+            metrics.add_metric(name="SmsSegments", unit="Count", value=notice.segments)
+            logger.info(
+                "sms sent",
+                extra={
+                    "case_id": notice.case_id,
+                    "kind": notice.kind,
+                    "to": mask_phone(notice.to),
+                    "event": notice.event_type,
+                },
+            )
+        if failures:
+            raise NoticeFailed("; ".join(failures))
+        return sent
