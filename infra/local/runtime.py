@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
@@ -175,7 +176,8 @@ class LocalRuntime:
         ]
 
     def _sms(self, headers: dict[str, str], body: bytes, query: dict[str, list[str]]) -> Any:
-        return _json(200, {"messages": self.sent_sms((query.get("phone") or [None])[-1])})
+        phone = query.get("phone", [])
+        return _json(200, {"messages": self.sent_sms(phone[-1] if phone else None)})
 
     def dead_letters(self) -> dict[str, Any]:
         import boto3
@@ -199,12 +201,9 @@ class LocalRuntime:
         assert self.streams is not None
         for mapping in self.streams.mappings:
             if mapping.on_failure_queue:
-                results[mapping.function] = replay(
-                    self.resources[mapping.on_failure_queue],
-                    lambda event, fn=mapping.function: self.lambdas.invoke(fn, event),
-                    mapping.wanted,
-                    self.region,
-                )
+                invoke = functools.partial(self.lambdas.invoke, mapping.function)
+                queue = self.resources[mapping.on_failure_queue]
+                results[mapping.function] = replay(queue, invoke, mapping.wanted, self.region)
         return results
 
     def openapi(self) -> dict[str, Any]:
