@@ -10,6 +10,7 @@ from typing import Any
 from infra.local.aws import EmbeddedAws
 from infra.local.gateway import ROLES, LocalGateway, TokenIssuer, swagger_page
 from infra.local.lambdas import LocalLambdas
+from infra.local.schedules import LocalScheduler
 from infra.local.streams import StreamPoller
 from infra.local.template import Template
 
@@ -17,6 +18,7 @@ from infra.local.template import Template
 TIME_KNOBS = {
     "WORKING_DAY_SECONDS": None,  # a working day lasts this many seconds (unset: real working days)
     "RATING_WINDOW_SECONDS": "RatingWindowSeconds",
+    "LOCAL_SCHEDULE_SECONDS": None,  # how often scheduled functions (the sweep) run locally; default 10
 }
 
 API_FUNCTIONS_ORDER = ("SubmitFunction", "RateFunction", "CasesFunction", "StatsFunction")
@@ -67,6 +69,7 @@ class LocalRuntime:
         self.gateway: LocalGateway | None = None
         self.resources: dict[str, str] = {}
         self.streams: StreamPoller | None = None
+        self.scheduler: LocalScheduler | None = None
 
     @property
     def base_url(self) -> str:
@@ -81,6 +84,10 @@ class LocalRuntime:
         _print_sms_on_publish()
         self.streams = StreamPoller(self.template, self.lambdas, self.resources)
         self.streams.start()
+        self.scheduler = LocalScheduler(
+            self.template, self.lambdas, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "10"))
+        )
+        self.scheduler.start()
         self.gateway = LocalGateway(
             self.lambdas,
             self.tokens,
@@ -96,12 +103,19 @@ class LocalRuntime:
                 ("GET", "/local/sms"): self._sms,
                 ("GET", "/local/dlq"): lambda *_: _json(200, self.dead_letters()),
                 ("POST", "/local/replay-dlq"): lambda *_: _json(200, self.replay_dead_letters()),
+                ("POST", "/local/schedules/run"): lambda *_: _json(200, {"results": self._fire_schedules()}),
             },
         )
         self.port = self.gateway.serve(self.host, self.port)
         return self
 
+    def _fire_schedules(self) -> list[Any]:
+        assert self.scheduler is not None
+        return self.scheduler.fire()
+
     def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
         if self.streams:
             self.streams.stop()
         if self.gateway:

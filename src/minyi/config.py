@@ -55,3 +55,9 @@ class NotifySettings(TableSettings):
     rating_link_base: str = Field(min_length=1)
     #: Optional alphanumeric sender id where the destination country supports it.
     sms_sender_id: str | None = None
+
+
+class SweepSettings(TableSettings):
+    state_machine_arn: str = Field(min_length=1)
+    #: Due cases handled per index shard per run (the rest wait for the next run).
+    sweep_batch_limit: int = Field(ge=1, le=5000)

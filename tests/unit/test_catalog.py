@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minyi.domain.catalog import DISPATCH_CENTRE, shenzhen_catalog, shenzhen_units_and_rules
+from minyi.domain.catalog import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.deadlines import DEFAULT_DEADLINE_DAYS
 from minyi.domain.models import Category, RoutingRule, Unit
 
@@ -99,18 +99,20 @@ def test_every_district_has_one_rule_per_routable_topic(district: str) -> None:
 def test_units_are_unique_and_include_the_dispatch_centre() -> None:
     """Given the Shenzhen units
     When listed
-    Then there are 10 districts x 9 topics + the dispatch centre, with unique ids and duty phones."""
+    Then there are 10 districts x 9 topics + the dispatch centre and the supervision office, with unique
+    ids and duty phones."""
     units, rules = shenzhen_units_and_rules()
 
-    assert len(units) == 91
+    assert len(units) == 92
     assert len(rules) == 90
-    assert len({u.id for u in units}) == 91
+    assert len({u.id for u in units}) == 92
+    assert units[-1] == SUPERVISION_OFFICE and SUPERVISION_OFFICE.duty_phone == "+8613900000000"
     assert (
-        units[-1]
+        units[-2]
         == DISPATCH_CENTRE
         == Unit(id="dispatch-centre", name="市民意速办调度中心", name_en="City Dispatch Centre")
     )
     phones = [u.duty_phone for u in units if u.duty_phone is not None]
-    assert len(phones) == 90
-    assert len(set(phones)) == 90
+    assert len(phones) == 91
+    assert len(set(phones)) == 91
     assert phones[0] == "+8613900000001"

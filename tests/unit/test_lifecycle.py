@@ -947,19 +947,35 @@ def test_decide_extension_refused_without_pending_request() -> None:
 # --- repaired and the event log -------------------------------------------------------------------
 
 
-def test_repaired_appends_system_event_without_state_change() -> None:
-    """Given a case in progress
-    When the sweep records a workflow repair
-    Then a WORKFLOW_REPAIRED event is appended and the status is unchanged."""
+def test_restart_workflow_names_a_new_execution_and_keeps_the_status() -> None:
+    """Given a case in progress whose execution died
+    When the sweep restarts its workflow
+    Then a WORKFLOW_REPAIRED event is appended, the status is unchanged and the new execution is named."""
     case = in_progress_case()
 
-    t = lifecycle.repaired(case, T0, "restarted execution")
+    t = lifecycle.restart_workflow(case, T0, "execution FAILED")
 
     assert t.after.status == case.status
+    assert t.after.execution_name == f"{case.id}-r1" and t.after.repair_count == 1
     event = only_event(t)
     assert event.type == EventType.WORKFLOW_REPAIRED
-    assert event.note == "restarted execution"
+    assert event.note is not None and event.note.startswith("execution FAILED")
     assert event.actor_id == "sweep"
+
+
+def test_restart_workflow_gives_up_after_three_restarts_and_flagging_happens_once() -> None:
+    """Given a case restarted three times
+    When the sweep would restart it again
+    Then it is refused (flag it instead), and a flagged case cannot be flagged twice."""
+    case = in_progress_case()
+    for _ in range(3):
+        case = lifecycle.restart_workflow(case, T0, "dead").after
+    with pytest.raises(InvalidTransition):
+        lifecycle.restart_workflow(case, T0, "dead")
+    flagged = lifecycle.flag_for_supervisor(case, T0, "cannot repair").after
+    assert flagged.flagged is True
+    with pytest.raises(InvalidTransition):
+        lifecycle.flag_for_supervisor(flagged, T0, "again")
 
 
 def test_event_sequence_numbers_increase_by_one_over_a_whole_lifecycle() -> None:

@@ -15,7 +15,7 @@ import base64
 import json
 import zlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,6 @@ from minyi.adapters.aws import client
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput
 from minyi.domain.lifecycle import Transition
 from minyi.domain.models import (
-    HANDLING_STATUSES,
     Case,
     CaseStatus,
     Catalog,
@@ -33,6 +32,7 @@ from minyi.domain.models import (
     Unit,
 )
 from minyi.domain.notices import Notice
+from minyi.domain.sweep import next_sweep_at
 
 SWEEP_SHARDS = 4
 DISPATCH_QUEUE = "dispatch-centre"
@@ -102,38 +102,32 @@ def sweep_shard(case_id: str) -> int:
     return zlib.crc32(case_id.encode()) % SWEEP_SHARDS
 
 
+def sort_time(at: datetime) -> str:
+    """Index sort keys compare as strings: always UTC, fixed width."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def case_keys(case: Case) -> dict[str, str]:
     """Primary and index keys derived from the case's state (the indexes are sparse by design)."""
     keys = {
         "PK": f"CASE#{case.id}",
         "SK": "CASE",
         "GSI1PK": f"CITIZEN#{case.citizen_id}",
-        "GSI1SK": f"{case.created_at.isoformat()}#{case.id}",
+        "GSI1SK": f"{sort_time(case.created_at)}#{case.id}",
     }
     if case.status != CaseStatus.CLOSED:
         owner = case.unit_id or DISPATCH_QUEUE
         keys["GSI2PK"] = f"UNIT#{owner}"
-        keys["GSI2SK"] = f"{(case.due_at or case.created_at).isoformat()}#{case.id}"
+        keys["GSI2SK"] = f"{sort_time(case.due_at or case.created_at)}#{case.id}"
     pending_extension = case.extension is not None and case.extension.status == "pending"
-    if case.status != CaseStatus.CLOSED and (case.overdue or case.supervised or pending_extension):
+    if case.status != CaseStatus.CLOSED and (case.overdue or case.supervised or case.flagged or pending_extension):
         keys["GSI4PK"] = "SUPERVISION"
-        keys["GSI4SK"] = f"{(case.due_at or case.created_at).isoformat()}#{case.id}"
+        keys["GSI4SK"] = f"{sort_time(case.due_at or case.created_at)}#{case.id}"
     sweep_at = next_sweep_at(case)
     if sweep_at is not None:
         keys["GSI3PK"] = f"DUE#{sweep_shard(case.id)}"
-        keys["GSI3SK"] = f"{sweep_at.isoformat()}#{case.id}"
+        keys["GSI3SK"] = f"{sort_time(sweep_at)}#{case.id}"
     return keys
-
-
-def next_sweep_at(case: Case) -> datetime | None:
-    """When the escalation sweep next needs to look at this case: at 75 % of the handling time (the
-    warning), then at the deadline; never once it is overdue, answered or closed."""
-    if case.status not in HANDLING_STATUSES or case.due_at is None or case.overdue:
-        return None
-    if case.warned_round < case.round and case.dispatched_at is not None:
-        start = case.dispatched_at
-        return start + (case.due_at - start) * 0.75
-    return case.due_at
 
 
 class DynamoRepository:
@@ -304,6 +298,27 @@ class DynamoRepository:
             cursor=cursor,
         )
 
+    def due_for_sweep(self, shard: int, now: datetime, limit: int) -> tuple[list[Case], int]:
+        """Cases whose sweep time has come, from one shard of the sparse due-time index.
+        Returns the cases and the number of items DynamoDB read for them."""
+        cases: list[Case] = []
+        read = 0
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "GSI3",
+            "KeyConditionExpression": "GSI3PK = :pk AND GSI3SK <= :now",
+            "ExpressionAttributeValues": self.codec.item({":pk": f"DUE#{shard}", ":now": f"{sort_time(now)}~"}),
+            "Limit": limit,
+        }
+        while len(cases) < limit:
+            resp = self.ddb.query(**kwargs)
+            read += int(resp.get("ScannedCount", resp.get("Count", 0)))
+            cases.extend(Case.model_validate(self.codec.plain(i)) for i in resp.get("Items", []))
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return cases, read
+
     def _query_cases(self, limit: int, cursor: str | None, **query: Any) -> tuple[list[Case], str | None]:
         index = query["IndexName"]
         partition = self.codec.plain(query["ExpressionAttributeValues"])[":pk"]
@@ -397,6 +412,68 @@ class DynamoRepository:
             ExpressionAttributeValues=self.codec.item({":pk": f"CASE#{case_id}", ":o": "OUTBOX#"}),
         )
         return [self.codec.plain(i) for i in resp.get("Items", [])]
+
+    # --- scoreboard ------------------------------------------------------------------------------
+
+    def count_event(self, event: TimelineEvent, day: str, unit_id: str, counts: dict[str, int], now: datetime) -> bool:
+        """Add the event's counts to its unit's day exactly once: the event item is marked counted in
+        the same transaction. False if it was counted before (a redelivered stream record)."""
+        names = {f"#{k}": k for k in counts}
+        add = ", ".join(f"#{k} :{k}" for k in counts)
+        values = {f":{k}": v for k, v in counts.items()}
+        items = [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": self.codec.item({"PK": f"CASE#{event.case_id}", "SK": f"EVENT#{event.seq:05d}"}),
+                    "UpdateExpression": "SET counted_at = :now",
+                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(counted_at)",
+                    "ExpressionAttributeValues": self.codec.item({":now": now.isoformat()}),
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": self.codec.item({"PK": f"STATS#{day}", "SK": f"UNIT#{unit_id}"}),
+                    "UpdateExpression": f"SET unit_id = :unit, #day = :day, entity = :entity ADD {add}",
+                    "ExpressionAttributeNames": {**names, "#day": "day"},
+                    "ExpressionAttributeValues": self.codec.item(
+                        {**values, ":unit": unit_id, ":day": day, ":entity": "stats"}
+                    ),
+                }
+            },
+        ]
+        try:
+            self.ddb.transact_write_items(TransactItems=items)
+        except self.ddb.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
+
+    def stats_rows(self, days: list[str], unit_id: str | None) -> tuple[list[tuple[str, dict[str, int]]], int]:
+        """Daily counter rows (one per unit and day); never reads cases. Also returns items read."""
+        rows: list[tuple[str, dict[str, int]]] = []
+        read = 0
+        for day in days:
+            condition = "PK = :pk" + (" AND SK = :sk" if unit_id else "")
+            values = {":pk": f"STATS#{day}", **({":sk": f"UNIT#{unit_id}"} if unit_id else {})}
+            kwargs: dict[str, Any] = {
+                "TableName": self.table_name,
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeValues": self.codec.item(values),
+            }
+            while True:
+                resp = self.ddb.query(**kwargs)
+                read += int(resp.get("ScannedCount", 0))
+                for raw in resp.get("Items", []):
+                    item = self.codec.plain(raw)
+                    rows.append((item["unit_id"], {k: v for k, v in item.items() if isinstance(v, int)}))
+                if "LastEvaluatedKey" not in resp:
+                    break
+                kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return rows, read
 
     # --- uploads -------------------------------------------------------------------------------
 

@@ -12,17 +12,29 @@ class CaseWorkflow:
     def __init__(self, state_machine_arn: str):
         self.state_machine_arn = state_machine_arn
 
-    def start(self, case_id: str) -> str:
+    def execution_arn(self, name: str) -> str:
+        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
+
+    def start(self, case_id: str, execution_name: str | None = None) -> str:
         """Start the case's execution; starting it again (a retry) is harmless."""
         sfn = client("stepfunctions")
+        name = execution_name or case_id
         try:
             resp = sfn.start_execution(
-                stateMachineArn=self.state_machine_arn, name=case_id, input=json.dumps({"case_id": case_id})
+                stateMachineArn=self.state_machine_arn, name=name, input=json.dumps({"case_id": case_id})
             )
         except sfn.exceptions.ExecutionAlreadyExists:
-            logger.info("workflow already started", extra={"case_id": case_id})
-            return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
+            logger.info("workflow already started", extra={"case_id": case_id, "execution": name})
+            return self.execution_arn(name)
         return str(resp["executionArn"])
+
+    def status(self, execution_name: str) -> str | None:
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED; None if it never started."""
+        sfn = client("stepfunctions")
+        try:
+            return str(sfn.describe_execution(executionArn=self.execution_arn(execution_name))["status"])
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return None
 
     @staticmethod
     def signal(token: str, output: dict[str, object]) -> bool:

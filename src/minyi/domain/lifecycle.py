@@ -300,9 +300,30 @@ def decide_extension(
     return b.done()
 
 
-def repaired(case: Case, now: datetime, note: str) -> Transition:
+MAX_REPAIRS = 3
+
+
+def restart_workflow(case: Case, now: datetime, reason: str) -> Transition:
+    """The case's execution failed, timed out or never started: a new one resumes it at the step
+    its status implies (every workflow step decides from the case)."""
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("restart the workflow of", case.status)
+    if case.repair_count >= MAX_REPAIRS:
+        raise InvalidTransition("restart the workflow of", case.status, "too many restarts: flag it instead")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
-    b.event(EventType.WORKFLOW_REPAIRED, note)
+    b.case.repair_count += 1
+    b.case.execution_name = f"{case.id}-r{b.case.repair_count}"
+    b.case.wait = None
+    b.event(EventType.WORKFLOW_REPAIRED, f"{reason}; restarted as {b.case.execution_name}")
+    return b.done()
+
+
+def flag_for_supervisor(case: Case, now: datetime, reason: str) -> Transition:
+    if case.flagged or case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("flag", case.status, "already flagged")
+    b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
+    b.case.flagged = True
+    b.event(EventType.FLAGGED, reason)
     return b.done()
 
 

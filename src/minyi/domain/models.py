@@ -61,6 +61,7 @@ class EventType(StrEnum):
     EXTENSION_APPROVED = "extension_approved"
     EXTENSION_REFUSED = "extension_refused"
     WORKFLOW_REPAIRED = "workflow_repaired"
+    FLAGGED = "flagged_for_supervisor"
 
 
 class AttachmentKind(StrEnum):
@@ -168,6 +169,11 @@ class Case(BaseModel):
     closed_reason: str | None = None
     on_time: bool | None = None
     wait: WorkflowWait | None = None
+    #: Step Functions execution name: the case id, or `<id>-r<n>` after the sweep restarted it.
+    execution_name: str | None = None
+    repair_count: int = 0
+    #: Needs a supervisor's eyes (the workflow could not be repaired automatically).
+    flagged: bool = False
     event_count: int = 0
     version: int = 0
 

@@ -1,0 +1,60 @@
+"""The city's numbers: on-time rate, satisfaction rate, rollbacks resolved, per unit (JSON or CSV)."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from minyi.adapters.dynamo import DynamoRepository
+from minyi.api.http import caller, create_app, require_role
+from minyi.config import TableSettings
+from minyi.domain.errors import Forbidden
+from minyi.domain.models import Role
+from minyi.observability import logger, metrics, tracer
+from minyi.services.scoreboard import ScoreboardService, to_csv
+
+settings = TableSettings.from_env()
+app = create_app()
+
+
+@cache
+def service() -> ScoreboardService:
+    return ScoreboardService(DynamoRepository(settings.table_name))
+
+
+@app.get("/v1/stats", summary="Totals, rates and the league table of units for a date range")
+def stats(
+    from_: Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Shanghai)")],
+    to: Annotated[date, Query(description="last day, inclusive")],
+    unit_id: Annotated[str | None, Query(max_length=64)] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",  # the public name
+) -> Response[Any]:
+    actor = caller(app)
+    require_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF)
+    if actor.role == Role.STAFF:
+        if unit_id not in (None, actor.unit_id):
+            raise Forbidden("staff see only their own unit's numbers")
+        unit_id = actor.unit_id
+    body, _ = service().stats(from_, to, unit_id)
+    if format == "csv":
+        filename = f"minyi-stats-{body['from']}-{body['to']}.csv"
+        return Response(
+            status_code=200,
+            content_type="text/csv; charset=utf-8",
+            body=to_csv(body),
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return Response(status_code=200, content_type="application/json", body=body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,97 @@
+"""The scheduled escalation sweep: warn at 75 % of the handling time, escalate what is past due,
+repair cases whose workflow died. Reads only due cases (sparse index), safe when runs overlap:
+every change is a conditional write and restarted executions have deterministic names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from minyi.adapters.dynamo import SWEEP_SHARDS
+from minyi.adapters.workflow import CaseWorkflow
+from minyi.domain import lifecycle
+from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
+from minyi.domain.models import Case
+from minyi.domain.sweep import sweep_action
+from minyi.observability import logger, metrics
+from minyi.services.cases import CaseStore
+
+HEALTHY = {"RUNNING"}
+
+
+@dataclass
+class SweepReport:
+    due: int = 0
+    items_read: int = 0
+    warned: int = 0
+    escalated: int = 0
+    repaired: int = 0
+    flagged: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class SweepService:
+    def __init__(self, store: CaseStore, workflow: CaseWorkflow, batch_limit: int = 500):
+        self.store = store
+        self.workflow = workflow
+        self.batch_limit = batch_limit
+
+    def run(self, now: datetime | None = None) -> SweepReport:
+        now = now or self.store.clock()
+        report = SweepReport()
+        for shard in range(SWEEP_SHARDS):
+            cases, read = self.store.repo.due_for_sweep(shard, now, self.batch_limit)
+            report.items_read += read
+            for case in cases:
+                report.due += 1
+                try:
+                    self._sweep_one(case, now, report)
+                except (ConcurrentUpdate, InvalidTransition) as exc:
+                    report.skipped += 1  # another run or the workflow got there first
+                    logger.info("sweep skipped a case", extra={"case_id": case.id, "reason": str(exc)})
+                except Exception as exc:  # one bad case must not stop the sweep
+                    report.errors.append(f"{case.id}: {type(exc).__name__}: {exc}")
+                    logger.exception("sweep failed for a case", extra={"case_id": case.id})
+        metrics.add_metric(name="SweepDueCases", unit="Count", value=report.due)
+        return report
+
+    def _save(self, transition: lifecycle.Transition) -> Case:
+        after = self.store.repo.save(transition)
+        CaseStore.signal_workflow(transition.before, after)
+        return after
+
+    def _sweep_one(self, case: Case, now: datetime, report: SweepReport) -> None:
+        action = sweep_action(case, now)
+        if action == "warn":
+            self._save(lifecycle.warn_deadline(case, now))
+            report.warned += 1
+        elif action == "overdue":
+            case = self._save(lifecycle.mark_overdue(case, now))
+            report.escalated += 1
+            metrics.add_metric(name="SlaBreaches", unit="Count", value=1)
+            self._repair_if_dead(case, now, report)
+        elif action == "check_workflow" and not self._repair_if_dead(case, now, report):
+            # alive but the case is still not routed after the grace period: a person must look
+            self._save(lifecycle.flag_for_supervisor(case, now, "not routed in time although its workflow runs"))
+            report.flagged += 1
+
+    def _repair_if_dead(self, case: Case, now: datetime, report: SweepReport) -> bool:
+        """Restart a failed, timed-out, aborted or never-started execution. True if it acted."""
+        status = self.workflow.status(case.execution_name or case.id)
+        if status in HEALTHY:
+            return False
+        reason = f"workflow execution {status or 'never started'}"
+        try:
+            restarted = self._save(lifecycle.restart_workflow(case, now, reason))
+        except InvalidTransition:
+            if not case.flagged:
+                self._save(lifecycle.flag_for_supervisor(case, now, f"{reason}; automatic restarts exhausted"))
+                report.flagged += 1
+            return True
+        assert restarted.execution_name is not None
+        self.workflow.start(case.id, restarted.execution_name)
+        report.repaired += 1
+        metrics.add_metric(name="WorkflowRepairs", unit="Count", value=1)
+        logger.warning("workflow restarted", extra={"case_id": case.id, "reason": reason})
+        return True
