@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from minyi.domain.phone import mask_phones_in_text
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
@@ -17,9 +23,45 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         return mask_phones_in_text(super().serialize(log))
 
 
+class LazyTracer:
+    """Powertools Tracer, created on the first traced invocation instead of at import.
+
+    Importing the X-Ray SDK (and the botocore it patches) costs ~200 ms; a handler module that
+    defers it imports in well under the time of a bare `import boto3`. With tracing disabled
+    (POWERTOOLS_TRACE_DISABLED, tests, the local runtime) it is never imported.
+    """
+
+    def __init__(self) -> None:
+        self._tracer: Any = None
+
+    @staticmethod
+    def enabled() -> bool:
+        return os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in {"1", "true"}
+
+    def get(self) -> Any:
+        if self._tracer is None:
+            from aws_lambda_powertools import Tracer
+
+            self._tracer = Tracer()
+        return self._tracer
+
+    def capture_lambda_handler(self, handler: F) -> F:
+        traced: list[Callable[..., Any]] = []
+
+        @functools.wraps(handler)
+        def wrapper(event: Any, context: Any) -> Any:
+            if not self.enabled():
+                return handler(event, context)
+            if not traced:
+                traced.append(self.get().capture_lambda_handler(handler))
+            return traced[0](event, context)
+
+        return wrapper  # type: ignore[return-value]
+
+
 # A request that records no business metric is normal (reads, tracking): not worth a warning per call.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(logger_formatter=MaskingFormatter())
-tracer = Tracer()
+tracer = LazyTracer()
 metrics = Metrics(namespace="Minyi")
