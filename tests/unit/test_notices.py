@@ -43,7 +43,9 @@ def make_case(language: str = "zh", **overrides: Any) -> Case:
     return Case(**fields)
 
 
-def make_event(type_: EventType, seq: int = 2, unit_id: str | None = UNIT.id, due_at: datetime | None = DUE) -> TimelineEvent:
+def make_event(
+    type_: EventType, seq: int = 2, unit_id: str | None = UNIT.id, due_at: datetime | None = DUE
+) -> TimelineEvent:
     return TimelineEvent(
         case_id="case-1",
         seq=seq,
@@ -154,11 +156,15 @@ def test_chinese_citizen_gets_chinese_with_the_unit_name_and_local_deadline() ->
 @pytest.mark.parametrize(
     ("event_type", "expected"),
     [
-        (EventType.DISPATCHED, f"[Minyi] Your request {TRACKING_NO} is with Futian Traffic Police Brigade, due 09 Mar 23:59."),
+        (
+            EventType.DISPATCHED,
+            f"[Minyi] Your request {TRACKING_NO} is with Futian Traffic Police Brigade, due 09 Mar 23:59.",
+        ),
         (EventType.REPLIED, f"[Minyi] Your request {TRACKING_NO} has been answered. Please rate it: {RATING_LINK}"),
         (
             EventType.REOPENED,
-            f"[Minyi] Your request {TRACKING_NO} went back to Futian Traffic Police Brigade to be redone, due 09 Mar 23:59.",
+            f"[Minyi] Your request {TRACKING_NO} went back to Futian Traffic Police Brigade to be redone, "
+            "due 09 Mar 23:59.",
         ),
         (
             EventType.SUPERVISED,
@@ -238,14 +244,6 @@ def test_empty_text_is_one_segment() -> None:
     assert sms_segments("") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG notices.py: _GSM7 lacks the GSM 03.38 extension table ([ ] { } \\ ^ ~ | €), so every English "
-        "body ('[Minyi] ...') is counted as UCS-2 (70/67 per segment) instead of GSM-7 with 2 septets per "
-        "extension character"
-    ),
-)
 def test_english_bodies_are_counted_as_gsm7_with_extension_characters_counting_double() -> None:
     # Given the English 'answered' notice (about 100 characters, two of them '[' and ']')
     (notice,) = plan(EventType.REPLIED, make_case(language="en"))

@@ -46,12 +46,19 @@ class NoticeContext(BaseModel):
     rating_link: str
 
 
+#: GSM 03.38 extension table: each costs two septets (escape + character).
+_GSM7_EXTENSION = set("^{}\\[~]|€\f")
+
+
 def sms_segments(text: str) -> int:
-    if all(ch in _GSM7 for ch in text):
+    """GSM-7 text: 160 septets, 153 per part; anything else (Chinese) is UCS-2: 70, 67 per part."""
+    if all(ch in _GSM7 or ch in _GSM7_EXTENSION for ch in text):
+        units = sum(2 if ch in _GSM7_EXTENSION else 1 for ch in text)
         single, part = 160, 153
     else:
+        units = len(text)
         single, part = 70, 67
-    return 1 if len(text) <= single else math.ceil(len(text) / part)
+    return 1 if units <= single else math.ceil(units / part)
 
 
 def _due(at: datetime | None, lang: str) -> str:
