@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from infra.local import moto_patches
 from infra.local.aws import EmbeddedAws
 from infra.local.gateway import ROLES, LocalGateway, TokenIssuer, swagger_page
 from infra.local.lambdas import LocalLambdas
@@ -77,6 +78,7 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         self.lambdas.install_botocore_hook()  # before any boto3 client exists
+        moto_patches.install()
         self.aws.start()
         self.resources = self.aws.create_resources()
         self._seed()

@@ -104,6 +104,7 @@ class StreamPoller:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._iterators: dict[tuple[str, str], str | None] = {}
+        self._streams: dict[str, tuple[str, float, list[str]]] = {}  # table -> (arn, refreshed, shards)
         self.idle = threading.Event()
 
     def start(self) -> None:
@@ -116,6 +117,7 @@ class StreamPoller:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        wait = self.interval
         while not self._stop.is_set():
             try:
                 delivered = self.poll_once()
@@ -124,25 +126,39 @@ class StreamPoller:
                 delivered = 0
             if delivered == 0:
                 self.idle.set()
-                self._stop.wait(self.interval)
+                self._stop.wait(wait)
+                wait = min(1.0, wait * 1.5)  # back off while nothing happens
             else:
                 self.idle.clear()
+                wait = self.interval
+
+    def _shards(self, table: str) -> tuple[str, list[str]]:
+        """The table's stream and shards, looked up again every few seconds (shards roll over)."""
+        import boto3
+
+        cached = self._streams.get(table)
+        if cached and time.monotonic() - cached[1] < 5:
+            return cached[0], cached[2]
+        stream_arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        streams = boto3.client("dynamodbstreams")
+        shards = [s["ShardId"] for s in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]]
+        self._streams[table] = (stream_arn, time.monotonic(), shards)
+        return stream_arn, shards
 
     def poll_once(self) -> int:
         import boto3
 
         streams = boto3.client("dynamodbstreams")
-        ddb = boto3.client("dynamodb")
         delivered = 0
         for mapping in self.mappings:
-            table = self.resources[mapping.table_logical_id]
-            stream_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-            shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-            for shard in shards:
-                key = (mapping.function, shard["ShardId"])
+            if self._stop.is_set():
+                break
+            stream_arn, shards = self._shards(self.resources[mapping.table_logical_id])
+            for shard_id in shards:
+                key = (mapping.function, shard_id)
                 if key not in self._iterators:
                     self._iterators[key] = streams.get_shard_iterator(
-                        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                     )["ShardIterator"]
                 iterator = self._iterators[key]
                 if iterator is None:
@@ -152,7 +168,7 @@ class StreamPoller:
                 records = [lambda_record(r, stream_arn, self.template.region) for r in resp.get("Records", [])]
                 wanted = [r for r in records if mapping.wanted(r)]
                 for i in range(0, len(wanted), mapping.batch_size):
-                    self.deliver(mapping, wanted[i : i + mapping.batch_size], shard["ShardId"], stream_arn)
+                    self.deliver(mapping, wanted[i : i + mapping.batch_size], shard_id, stream_arn)
                 delivered += len(wanted)
         return delivered
 

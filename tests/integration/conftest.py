@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
+from infra.local import moto_patches
 from infra.local.gateway import LocalGateway
 from infra.local.lambdas import LocalLambdas
 from infra.local.template import Route, Template
@@ -106,6 +107,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     template = Template(REGION)
     lambdas = LocalLambdas(template, {"POWERTOOLS_LOG_LEVEL": "WARNING"})
     lambdas.install_botocore_hook()
+    moto_patches.install()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         reset_clients()
         from infra.local.aws import EmbeddedAws
