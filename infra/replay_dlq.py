@@ -21,30 +21,47 @@ Invoke = Callable[[dict[str, Any]], dict[str, Any] | None]
 Wanted = Callable[[dict[str, Any]], bool]
 
 
-def _records_of(info: Any, region: str) -> list[dict[str, Any]]:
+MAX_EMPTY_PAGES = 100
+
+
+def _records_of(info: Any, region: str) -> list[dict[str, Any]] | None:
+    """The batch's records read back from the stream, or None if the whole range could not be read
+    (trimmed, or the stream kept answering empty pages): then the message must stay in the queue."""
     import boto3
 
     from infra.local.streams import lambda_record
 
     streams = boto3.client("dynamodbstreams")
-    iterator = streams.get_shard_iterator(
-        StreamArn=info.stream_arn,
-        ShardId=info.shard_id,
-        ShardIteratorType="AT_SEQUENCE_NUMBER",
-        SequenceNumber=info.start_sequence_number,
-    )["ShardIterator"]
+    try:
+        iterator = streams.get_shard_iterator(
+            StreamArn=info.stream_arn,
+            ShardId=info.shard_id,
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=info.start_sequence_number,
+        )["ShardIterator"]
+    except streams.exceptions.ClientError as exc:
+        print(f"cannot read the batch back: {exc}")
+        return None
     end = int(info.end_sequence_number)
     records: list[dict[str, Any]] = []
-    while iterator:
-        resp = streams.get_records(ShardIterator=iterator, Limit=1000)
-        for raw in resp.get("Records", []):
-            if int(raw["dynamodb"]["SequenceNumber"]) > end:
+    empty_pages = 0
+    while iterator and empty_pages < MAX_EMPTY_PAGES:
+        try:
+            resp = streams.get_records(ShardIterator=iterator, Limit=1000)
+        except streams.exceptions.ClientError as exc:  # trimmed data, expired iterator
+            print(f"cannot read the batch back: {exc}")
+            return None
+        page = resp.get("Records", [])
+        empty_pages = 0 if page else empty_pages + 1
+        for raw in page:
+            sequence = int(raw["dynamodb"]["SequenceNumber"])
+            if sequence > end:
                 return records
             records.append(lambda_record(raw, info.stream_arn, region))
-        if not resp.get("Records"):
-            break
+            if sequence == end:
+                return records
         iterator = resp.get("NextShardIterator")
-    return records
+    return None  # never reached the end of the batch: keep the message
 
 
 def replay(queue_url: str, invoke: Invoke, wanted: Wanted, region: str, max_messages: int = 100) -> dict[str, int]:
@@ -60,7 +77,11 @@ def replay(queue_url: str, invoke: Invoke, wanted: Wanted, region: str, max_mess
         for message in messages:
             counts["messages"] += 1
             failure = DynamoDBStreamLambdaOnFailureDestinationModel.model_validate(json.loads(message["Body"]))
-            records = [r for r in _records_of(failure.ddb_stream_batch_info, region) if wanted(r)]
+            read_back = _records_of(failure.ddb_stream_batch_info, region)
+            if read_back is None:
+                counts["still_failing"] += 1
+                continue
+            records = [r for r in read_back if wanted(r)]
             counts["records"] += len(records)
             try:
                 result = invoke({"Records": records}) if records else {}

@@ -103,7 +103,10 @@ class StreamPoller:
         self.mappings = stream_mappings(template)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._iterators: dict[tuple[str, str], str | None] = {}
+        #: Last sequence number handed to each (function, shard). Iterators are not kept between polls:
+        #: moto replaces a table's stream object when it rolls back a cancelled transaction, and an
+        #: old iterator would then read a stream that no longer receives records.
+        self._positions: dict[tuple[str, str], str] = {}
         self._streams: dict[str, tuple[str, float, list[str]]] = {}  # table -> (arn, refreshed, shards)
         self.idle = threading.Event()
 
@@ -146,6 +149,7 @@ class StreamPoller:
         return stream_arn, shards
 
     def poll_once(self) -> int:
+        """One pass over every mapped shard. Returns how many stream records were read (0: caught up)."""
         import boto3
 
         streams = boto3.client("dynamodbstreams")
@@ -156,20 +160,23 @@ class StreamPoller:
             stream_arn, shards = self._shards(self.resources[mapping.table_logical_id])
             for shard_id in shards:
                 key = (mapping.function, shard_id)
-                if key not in self._iterators:
-                    self._iterators[key] = streams.get_shard_iterator(
-                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                    )["ShardIterator"]
-                iterator = self._iterators[key]
-                if iterator is None:
-                    continue
+                position = self._positions.get(key)
+                iterator_args: dict[str, Any] = (
+                    {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position}
+                    if position
+                    else {"ShardIteratorType": "TRIM_HORIZON"}
+                )
+                iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **iterator_args)[
+                    "ShardIterator"
+                ]
                 resp = streams.get_records(ShardIterator=iterator, Limit=1000)
-                self._iterators[key] = resp.get("NextShardIterator")
+                if resp.get("Records"):
+                    self._positions[key] = resp["Records"][-1]["dynamodb"]["SequenceNumber"]
                 records = [lambda_record(r, stream_arn, self.template.region) for r in resp.get("Records", [])]
                 wanted = [r for r in records if mapping.wanted(r)]
                 for i in range(0, len(wanted), mapping.batch_size):
                     self.deliver(mapping, wanted[i : i + mapping.batch_size], shard_id, stream_arn)
-                delivered += len(wanted)
+                delivered += len(records)
         return delivered
 
     def deliver(self, mapping: StreamMapping, batch: list[dict[str, Any]], shard_id: str, stream_arn: str) -> None:

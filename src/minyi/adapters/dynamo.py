@@ -391,7 +391,10 @@ class DynamoRepository:
         values: dict[str, Any] = {":s": status, ":at": now.isoformat(), ":one": 1, ":sent": "SENT"}
         update = "SET #s = :s, updated_at = :at ADD attempts :one"
         if message_id:
-            update = "SET #s = :s, updated_at = :at, provider_message_id = :mid, sent_at = :at ADD attempts :one"
+            update = (
+                "SET #s = :s, updated_at = :at, provider_message_id = :mid, sent_at = :at "
+                "REMOVE last_error ADD attempts :one"
+            )
             values[":mid"] = message_id
         if error:
             update = update.replace("updated_at = :at", "updated_at = :at, last_error = :err")

@@ -1,0 +1,627 @@
+"""SMS notices end to end on moto: the table's stream delivered to the real notify handler the way
+Lambda's event source mapping does it (batches, retries of reported failures, bisect, dead-letter
+queue), the dead-letter replay, redelivery, poison records and the staff view of the outbox.
+
+The SMS provider is replaced by a recording sender patched into the loaded handler module's cached
+`service()`; everything else (handler, BatchProcessor, outbox in DynamoDB, SQS) is the real thing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import botocore.client
+import pytest
+from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamLambdaOnFailureDestinationModel
+
+from infra.local.streams import StreamMapping, StreamPoller, lambda_record
+from infra.replay_dlq import replay
+from minyi.adapters.aws import client
+from minyi.adapters.sms import SmsError
+from minyi.domain import lifecycle
+from minyi.domain.catalog import SUPERVISION_OFFICE, shenzhen_catalog
+from minyi.domain.errors import ConcurrentUpdate
+from minyi.domain.lifecycle import RatingPolicy
+from minyi.domain.models import Actor, Case, CaseStatus, Category, EventType, Role, TimelineEvent
+from minyi.domain.notices import Notice, NoticeContext, plan_notices
+from minyi.domain.phone import last4, mask_phone
+from minyi.services.notify import NotifyService
+from tests.integration.conftest import REGION, Stack, citizen, staff
+
+NOTIFY = "NotifyFunction"
+RATING_LINK_BASE = "https://x/r"
+CATALOG = shenzhen_catalog()
+UNITS = [u for u in CATALOG.units.values() if u.duty_phone and u.id != SUPERVISION_OFFICE.id]
+POLICY = RatingPolicy()
+SATISFIED = {"speed": 4, "effectiveness": 4, "experience": 4, "feedback_quality": 4}
+UNSATISFIED = {**SATISFIED, "effectiveness": 2}
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shenzhen
+
+#: Cases of the fault-injection run: about 1 350 timeline events and 1 060 notices. moto serialises
+#: every response in Python (a GetItem of a case costs about 4 ms), so this takes about a minute.
+FAULT_CASES = 200
+
+NoticeKey = tuple[str, int, str]  # (case_id, event_seq, kind): the exactly-once unit
+
+
+# --- the SMS provider, recorded ------------------------------------------------------------------
+
+
+@dataclass
+class FlakySender:
+    """An SMS provider that refuses about `fail_rate` of the messages (seeded, reproducible), and
+    every message during `outage` (call numbers, counted from 1).
+
+    `current` is the notice the service claimed just before calling send (set by `tap_claims`), so
+    every accepted message is counted per (case_id, event_seq, kind)."""
+
+    fail_rate: float = 0.0
+    seed: int = 0
+    outage: range = range(0)
+    calls: int = 0
+    failures: int = 0
+    outage_failures: int = 0
+    sent: list[tuple[NoticeKey, str, str]] = field(default_factory=list)
+    current: Notice | None = None
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def send(self, to: str, body: str) -> str:
+        self.calls += 1
+        if self.calls in self.outage:
+            self.failures += 1
+            self.outage_failures += 1
+            raise SmsError("injected: provider unavailable")
+        if self.rng.random() < self.fail_rate:
+            self.failures += 1
+            raise SmsError("injected: provider throttled")
+        notice = self.current
+        assert notice is not None and (notice.to, notice.body) == (to, body), "send() of a notice never claimed"
+        self.sent.append(((notice.case_id, notice.event_seq, notice.kind), to, body))
+        return f"sms-{len(self.sent):06d}"
+
+    def counts(self) -> Counter[NoticeKey]:
+        return Counter(key for key, _, _ in self.sent)
+
+
+def install(stack: Stack, monkeypatch: pytest.MonkeyPatch, sender: FlakySender) -> NotifyService:
+    """The loaded notify handler's cached service() now sends through `sender`."""
+    svc = NotifyService(repo=stack.repo, sender=sender, rating_link_base=RATING_LINK_BASE)
+    original_claim = stack.repo.claim_notice
+
+    def tap_claims(notice: Notice, now: datetime) -> str | None:
+        sender.current = notice
+        return original_claim(notice, now)
+
+    monkeypatch.setattr(stack.repo, "claim_notice", tap_claims)
+    module = stack.lambdas.module(NOTIFY)
+    monkeypatch.setattr(module, "service", lambda: svc)
+    return svc
+
+
+@pytest.fixture
+def streams(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[StreamPoller]:
+    """Lambda's event source mapping for the notify function only (other consumers are not under test)."""
+    # the poller and the replay create plain boto3 dynamodbstreams clients (platform notes)
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    poller = StreamPoller(stack.lambdas.template, stack.lambdas, stack.resources)
+    poller.mappings = [m for m in poller.mappings if m.function == NOTIFY]
+    assert len(poller.mappings) == 1, "the notify function has one stream event source"
+    yield poller
+
+
+def notify_mapping(poller: StreamPoller) -> StreamMapping:
+    return poller.mappings[0]
+
+
+def drain(poller: StreamPoller) -> int:
+    """poll_once() until a poll finds nothing more for the function (twice, to be sure)."""
+    delivered, idle = 0, 0
+    while idle < 2:
+        n = poller.poll_once()
+        delivered += n
+        idle = idle + 1 if n == 0 else 0
+    return delivered
+
+
+def dlq_url(stack: Stack) -> str:
+    return stack.resources["NotifyDeadLetterQueue"]
+
+
+def dlq_depth(stack: Stack) -> int:
+    attrs = client("sqs").get_queue_attributes(
+        QueueUrl=dlq_url(stack),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+# --- cases written directly with the repository and the pure lifecycle ---------------------------
+
+
+class CaseWriter:
+    """Drives cases through the pure lifecycle and persists each transition with the repository.
+
+    `bulk=True` writes the same items (the repository's own item layout) with batch writes instead
+    of one transaction per transition: moto's transact_write_items deep-copies the whole table,
+    stream included, for every item of every transaction, which makes hundreds of cases take minutes.
+    The stream then holds the same timeline inserts, in order per case."""
+
+    def __init__(self, stack: Stack, bulk: bool = False):
+        self.repo = stack.repo
+        self.bulk = bulk
+        self.n = 0
+        self.pending: list[dict[str, Any]] = []
+        self.events: dict[str, list[TimelineEvent]] = {}
+        self.cases: dict[str, Case] = {}
+
+    def new(self, unit_index: int = 0, language: str = "zh") -> Case:
+        self.n += 1
+        now = T0 + timedelta(seconds=self.n)
+        unit = UNITS[unit_index % len(UNITS)]
+        case = Case(
+            id=uuid.uuid4().hex,
+            tracking_no=f"SZ2603-T{self.n:05d}",
+            citizen_id=f"citizen-{self.n}",
+            phone=f"+86138{self.n:08d}",
+            language=language,  # type: ignore[arg-type]
+            category=Category.COMPLAINT,
+            topic="traffic",
+            district=str(unit.district),
+            description=f"test case {self.n}",
+            status=CaseStatus.SUBMITTED,
+            created_at=now,
+            updated_at=now,
+        )
+        transition = lifecycle.submitted(case, now)
+        self.events[case.id] = list(transition.events)
+        if self.bulk:
+            self.pending += [self.repo._event_item(e) for e in transition.events]
+        else:
+            self.repo.create_case(transition, last4(case.phone), [])
+        case = transition.after.model_copy(update={"version": 1})
+        return self.save(lifecycle.dispatch(case, unit.id, T0 + timedelta(days=7), lifecycle.ROUTER, now, "by rule"))
+
+    def save(self, transition: lifecycle.Transition) -> Case:
+        self.events[transition.after.id] += transition.events
+        if self.bulk:
+            self.pending += [self.repo._event_item(e) for e in transition.events]
+            case = transition.after.model_copy(update={"version": transition.before.version + 1})
+        else:
+            case = self.repo.save(transition)
+        self.cases[case.id] = case
+        return case
+
+    def flush(self) -> None:
+        """Bulk mode: write the collected items, 25 per batch, in order."""
+        ddb = client("dynamodb")
+        table = self.repo.table_name
+        for i in range(0, len(self.pending), 25):
+            chunk = [{"PutRequest": {"Item": item}} for item in self.pending[i : i + 25]]
+            resp = ddb.batch_write_item(RequestItems={table: chunk})
+            assert not resp.get("UnprocessedItems")
+        self.pending.clear()
+
+    def handle(self, case: Case, at: datetime) -> Case:
+        actor = Actor(role=Role.STAFF, id="staff-1", unit_id=case.unit_id)
+        case = self.save(lifecycle.accept(case, actor, at))
+        return self.save(lifecycle.reply(case, "done", actor, at + timedelta(minutes=1)))
+
+    def rate(self, case: Case, scores: dict[str, int], at: datetime) -> Case:
+        citizen_actor = Actor(role=Role.CITIZEN, id=case.citizen_id)
+        return self.save(lifecycle.rate(case, scores, None, citizen_actor, at, POLICY, at + timedelta(days=7)))
+
+    def scenario(self, i: int) -> Case:
+        """Seven paths through the lifecycle, so every notifying event type is on the stream."""
+        case = self.new(unit_index=i, language="en" if i % 5 == 0 else "zh")
+        at = T0 + timedelta(hours=1)
+        path = i % 7
+        if path == 0:  # satisfied: dispatched, replied, closed
+            case = self.rate(self.handle(case, at), SATISFIED, at + timedelta(hours=1))
+        elif path == 1:  # rollback: reopened, then closed
+            case = self.rate(self.handle(case, at), UNSATISFIED, at + timedelta(hours=1))
+            case = self.rate(self.handle(case, at + timedelta(hours=2)), SATISFIED, at + timedelta(hours=3))
+        elif path == 2:  # reopened, supervised, closed under supervision
+            case = self.rate(self.handle(case, at), UNSATISFIED, at + timedelta(hours=1))
+            case = self.rate(self.handle(case, at + timedelta(hours=2)), UNSATISFIED, at + timedelta(hours=3))
+            case = self.rate(self.handle(case, at + timedelta(hours=4)), UNSATISFIED, at + timedelta(hours=5))
+        elif path == 3:  # deadline warning, overdue, then a late reply
+            case = self.save(lifecycle.warn_deadline(case, T0 + timedelta(days=5)))
+            case = self.save(lifecycle.mark_overdue(case, T0 + timedelta(days=8)))
+            case = self.handle(case, T0 + timedelta(days=9))
+        elif path == 4:  # replied, closed unrated
+            case = self.save(lifecycle.close_unrated(self.handle(case, at), at + timedelta(days=3)))
+        elif path == 5:  # still with the unit
+            pass
+        else:  # replied, waiting for the rating
+            case = self.handle(case, at)
+        if self.bulk:  # the case item in its final state (the notify function reads it)
+            self.pending.append(self.repo._case_item(case))
+        return case
+
+
+def expected_notices(writer: CaseWriter, case_ids: list[str]) -> dict[NoticeKey, Notice]:
+    """What should have been sent: plan_notices for every timeline event the writer stored."""
+    expected: dict[NoticeKey, Notice] = {}
+    for case_id in case_ids:
+        case = writer.cases[case_id]
+        for event in writer.events[case_id]:
+            ctx = NoticeContext(
+                case=case,
+                unit=CATALOG.units.get(event.unit_id) if event.unit_id else None,
+                supervisors_phone=SUPERVISION_OFFICE.duty_phone,
+                rating_link=f"{RATING_LINK_BASE}/{case.tracking_no}",
+            )
+            for notice in plan_notices(event, ctx):
+                expected[(notice.case_id, notice.event_seq, notice.kind)] = notice
+    return expected
+
+
+def all_outbox_items(stack: Stack) -> list[dict[str, Any]]:
+    """Every outbox item of the table (one paginated scan instead of a query per case)."""
+    ddb = client("dynamodb")
+    kwargs: dict[str, Any] = {
+        "TableName": stack.resources["CasesTable"],
+        "FilterExpression": "entity = :o",
+        "ExpressionAttributeValues": {":o": {"S": "outbox"}},
+    }
+    items: list[dict[str, Any]] = []
+    while True:
+        resp = ddb.scan(**kwargs)
+        items += [stack.repo.codec.plain(i) for i in resp["Items"]]
+        if "LastEvaluatedKey" not in resp:
+            return items
+        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def stream_records(stack: Stack, mapping: StreamMapping, case_id: str) -> list[dict[str, Any]]:
+    """The case's timeline inserts from the stream, in the shape Lambda delivers them."""
+    streams = client("dynamodbstreams")
+    arn = client("dynamodb").describe_table(TableName=stack.resources["CasesTable"])["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            resp = streams.get_records(ShardIterator=iterator, Limit=1000)
+            if not resp["Records"]:
+                break
+            records += [lambda_record(r, arn, REGION) for r in resp["Records"]]
+            iterator = resp.get("NextShardIterator")
+    return [r for r in records if mapping.wanted(r) and r["dynamodb"]["Keys"]["PK"]["S"] == f"CASE#{case_id}"]
+
+
+# --- a. fault injection ----------------------------------------------------------------------------
+
+
+def test_flaky_provider_every_notice_delivered_exactly_once_after_retries_and_replay(
+    stack: Stack, streams: StreamPoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = time.monotonic()
+    # Given 200 cases along every path of the lifecycle, their timeline events on the table's stream
+    writer = CaseWriter(stack, bulk=True)
+    case_ids = [writer.scenario(i).id for i in range(FAULT_CASES)]
+    writer.flush()
+    expected = expected_notices(writer, case_ids)
+    expected_types = {n.event_type for n in expected.values()}
+    assert expected_types == {
+        EventType.DISPATCHED,
+        EventType.REPLIED,
+        EventType.REOPENED,
+        EventType.SUPERVISED,
+        EventType.CLOSED,
+        EventType.OVERDUE,
+        EventType.DEADLINE_WARNING,
+    }
+    written = time.monotonic()
+    # And an SMS provider that refuses about 30 % of the messages, and is down for 150 calls in a row
+    # (so that some batches exhaust the mapping's 5 retries and go to the dead-letter queue)
+    sender = FlakySender(fail_rate=0.3, seed=20260302, outage=range(400, 550))
+    install(stack, monkeypatch, sender)
+
+    # When the stream is delivered to the notify function as Lambda does (retries, bisect, DLQ)
+    delivered = drain(streams)
+    mapping = notify_mapping(streams)
+    dead_lettered_records = mapping.stats["dead_lettered"]
+    dead_letter_messages = dlq_depth(stack)
+    sends_before_replay = len(sender.sent)
+    failures_injected = sender.failures
+    # And, once the provider has recovered, the dead-letter queue is replayed until it is empty
+    sender.fail_rate = 0.0
+    invoke = functools.partial(stack.lambdas.invoke, NOTIFY)
+    replayed = Counter[str]()
+    for _ in range(20):
+        if dlq_depth(stack) == 0:
+            break
+        replayed.update(replay(dlq_url(stack), invoke, mapping.wanted, REGION, max_messages=1000))
+
+    # Then every expected notice was sent exactly once: nothing lost, nothing twice, nothing extra
+    counts = sender.counts()
+    duplicates = {k: c for k, c in counts.items() if c > 1}
+    lost = sorted(set(expected) - set(counts))
+    unexpected = sorted(set(counts) - set(expected))
+    print(
+        f"\n[fault injection] cases={len(case_ids)} events_delivered={delivered} expected_notices={len(expected)}"
+        f" provider_calls={sender.calls} failures_injected={failures_injected} (outage: {sender.outage_failures})"
+        f" sent_before_replay={sends_before_replay} sent_total={len(sender.sent)}"
+        f" invocations={mapping.stats['invocations']} dead_lettered_records={dead_lettered_records}"
+        f" dlq_messages={dead_letter_messages} replay={dict(replayed)}"
+        f" duplicates={len(duplicates)} lost={len(lost)} unexpected={len(unexpected)}"
+        f" write_s={written - started:.1f} deliver_s={time.monotonic() - written:.1f}"
+    )
+    assert failures_injected > 0.2 * len(expected), "the fault injection did happen"
+    assert dead_letter_messages > 0, "some batches exhausted their retries (the replay is exercised)"
+    assert sends_before_replay < len(expected), "the replay had notices left to send"
+    assert duplicates == {}
+    assert lost == []
+    assert unexpected == []
+    assert all(c == 1 for c in counts.values()) and len(counts) == len(expected)
+    # And each message went to the planned phone with the planned text
+    for key, to, body in sender.sent:
+        assert (to, body) == (expected[key].to, expected[key].body)
+    # And the dead-letter queue is empty, every replayed message succeeded
+    assert dlq_depth(stack) == 0
+    assert replayed["still_failing"] == 0
+    assert replayed["replayed_messages"] == dead_letter_messages
+    # And every outbox item is SENT, with the provider's message id
+    outbox = all_outbox_items(stack)
+    assert len(outbox) == len(expected)
+    assert Counter(item["status"] for item in outbox) == {"SENT": len(expected)}
+    assert all(item.get("provider_message_id", "").startswith("sms-") for item in outbox)
+    # And retried notices record their attempts (one per provider call for that notice)
+    assert sum(item["attempts"] for item in outbox) == sender.calls
+
+
+# --- b. redelivery of a whole batch ----------------------------------------------------------------
+
+
+def test_redelivering_a_whole_batch_sends_nothing_twice(
+    stack: Stack, streams: StreamPoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a case answered and closed, and its timeline inserts as Lambda delivers them
+    writer = CaseWriter(stack)
+    case = writer.scenario(1)  # dispatched, replied, reopened, replied, closed
+    sender = FlakySender()
+    install(stack, monkeypatch, sender)
+    event = {"Records": stream_records(stack, notify_mapping(streams), case.id)}
+    assert len(event["Records"]) == case.event_count
+    expected = expected_notices(writer, [case.id])
+
+    # When the notify function receives the same batch twice (a retried invocation)
+    first = stack.lambdas.invoke(NOTIFY, event)
+    second = stack.lambdas.invoke(NOTIFY, json.loads(json.dumps(event)))
+
+    # Then both invocations succeed and every notice was sent once
+    assert first == {"batchItemFailures": []} and second == {"batchItemFailures": []}
+    assert sender.counts() == Counter(dict.fromkeys(expected, 1))
+    # And the outbox shows each notice SENT once, with the provider's message id
+    outbox = {(o["case_id"], o["event_seq"], o["kind"]): o for o in stack.repo.outbox(case.id)}
+    assert set(outbox) == set(expected)
+    for key, item in outbox.items():
+        assert item["status"] == "SENT"
+        assert item["attempts"] == 1
+        assert item["provider_message_id"].startswith("sms-")
+        assert item["to"] == expected[key].to and item["body"] == expected[key].body
+        assert item["SK"] == expected[key].outbox_key
+
+
+# --- c. poison records -----------------------------------------------------------------------------
+
+
+def _put_event_item(stack: Stack, item: dict[str, Any]) -> None:
+    client("dynamodb").put_item(TableName=stack.resources["CasesTable"], Item=stack.repo.codec.item(item))
+
+
+def _orphan_event(stack: Stack) -> str:
+    """A timeline event whose case does not exist."""
+    event = TimelineEvent(
+        case_id="ghost-case",
+        seq=2,
+        type=EventType.DISPATCHED,
+        at=T0,
+        actor_role=Role.SYSTEM,
+        actor_id="router",
+        status=CaseStatus.DISPATCHED,
+        unit_id=UNITS[0].id,
+        due_at=T0 + timedelta(days=7),
+    )
+    _put_event_item(stack, {**event.model_dump(mode="json"), "PK": "CASE#ghost-case", "SK": "EVENT#00002"})
+    return "ghost-case"
+
+
+def _malformed_event(stack: Stack) -> str:
+    """A timeline item that fails model validation (unknown type, seq 0, no timestamp)."""
+    _put_event_item(
+        stack,
+        {"PK": "CASE#broken-case", "SK": "EVENT#00000", "case_id": "broken-case", "seq": 0, "type": "no-such-type"},
+    )
+    return "broken-case"
+
+
+@pytest.mark.parametrize("poison", [_orphan_event, _malformed_event], ids=["case-missing", "invalid-new-image"])
+def test_a_poison_record_is_dead_lettered_without_blocking_the_others(
+    stack: Stack, streams: StreamPoller, monkeypatch: pytest.MonkeyPatch, poison: Any
+) -> None:
+    # Given a stream with good cases before and after a poison record
+    writer = CaseWriter(stack)
+    before = [writer.scenario(0).id, writer.scenario(3).id]
+    poison_case = poison(stack)
+    after = [writer.scenario(2).id, writer.scenario(4).id]
+    expected = expected_notices(writer, before + after)
+    sender = FlakySender()
+    install(stack, monkeypatch, sender)
+
+    # When the stream is delivered
+    drain(streams)
+
+    # Then every good record's notices were sent once, before and after the poison record
+    assert sender.counts() == Counter(dict.fromkeys(expected, 1))
+    # And exactly one message is in the dead-letter queue, in Lambda's on-failure format
+    messages = client("sqs").receive_message(QueueUrl=dlq_url(stack), MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == 1
+    body = json.loads(messages[0]["Body"])
+    failure = DynamoDBStreamLambdaOnFailureDestinationModel.model_validate(body)
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert body["requestContext"]["functionArn"] == stack.lambdas.template.arn(NOTIFY)
+    info = failure.ddb_stream_batch_info
+    # And it starts at the poison record (the stream keeps the records for the replay)
+    poison_records = stream_records(stack, notify_mapping(streams), poison_case)
+    assert len(poison_records) == 1
+    assert info.start_sequence_number == poison_records[0]["dynamodb"]["SequenceNumber"]
+    assert int(info.end_sequence_number) >= int(info.start_sequence_number)
+    assert info.batch_size == notify_mapping(streams).stats["dead_lettered"] >= 1
+    stream_arn = client("dynamodb").describe_table(TableName=stack.resources["CasesTable"])["Table"]["LatestStreamArn"]
+    shards = client("dynamodbstreams").describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    assert info.stream_arn == stream_arn
+    assert info.shard_id in {s["ShardId"] for s in shards}
+    # And nothing is written to the outbox for the poison record
+    assert stack.repo.outbox(poison_case) == []
+
+
+def test_replaying_a_poison_batch_keeps_the_message_and_resends_nothing(
+    stack: Stack, streams: StreamPoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a dead-lettered batch that starts with a poison record and holds good records after it
+    writer = CaseWriter(stack)
+    _orphan_event(stack)
+    good = writer.scenario(2).id
+    sender = FlakySender()
+    install(stack, monkeypatch, sender)
+    drain(streams)
+    assert dlq_depth(stack) == 1
+    sent_before = len(sender.sent)
+    assert sent_before == len(expected_notices(writer, [good]))
+
+    # When the dead-letter queue is replayed
+    mapping = notify_mapping(streams)
+    counts = replay(dlq_url(stack), functools.partial(stack.lambdas.invoke, NOTIFY), mapping.wanted, REGION)
+
+    # Then the message stays for a later replay, and no notice was sent again
+    assert counts["messages"] == 1 and counts["still_failing"] == 1 and counts["replayed_messages"] == 0
+    assert counts["records"] >= 2
+    assert dlq_depth(stack) == 1
+    assert len(sender.sent) == sent_before
+
+
+def test_replay_reads_past_an_empty_page_and_never_drops_unsent_notices(
+    stack: Stack, streams: StreamPoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a case whose notices were dead-lettered during a provider outage
+    writer = CaseWriter(stack)
+    case = writer.scenario(0)
+    expected = expected_notices(writer, [case.id])
+    sender = FlakySender(fail_rate=1.0)
+    install(stack, monkeypatch, sender)
+    drain(streams)
+    assert dlq_depth(stack) == 1 and sender.sent == []
+    # And DynamoDB Streams answering the replay's first GetRecords with an empty page, as it may
+    original = botocore.client.BaseClient._make_api_call
+    empty_pages = [1]
+
+    def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if operation_name == "GetRecords" and empty_pages[0]:
+            empty_pages[0] -= 1
+            return {"Records": [], "NextShardIterator": api_params["ShardIterator"]}
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+
+    # When the provider has recovered and the dead-letter queue is replayed
+    sender.fail_rate = 0.0
+    mapping = notify_mapping(streams)
+    counts = replay(dlq_url(stack), functools.partial(stack.lambdas.invoke, NOTIFY), mapping.wanted, REGION)
+
+    # Then the message is not deleted while its notices are unsent
+    assert not (dlq_depth(stack) == 0 and len(sender.sent) < len(expected)), (counts, len(sender.sent))
+    # And the replay read past the empty page: every notice sent once, the queue empty
+    assert sender.counts() == Counter(dict.fromkeys(expected, 1))
+    assert dlq_depth(stack) == 0
+
+
+def test_delivery_continues_after_an_optimistic_lock_conflict(
+    stack: Stack, streams: StreamPoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a case whose dispatch SMS were delivered from the stream
+    writer = CaseWriter(stack)
+    first = writer.new()
+    sender = FlakySender()
+    install(stack, monkeypatch, sender)
+    drain(streams)
+    assert len(sender.sent) == 2
+    # And a concurrent update of that case that loses the optimistic lock (the transaction is cancelled)
+    stale = first.model_copy(update={"version": first.version - 1})
+    with pytest.raises(ConcurrentUpdate):
+        stack.repo.save(lifecycle.accept(stale, Actor(role=Role.STAFF, id="s", unit_id=first.unit_id), T0))
+
+    # When another case is dispatched and the stream is polled again
+    second = writer.new(unit_index=1)
+    drain(streams)
+
+    # Then its SMS are delivered too
+    assert sender.counts() == Counter(dict.fromkeys(expected_notices(writer, [first.id, second.id]), 1))
+
+
+# --- d. the staff view -------------------------------------------------------------------------------
+
+REQUEST: dict[str, Any] = {
+    "category": "complaint",
+    "topic": "traffic",
+    "district": "futian",
+    "description": "Broken traffic light at Fuhua Road",
+    "phone": "+86 138 1234 5678",
+}
+
+
+def test_staff_view_lists_the_cases_notifications(
+    stack: Stack, streams: StreamPoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a citizen's request, dispatched by the workflow to the Futian traffic police
+    status, created = stack.request("POST", "/v1/requests", citizen(), REQUEST)
+    assert status == 201, created
+    case_id = created["id"]
+    stack.wait_for(lambda: stack.status(case_id) == "DISPATCHED")
+    # And a provider that refuses the very first message, then recovers
+    sender = FlakySender()
+    install(stack, monkeypatch, sender)
+    original_send = sender.send
+
+    def first_call_fails(to: str, body: str) -> str:
+        if sender.calls == 0:
+            sender.calls += 1
+            sender.failures += 1
+            raise SmsError("injected: first call refused")
+        return original_send(to, body)
+
+    monkeypatch.setattr(sender, "send", first_call_fails)
+
+    # When the stream is delivered to the notify function
+    drain(streams)
+
+    # Then the unit's view of the case lists both SMS of the dispatch, sent, with masked phones
+    status, view = stack.request("GET", f"/v1/cases/{case_id}", staff("futian-traffic-police"))
+    assert status == 200, view
+    notifications = sorted(view["notifications"], key=lambda n: n["kind"])
+    assert [(n["event"], n["kind"]) for n in notifications] == [("dispatched", "citizen"), ("dispatched", "unit")]
+    unit_phone = CATALOG.units["futian-traffic-police"].duty_phone
+    assert unit_phone is not None
+    assert [n["to"] for n in notifications] == ["138****5678", mask_phone(unit_phone)]
+    for n in notifications:
+        assert n["status"] == "SENT"
+        assert n["provider_message_id"].startswith("sms-")
+        assert n["sent_at"]
+        assert n["segments"] >= 1
+        assert n["event_seq"] == 2
+        assert "13812345678" not in json.dumps(n)
+    # And the notice whose first attempt failed shows two attempts
+    assert sorted(n["attempts"] for n in notifications) == [1, 2]
