@@ -38,6 +38,8 @@ def stats(
     actor = caller(app)
     require_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF)
     if actor.role == Role.STAFF:
+        if not actor.unit_id:
+            raise Forbidden("staff without a unit see no numbers")
         if unit_id not in (None, actor.unit_id):
             raise Forbidden("staff see only their own unit's numbers")
         unit_id = actor.unit_id

@@ -67,10 +67,13 @@ class SweepService:
             self._save(lifecycle.warn_deadline(case, now))
             report.warned += 1
         elif action == "overdue":
-            case = self._save(lifecycle.mark_overdue(case, now))
+            # Repair first: marking overdue takes the case out of the index, so a restart that failed
+            # after it would never be retried.
+            self._repair_if_dead(case, now, report)
+            # a restarted execution writes the case too: reload and retry on a conflict
+            self.store.apply(case.id, lambda current, _: lifecycle.mark_overdue(current, now))
             report.escalated += 1
             metrics.add_metric(name="SlaBreaches", unit="Count", value=1)
-            self._repair_if_dead(case, now, report)
         elif action == "check_workflow" and not self._repair_if_dead(case, now, report):
             # alive but the case is still not routed after the grace period: a person must look
             self._save(lifecycle.flag_for_supervisor(case, now, "not routed in time although its workflow runs"))
