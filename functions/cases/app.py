@@ -9,15 +9,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi.adapters.dynamo import DynamoRepository
 from minyi.api import schemas
 from minyi.api.http import caller, create_app, require_role
 from minyi.config import WorkflowSettings
-from minyi.domain.deadlines import DeadlineClock
-from minyi.domain.lifecycle import RatingPolicy
 from minyi.domain.models import CaseStatus, Role
 from minyi.observability import logger, metrics, tracer
-from minyi.services.cases import CaseService, CaseStore
+from minyi.services.cases import CaseService
 from minyi.services.views import staff_view
 
 settings = WorkflowSettings.from_env()
@@ -29,11 +26,7 @@ STAFF_ROLES = (Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR)
 
 @cache
 def service() -> CaseService:
-    return CaseService(
-        store=CaseStore(DynamoRepository(settings.table_name)),
-        deadlines=DeadlineClock(settings.working_day_seconds),
-        policy=RatingPolicy(unsatisfied_at_or_below=settings.unsatisfied_at_or_below),
-    )
+    return CaseService.from_settings(settings)
 
 
 def _view(case: Any) -> schemas.StaffCaseView:

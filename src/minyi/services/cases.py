@@ -14,6 +14,7 @@ from typing import Any
 from minyi.adapters.dynamo import DISPATCH_QUEUE, DynamoRepository
 from minyi.adapters.workflow import CaseWorkflow
 from minyi.api import schemas
+from minyi.config import WorkflowSettings
 from minyi.domain import lifecycle
 from minyi.domain.catalog import SUPERVISION_OFFICE
 from minyi.domain.deadlines import DeadlineClock
@@ -69,6 +70,14 @@ class CaseService:
         self.store = store
         self.deadlines = deadlines
         self.policy = policy
+
+    @classmethod
+    def from_settings(cls, settings: WorkflowSettings) -> CaseService:
+        return cls(
+            store=CaseStore(DynamoRepository(settings.table_name)),
+            deadlines=DeadlineClock(settings.working_day_seconds),
+            policy=RatingPolicy(unsatisfied_at_or_below=settings.unsatisfied_at_or_below),
+        )
 
     @property
     def catalog(self) -> Catalog:
