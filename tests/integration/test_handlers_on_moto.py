@@ -84,7 +84,10 @@ def test_idempotency_key_returns_the_same_case(stack: Stack) -> None:
 def test_stale_version_write_is_refused_and_writes_no_event(stack: Stack) -> None:
     # Given a case read by two writers
     _, created = stack.request("POST", "/v1/requests", citizen(), REQUEST)
-    case = stack.wait_for(lambda: (c := stack.repo.get_case(created["id"])) and c.status.value == "DISPATCHED" and c)
+    # (once the workflow has parked, nothing else writes the case)
+    case = stack.wait_for(
+        lambda: (c := stack.repo.get_case(created["id"])) and c.wait and c.wait.phase == "handling" and c
+    )
     events_before = len(stack.repo.timeline(case.id))
     actor = lifecycle.Actor(role="staff", id="s1", unit_id=case.unit_id)
     first = lifecycle.accept(case, actor, case.updated_at)
@@ -124,3 +127,36 @@ def test_workflow_runs_from_dispatch_to_close_and_a_retried_reply_changes_nothin
     stack.wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED")
     types = [e.type.value for e in stack.repo.timeline(case_id)]
     assert types == ["submitted", "dispatched", "accepted", "replied", "rated", "closed"]
+
+
+def test_a_failed_workflow_start_still_answers_201_and_the_sweep_starts_it(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from minyi.adapters.workflow import CaseWorkflow
+    from minyi.services.cases import CaseStore
+    from minyi.services.sweep import SweepService
+
+    # Given Step Functions refusing to start executions for a moment
+    def refuse(self: CaseWorkflow, case_id: str, execution_name: str | None = None) -> str:
+        raise RuntimeError("ThrottlingException")
+
+    original_start = CaseWorkflow.start
+    monkeypatch.setattr(CaseWorkflow, "start", refuse)
+    # When a citizen submits
+    status, body = stack.request("POST", "/v1/requests", citizen(), REQUEST)
+    # Then the case is accepted and saved, waiting without a workflow
+    assert status == 201, body
+    case = stack.repo.get_case(body["id"])
+    assert case is not None and case.status.value == "SUBMITTED"
+    # When Step Functions is back and the sweep runs after the routing grace period
+    monkeypatch.setattr(CaseWorkflow, "start", original_start)
+    report = SweepService(CaseStore(stack.repo), CaseWorkflow(stack.resources["CaseWorkflow"])).run(
+        case.created_at + timedelta(minutes=6)
+    )
+    # Then it starts the workflow, which dispatches the case
+    assert report.repaired == 1
+    stack.wait_for(lambda: stack.status(case.id) == "DISPATCHED")
+    types = [e.type.value for e in stack.repo.timeline(case.id)]
+    assert types[:3] == ["submitted", "workflow_repaired", "dispatched"]

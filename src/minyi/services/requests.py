@@ -109,7 +109,13 @@ class RequestService:
             raise ConcurrentUpdate("could not allocate a case")
         metrics.add_metric(name="CasesSubmitted", unit="Count", value=1)
         logger.info("case submitted", extra={"case_id": case.id, "category": case.category.value})
-        self.workflow.start(case.id)
+        try:
+            self.workflow.start(case.id)
+        except Exception:
+            # The case is saved; the escalation sweep starts workflows that never started (after a
+            # short grace). Failing here would make an idempotent retry create a second case.
+            logger.exception("workflow start failed; the sweep will start it", extra={"case_id": case.id})
+            metrics.add_metric(name="WorkflowStartFailures", unit="Count", value=1)
         return schemas.CaseCreated(id=case.id, tracking_no=case.tracking_no, status=case.status, created_at=now)
 
     def _check_upload(self, citizen: Actor, upload_id: str, index: int) -> Attachment:
