@@ -160,6 +160,8 @@ class CaseService:
         case = self.store.apply(case_id, decide)
         latest = case.ratings[-1]
         metrics.add_metric(name="CasesRated", unit="Count", value=1)
+        if case.status == CaseStatus.CLOSED:
+            metrics.add_metric(name="CasesClosed", unit="Count", value=1)
         if not latest.satisfied:
             metrics.add_metric(
                 name="Rollbacks" if case.status == CaseStatus.REOPENED else "Supervisions", unit="Count", value=1

@@ -151,6 +151,7 @@ class WorkflowTasks:
     def close_unrated(self, case_id: str) -> Signal:
         try:
             case = self.store.apply(case_id, lambda c, now: lifecycle.close_unrated(c, now))
+            metrics.add_metric(name="CasesClosed", unit="Count", value=1)
             metrics.add_metric(name="CasesClosedUnrated", unit="Count", value=1)
         except InvalidTransition:
             case = self.store.load(case_id)  # a rating arrived first
