@@ -49,7 +49,7 @@ def act(api: Api, path: str, token: str, body: dict[str, Any] | None = None) -> 
         assert resp.status_code == 200, f"POST {path}: {resp.status_code} {resp.text}"
         return dict(resp.json())
 
-    return dict(api.wait_for(attempt, timeout=10, interval=0.2))
+    return dict(api.wait_for(attempt, timeout=30, interval=0.2))
 
 
 def sms(api: Api, phone: str, case_id: str) -> list[dict[str, Any]]:
@@ -65,7 +65,7 @@ def wait_sms(api: Api, phone: str, case_id: str, event: str, kind: str) -> dict[
     def probe() -> list[dict[str, Any]]:
         return [m for m in sms(api, phone, case_id) if (m["event"], m["kind"]) == (event, kind)]
 
-    found = api.wait_for(probe, timeout=20, interval=0.2)
+    found = api.wait_for(probe, timeout=40, interval=0.2)
     assert len(found) == 1, found
     return dict(found[0])
 

@@ -60,7 +60,7 @@ def act(api: Api, path: str, token: str, body: dict[str, Any] | None = None) -> 
         return dict(resp.json())
 
     try:
-        return dict(api.wait_for(attempt, timeout=10, interval=0.2))
+        return dict(api.wait_for(attempt, timeout=30, interval=0.2))
     except AssertionError as exc:
         raise AssertionError(f"POST {path} kept failing: {last}") from exc
 

@@ -68,7 +68,7 @@ class Stack:
         result = self.lambdas.invoke(route.function, event)
         return result["statusCode"], json.loads(result["body"]) if result.get("body") else None
 
-    def wait_for(self, probe: Callable[[], Any], timeout: float = 15.0) -> Any:
+    def wait_for(self, probe: Callable[[], Any], timeout: float = 60.0) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if value := probe():
