@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -82,24 +83,47 @@ def test_idempotency_key_returns_the_same_case(stack: Stack) -> None:
 
 
 def test_stale_version_write_is_refused_and_writes_no_event(stack: Stack) -> None:
-    # Given a case read by two writers
-    _, created = stack.request("POST", "/v1/requests", citizen(), REQUEST)
-    # (once the workflow has parked, nothing else writes the case)
-    case = stack.wait_for(
-        lambda: (c := stack.repo.get_case(created["id"])) and c.wait and c.wait.phase == "handling" and c
+    # Given a dispatched case written straight through the repository (no workflow writing beside us)
+    from datetime import UTC, datetime, timedelta
+
+    from minyi.domain.models import Case, CaseStatus
+
+    now = datetime.now(UTC)
+    fresh = Case(
+        id=uuid.uuid4().hex,
+        tracking_no=f"SZ-{uuid.uuid4().hex[:6]}",
+        citizen_id="c-lock",
+        phone="+8613812345678",
+        category="complaint",
+        topic="traffic",
+        district="futian",
+        description="optimistic locking",
+        status=CaseStatus.SUBMITTED,
+        created_at=now,
+        updated_at=now,
+    )
+    stack.repo.create_case(lifecycle.submitted(fresh, now), "5678", [])
+    submitted = stack.repo.get_case(fresh.id)
+    assert submitted is not None
+    router = lifecycle.ROUTER
+    case = stack.repo.save(
+        lifecycle.dispatch(submitted, "futian-traffic-police", now + timedelta(days=5), router, now, "routed")
     )
     events_before = len(stack.repo.timeline(case.id))
+    # And two writers who read the same version
     actor = lifecycle.Actor(role="staff", id="s1", unit_id=case.unit_id)
-    first = lifecycle.accept(case, actor, case.updated_at)
-    second = lifecycle.accept(case, actor, case.updated_at)
+    first = lifecycle.accept(case, actor, now)
+    second = lifecycle.accept(case, actor, now)
     # When both save, the second with the version it read
     stack.repo.save(first)
     with pytest.raises(ConcurrentUpdate):
         stack.repo.save(second)
-    # Then exactly one accepted event was written
+    # Then exactly one accepted event was written, and the case moved on once
     events = stack.repo.timeline(case.id)
     assert len(events) == events_before + 1
     assert [e.type.value for e in events].count("accepted") == 1
+    stored = stack.repo.get_case(case.id)
+    assert stored is not None and stored.version == case.version + 1
 
 
 def test_workflow_runs_from_dispatch_to_close_and_a_retried_reply_changes_nothing(stack: Stack) -> None:
