@@ -30,6 +30,7 @@ from minyi.domain.models import (
     RoutingRule,
     TimelineEvent,
     Unit,
+    WorkflowWait,
 )
 from minyi.domain.notices import Notice
 from minyi.domain.sweep import next_sweep_at
@@ -228,6 +229,30 @@ class DynamoRepository:
             *self._event_puts(transition.events),
         ]
         self._transact(items)
+        return after
+
+    def park(self, case: Case, wait: WorkflowWait) -> Case:
+        """Store the workflow's callback token: one version-checked update of two attributes, not a
+        rewrite of the whole case in a transaction. The version moves so a writer that read the case
+        before the token was stored retries and sees it (and completes the task)."""
+        after = case.model_copy(update={"wait": wait, "version": case.version + 1})
+        try:
+            self.ddb.update_item(
+                TableName=self.table_name,
+                Key=self.codec.item({"PK": f"CASE#{case.id}", "SK": "CASE"}),
+                UpdateExpression="SET #wait = :wait, version = :next",
+                ConditionExpression="version = :v",
+                ExpressionAttributeNames={"#wait": "wait"},
+                ExpressionAttributeValues=self.codec.item(
+                    {
+                        ":wait": wait.model_dump(mode="json", exclude_none=True),
+                        ":next": after.version,
+                        ":v": case.version,
+                    }
+                ),
+            )
+        except self.ddb.exceptions.ConditionalCheckFailedException as exc:
+            raise ConcurrentUpdate("the case changed before the workflow parked") from exc
         return after
 
     def _transact(self, items: list[dict[str, Any]]) -> None:

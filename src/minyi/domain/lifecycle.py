@@ -19,6 +19,7 @@ from minyi.domain.models import (
     Actor,
     Case,
     CaseStatus,
+    CloseReason,
     EventType,
     Extension,
     Rating,
@@ -199,9 +200,9 @@ def rate(
     summary = ", ".join(f"{k} {v}" for k, v in scores.items())
     b.event(EventType.RATED, f"{'satisfied' if satisfied else 'unsatisfied'} ({summary})", satisfied=satisfied)
     if satisfied:
-        _close(b, "satisfied")
+        _close(b, CloseReason.SATISFIED)
     elif case.supervised:
-        _close(b, "closed_under_supervision")
+        _close(b, CloseReason.CLOSED_UNDER_SUPERVISION)
     elif case.reopen_count == 0:
         b.case.status = CaseStatus.REOPENED
         b.case.reopen_count = 1
@@ -221,7 +222,7 @@ def rate(
     return b.done()
 
 
-def _close(b: _Builder, reason: str) -> None:
+def _close(b: _Builder, reason: CloseReason) -> None:
     b.case.status = CaseStatus.CLOSED
     b.case.closed_at = b.now
     b.case.closed_reason = reason
@@ -229,18 +230,18 @@ def _close(b: _Builder, reason: str) -> None:
     b.case.wait = None
     b.event(
         EventType.CLOSED,
-        reason,
-        reason=reason,
+        reason.value,
+        reason=reason.value,
         on_time=b.case.on_time,
-        satisfied=reason == "satisfied",
-        resolved_after_rollback=reason == "satisfied" and b.case.reopen_count > 0 and not b.case.supervised,
+        satisfied=reason == CloseReason.SATISFIED,
+        resolved_after_rollback=reason == CloseReason.SATISFIED and b.case.reopen_count > 0 and not b.case.supervised,
     )
 
 
 def close_unrated(case: Case, now: datetime) -> Transition:
     _require(case, "close", {CaseStatus.REPLIED})
     b = _Builder(case, Actor(role=Role.SYSTEM, id="rating-window"), now)
-    _close(b, "unrated")
+    _close(b, CloseReason.UNRATED)
     return b.done()
 
 

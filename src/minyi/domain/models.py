@@ -64,6 +64,31 @@ class EventType(StrEnum):
     FLAGGED = "flagged_for_supervisor"
 
 
+class CloseReason(StrEnum):
+    SATISFIED = "satisfied"
+    CLOSED_UNDER_SUPERVISION = "closed_under_supervision"
+    UNRATED = "unrated"
+
+
+class OutboxStatus(StrEnum):
+    """An SMS notice's state in the outbox: SENT is final."""
+
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class ExecutionStatus(StrEnum):
+    """A Step Functions execution's status (the names AWS uses)."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+    PENDING_REDRIVE = "PENDING_REDRIVE"
+
+
 class AttachmentKind(StrEnum):
     PHOTO = "photo"
     VOICE = "voice"
@@ -166,7 +191,7 @@ class Case(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
-    closed_reason: str | None = None
+    closed_reason: CloseReason | None = None
     on_time: bool | None = None
     wait: WorkflowWait | None = None
     #: Step Functions execution name: the case id, or `<id>-r<n>` after the sweep restarted it.
@@ -214,3 +239,45 @@ class Catalog(BaseModel):
     districts: dict[str, dict[str, str]]
     units: dict[str, Unit]
     deadline_days: dict[Category, int]
+
+
+class TrackingEntry(BaseModel):
+    """A public tracking number and what public tracking checks it against."""
+
+    tracking_no: str
+    case_id: str
+    phone_last4: str
+
+
+class Upload(BaseModel):
+    """A presigned attachment upload: who may attach it, what it may be, and the case that claimed it."""
+
+    upload_id: str
+    owner_id: str
+    key: str
+    content_type: str
+    size: int
+    created_at: datetime
+    expires_at: int
+    case_id: str | None = None
+
+
+class OutboxEntry(BaseModel):
+    """One SMS notice as recorded in a case's outbox (what staff see in the case's notifications)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    case_id: str
+    event_seq: int
+    event_type: str
+    kind: str
+    to: str
+    body: str
+    segments: int
+    status: OutboxStatus
+    attempts: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    sent_at: datetime | None = None
+    provider_message_id: str | None = None
+    last_error: str | None = None

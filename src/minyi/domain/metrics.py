@@ -1,0 +1,29 @@
+"""Names of the business metrics (CloudWatch EMF, namespace `Minyi`).
+
+The dashboard and the alarms in template.yaml refer to these names: renaming one here without the
+template silently breaks an alarm, so a test checks that every name the template uses exists here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Metric(StrEnum):
+    CASES_SUBMITTED = "CasesSubmitted"
+    CASES_DISPATCHED = "CasesDispatched"
+    CASES_REPLIED = "CasesReplied"
+    CASES_RETURNED = "CasesReturned"
+    CASES_RATED = "CasesRated"
+    CASES_CLOSED = "CasesClosed"
+    CASES_CLOSED_UNRATED = "CasesClosedUnrated"
+    ROLLBACKS = "Rollbacks"
+    SUPERVISIONS = "Supervisions"
+    SLA_BREACHES = "SlaBreaches"
+    WORKFLOW_START_FAILURES = "WorkflowStartFailures"
+    WORKFLOW_REPAIRS = "WorkflowRepairs"
+    SWEEP_DUE_CASES = "SweepDueCases"
+    SMS_SENT = "SmsSent"
+    SMS_SEGMENTS = "SmsSegments"
+    SMS_FAILURES = "SmsFailures"
+    SMS_DUPLICATES_SUPPRESSED = "SmsDuplicatesSuppressed"
