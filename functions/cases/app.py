@@ -9,28 +9,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi.api import schemas
-from minyi.api.http import caller, create_app, require_role
-from minyi.config import WorkflowSettings
-from minyi.domain.models import CaseStatus, Role
+from minyi import bootstrap
+from minyi.api import schemas, views
+from minyi.api.http import caller, create_app
+from minyi.config import CasesSettings
+from minyi.domain.models import CaseStatus
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
-from minyi.services.views import staff_view
 
-settings = WorkflowSettings.from_env()
+settings = CasesSettings.from_env()
 app = create_app()
 
 CaseId = Annotated[str, Path(max_length=64)]
-STAFF_ROLES = (Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR)
 
 
 @cache
 def service() -> CaseService:
-    return CaseService.from_settings(settings)
-
-
-def _view(case: Any) -> schemas.StaffCaseView:
-    return staff_view(case, service().catalog)
+    return bootstrap.case_service(settings)
 
 
 @app.get("/v1/units/<unit_id>/cases", summary="A unit's open cases, most urgent deadline first")
@@ -40,69 +35,49 @@ def unit_inbox(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query()] = None,
 ) -> schemas.CaseList:
-    actor = caller(app)
-    require_role(actor, *STAFF_ROLES)
-    return service().inbox(actor, unit_id, status, limit, cursor)
+    return views.case_list(service().inbox(caller(app), unit_id, status, limit, cursor))
 
 
 @app.get("/v1/cases/<case_id>", summary="A case as its unit sees it")
 def get_case(case_id: CaseId) -> schemas.StaffCaseView:
-    actor = caller(app)
-    require_role(actor, *STAFF_ROLES)
-    svc = service()
-    case = svc.staff_case(actor, case_id)
-    return staff_view(case, svc.catalog, svc.store.repo.outbox(case.id))
+    return views.staff_view(service().staff_case(caller(app), case_id))
 
 
 @app.post("/v1/cases/<case_id>/accept", summary="Take up a dispatched, reopened or supervised case")
 def accept(case_id: CaseId) -> schemas.StaffCaseView:
-    actor = caller(app)
-    require_role(actor, Role.STAFF, Role.SUPERVISOR)
-    return _view(service().accept(actor, case_id))
+    return views.staff_view(service().accept(caller(app), case_id))
 
 
 @app.post("/v1/cases/<case_id>/reply", summary="Answer the citizen (completes this round)")
 def reply(case_id: CaseId, body: schemas.ReplyBody) -> schemas.StaffCaseView:
-    actor = caller(app)
-    require_role(actor, Role.STAFF, Role.SUPERVISOR)
-    return _view(service().reply(actor, case_id, body.message))
+    return views.staff_view(service().reply(caller(app), case_id, body.message))
 
 
 @app.post("/v1/cases/<case_id>/return", summary="Misrouted: back to the dispatch centre")
 def return_case(case_id: CaseId, body: schemas.ReturnBody) -> schemas.StaffCaseView:
-    actor = caller(app)
-    require_role(actor, Role.STAFF)
-    return _view(service().return_case(actor, case_id, body.reason))
+    return views.staff_view(service().return_case(caller(app), case_id, body.reason))
 
 
 @app.post("/v1/cases/<case_id>/dispatch", summary="Dispatcher: send a queued or returned case to a unit")
 def dispatch(case_id: CaseId, body: schemas.DispatchBody) -> schemas.StaffCaseView:
-    actor = caller(app)
-    require_role(actor, Role.DISPATCHER)
-    return _view(service().dispatch(actor, case_id, body.unit_id))
+    return views.staff_view(service().dispatch(caller(app), case_id, body.unit_id))
 
 
 @app.post("/v1/cases/<case_id>/extension", summary="Staff: ask for more working days")
 def request_extension(case_id: CaseId, body: schemas.ExtensionBody) -> schemas.StaffCaseView:
-    actor = caller(app)
-    require_role(actor, Role.STAFF)
-    return _view(service().request_extension(actor, case_id, body.days, body.reason))
+    return views.staff_view(service().request_extension(caller(app), case_id, body.days, body.reason))
 
 
 @app.post("/v1/cases/<case_id>/extension/decision", summary="Supervisor: approve or refuse an extension")
 def decide_extension(case_id: CaseId, body: schemas.ExtensionDecisionBody) -> schemas.StaffCaseView:
-    actor = caller(app)
-    require_role(actor, Role.SUPERVISOR)
-    return _view(service().decide_extension(actor, case_id, body.approve, body.note))
+    return views.staff_view(service().decide_extension(caller(app), case_id, body.approve, body.note))
 
 
 @app.get("/v1/supervision", summary="Supervisor: overdue, supervised and extension-pending cases")
 def supervision(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
 ) -> schemas.CaseList:
-    actor = caller(app)
-    require_role(actor, Role.SUPERVISOR)
-    return service().supervision(limit, cursor)
+    return views.case_list(service().supervision(caller(app), limit, cursor))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

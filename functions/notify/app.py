@@ -9,8 +9,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi.adapters.dynamo import DynamoRepository
-from minyi.adapters.sms import SnsSmsSender
+from minyi import bootstrap
 from minyi.api.stream import TimelineStreamRecord
 from minyi.config import NotifySettings
 from minyi.observability import logger, metrics, tracer
@@ -22,21 +21,22 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, model=TimelineS
 
 @cache
 def service() -> NotifyService:
-    return NotifyService(
-        repo=DynamoRepository(settings.table_name),
-        sender=SnsSmsSender(settings.sms_sender_id),
-        rating_link_base=settings.rating_link_base,
-    )
+    return bootstrap.notify_service(settings)
 
 
-def record_handler(record: TimelineStreamRecord) -> None:
-    event = record.dynamodb.NewImage
-    logger.append_keys(case_id=event.case_id, event_seq=event.seq)
-    service().handle(event)
+def process(event: dict[str, Any], context: LambdaContext, notify: NotifyService) -> PartialItemFailureResponse:
+    """One stream batch through `notify` (the port-injected core: tests pass a service on fakes)."""
+
+    def record_handler(record: TimelineStreamRecord) -> None:
+        timeline_event = record.dynamodb.NewImage
+        logger.append_keys(case_id=timeline_event.case_id, event_seq=timeline_event.seq)
+        notify.handle(timeline_event)
+
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process(event, context, service())

@@ -9,29 +9,27 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi.api import schemas
-from minyi.api.http import caller, create_app, require_role
-from minyi.config import WorkflowSettings
-from minyi.domain.models import Role
+from minyi import bootstrap
+from minyi.api import schemas, views
+from minyi.api.http import caller, create_app
+from minyi.config import RateSettings
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
-from minyi.services.views import owner_view
+from minyi.services.results import Scorecard
 
-settings = WorkflowSettings.from_env()
+settings = RateSettings.from_env()
 app = create_app()
 
 
 @cache
 def service() -> CaseService:
-    return CaseService.from_settings(settings)
+    return bootstrap.case_service(settings)
 
 
 @app.post("/v1/requests/<case_id>/rating", summary="Rate the reply (owner only, once per round)")
 def rate(case_id: Annotated[str, Path(max_length=64)], body: schemas.RatingBody) -> schemas.CaseView:
-    citizen = caller(app)
-    require_role(citizen, Role.CITIZEN)
-    svc = service()
-    return owner_view(svc.rate(citizen, case_id, body), svc.catalog)
+    card = Scorecard.model_validate(body.model_dump())
+    return views.owner_view(service().rate(caller(app), case_id, card))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -11,21 +11,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi.adapters.dynamo import DynamoRepository
-from minyi.api.http import caller, create_app, require_role
-from minyi.config import TableSettings
-from minyi.domain.errors import Forbidden
-from minyi.domain.models import Role
+from minyi import bootstrap
+from minyi.api import views
+from minyi.api.http import caller, create_app
+from minyi.config import StatsSettings
 from minyi.observability import logger, metrics, tracer
-from minyi.services.scoreboard import ScoreboardService, to_csv
+from minyi.services.scoreboard import ScoreboardService
 
-settings = TableSettings.from_env()
+settings = StatsSettings.from_env()
 app = create_app()
 
 
 @cache
 def service() -> ScoreboardService:
-    return ScoreboardService(DynamoRepository(settings.table_name))
+    return bootstrap.scoreboard_service(settings)
 
 
 @app.get("/v1/stats", summary="Totals, rates and the league table of units for a date range")
@@ -35,24 +34,16 @@ def stats(
     unit_id: Annotated[str | None, Query(max_length=64)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",  # the public name
 ) -> Response[Any]:
-    actor = caller(app)
-    require_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF)
-    if actor.role == Role.STAFF:
-        if not actor.unit_id:
-            raise Forbidden("staff without a unit see no numbers")
-        if unit_id not in (None, actor.unit_id):
-            raise Forbidden("staff see only their own unit's numbers")
-        unit_id = actor.unit_id
-    body, _ = service().stats(from_, to, unit_id)
+    report = service().stats_for(caller(app), from_, to, unit_id)
     if format == "csv":
-        filename = f"minyi-stats-{body['from']}-{body['to']}.csv"
+        filename = f"minyi-stats-{report.day_from.isoformat()}-{report.day_to.isoformat()}.csv"
         return Response(
             status_code=200,
             content_type="text/csv; charset=utf-8",
-            body=to_csv(body),
+            body=views.stats_csv(report),
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-    return Response(status_code=200, content_type="application/json", body=body)
+    return Response(status_code=200, content_type="application/json", body=views.stats_body(report))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -10,47 +10,45 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi.adapters.dynamo import DynamoRepository
-from minyi.adapters.storage import AttachmentStore
-from minyi.adapters.workflow import CaseWorkflow
-from minyi.api import schemas
-from minyi.api.http import caller, create_app, require_role
-from minyi.config import ApiSettings
+from minyi import bootstrap
+from minyi.api import schemas, views
+from minyi.api.http import caller, create_app
+from minyi.api.idempotency import IdempotentSubmit
+from minyi.config import SubmitSettings
 from minyi.domain.errors import InvalidInput
-from minyi.domain.models import Role
+from minyi.domain.models import Actor
 from minyi.observability import logger, metrics, tracer
-from minyi.services.idempotency import IdempotentSubmit
 from minyi.services.requests import RequestService
+from minyi.services.results import NewRequest
 
-settings = ApiSettings.from_env()
+settings = SubmitSettings.from_env()
 app = create_app()
+
+IDEMPOTENCY_KEY_MAX = 128
 
 
 @cache
 def service() -> RequestService:
-    return RequestService(
-        repo=DynamoRepository(settings.table_name),
-        store=AttachmentStore(settings.attachments_bucket),
-        workflow=CaseWorkflow(settings.state_machine_arn),
-        upload_ttl=settings.upload_url_ttl_seconds,
-        download_ttl=settings.download_url_ttl_seconds,
-    )
+    return bootstrap.request_service(settings)
+
+
+def _submit(citizen: Actor, body: schemas.SubmitRequestBody) -> schemas.CaseCreated:
+    return views.created(service().submit(citizen, NewRequest.model_validate(body.model_dump())))
 
 
 @cache
 def idempotent_submit() -> IdempotentSubmit:
-    return IdempotentSubmit(settings.idempotency_table, service().submit)
+    return IdempotentSubmit(settings.idempotency_table, _submit)
 
 
 @app.post("/v1/requests", summary="Submit a request (citizen)")
 def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCreated]:
     """Optional `Idempotency-Key` header: the same key and body return the same case."""
     citizen = caller(app)
-    require_role(citizen, Role.CITIZEN)
     key = app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get("idempotency-key")
-    if key is not None and not (1 <= len(key) <= 128):
-        raise InvalidInput("Idempotency-Key", "must be 1 to 128 characters")
-    created = idempotent_submit()(citizen, body, key, app.lambda_context) if key else service().submit(citizen, body)
+    if key is not None and not (1 <= len(key) <= IDEMPOTENCY_KEY_MAX):
+        raise InvalidInput("Idempotency-Key", f"must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
+    created = idempotent_submit()(citizen, body, key, app.lambda_context) if key else _submit(citizen, body)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
 
 
@@ -58,19 +56,17 @@ def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCrea
 def list_requests(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
 ) -> schemas.CaseList:
-    citizen = caller(app)
-    return service().list_own(citizen, limit, cursor)
+    return views.case_list(service().list_own(caller(app), limit, cursor))
 
 
 @app.get("/v1/requests/<case_id>", summary="One of the caller's requests")
 def get_request(case_id: Annotated[str, Path(max_length=64)]) -> schemas.CaseView:
-    svc = service()
-    return svc.case_view(svc.own_case(caller(app), case_id))
+    return views.owner_view(service().own_case(caller(app), case_id))
 
 
 @app.get("/v1/requests/<case_id>/timeline", summary="Every step of the caller's request")
 def get_timeline(case_id: Annotated[str, Path(max_length=64)]) -> schemas.Timeline:
-    return service().timeline(caller(app), case_id)
+    return views.timeline(service().timeline(caller(app), case_id))
 
 
 @app.get("/v1/track/<tracking_no>", summary="Public tracking by number and the phone's last four digits")
@@ -78,19 +74,17 @@ def track(
     tracking_no: Annotated[str, Path(max_length=32)],
     phone_last4: Annotated[str, Query(pattern=r"^[0-9]{4}$")],
 ) -> schemas.PublicTracking:
-    return service().track(tracking_no, phone_last4)
+    return views.public_tracking(service().track(tracking_no, phone_last4))
 
 
 @app.get("/v1/catalog", summary="Categories, topics and districts")
 def catalog() -> schemas.CatalogView:
-    return service().catalog_view()
+    return views.catalog_view(service().catalog_snapshot())
 
 
 @app.post("/v1/uploads", summary="A presigned upload for a photo, voice or video attachment")
 def new_upload(body: schemas.UploadRequest) -> Response[schemas.UploadTicket]:
-    citizen = caller(app)
-    require_role(citizen, Role.CITIZEN)
-    ticket = service().new_upload(citizen, body)
+    ticket = views.upload_ticket(service().new_upload(caller(app), body.content_type, body.size))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=ticket)
 
 

@@ -9,11 +9,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi.adapters.dynamo import DynamoRepository
-from minyi.adapters.workflow import CaseWorkflow
+from minyi import bootstrap
 from minyi.config import SweepSettings
 from minyi.observability import logger, metrics, tracer
-from minyi.services.cases import CaseStore
 from minyi.services.sweep import SweepService
 
 settings = SweepSettings.from_env()
@@ -21,11 +19,7 @@ settings = SweepSettings.from_env()
 
 @cache
 def service() -> SweepService:
-    return SweepService(
-        store=CaseStore(DynamoRepository(settings.table_name)),
-        workflow=CaseWorkflow(settings.state_machine_arn),
-        batch_limit=settings.sweep_batch_limit,
-    )
+    return bootstrap.sweep_service(settings)
 
 
 @logger.inject_lambda_context

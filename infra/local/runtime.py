@@ -125,11 +125,11 @@ class LocalRuntime:
         self.aws.stop()
 
     def _seed(self) -> None:
-        from minyi.adapters.dynamo import DynamoRepository
+        from minyi.adapters.dynamo import DynamoCatalogRepository, Table
         from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 
         _, rules = shenzhen_units_and_rules()
-        DynamoRepository(self.resources["CasesTable"]).seed_catalog(shenzhen_catalog(), rules)
+        DynamoCatalogRepository(Table(self.resources["CasesTable"])).seed(shenzhen_catalog(), rules)
 
     # --- local-only endpoints ------------------------------------------------------------------
 
@@ -155,40 +155,25 @@ class LocalRuntime:
 
     def sent_sms(self, phone: str | None = None) -> list[dict[str, Any]]:
         """Every SMS the notify function sent (its outbox), oldest first."""
-        from minyi.adapters.aws import client
-        from minyi.adapters.dynamo import DynamoRepository
+        from minyi.adapters.dynamo import DynamoOutboxRepository, Table
 
-        repo = DynamoRepository(self.resources["CasesTable"])
-        kwargs: dict[str, Any] = {
-            "TableName": repo.table_name,
-            "FilterExpression": "entity = :o AND #s = :sent",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": {":o": {"S": "outbox"}, ":sent": {"S": "SENT"}},
-        }
-        items: list[dict[str, Any]] = []
-        while True:
-            resp = client("dynamodb").scan(**kwargs)  # local only: a few thousand items at most
-            items.extend(repo.codec.plain(i) for i in resp.get("Items", []))
-            if "LastEvaluatedKey" not in resp:
-                break
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        entries = DynamoOutboxRepository(Table(self.resources["CasesTable"])).sent()
         if phone:
             digits = "".join(ch for ch in phone if ch.isdigit())
-            items = [i for i in items if i["to"].endswith(digits[-11:])]
-        items.sort(key=lambda i: (i.get("sent_at", ""), i["SK"]))
+            entries = [e for e in entries if e.to.endswith(digits[-11:])]
         return [
             {
-                "to": i["to"],
-                "body": i["body"],
-                "case_id": i["case_id"],
-                "event": i["event_type"],
-                "event_seq": i["event_seq"],
-                "kind": i["kind"],
-                "segments": i["segments"],
-                "sent_at": i.get("sent_at"),
-                "provider_message_id": i.get("provider_message_id"),
+                "to": e.to,
+                "body": e.body,
+                "case_id": e.case_id,
+                "event": e.event_type,
+                "event_seq": e.event_seq,
+                "kind": e.kind,
+                "segments": e.segments,
+                "sent_at": e.sent_at.isoformat() if e.sent_at else None,
+                "provider_message_id": e.provider_message_id,
             }
-            for i in items
+            for e in entries
         ]
 
     def _sms(self, headers: dict[str, str], body: bytes, query: dict[str, list[str]]) -> Any:

@@ -35,7 +35,15 @@ class TableSettings(EnvSettings):
     table_name: str = Field(min_length=1)
 
 
-class ApiSettings(TableSettings):
+class ClockSettings(EnvSettings):
+    #: Local demos only: a working day lasts this many seconds. Unset in the deployed template.
+    working_day_seconds: int | None = Field(default=None, ge=1)
+
+
+# --- one settings class per function: each validates exactly the variables it reads ---------------
+
+
+class SubmitSettings(TableSettings):
     attachments_bucket: str = Field(min_length=1)
     idempotency_table: str = Field(min_length=1)
     state_machine_arn: str = Field(min_length=1)
@@ -43,11 +51,16 @@ class ApiSettings(TableSettings):
     download_url_ttl_seconds: int = Field(ge=60, le=3600)
 
 
-class WorkflowSettings(TableSettings):
-    rating_window_seconds: int = Field(ge=1)
+class CasesSettings(TableSettings, ClockSettings):
+    pass
+
+
+class RateSettings(TableSettings, ClockSettings):
     unsatisfied_at_or_below: int = Field(ge=1, le=4)
-    #: Local demos only: a working day lasts this many seconds. Unset in the deployed template.
-    working_day_seconds: int | None = Field(default=None, ge=1)
+
+
+class AssignSettings(TableSettings, ClockSettings):
+    rating_window_seconds: int = Field(ge=1)
 
 
 class NotifySettings(TableSettings):
@@ -61,3 +74,24 @@ class SweepSettings(TableSettings):
     state_machine_arn: str = Field(min_length=1)
     #: Due cases handled per index shard per run (the rest wait for the next run).
     sweep_batch_limit: int = Field(ge=1, le=5000)
+
+
+class ScoreboardSettings(TableSettings):
+    pass
+
+
+class StatsSettings(TableSettings):
+    pass
+
+
+#: The settings each function of template.yaml reads (a test checks the template against it).
+FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
+    "SubmitFunction": SubmitSettings,
+    "CasesFunction": CasesSettings,
+    "RateFunction": RateSettings,
+    "AssignFunction": AssignSettings,
+    "NotifyFunction": NotifySettings,
+    "SweepFunction": SweepSettings,
+    "ScoreboardFunction": ScoreboardSettings,
+    "StatsFunction": StatsSettings,
+}

@@ -31,6 +31,10 @@ from minyi.domain.notices import Notice
 Page = tuple[list[Case], str | None]
 
 
+class SmsError(Exception):
+    """The SMS provider did not accept the message; safe to retry."""
+
+
 class Clock(Protocol):
     def __call__(self) -> datetime:
         """The current time, timezone-aware (UTC)."""

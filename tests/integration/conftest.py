@@ -21,7 +21,14 @@ from infra.local.gateway import LocalGateway
 from infra.local.lambdas import LocalLambdas
 from infra.local.template import Route, Template
 from minyi.adapters.aws import reset_clients
-from minyi.adapters.dynamo import DynamoRepository
+from minyi.adapters.dynamo import (
+    DynamoCaseRepository,
+    DynamoCatalogRepository,
+    DynamoOutboxRepository,
+    DynamoScoreboardRepository,
+    DynamoUploadRepository,
+    Table,
+)
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 
 REGION = "ap-east-1"
@@ -45,7 +52,12 @@ class Stack:
     def __init__(self, lambdas: LocalLambdas, resources: dict[str, str]):
         self.lambdas = lambdas
         self.resources = resources
-        self.repo = DynamoRepository(resources["CasesTable"])
+        self.table = Table(resources["CasesTable"])
+        self.repo = DynamoCaseRepository(self.table)
+        self.outbox = DynamoOutboxRepository(self.table)
+        self.uploads = DynamoUploadRepository(self.table)
+        self.counters = DynamoScoreboardRepository(self.table)
+        self.catalog = DynamoCatalogRepository(self.table)
         self.routes: list[Route] = sorted(
             (r for s in lambdas.specs.values() for r in s.routes), key=lambda r: r.path.count("{")
         )
@@ -114,7 +126,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
         resources = EmbeddedAws(template).create_resources()
         _, rules = shenzhen_units_and_rules()
-        DynamoRepository(resources["CasesTable"]).seed_catalog(shenzhen_catalog(), rules)
+        DynamoCatalogRepository(Table(resources["CasesTable"])).seed(shenzhen_catalog(), rules)
         stack = Stack(lambdas, resources)
         try:
             yield stack

@@ -1,24 +1,13 @@
-"""Sending SMS behind a small interface, so another provider can be added without touching handlers."""
+"""SMS providers behind `minyi.ports.SmsSender`, so another provider can be added without touching services."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from minyi.adapters.aws import client
-
-
-class SmsError(Exception):
-    """The provider did not accept the message; safe to retry."""
-
-
-class SmsSender(Protocol):
-    def send(self, to: str, body: str) -> str:
-        """Send `body` to the E.164 number `to`; return the provider's message id or raise SmsError."""
-        ...
+from minyi.ports import SmsError
 
 
 class SnsSmsSender:
-    """Amazon SNS transactional SMS."""
+    """`minyi.ports.SmsSender` through Amazon SNS transactional SMS."""
 
     def __init__(self, sender_id: str | None = None):
         self.sender_id = sender_id

@@ -7,7 +7,9 @@ from typing import Any
 from minyi.adapters.aws import client
 
 
-class AttachmentStore:
+class S3AttachmentStore:
+    """`minyi.ports.AttachmentStore` on a private S3 bucket."""
+
     def __init__(self, bucket: str):
         self.bucket = bucket
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from minyi.adapters.aws import client
+from minyi.domain.models import ExecutionStatus
 from minyi.observability import logger
 
 
 class CaseWorkflow:
+    """`minyi.ports.Workflow` on AWS Step Functions."""
+
     def __init__(self, state_machine_arn: str):
         self.state_machine_arn = state_machine_arn
 
@@ -28,16 +32,15 @@ class CaseWorkflow:
             return self.execution_arn(name)
         return str(resp["executionArn"])
 
-    def status(self, execution_name: str) -> str | None:
+    def status(self, execution_name: str) -> ExecutionStatus | None:
         """RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED; None if it never started."""
         sfn = client("stepfunctions")
         try:
-            return str(sfn.describe_execution(executionArn=self.execution_arn(execution_name))["status"])
+            return ExecutionStatus(sfn.describe_execution(executionArn=self.execution_arn(execution_name))["status"])
         except sfn.exceptions.ExecutionDoesNotExist:
             return None
 
-    @staticmethod
-    def signal(token: str, output: dict[str, object]) -> bool:
+    def signal(self, token: str, output: dict[str, Any]) -> bool:
         """Complete a parked callback task. A stale token (the task already moved on) is not an error."""
         sfn = client("stepfunctions")
         try:

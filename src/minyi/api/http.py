@@ -17,7 +17,6 @@ from minyi.domain.errors import (
     NotFound,
 )
 from minyi.domain.models import Actor, Role
-from minyi.observability import logger
 
 
 class Unauthorized(DomainError):
@@ -104,10 +103,3 @@ def caller(app: APIGatewayRestResolver) -> Actor:
         if role.value in groups:
             return Actor(role=role, id=str(sub), unit_id=claims.get("custom:unit_id") or None)
     raise Forbidden("the caller belongs to no Minyi group")
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    if actor.role not in roles and actor.role != Role.ADMIN:
-        allowed = ", ".join(r.value for r in roles)
-        logger.info("role refused", extra={"role": actor.role.value, "allowed": allowed})
-        raise Forbidden(f"this action needs the role: {allowed}")

@@ -27,6 +27,9 @@ class CaseStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
+#: The dispatch centre's queue: where cases wait that no routing rule covers or that a unit returned.
+DISPATCH_QUEUE = "dispatch-centre"
+
 #: Statuses in which the responsible unit owes the citizen an answer (the deadline clock runs).
 HANDLING_STATUSES = frozenset(
     {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED, CaseStatus.SUPERVISED}

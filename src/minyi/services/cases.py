@@ -1,43 +1,44 @@
 """Case actions by units, dispatchers, supervisors and the rating citizen.
 
-Each action: load the case, apply one lifecycle rule, save it with its events in one conditional
-transaction (retrying if another writer won), then complete the workflow's parked task if the
-transition finished the phase it waits in.
+Each action: load the case, ask the policy whether the actor may act on it, apply one lifecycle
+rule, save it with its events in one conditional transaction (retrying if another writer won), then
+complete the workflow's parked task if the transition finished the phase it waits in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from minyi.adapters.dynamo import DISPATCH_QUEUE, DynamoRepository
-from minyi.adapters.workflow import CaseWorkflow
-from minyi.api import schemas
-from minyi.config import WorkflowSettings
+from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.catalog import SUPERVISION_OFFICE
 from minyi.domain.deadlines import DeadlineClock
-from minyi.domain.errors import ConcurrentUpdate, Forbidden, InvalidInput, NotFound
+from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
-from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Role
+from minyi.domain.metrics import Metric
+from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, CaseStatus, Catalog
 from minyi.observability import logger, metrics
-from minyi.services.requests import CatalogCache, utcnow
-from minyi.services.views import summary
+from minyi.policy import Action
+from minyi.ports import CaseRepository, Clock, OutboxRepository, Workflow
+from minyi.services.catalog import CatalogCache
+from minyi.services.results import CaseDetail, CasePage, Scorecard
 
+#: How often a load-decide-save is retried when another writer changed the case in between.
 MAX_ATTEMPTS = 4
 
 
 class CaseStore:
     """Load-decide-save with optimistic locking, and the workflow signal that follows a save."""
 
-    def __init__(self, repo: DynamoRepository, clock: Callable[[], datetime] = utcnow):
-        self.repo = repo
+    def __init__(self, cases: CaseRepository, catalog: CatalogCache, workflow: Workflow, clock: Clock):
+        self.cases = cases
+        self.catalog = catalog
+        self.workflow = workflow
         self.clock = clock
-        self.catalog = CatalogCache(repo)
 
     def load(self, case_id: str) -> Case:
-        case = self.repo.get_case(case_id)
+        case = self.cases.get_case(case_id)
         if case is None:
             raise NotFound("no such case")
         return case
@@ -47,83 +48,98 @@ class CaseStore:
             case = self.load(case_id)
             transition = decide(case, self.clock())
             try:
-                after = self.repo.save(transition)
+                after = self.cases.save(transition)
             except ConcurrentUpdate:
                 continue
             self.signal_workflow(case, after)
             return after
         raise ConcurrentUpdate("the case kept changing")
 
-    @staticmethod
-    def signal_workflow(before: Case, after: Case) -> None:
+    def save(self, transition: Transition) -> Case:
+        """Save one already-decided transition (no retry) and signal the workflow."""
+        after = self.cases.save(transition)
+        self.signal_workflow(transition.before, after)
+        return after
+
+    def signal_workflow(self, before: Case, after: Case) -> None:
         """If the workflow was parked on `before` and `after` ends that wait, complete its task."""
         wait = before.wait
         if wait is None:
             return
         outcome = lifecycle.workflow_outcome(after, wait.phase, wait.round, wait.due_at)
         if outcome is not None:
-            CaseWorkflow.signal(wait.token, {"outcome": outcome})
+            self.workflow.signal(wait.token, {"outcome": outcome})
 
 
 class CaseService:
-    def __init__(self, store: CaseStore, deadlines: DeadlineClock, policy: RatingPolicy):
+    def __init__(
+        self,
+        store: CaseStore,
+        outbox: OutboxRepository,
+        deadlines: DeadlineClock,
+        rating_policy: RatingPolicy,
+    ):
         self.store = store
+        self.outbox = outbox
         self.deadlines = deadlines
-        self.policy = policy
-
-    @classmethod
-    def from_settings(cls, settings: WorkflowSettings) -> CaseService:
-        return cls(
-            store=CaseStore(DynamoRepository(settings.table_name)),
-            deadlines=DeadlineClock(settings.working_day_seconds),
-            policy=RatingPolicy(unsatisfied_at_or_below=settings.unsatisfied_at_or_below),
-        )
+        self.rating_policy = rating_policy
 
     @property
     def catalog(self) -> Catalog:
         return self.store.catalog.get()
 
-    def _redo_due(self, case: Case, now: datetime) -> datetime:
-        return self.deadlines.due_at(now, self.catalog.deadline_days[case.category])
+    def detail(self, case: Case, with_outbox: bool = False) -> CaseDetail:
+        unit = self.catalog.units.get(case.unit_id) if case.unit_id else None
+        return CaseDetail(case=case, unit=unit, outbox=self.outbox.entries(case.id) if with_outbox else [])
+
+    def _act(self, actor: Actor, action: Action, case_id: str, decide: Callable[[Case, datetime], Transition]) -> Case:
+        policy.require(actor, action)
+
+        def authorised(case: Case, now: datetime) -> Transition:
+            policy.require_case(actor, action, case)
+            return decide(case, now)
+
+        return self.store.apply(case_id, authorised)
 
     # --- reading -------------------------------------------------------------------------------
 
-    def staff_case(self, actor: Actor, case_id: str) -> Case:
-        case = self.store.load(case_id)
-        if actor.role == Role.STAFF and case.unit_id != actor.unit_id:
-            raise NotFound("no such case in your unit")
-        return case
+    def staff_case(self, actor: Actor, case_id: str) -> CaseDetail:
+        policy.require(actor, Action.READ_CASE)
+        case = policy.require_case(actor, Action.READ_CASE, self.store.cases.get_case(case_id))
+        return self.detail(case, with_outbox=True)
 
-    def inbox(
-        self, actor: Actor, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
-    ) -> schemas.CaseList:
-        if actor.role == Role.STAFF and actor.unit_id != unit_id:
-            raise Forbidden("staff see only their own unit's cases")
+    def inbox(self, actor: Actor, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> CasePage:
+        policy.require_unit(actor, Action.LIST_UNIT, unit_id)
         if unit_id != DISPATCH_QUEUE and unit_id not in self.catalog.units:
             raise NotFound(f"no unit '{unit_id}'")
-        cases, next_cursor = self.store.repo.list_unit_cases(unit_id, status, limit, cursor)
-        return schemas.CaseList(items=[summary(c) for c in cases], next_cursor=next_cursor)
+        cases, next_cursor = self.store.cases.list_unit_cases(unit_id, status, limit, cursor)
+        return CasePage(cases, next_cursor)
 
-    def supervision(self, limit: int, cursor: str | None) -> schemas.CaseList:
-        cases, next_cursor = self.store.repo.list_supervision(limit, cursor)
-        return schemas.CaseList(items=[summary(c) for c in cases], next_cursor=next_cursor)
+    def supervision(self, actor: Actor, limit: int, cursor: str | None) -> CasePage:
+        policy.require(actor, Action.SUPERVISION)
+        cases, next_cursor = self.store.cases.list_supervision(limit, cursor)
+        return CasePage(cases, next_cursor)
 
     # --- unit actions --------------------------------------------------------------------------
 
-    def accept(self, actor: Actor, case_id: str) -> Case:
-        return self.store.apply(case_id, lambda c, now: lifecycle.accept(c, actor, now))
+    def accept(self, actor: Actor, case_id: str) -> CaseDetail:
+        case = self._act(actor, Action.ACCEPT, case_id, lambda c, now: lifecycle.accept(c, actor, now))
+        return self.detail(case)
 
-    def reply(self, actor: Actor, case_id: str, message: str) -> Case:
-        case = self.store.apply(case_id, lambda c, now: lifecycle.reply(c, message, actor, now))
-        metrics.add_metric(name="CasesReplied", unit="Count", value=1)
-        return case
+    def reply(self, actor: Actor, case_id: str, message: str) -> CaseDetail:
+        case = self._act(actor, Action.REPLY, case_id, lambda c, now: lifecycle.reply(c, message, actor, now))
+        metrics.add_metric(name=Metric.CASES_REPLIED, unit="Count", value=1)
+        return self.detail(case)
 
-    def return_case(self, actor: Actor, case_id: str, reason: str) -> Case:
-        case = self.store.apply(case_id, lambda c, now: lifecycle.return_to_dispatch(c, reason, actor, now))
-        metrics.add_metric(name="CasesReturned", unit="Count", value=1)
-        return case
+    def return_case(self, actor: Actor, case_id: str, reason: str) -> CaseDetail:
+        case = self._act(
+            actor, Action.RETURN, case_id, lambda c, now: lifecycle.return_to_dispatch(c, reason, actor, now)
+        )
+        metrics.add_metric(name=Metric.CASES_RETURNED, unit="Count", value=1)
+        return self.detail(case)
 
-    def dispatch(self, actor: Actor, case_id: str, unit_id: str) -> Case:
+    def dispatch(self, actor: Actor, case_id: str, unit_id: str) -> CaseDetail:
+        policy.require(actor, Action.DISPATCH)
         catalog = self.catalog
         unit = catalog.units.get(unit_id)
         if unit is None or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE.id}:
@@ -133,40 +149,42 @@ class CaseService:
             due = self.deadlines.due_at(now, catalog.deadline_days[case.category])
             return lifecycle.dispatch(case, unit_id, due, actor, now, f"dispatched to {unit.name} by a dispatcher")
 
-        return self.store.apply(case_id, decide)
+        return self.detail(self._act(actor, Action.DISPATCH, case_id, decide))
 
-    def request_extension(self, actor: Actor, case_id: str, days: int, reason: str) -> Case:
-        return self.store.apply(case_id, lambda c, now: lifecycle.request_extension(c, days, reason, actor, now))
+    def request_extension(self, actor: Actor, case_id: str, days: int, reason: str) -> CaseDetail:
+        case = self._act(
+            actor,
+            Action.REQUEST_EXTENSION,
+            case_id,
+            lambda c, now: lifecycle.request_extension(c, days, reason, actor, now),
+        )
+        return self.detail(case)
 
-    def decide_extension(self, actor: Actor, case_id: str, approve: bool, note: str | None) -> Case:
+    def decide_extension(self, actor: Actor, case_id: str, approve: bool, note: str | None) -> CaseDetail:
         def decide(case: Case, now: datetime) -> Transition:
             new_due = None
             if approve and case.extension is not None and case.due_at is not None:
                 new_due = self.deadlines.due_at(max(now, case.due_at), case.extension.days)
             return lifecycle.decide_extension(case, approve, new_due, actor, now, note)
 
-        return self.store.apply(case_id, decide)
+        return self.detail(self._act(actor, Action.DECIDE_EXTENSION, case_id, decide))
 
     # --- citizen rating ------------------------------------------------------------------------
 
-    def rate(self, actor: Actor, case_id: str, body: schemas.RatingBody) -> Case:
-        scores: dict[str, Any] = body.model_dump(exclude={"comment"})
-
+    def rate(self, actor: Actor, case_id: str, card: Scorecard) -> CaseDetail:
         def decide(case: Case, now: datetime) -> Transition:
-            if case.citizen_id != actor.id:
-                raise NotFound("no such request")
-            return lifecycle.rate(case, scores, body.comment, actor, now, self.policy, self._redo_due(case, now))
+            redo_due = self.deadlines.due_at(now, self.catalog.deadline_days[case.category])
+            return lifecycle.rate(case, card.scores(), card.comment, actor, now, self.rating_policy, redo_due)
 
-        case = self.store.apply(case_id, decide)
+        case = self._act(actor, Action.RATE, case_id, decide)
         latest = case.ratings[-1]
-        metrics.add_metric(name="CasesRated", unit="Count", value=1)
+        metrics.add_metric(name=Metric.CASES_RATED, unit="Count", value=1)
         if case.status == CaseStatus.CLOSED:
-            metrics.add_metric(name="CasesClosed", unit="Count", value=1)
+            metrics.add_metric(name=Metric.CASES_CLOSED, unit="Count", value=1)
         if not latest.satisfied:
-            metrics.add_metric(
-                name="Rollbacks" if case.status == CaseStatus.REOPENED else "Supervisions", unit="Count", value=1
-            )
+            name = Metric.ROLLBACKS if case.status == CaseStatus.REOPENED else Metric.SUPERVISIONS
+            metrics.add_metric(name=name, unit="Count", value=1)
         logger.info(
             "case rated", extra={"case_id": case.id, "satisfied": latest.satisfied, "status": case.status.value}
         )
-        return case
+        return self.detail(case)

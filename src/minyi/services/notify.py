@@ -9,18 +9,15 @@ provider accepting a message and the SENT write.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
-from minyi.adapters.dynamo import DynamoRepository
-from minyi.adapters.sms import SmsError, SmsSender
 from minyi.domain.catalog import SUPERVISION_OFFICE
 from minyi.domain.errors import NotFound
-from minyi.domain.models import TimelineEvent
+from minyi.domain.metrics import Metric
+from minyi.domain.models import OutboxStatus, TimelineEvent
 from minyi.domain.notices import Notice, NoticeContext, plan_notices
 from minyi.domain.phone import mask_phone
 from minyi.observability import logger, metrics
-from minyi.services.requests import CatalogCache, utcnow
+from minyi.ports import CaseRepository, Clock, OutboxRepository, SmsError, SmsSender
+from minyi.services.catalog import CatalogCache
 
 
 class NoticeFailed(Exception):
@@ -30,19 +27,22 @@ class NoticeFailed(Exception):
 class NotifyService:
     def __init__(
         self,
-        repo: DynamoRepository,
+        cases: CaseRepository,
+        outbox: OutboxRepository,
+        catalog: CatalogCache,
         sender: SmsSender,
+        clock: Clock,
         rating_link_base: str,
-        clock: Callable[[], datetime] = utcnow,
     ):
-        self.repo = repo
+        self.cases = cases
+        self.outbox = outbox
+        self.catalog = catalog
         self.sender = sender
-        self.rating_link_base = rating_link_base.rstrip("/")
-        self.catalog = CatalogCache(repo)
         self.clock = clock
+        self.rating_link_base = rating_link_base.rstrip("/")
 
     def notices_for(self, event: TimelineEvent) -> list[Notice]:
-        case = self.repo.get_case(event.case_id, consistent=False)
+        case = self.cases.get_case(event.case_id, consistent=False)
         if case is None:
             raise NotFound(f"case {event.case_id} of a streamed event does not exist")
         catalog = self.catalog.get()
@@ -60,20 +60,20 @@ class NotifyService:
         sent = 0
         failures: list[str] = []
         for notice in self.notices_for(event):
-            if self.repo.claim_notice(notice, self.clock()) == "SENT":
-                metrics.add_metric(name="SmsDuplicatesSuppressed", unit="Count", value=1)
+            if self.outbox.claim(notice, self.clock()) == OutboxStatus.SENT:
+                metrics.add_metric(name=Metric.SMS_DUPLICATES_SUPPRESSED, unit="Count", value=1)
                 continue
             try:
                 message_id = self.sender.send(notice.to, notice.body)
             except SmsError as exc:
-                self.repo.finish_notice(notice, "FAILED", self.clock(), None, str(exc))
+                self.outbox.finish(notice, OutboxStatus.FAILED, self.clock(), None, str(exc))
                 failures.append(f"{notice.kind}: {exc}")
-                metrics.add_metric(name="SmsFailures", unit="Count", value=1)
+                metrics.add_metric(name=Metric.SMS_FAILURES, unit="Count", value=1)
                 continue
-            self.repo.finish_notice(notice, "SENT", self.clock(), message_id, None)
+            self.outbox.finish(notice, OutboxStatus.SENT, self.clock(), message_id, None)
             sent += 1
-            metrics.add_metric(name="SmsSent", unit="Count", value=1)
-            metrics.add_metric(name="SmsSegments", unit="Count", value=notice.segments)
+            metrics.add_metric(name=Metric.SMS_SENT, unit="Count", value=1)
+            metrics.add_metric(name=Metric.SMS_SEGMENTS, unit="Count", value=notice.segments)
             logger.info(
                 "sms sent",
                 extra={

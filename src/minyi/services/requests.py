@@ -1,33 +1,39 @@
-"""Citizen-facing use cases: submit, follow and attach. Orchestrates domain rules and adapters."""
+"""Citizen-facing use cases: submit, follow and attach. Orchestrates domain rules and ports."""
 
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
-from minyi.adapters.dynamo import DynamoRepository
-from minyi.adapters.storage import AttachmentStore
-from minyi.adapters.workflow import CaseWorkflow
-from minyi.api import schemas
+from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
-from minyi.domain.models import Actor, Attachment, AttachmentKind, Case, CaseStatus, Catalog
+from minyi.domain.metrics import Metric
+from minyi.domain.models import Actor, Attachment, AttachmentKind, Case, CaseStatus, Catalog, TimelineEvent, Upload
 from minyi.domain.phone import last4
 from minyi.observability import logger, metrics
-from minyi.services.views import event_view, owner_view, summary
+from minyi.policy import Action
+from minyi.ports import AttachmentStore, CaseRepository, Clock, UploadRepository, Workflow
+from minyi.services.catalog import CatalogCache
+from minyi.services.results import CaseDetail, CasePage, NewRequest, PresignedUpload, PublicCase
+
+MB = 1024 * 1024
 
 #: What a citizen may attach, and how large it may be.
 ALLOWED_UPLOADS: dict[str, tuple[AttachmentKind, int]] = {
-    "image/jpeg": (AttachmentKind.PHOTO, 10 * 1024 * 1024),
-    "image/png": (AttachmentKind.PHOTO, 10 * 1024 * 1024),
-    "audio/mpeg": (AttachmentKind.VOICE, 20 * 1024 * 1024),
-    "audio/amr": (AttachmentKind.VOICE, 20 * 1024 * 1024),
-    "audio/mp4": (AttachmentKind.VOICE, 20 * 1024 * 1024),
-    "video/mp4": (AttachmentKind.VIDEO, 100 * 1024 * 1024),
+    "image/jpeg": (AttachmentKind.PHOTO, 10 * MB),
+    "image/png": (AttachmentKind.PHOTO, 10 * MB),
+    "audio/mpeg": (AttachmentKind.VOICE, 20 * MB),
+    "audio/amr": (AttachmentKind.VOICE, 20 * MB),
+    "audio/mp4": (AttachmentKind.VOICE, 20 * MB),
+    "video/mp4": (AttachmentKind.VIDEO, 100 * MB),
 }
+
+#: An upload that no case claimed is forgotten after this long (the item's TTL).
+UPLOAD_RECORD_LIFETIME = timedelta(days=7)
+#: Attempts at allocating a case when a tracking number collides or an upload is claimed meanwhile.
+CREATE_ATTEMPTS = 3
 
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 
@@ -37,56 +43,40 @@ def new_tracking_no(now: datetime) -> str:
     return f"SZ{now:%y%m}-" + "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(6))
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class CatalogCache:
-    """The catalogue changes rarely: keep it in the warm container for a few minutes."""
-
-    def __init__(self, repo: DynamoRepository, ttl_seconds: float = 300):
-        self.repo = repo
-        self.ttl = ttl_seconds
-        self._value: Catalog | None = None
-        self._loaded = 0.0
-
-    def get(self) -> Catalog:
-        if self._value is None or time.monotonic() - self._loaded > self.ttl:
-            self._value = self.repo.load_catalog()
-            self._loaded = time.monotonic()
-        return self._value
-
-
 class RequestService:
     def __init__(
         self,
-        repo: DynamoRepository,
+        cases: CaseRepository,
+        uploads: UploadRepository,
+        catalog: CatalogCache,
         store: AttachmentStore,
-        workflow: CaseWorkflow,
+        workflow: Workflow,
+        clock: Clock,
         upload_ttl: int,
         download_ttl: int,
-        clock: Callable[[], datetime] = utcnow,
     ):
-        self.repo = repo
+        self.cases = cases
+        self.uploads = uploads
+        self.catalog = catalog
         self.store = store
         self.workflow = workflow
-        self.catalog = CatalogCache(repo)
+        self.clock = clock
         self.upload_ttl = upload_ttl
         self.download_ttl = download_ttl
-        self.clock = clock
 
     # --- submit --------------------------------------------------------------------------------
 
-    def submit(self, citizen: Actor, body: schemas.SubmitRequestBody) -> schemas.CaseCreated:
+    def submit(self, citizen: Actor, request: NewRequest) -> Case:
+        policy.require(citizen, Action.SUBMIT)
         catalog = self.catalog.get()
-        if body.topic not in catalog.topics:
-            raise InvalidInput("topic", f"unknown topic '{body.topic}'; see GET /v1/catalog")
-        if body.district not in catalog.districts:
-            raise InvalidInput("district", f"unknown district '{body.district}'; see GET /v1/catalog")
-        if len(set(body.attachments)) != len(body.attachments):
+        if request.topic not in catalog.topics:
+            raise InvalidInput("topic", f"unknown topic '{request.topic}'; see GET /v1/catalog")
+        if request.district not in catalog.districts:
+            raise InvalidInput("district", f"unknown district '{request.district}'; see GET /v1/catalog")
+        if len(set(request.attachments)) != len(request.attachments):
             raise InvalidInput("attachments", "the same upload is named twice")
-        for attempt in range(3):
-            attachments = [self._check_upload(citizen, upload_id, i) for i, upload_id in enumerate(body.attachments)]
+        for attempt in range(CREATE_ATTEMPTS):
+            attachments = [self._check_upload(citizen, upload_id, i) for i, upload_id in enumerate(request.attachments)]
             now = self.clock()
             case = Case(
                 id=uuid.uuid4().hex,
@@ -96,18 +86,18 @@ class RequestService:
                 created_at=now,
                 updated_at=now,
                 attachments=attachments,
-                **body.model_dump(exclude={"attachments"}),
+                **request.model_dump(exclude={"attachments"}),
             )
             transition = lifecycle.submitted(case, now)
             try:
-                self.repo.create_case(transition, last4(case.phone), body.attachments)
+                self.cases.create_case(transition, last4(case.phone), request.attachments)
                 break
             except ConcurrentUpdate:
                 # A tracking-number collision or an upload claimed at the same moment: check again.
                 logger.warning("case create conflict, retrying", extra={"attempt": attempt})
         else:
             raise ConcurrentUpdate("could not allocate a case")
-        metrics.add_metric(name="CasesSubmitted", unit="Count", value=1)
+        metrics.add_metric(name=Metric.CASES_SUBMITTED, unit="Count", value=1)
         logger.info("case submitted", extra={"case_id": case.id, "category": case.category.value})
         try:
             self.workflow.start(case.id)
@@ -115,100 +105,84 @@ class RequestService:
             # The case is saved; the escalation sweep starts workflows that never started (after a
             # short grace). Failing here would make an idempotent retry create a second case.
             logger.exception("workflow start failed; the sweep will start it", extra={"case_id": case.id})
-            metrics.add_metric(name="WorkflowStartFailures", unit="Count", value=1)
-        return schemas.CaseCreated(id=case.id, tracking_no=case.tracking_no, status=case.status, created_at=now)
+            metrics.add_metric(name=Metric.WORKFLOW_START_FAILURES, unit="Count", value=1)
+        return transition.after
 
     def _check_upload(self, citizen: Actor, upload_id: str, index: int) -> Attachment:
         field = f"attachments[{index}]"
-        upload = self.repo.get_upload(upload_id)
-        if upload is None or upload["owner_id"] != citizen.id:
+        upload = self.uploads.get(upload_id)
+        if upload is None or upload.owner_id != citizen.id:
             raise InvalidInput(field, f"unknown upload '{upload_id}'")
-        if upload.get("case_id"):
+        if upload.case_id:
             raise InvalidInput(field, "this upload is already attached to another case")
-        stored = self.store.stored_object(upload["key"])
+        stored = self.store.stored_object(upload.key)
         if stored is None:
             raise InvalidInput(field, "nothing was uploaded for this upload id yet")
         size, content_type = stored
-        kind, max_size = ALLOWED_UPLOADS[upload["content_type"]]
+        kind, max_size = ALLOWED_UPLOADS[upload.content_type]
         # S3 enforces the presigned policy; checking what arrived also covers stores that do not.
-        if size > max_size or size > upload["size"]:
+        if size > max_size or size > upload.size:
             raise InvalidInput(field, f"uploaded file is {size} bytes, more than allowed")
-        if content_type != upload["content_type"]:
-            raise InvalidInput(field, f"uploaded file is {content_type or 'untyped'}, not {upload['content_type']}")
-        return Attachment(upload_id=upload_id, key=upload["key"], kind=kind, content_type=content_type, size=size)
+        if content_type != upload.content_type:
+            raise InvalidInput(field, f"uploaded file is {content_type or 'untyped'}, not {upload.content_type}")
+        return Attachment(upload_id=upload_id, key=upload.key, kind=kind, content_type=content_type, size=size)
 
     # --- uploads -------------------------------------------------------------------------------
 
-    def new_upload(self, citizen: Actor, body: schemas.UploadRequest) -> schemas.UploadTicket:
-        allowed = ALLOWED_UPLOADS.get(body.content_type)
+    def new_upload(self, citizen: Actor, content_type: str, size: int) -> PresignedUpload:
+        policy.require(citizen, Action.UPLOAD)
+        allowed = ALLOWED_UPLOADS.get(content_type)
         if allowed is None:
-            raise InvalidInput(
-                "content_type", f"'{body.content_type}' is not allowed; use one of {sorted(ALLOWED_UPLOADS)}"
-            )
+            raise InvalidInput("content_type", f"'{content_type}' is not allowed; use one of {sorted(ALLOWED_UPLOADS)}")
         kind, max_size = allowed
-        if body.size > max_size:
-            raise InvalidInput("size", f"{kind.value} files may be at most {max_size // (1024 * 1024)} MB")
+        if size > max_size:
+            raise InvalidInput("size", f"{kind.value} files may be at most {max_size // MB} MB")
         upload_id = uuid.uuid4().hex
         key = f"uploads/{citizen.id}/{upload_id}"
-        post = self.store.presign_upload(key, body.content_type, body.size, self.upload_ttl)
-        self.repo.put_upload(
-            {
-                "upload_id": upload_id,
-                "owner_id": citizen.id,
-                "key": key,
-                "content_type": body.content_type,
-                "size": body.size,
-                "created_at": self.clock().isoformat(),
-                "expires_at": int(self.clock().timestamp()) + 7 * 86400,
-            }
+        post = self.store.presign_upload(key, content_type, size, self.upload_ttl)
+        now = self.clock()
+        upload = Upload(
+            upload_id=upload_id,
+            owner_id=citizen.id,
+            key=key,
+            content_type=content_type,
+            size=size,
+            created_at=now,
+            expires_at=int((now + UPLOAD_RECORD_LIFETIME).timestamp()),
         )
-        return schemas.UploadTicket(
-            upload_id=upload_id, url=post["url"], fields=post["fields"], max_size=body.size, expires_in=self.upload_ttl
-        )
+        self.uploads.put(upload)
+        return PresignedUpload(upload=upload, url=post["url"], fields=post["fields"], expires_in=self.upload_ttl)
 
     # --- follow --------------------------------------------------------------------------------
 
-    def own_case(self, citizen: Actor, case_id: str) -> Case:
-        case = self.repo.get_case(case_id, consistent=False)
-        if case is None or case.citizen_id != citizen.id:
-            raise NotFound("no such request")  # never reveal that another citizen's case exists
-        return case
+    def _own_case(self, citizen: Actor, case_id: str) -> Case:
+        # never reveal that another citizen's case exists
+        return policy.require_case(citizen, Action.READ_OWN, self.cases.get_case(case_id, consistent=False))
 
-    def case_view(self, case: Case) -> schemas.CaseView:
-        return owner_view(case, self.catalog.get(), lambda key: self.store.download_url(key, self.download_ttl))
+    def own_case(self, citizen: Actor, case_id: str) -> CaseDetail:
+        case = self._own_case(citizen, case_id)
+        catalog = self.catalog.get()
+        urls = {a.upload_id: self.store.download_url(a.key, self.download_ttl) for a in case.attachments}
+        unit = catalog.units.get(case.unit_id) if case.unit_id else None
+        return CaseDetail(case=case, unit=unit, download_urls=urls)
 
-    def list_own(self, citizen: Actor, limit: int, cursor: str | None) -> schemas.CaseList:
-        cases, next_cursor = self.repo.list_citizen_cases(citizen.id, limit, cursor)
-        return schemas.CaseList(items=[summary(c) for c in cases], next_cursor=next_cursor)
+    def list_own(self, citizen: Actor, limit: int, cursor: str | None) -> CasePage:
+        policy.require(citizen, Action.READ_OWN)
+        cases, next_cursor = self.cases.list_citizen_cases(citizen.id, limit, cursor)
+        return CasePage(cases, next_cursor)
 
-    def timeline(self, citizen: Actor, case_id: str) -> schemas.Timeline:
-        self.own_case(citizen, case_id)
-        return schemas.Timeline(events=[event_view(e) for e in self.repo.timeline(case_id)])
+    def timeline(self, citizen: Actor, case_id: str) -> list[TimelineEvent]:
+        self._own_case(citizen, case_id)
+        return self.cases.timeline(case_id)
 
-    def track(self, tracking_no: str, phone_last4: str) -> schemas.PublicTracking:
-        found = self.repo.case_id_for_tracking(tracking_no.upper())
-        if found is None or not secrets.compare_digest(found[1], phone_last4):
+    def track(self, tracking_no: str, phone_last4: str) -> PublicCase:
+        entry = self.cases.tracking(tracking_no.upper())
+        if entry is None or not secrets.compare_digest(entry.phone_last4, phone_last4):
             raise NotFound("no request with this tracking number and phone")
-        case = self.repo.get_case(found[0], consistent=False)
+        case = self.cases.get_case(entry.case_id, consistent=False)
         if case is None:
             raise NotFound("no request with this tracking number and phone")
-        events = [event_view(e, public=True) for e in self.repo.timeline(case.id)]
-        return schemas.PublicTracking(
-            tracking_no=case.tracking_no,
-            status=case.status,
-            category=case.category,
-            topic=case.topic,
-            district=case.district,
-            created_at=case.created_at,
-            due_at=case.due_at,
-            events=events,
-        )
+        return PublicCase(case=case, events=self.cases.timeline(case.id))
 
-    def catalog_view(self) -> schemas.CatalogView:
-        catalog = self.catalog.get()
-        return schemas.CatalogView(
-            categories=catalog.categories,
-            topics=catalog.topics,
-            districts=catalog.districts,
-            deadline_days={c.value: d for c, d in catalog.deadline_days.items()},
-        )
+    def catalog_snapshot(self) -> Catalog:
+        return self.catalog.get()

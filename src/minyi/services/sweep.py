@@ -7,16 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from minyi.adapters.dynamo import SWEEP_SHARDS
-from minyi.adapters.workflow import CaseWorkflow
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
-from minyi.domain.models import Case
+from minyi.domain.metrics import Metric
+from minyi.domain.models import Case, ExecutionStatus
 from minyi.domain.sweep import sweep_action
 from minyi.observability import logger, metrics
 from minyi.services.cases import CaseStore
 
-HEALTHY = {"RUNNING"}
+HEALTHY = {ExecutionStatus.RUNNING}
 
 
 @dataclass
@@ -32,16 +31,17 @@ class SweepReport:
 
 
 class SweepService:
-    def __init__(self, store: CaseStore, workflow: CaseWorkflow, batch_limit: int = 500):
+    def __init__(self, store: CaseStore, shards: int, batch_limit: int = 500):
         self.store = store
-        self.workflow = workflow
+        self.workflow = store.workflow
+        self.shards = shards
         self.batch_limit = batch_limit
 
     def run(self, now: datetime | None = None) -> SweepReport:
         now = now or self.store.clock()
         report = SweepReport()
-        for shard in range(SWEEP_SHARDS):
-            cases, read = self.store.repo.due_for_sweep(shard, now, self.batch_limit)
+        for shard in range(self.shards):
+            cases, read = self.store.cases.due_for_sweep(shard, now, self.batch_limit)
             report.items_read += read
             for case in cases:
                 report.due += 1
@@ -53,13 +53,11 @@ class SweepService:
                 except Exception as exc:  # one bad case must not stop the sweep
                     report.errors.append(f"{case.id}: {type(exc).__name__}: {exc}")
                     logger.exception("sweep failed for a case", extra={"case_id": case.id})
-        metrics.add_metric(name="SweepDueCases", unit="Count", value=report.due)
+        metrics.add_metric(name=Metric.SWEEP_DUE_CASES, unit="Count", value=report.due)
         return report
 
     def _save(self, transition: lifecycle.Transition) -> Case:
-        after = self.store.repo.save(transition)
-        CaseStore.signal_workflow(transition.before, after)
-        return after
+        return self.store.save(transition)
 
     def _sweep_one(self, case: Case, now: datetime, report: SweepReport) -> None:
         action = sweep_action(case, now)
@@ -73,7 +71,7 @@ class SweepService:
             # a restarted execution writes the case too: reload and retry on a conflict
             self.store.apply(case.id, lambda current, _: lifecycle.mark_overdue(current, now))
             report.escalated += 1
-            metrics.add_metric(name="SlaBreaches", unit="Count", value=1)
+            metrics.add_metric(name=Metric.SLA_BREACHES, unit="Count", value=1)
         elif action == "check_workflow" and not self._repair_if_dead(case, now, report):
             # alive but the case is still not routed after the grace period: a person must look
             self._save(lifecycle.flag_for_supervisor(case, now, "not routed in time although its workflow runs"))
@@ -95,6 +93,6 @@ class SweepService:
         assert restarted.execution_name is not None
         self.workflow.start(case.id, restarted.execution_name)
         report.repaired += 1
-        metrics.add_metric(name="WorkflowRepairs", unit="Count", value=1)
+        metrics.add_metric(name=Metric.WORKFLOW_REPAIRS, unit="Count", value=1)
         logger.warning("workflow restarted", extra={"case_id": case.id, "reason": reason})
         return True

@@ -1,27 +1,63 @@
-"""The state machine's Lambda tasks (functions/assign): route, schedule, park, overdue, close unrated.
+"""The state machine's Lambda tasks (functions/assign): route, park, overdue, close unrated.
 
-Every task is safe to retry: each decides from the case's current state in the table.
+Every task is safe to retry: each decides from the case's current state in the table. The tasks
+return what the next wait needs (its timers), so the state machine needs no scheduling step, and the
+park task decides which wait a case is in from its status, so the state machine needs no Choice
+between the dispatch centre's queue and the unit, nor between a reply and anything else that ends
+the unit's wait.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, Field
 
-from minyi.adapters.workflow import CaseWorkflow
 from minyi.domain import lifecycle
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
 from minyi.domain.lifecycle import Outcome, Phase, Transition
-from minyi.domain.models import Case, CaseStatus, WorkflowWait
+from minyi.domain.metrics import Metric
+from minyi.domain.models import DISPATCH_STATUSES, HANDLING_STATUSES, Case, CaseStatus, WorkflowWait
 from minyi.observability import logger, metrics
+from minyi.ports import Workflow
 from minyi.services.cases import MAX_ATTEMPTS, CaseStore
 
-#: While a case is already overdue the unit wait re-arms with this timeout (keeps waiting).
+#: While a case has no running deadline (overdue, or in the dispatch centre's queue) the unit's wait
+#: re-arms with this timeout: it keeps waiting, and a lost signal heals within a month.
 OVERDUE_REARM_SECONDS = 30 * 86400
+
+# The phases of lifecycle.Phase and the outcomes of lifecycle.Outcome this module names.
+DISPATCH: Final[Phase] = "dispatch"
+HANDLING: Final[Phase] = "handling"
+RATING: Final[Phase] = "rating"
+QUEUED: Final[Outcome] = "queued"
+DISPATCHED: Final[Outcome] = "dispatched"
+CLOSED: Final[Outcome] = "closed"
+REDO: Final[Outcome] = "redo"
+
+#: The statuses in which the dispatch centre or the unit still owes the case something (no reply yet).
+UNIT_STATUSES = DISPATCH_STATUSES | HANDLING_STATUSES
+
+
+class TaskAction(StrEnum):
+    """The `action` of the state machine's task payloads."""
+
+    ROUTE = "route"  # route a new case, then return the timers of the next waits
+    PARK = "park"  # store the callback token on the case, or complete the wait at once
+    OVERDUE = "overdue"  # the deadline passed: flag the case and re-arm the unit's wait
+    CLOSE_UNRATED = "close_unrated"  # the rating window ended without a rating
+    #: The scheduling step of the previous definition: executions started before it still call it.
+    SCHEDULE = "schedule"
+
+
+class Signal(BaseModel):
+    """What completes a wait (the API's or the park task's `send_task_success` output)."""
+
+    outcome: Outcome
 
 
 class WorkflowState(BaseModel):
@@ -33,15 +69,19 @@ class WorkflowState(BaseModel):
     due_at: datetime | None = None
     handling_timeout_seconds: int = 1
     rating_timeout_seconds: int = 1
+    #: What ended the last wait (the unit's wait, when the rating wait starts).
+    signal: Signal | None = None
 
 
 class CaseTask(BaseModel):
-    action: Literal["route", "schedule", "overdue", "close_unrated"]
+    action: Literal[TaskAction.ROUTE, TaskAction.SCHEDULE, TaskAction.OVERDUE, TaskAction.CLOSE_UNRATED]
     case_id: str
 
 
 class ParkTask(BaseModel):
-    action: Literal["park"]
+    action: Literal[TaskAction.PARK]
+    #: "handling" for the unit's wait (the park task picks "dispatch" while the case is in the dispatch
+    #: centre's queue), "rating" for the citizen's; "dispatch" from the previous definition.
     phase: Phase
     token: str
     state: WorkflowState
@@ -50,56 +90,74 @@ class ParkTask(BaseModel):
 WorkflowTask = Annotated[CaseTask | ParkTask, Field(discriminator="action")]
 
 
-class Signal(BaseModel):
-    outcome: Outcome
+def wait_for(case: Case, task: ParkTask) -> WorkflowWait | Outcome:
+    """The wait `task` enters for `case` as it is now, or the outcome that ends it at once (the case
+    moved on before the token was stored, or there is nothing to wait for).
+
+    The outcome comes from `lifecycle.workflow_outcome`, the same function the API uses after its
+    write, so the table and the workflow agree whichever acts first.
+    """
+    state = task.state
+    if task.phase == RATING and case.round == state.round and case.status in UNIT_STATUSES:
+        # The unit's wait ended without a reply (dispatched from the queue, returned, extended):
+        # there is no rating to wait for; pass on what ended the unit's wait.
+        return state.signal.outcome if state.signal is not None else REDO
+    if task.phase == RATING:
+        wait = WorkflowWait(phase=RATING, round=state.round, token=task.token)
+    elif task.phase == DISPATCH or case.status in DISPATCH_STATUSES:
+        wait = WorkflowWait(phase=DISPATCH, round=case.round, token=task.token)
+    else:
+        wait = WorkflowWait(phase=HANDLING, round=state.round, token=task.token, due_at=state.due_at)
+    outcome = lifecycle.workflow_outcome(case, wait.phase, wait.round, wait.due_at)
+    return wait if outcome is None else outcome
 
 
 class WorkflowTasks:
-    def __init__(self, store: CaseStore, deadlines: DeadlineClock, rating_window_seconds: int):
+    def __init__(self, store: CaseStore, deadlines: DeadlineClock, rating_window_seconds: int, workflow: Workflow):
         self.store = store
         self.deadlines = deadlines
         self.rating_window_seconds = rating_window_seconds
+        self.workflow = workflow
 
     def run(self, task: CaseTask | ParkTask) -> WorkflowState | Signal | None:
         if isinstance(task, ParkTask):
             self.park(task)
             return None
-        if task.action == "route":
+        if task.action in {TaskAction.ROUTE, TaskAction.SCHEDULE}:
             return self.route(task.case_id)
-        if task.action == "schedule":
-            return self.schedule(task.case_id)
-        if task.action == "overdue":
+        if task.action == TaskAction.OVERDUE:
             return self.overdue(task.case_id)
         return self.close_unrated(task.case_id)
 
     def route(self, case_id: str) -> WorkflowState:
-        """Dispatch by routing rule, or queue for a dispatcher. Retry-safe: a case already routed is left."""
-        catalog = self.store.catalog.get()
-
-        def decide(case: Case, now: datetime) -> Transition:
-            rule = self.store.repo.routing_rule(case.topic, case.district)
-            unit = catalog.units.get(rule.unit_id) if rule else None
-            if unit is None:
-                return lifecycle.queue_for_dispatcher(case, now, f"no routing rule for {case.topic} in {case.district}")
-            due = self.deadlines.due_at(now, catalog.deadline_days[case.category])
-            return lifecycle.dispatch(case, unit.id, due, lifecycle.ROUTER, now, f"routed to {unit.name}")
-
+        """Dispatch a new case by routing rule, or queue it for a dispatcher; then return the timers of
+        the next waits from the case. Retry-safe: a case already routed is only read."""
         case = self.store.load(case_id)
         if case.status == CaseStatus.SUBMITTED and not case.in_dispatch_queue:
+            catalog = self.store.catalog.get()
+
+            def decide(current: Case, now: datetime) -> Transition:
+                rule = self.store.catalog.routing_rule(current.topic, current.district)
+                unit = catalog.units.get(rule.unit_id) if rule else None
+                if unit is None:
+                    reason = f"no routing rule for {current.topic} in {current.district}"
+                    return lifecycle.queue_for_dispatcher(current, now, reason)
+                due = self.deadlines.due_at(now, catalog.deadline_days[current.category])
+                return lifecycle.dispatch(current, unit.id, due, lifecycle.ROUTER, now, f"routed to {unit.name}")
+
             try:
                 case = self.store.apply(case_id, decide)
+                if case.status == CaseStatus.DISPATCHED:
+                    metrics.add_metric(name=Metric.CASES_DISPATCHED, unit="Count", value=1)
             except InvalidTransition:
-                case = self.store.load(case_id)
-        if case.status == CaseStatus.DISPATCHED:
-            metrics.add_metric(name="CasesDispatched", unit="Count", value=1)
+                case = self.store.load(case_id)  # routed or queued meanwhile (a retry, or a dispatcher)
         state = self._state(case)
-        state.outcome = "queued" if case.in_dispatch_queue else "dispatched"
+        state.outcome = QUEUED if case.in_dispatch_queue else DISPATCHED
         return state
 
-    def schedule(self, case_id: str) -> WorkflowState:
-        return self._state(self.store.load(case_id))
-
     def _state(self, case: Case) -> WorkflowState:
+        """The timers of the unit's wait (the deadline) and of the rating wait (what is left of the
+        rating window: all of it until the unit replies in this round)."""
         now = self.store.clock()
         if case.overdue or case.due_at is None:
             handling = OVERDUE_REARM_SECONDS
@@ -118,41 +176,38 @@ class WorkflowTasks:
         )
 
     def park(self, task: ParkTask) -> None:
-        """Store the callback token on the case, unless the case already left this phase: then
-        complete the task at once with what happened (the API acted before the token was stored)."""
-        state = task.state
+        """Store the callback token on the case (one version-checked update of the wait), unless the
+        wait is already over: then complete the task at once with what happened."""
         for _ in range(MAX_ATTEMPTS):
-            case = self.store.load(state.case_id)
-            round_ = case.round if task.phase == "dispatch" else state.round
-            due = state.due_at if task.phase == "handling" else None
-            outcome = lifecycle.workflow_outcome(case, task.phase, round_, due)
-            if outcome is not None:
-                CaseWorkflow.signal(task.token, {"outcome": outcome})
+            case = self.store.load(task.state.case_id)
+            decision = wait_for(case, task)
+            if not isinstance(decision, WorkflowWait):
+                self.workflow.signal(task.token, Signal(outcome=decision).model_dump(mode="json"))
                 return
-            parked = case.model_copy(
-                update={"wait": WorkflowWait(phase=task.phase, round=round_, token=task.token, due_at=due)}
-            )
             try:
-                self.store.repo.save(Transition(before=case, after=parked))
+                self.store.cases.park(case, decision)
                 return
             except ConcurrentUpdate:
-                continue
+                continue  # the case changed meanwhile: decide again from the new version
         raise ConcurrentUpdate("could not park the workflow")
 
     def overdue(self, case_id: str) -> WorkflowState:
+        """The unit's wait timed out: flag the case overdue (if the deadline really passed) and return
+        the timers to wait on (re-armed while overdue, the new deadline after an extension)."""
         try:
             case = self.store.apply(case_id, lifecycle.mark_overdue)
-            metrics.add_metric(name="SlaBreaches", unit="Count", value=1)
+            metrics.add_metric(name=Metric.SLA_BREACHES, unit="Count", value=1)
             logger.info("case overdue", extra={"case_id": case_id, "unit_id": case.unit_id})
         except InvalidTransition as exc:
             logger.info("overdue timer: nothing to mark", extra={"case_id": case_id, "reason": str(exc)})
-        return self.schedule(case_id)
+            case = self.store.load(case_id)
+        return self._state(case)
 
     def close_unrated(self, case_id: str) -> Signal:
         try:
-            case = self.store.apply(case_id, lambda c, now: lifecycle.close_unrated(c, now))
-            metrics.add_metric(name="CasesClosed", unit="Count", value=1)
-            metrics.add_metric(name="CasesClosedUnrated", unit="Count", value=1)
+            case = self.store.apply(case_id, lifecycle.close_unrated)
+            metrics.add_metric(name=Metric.CASES_CLOSED, unit="Count", value=1)
+            metrics.add_metric(name=Metric.CASES_CLOSED_UNRATED, unit="Count", value=1)
         except InvalidTransition:
             case = self.store.load(case_id)  # a rating arrived first
-        return Signal(outcome="closed" if case.status == CaseStatus.CLOSED else "redo")
+        return Signal(outcome=CLOSED if case.status == CaseStatus.CLOSED else REDO)

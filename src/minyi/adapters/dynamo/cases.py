@@ -1,0 +1,242 @@
+"""Cases, their timeline events and public tracking numbers in the single table.
+
+Every state change is one transaction: the case put conditioned on its version, plus its events,
+so a case and its timeline never disagree and a retried write can never apply twice.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from minyi.adapters.dynamo.table import Table
+from minyi.domain.errors import ConcurrentUpdate
+from minyi.domain.lifecycle import Transition
+from minyi.domain.models import (
+    DISPATCH_QUEUE,
+    Case,
+    CaseStatus,
+    TimelineEvent,
+    TrackingEntry,
+    WorkflowWait,
+)
+from minyi.domain.sweep import next_sweep_at
+
+#: The sparse sweep index is sharded so no single partition takes every due case.
+SWEEP_SHARDS = 4
+
+
+def sweep_shard(case_id: str) -> int:
+    return zlib.crc32(case_id.encode()) % SWEEP_SHARDS
+
+
+def sort_time(at: datetime) -> str:
+    """Index sort keys compare as strings: always UTC, fixed width."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def case_keys(case: Case) -> dict[str, str]:
+    """Primary and index keys derived from the case's state (the indexes are sparse by design)."""
+    keys = {
+        "PK": f"CASE#{case.id}",
+        "SK": "CASE",
+        "GSI1PK": f"CITIZEN#{case.citizen_id}",
+        "GSI1SK": f"{sort_time(case.created_at)}#{case.id}",
+    }
+    if case.status != CaseStatus.CLOSED:
+        owner = case.unit_id or DISPATCH_QUEUE
+        keys["GSI2PK"] = f"UNIT#{owner}"
+        keys["GSI2SK"] = f"{sort_time(case.due_at or case.created_at)}#{case.id}"
+    pending_extension = case.extension is not None and case.extension.status == "pending"
+    if case.status != CaseStatus.CLOSED and (case.overdue or case.supervised or case.flagged or pending_extension):
+        keys["GSI4PK"] = "SUPERVISION"
+        keys["GSI4SK"] = f"{sort_time(case.due_at or case.created_at)}#{case.id}"
+    sweep_at = next_sweep_at(case)
+    if sweep_at is not None:
+        keys["GSI3PK"] = f"DUE#{sweep_shard(case.id)}"
+        keys["GSI3SK"] = f"{sort_time(sweep_at)}#{case.id}"
+    return keys
+
+
+class DynamoCaseRepository:
+    """`minyi.ports.CaseRepository` on the single table."""
+
+    def __init__(self, table: Table):
+        self.table = table
+
+    # --- items ---------------------------------------------------------------------------------
+
+    def _case_item(self, case: Case) -> dict[str, Any]:
+        body = case.model_dump(mode="json", exclude_none=True)
+        return self.table.codec.item({**body, **case_keys(case), "entity": "case"})
+
+    def _event_item(self, event: TimelineEvent) -> dict[str, Any]:
+        body = event.model_dump(mode="json", exclude_none=True)
+        keys = {"PK": f"CASE#{event.case_id}", "SK": f"EVENT#{event.seq:05d}", "entity": "event"}
+        return self.table.codec.item({**body, **keys})
+
+    def _event_puts(self, events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
+        return [self._put_new(self._event_item(e)) for e in events]
+
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {"Put": {"TableName": self.table.name, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+
+    @staticmethod
+    def _case(item: dict[str, Any]) -> Case:
+        return Case.model_validate(item)
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def create_case(self, transition: Transition, tracking_phone_last4: str, upload_ids: Sequence[str]) -> None:
+        """Case, first event, tracking number and the claim on each upload: all or nothing."""
+        codec = self.table.codec
+        case = transition.after.model_copy(update={"version": 1})
+        tracking = {
+            "PK": f"TRACK#{case.tracking_no}",
+            "SK": "TRACK",
+            "entity": "tracking",
+            "case_id": case.id,
+            "phone_last4": tracking_phone_last4,
+        }
+        items: list[dict[str, Any]] = [
+            self._put_new(self._case_item(case)),
+            self._put_new(codec.item(tracking)),
+            *self._event_puts(transition.events),
+        ]
+        for upload_id in upload_ids:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": codec.item({"PK": f"UPLOAD#{upload_id}", "SK": "UPLOAD"}),
+                        "UpdateExpression": "SET case_id = :case",
+                        "ConditionExpression": "owner_id = :owner AND attribute_not_exists(case_id)",
+                        "ExpressionAttributeValues": codec.item({":case": case.id, ":owner": case.citizen_id}),
+                    }
+                }
+            )
+        self.table.transact(items)
+
+    def save(self, transition: Transition) -> Case:
+        """Persist a transition: the case (if its version is unchanged) and its events, atomically."""
+        before = transition.before
+        after = transition.after.model_copy(update={"version": before.version + 1})
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": self._case_item(after),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": {":v": {"N": str(before.version)}},
+                }
+            },
+            *self._event_puts(transition.events),
+        ]
+        self.table.transact(items)
+        return after
+
+    def park(self, case: Case, wait: WorkflowWait) -> Case:
+        """Store the workflow's callback token: one version-checked update of two attributes, not a
+        rewrite of the whole case in a transaction. The version moves so a writer that read the case
+        before the token was stored retries and sees it (and completes the task)."""
+        after = case.model_copy(update={"wait": wait, "version": case.version + 1})
+        values = {":wait": wait.model_dump(mode="json", exclude_none=True), ":next": after.version, ":v": case.version}
+        ddb = self.table.ddb
+        try:
+            ddb.update_item(
+                TableName=self.table.name,
+                Key=self.table.codec.item({"PK": f"CASE#{case.id}", "SK": "CASE"}),
+                UpdateExpression="SET #wait = :wait, version = :next",
+                ConditionExpression="version = :v",
+                ExpressionAttributeNames={"#wait": "wait"},
+                ExpressionAttributeValues=self.table.codec.item(values),
+            )
+        except ddb.exceptions.ConditionalCheckFailedException as exc:
+            raise ConcurrentUpdate("the case changed before the workflow parked") from exc
+        return after
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def get_case(self, case_id: str, consistent: bool = True) -> Case | None:
+        item = self.table.get(f"CASE#{case_id}", "CASE", consistent=consistent)
+        return self._case(item) if item else None
+
+    def tracking(self, tracking_no: str) -> TrackingEntry | None:
+        item = self.table.get(f"TRACK#{tracking_no}", "TRACK")
+        if not item:
+            return None
+        return TrackingEntry(tracking_no=tracking_no, case_id=item["case_id"], phone_last4=item["phone_last4"])
+
+    def _page(self, limit: int, cursor: str | None, **query: Any) -> tuple[list[Case], str | None]:
+        items, next_cursor = self.table.page_of(limit, cursor, **query)
+        return [self._case(i) for i in items], next_cursor
+
+    def list_citizen_cases(self, citizen_id: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        return self._page(
+            limit,
+            cursor,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues=self.table.codec.item({":pk": f"CITIZEN#{citizen_id}"}),
+            ScanIndexForward=False,
+        )
+
+    def list_unit_cases(
+        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[Case], str | None]:
+        """A unit's open cases, most urgent deadline first (closed cases leave the index)."""
+        extra: dict[str, Any] = {}
+        values: dict[str, Any] = {":pk": f"UNIT#{unit_id}"}
+        if status is not None:
+            extra = {"FilterExpression": "#s = :status", "ExpressionAttributeNames": {"#s": "status"}}
+            values[":status"] = status.value
+        return self._page(
+            limit,
+            cursor,
+            IndexName="GSI2",
+            KeyConditionExpression="GSI2PK = :pk",
+            ExpressionAttributeValues=self.table.codec.item(values),
+            ScanIndexForward=True,
+            **extra,
+        )
+
+    def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """Open cases that need a supervisor: overdue, under special supervision, extension pending."""
+        return self._page(
+            limit,
+            cursor,
+            IndexName="GSI4",
+            KeyConditionExpression="GSI4PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "SUPERVISION"}},
+            ScanIndexForward=True,
+        )
+
+    def due_for_sweep(self, shard: int, now: datetime, limit: int) -> tuple[list[Case], int]:
+        """Cases whose sweep time has come, from one shard of the sparse due-time index.
+        Returns the cases and the number of items DynamoDB read for them."""
+        cases: list[Case] = []
+        read = 0
+        query = {
+            "IndexName": "GSI3",
+            "KeyConditionExpression": "GSI3PK = :pk AND GSI3SK <= :now",
+            "ExpressionAttributeValues": self.table.codec.item({":pk": f"DUE#{shard}", ":now": f"{sort_time(now)}~"}),
+            "Limit": limit,
+        }
+        for page in self.table.pages(**query):
+            read += int(page.get("ScannedCount", page.get("Count", 0)))
+            cases.extend(self._case(self.table.codec.plain(i)) for i in page.get("Items", []))
+            if len(cases) >= limit:
+                break
+        return cases, read
+
+    def timeline(self, case_id: str) -> list[TimelineEvent]:
+        return [
+            TimelineEvent.model_validate(item)
+            for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :ev)",
+                ExpressionAttributeValues=self.table.codec.item({":pk": f"CASE#{case_id}", ":ev": "EVENT#"}),
+                ConsistentRead=True,
+            )
+        ]

@@ -1,0 +1,147 @@
+"""Domain results -> response models: the only code that knows both.
+
+Phones are masked everywhere except the responsible unit's own view (`citizen_phone`), and the
+public view of a timeline carries no free text (notes may hold personal details).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from minyi.api import schemas
+from minyi.domain import scoreboard
+from minyi.domain.models import Case, Catalog, TimelineEvent
+from minyi.domain.phone import mask_phone
+from minyi.services.results import CaseDetail, CasePage, PresignedUpload, PublicCase, StatsReport
+
+
+def _view_fields(detail: CaseDetail, with_links: bool) -> dict[str, Any]:
+    case, unit = detail.case, detail.unit
+    data: dict[str, Any] = case.model_dump(exclude={"phone", "attachments", "extension", "wait"})
+    return {
+        **data,
+        "phone": mask_phone(case.phone),
+        "unit_name": (unit.name if case.language == "zh" else unit.name_en) if unit else None,
+        "extension": schemas.ExtensionView(**case.extension.model_dump()) if case.extension else None,
+        "attachments": [
+            schemas.AttachmentView(
+                upload_id=a.upload_id,
+                kind=a.kind.value,
+                content_type=a.content_type,
+                size=a.size,
+                download_url=detail.download_urls.get(a.upload_id) if with_links else None,
+            )
+            for a in case.attachments
+        ],
+    }
+
+
+def owner_view(detail: CaseDetail) -> schemas.CaseView:
+    return schemas.CaseView(**_view_fields(detail, with_links=True))
+
+
+def staff_view(detail: CaseDetail) -> schemas.StaffCaseView:
+    notifications = [
+        schemas.NotificationView(
+            event_seq=o.event_seq,
+            event=o.event_type,
+            kind=o.kind,
+            to=mask_phone(o.to),
+            status=o.status,
+            segments=o.segments,
+            attempts=o.attempts,
+            provider_message_id=o.provider_message_id,
+            sent_at=o.sent_at,
+            last_error=o.last_error,
+        )
+        for o in detail.outbox
+    ]
+    return schemas.StaffCaseView(
+        **_view_fields(detail, with_links=False), citizen_phone=detail.case.phone, notifications=notifications
+    )
+
+
+def summary(case: Case) -> schemas.CaseSummary:
+    return schemas.CaseSummary.model_validate(case.model_dump())
+
+
+def case_list(page: CasePage) -> schemas.CaseList:
+    return schemas.CaseList(items=[summary(c) for c in page.cases], next_cursor=page.next_cursor)
+
+
+def created(case: Case) -> schemas.CaseCreated:
+    return schemas.CaseCreated(id=case.id, tracking_no=case.tracking_no, status=case.status, created_at=case.created_at)
+
+
+def event_view(event: TimelineEvent, public: bool = False) -> schemas.TimelineEventView:
+    """A timeline entry. The public view carries no free text (notes may hold personal details)."""
+    return schemas.TimelineEventView(
+        seq=event.seq,
+        type=event.type,
+        at=event.at,
+        actor=event.actor_role,
+        status=event.status,
+        round=event.round,
+        unit_id=event.unit_id,
+        note=None if public else event.note,
+    )
+
+
+def timeline(events: list[TimelineEvent]) -> schemas.Timeline:
+    return schemas.Timeline(events=[event_view(e) for e in events])
+
+
+def public_tracking(found: PublicCase) -> schemas.PublicTracking:
+    case = found.case
+    return schemas.PublicTracking(
+        tracking_no=case.tracking_no,
+        status=case.status,
+        category=case.category,
+        topic=case.topic,
+        district=case.district,
+        created_at=case.created_at,
+        due_at=case.due_at,
+        events=[event_view(e, public=True) for e in found.events],
+    )
+
+
+def upload_ticket(presigned: PresignedUpload) -> schemas.UploadTicket:
+    return schemas.UploadTicket(
+        upload_id=presigned.upload.upload_id,
+        url=presigned.url,
+        fields=presigned.fields,
+        max_size=presigned.upload.size,
+        expires_in=presigned.expires_in,
+    )
+
+
+def catalog_view(catalog: Catalog) -> schemas.CatalogView:
+    return schemas.CatalogView(
+        categories=catalog.categories,
+        topics=catalog.topics,
+        districts=catalog.districts,
+        deadline_days={c.value: d for c, d in catalog.deadline_days.items()},
+    )
+
+
+def stats_body(report: StatsReport) -> dict[str, object]:
+    return {
+        "from": report.day_from.isoformat(),
+        "to": report.day_to.isoformat(),
+        "unit_id": report.unit_id,
+        "totals": report.totals.model_dump(),
+        "units": [u.model_dump() for u in report.units],
+    }
+
+
+def stats_csv(report: StatsReport) -> str:
+    fields = ["unit_id", "unit_name", *scoreboard.COUNTERS, "on_time_rate", "satisfaction_rate"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for row in report.units:
+        writer.writerow(row.model_dump())
+    writer.writerow({**report.totals.model_dump(), "unit_id": "TOTAL"})
+    return out.getvalue()

@@ -1,0 +1,105 @@
+"""Authorisation in one place: may this actor do this, and to this case?
+
+Every route asks here (through its service), so each situation has one answer everywhere:
+- a role that may never take an action: 403 naming the roles that may;
+- a case the actor may not know about (another citizen's; another unit's, for staff): 404, the same
+  answer as for a case that does not exist, so ids cannot be probed;
+- a case the actor knows but that is in no state for the action: 409 with its status (the domain's
+  rule, checked before who holds it now, so a unit that returned a case hears "returned", not "no").
+Admins may do everything a role may.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from minyi.domain.errors import Forbidden, NotFound
+from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, Role
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    UPLOAD = "upload"
+    READ_OWN = "read_own"
+    RATE = "rate"
+    READ_CASE = "read_case"
+    LIST_UNIT = "list_unit"
+    ACCEPT = "accept"
+    REPLY = "reply"
+    RETURN = "return"
+    DISPATCH = "dispatch"
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
+    SUPERVISION = "supervision"
+    STATS = "stats"
+
+
+_STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
+
+#: Who may take each action at all (admins may take every action).
+ROLES: dict[Action, frozenset[Role]] = {
+    Action.SUBMIT: frozenset({Role.CITIZEN}),
+    Action.UPLOAD: frozenset({Role.CITIZEN}),
+    Action.READ_OWN: frozenset({Role.CITIZEN}),
+    Action.RATE: frozenset({Role.CITIZEN}),
+    Action.READ_CASE: _STAFF_DESK,
+    Action.LIST_UNIT: _STAFF_DESK,
+    Action.ACCEPT: frozenset({Role.STAFF, Role.SUPERVISOR}),
+    Action.REPLY: frozenset({Role.STAFF, Role.SUPERVISOR}),
+    Action.RETURN: frozenset({Role.STAFF}),
+    Action.DISPATCH: frozenset({Role.DISPATCHER}),
+    Action.REQUEST_EXTENSION: frozenset({Role.STAFF}),
+    Action.DECIDE_EXTENSION: frozenset({Role.SUPERVISOR}),
+    Action.SUPERVISION: frozenset({Role.SUPERVISOR}),
+    Action.STATS: _STAFF_DESK,
+}
+
+#: Actions on a case that belong to the citizen who filed it.
+_OWNER_ACTIONS = frozenset({Action.READ_OWN, Action.RATE})
+
+
+def require(actor: Actor, action: Action) -> None:
+    """403 unless the actor's role may take the action at all."""
+    allowed = ROLES[action]
+    if actor.role != Role.ADMIN and actor.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise Forbidden(f"this action needs the role: {names}")
+
+
+def require_case(actor: Actor, action: Action, case: Case | None) -> Case:
+    """The role check, then 404 unless the actor may know this case exists. Returns the case."""
+    require(actor, action)
+    if case is None:
+        raise NotFound("no such request" if action in _OWNER_ACTIONS else "no such case")
+    if action in _OWNER_ACTIONS:
+        if case.citizen_id != actor.id:
+            raise NotFound("no such request")
+    elif actor.role == Role.STAFF and not _unit_knows(actor, case):
+        raise NotFound("no such case in your unit")
+    return case
+
+
+def _unit_knows(actor: Actor, case: Case) -> bool:
+    """Staff know the cases their unit holds and those it held before (returned, transferred)."""
+    return actor.unit_id is not None and (case.unit_id == actor.unit_id or actor.unit_id in case.previous_unit_ids)
+
+
+def require_unit(actor: Actor, action: Action, unit_id: str) -> None:
+    """Staff see only their own unit's lists; dispatchers and supervisors any unit's (and the queue)."""
+    require(actor, action)
+    if actor.role == Role.STAFF and actor.unit_id != unit_id:
+        raise Forbidden("staff see only their own unit's cases")
+    if actor.role == Role.STAFF and unit_id == DISPATCH_QUEUE:
+        raise Forbidden("the dispatch queue is the dispatchers'")
+
+
+def stats_scope(actor: Actor, unit_id: str | None) -> str | None:
+    """Which unit's numbers the actor may read: staff only their own unit's; others any or all."""
+    require(actor, Action.STATS)
+    if actor.role != Role.STAFF:
+        return unit_id
+    if not actor.unit_id:
+        raise Forbidden("staff without a unit see no numbers")
+    if unit_id not in (None, actor.unit_id):
+        raise Forbidden("staff see only their own unit's numbers")
+    return actor.unit_id

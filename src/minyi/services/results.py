@@ -1,0 +1,93 @@
+"""What the use cases take and give: plain domain data, no HTTP.
+
+The `api` layer maps request bodies to these commands and these results to its response models, so
+the services know nothing of routes, status codes or the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from minyi.domain.models import (
+    Case,
+    Category,
+    Language,
+    Location,
+    OutboxEntry,
+    TimelineEvent,
+    Unit,
+    Upload,
+)
+from minyi.domain.scoreboard import Scores, UnitScores
+
+
+class NewRequest(BaseModel):
+    """A citizen's request as submitted (already validated and normalised by the caller)."""
+
+    category: Category
+    topic: str
+    district: str
+    description: str
+    phone: str
+    language: Language = "zh"
+    address: str | None = None
+    location: Location | None = None
+    attachments: list[str] = Field(default_factory=list)
+
+
+class Scorecard(BaseModel):
+    """A rating on the four dimensions, 1 (worst) to 5."""
+
+    speed: int
+    effectiveness: int
+    experience: int
+    feedback_quality: int
+    comment: str | None = None
+
+    def scores(self) -> dict[str, int]:
+        return self.model_dump(exclude={"comment"})
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """A case with what its readers need beside it: the unit, download links, the SMS outbox."""
+
+    case: Case
+    unit: Unit | None
+    download_urls: dict[str, str] = field(default_factory=dict)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """What public tracking may show: the case's state and its timeline (the API strips personal data)."""
+
+    case: Case
+    events: list[TimelineEvent]
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    upload: Upload
+    url: str
+    fields: dict[str, str]
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    day_from: date
+    day_to: date
+    unit_id: str | None
+    totals: Scores
+    units: list[UnitScores]
+    items_read: int
