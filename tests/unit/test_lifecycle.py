@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from minyi.domain import lifecycle
-from minyi.domain.errors import Forbidden, InvalidTransition
+from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition, is_unsatisfied, workflow_outcome
 from minyi.domain.models import (
     Actor,
@@ -641,11 +641,11 @@ def test_rating_twice_refused_even_if_status_is_replied() -> None:
         rate(case, SATISFIED, T0 + timedelta(days=2))
 
 
-def test_rating_by_another_citizen_is_forbidden() -> None:
+def test_rating_by_another_citizen_is_not_found() -> None:
     """Given a replied case submitted by citizen-1
     When citizen-2 rates it
-    Then Forbidden is raised."""
-    with pytest.raises(Forbidden):
+    Then NotFound is raised, as for a case that does not exist."""
+    with pytest.raises(NotFound):
         lifecycle.rate(replied_case(), SATISFIED, None, OTHER_CITIZEN, T0, POLICY, REDO_DUE)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from minyi.domain.errors import Forbidden, InvalidTransition
+from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
 from minyi.domain.models import (
     DISPATCH_STATUSES,
     HANDLING_STATUSES,
@@ -89,7 +89,8 @@ def _require(case: Case, action: str, allowed: frozenset[CaseStatus] | set[CaseS
 
 
 def _require_unit(case: Case, actor: Actor) -> None:
-    """Staff act only on their own unit's cases; supervisors and admins on any."""
+    """Staff act only on their own unit's cases; supervisors and admins on any. Checked after the
+    state, so a unit that returned a case hears that it was returned (409), not "another unit"."""
     if actor.role == Role.STAFF and actor.unit_id != case.unit_id:
         raise Forbidden("this case belongs to another unit")
 
@@ -127,8 +128,8 @@ def queue_for_dispatcher(case: Case, now: datetime, reason: str) -> Transition:
 
 
 def accept(case: Case, actor: Actor, now: datetime) -> Transition:
-    _require_unit(case, actor)
     _require(case, "accept", HANDLING_STATUSES - {CaseStatus.IN_PROGRESS})
+    _require_unit(case, actor)
     b = _Builder(case, actor, now)
     b.case.status = CaseStatus.IN_PROGRESS
     b.event(EventType.ACCEPTED)
@@ -136,8 +137,8 @@ def accept(case: Case, actor: Actor, now: datetime) -> Transition:
 
 
 def reply(case: Case, message: str, actor: Actor, now: datetime) -> Transition:
-    _require_unit(case, actor)
     _require(case, "reply to", {CaseStatus.IN_PROGRESS})
+    _require_unit(case, actor)
     assert case.unit_id is not None and case.due_at is not None
     b = _Builder(case, actor, now)
     on_time = now <= case.due_at and not case.overdue
@@ -153,8 +154,8 @@ def reply(case: Case, message: str, actor: Actor, now: datetime) -> Transition:
 def return_to_dispatch(case: Case, reason: str, actor: Actor, now: datetime) -> Transition:
     """A unit says the case is not theirs: back to the dispatch centre. Only in the first round:
     a reopened or supervised case must be redone by the unit that answered it."""
-    _require_unit(case, actor)
     _require(case, "return", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
+    _require_unit(case, actor)
     if case.round > 1:
         raise InvalidTransition("return", case.status, "a reopened case stays with its unit")
     assert case.unit_id is not None
@@ -190,7 +191,7 @@ def rate(
     next rating whatever it says.
     """
     if actor.id != case.citizen_id:
-        raise Forbidden("only the citizen who submitted the case may rate it")
+        raise NotFound("no such request")  # the same answer as the policy's: ids cannot be probed
     if any(r.round == case.round for r in case.ratings):
         raise InvalidTransition("rate", case.status, "this reply was already rated")
     _require(case, "rate", {CaseStatus.REPLIED})
@@ -271,8 +272,8 @@ def warn_deadline(case: Case, now: datetime) -> Transition:
 
 
 def request_extension(case: Case, days: int, reason: str, actor: Actor, now: datetime) -> Transition:
-    _require_unit(case, actor)
     _require(case, "extend", HANDLING_STATUSES)
+    _require_unit(case, actor)
     if case.extension and case.extension.status == "pending":
         raise InvalidTransition("request an extension for", case.status, "one is already pending")
     b = _Builder(case, actor, now)
