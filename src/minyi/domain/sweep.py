@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from enum import StrEnum
 
 from minyi.domain.models import HANDLING_STATUSES, Case, CaseStatus
 
@@ -12,7 +12,12 @@ ROUTING_GRACE = timedelta(minutes=5)
 #: Share of the handling time after which the unit is warned.
 WARNING_AT = 0.75
 
-SweepAction = Literal["none", "warn", "overdue", "check_workflow"]
+
+class SweepAction(StrEnum):
+    NONE = "none"
+    WARN = "warn"
+    OVERDUE = "overdue"
+    CHECK_WORKFLOW = "check_workflow"
 
 
 def next_sweep_at(case: Case) -> datetime | None:
@@ -31,8 +36,8 @@ def next_sweep_at(case: Case) -> datetime | None:
 def sweep_action(case: Case, now: datetime) -> SweepAction:
     due = next_sweep_at(case)
     if due is None or due > now:
-        return "none"
+        return SweepAction.NONE
     if case.status == CaseStatus.SUBMITTED:
-        return "check_workflow"
+        return SweepAction.CHECK_WORKFLOW
     assert case.due_at is not None
-    return "overdue" if now >= case.due_at else "warn"
+    return SweepAction.OVERDUE if now >= case.due_at else SweepAction.WARN

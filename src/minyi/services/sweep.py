@@ -11,7 +11,7 @@ from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Case, ExecutionStatus
-from minyi.domain.sweep import sweep_action
+from minyi.domain.sweep import SweepAction, sweep_action
 from minyi.observability import logger, metrics
 from minyi.services.cases import CaseStore
 
@@ -61,10 +61,10 @@ class SweepService:
 
     def _sweep_one(self, case: Case, now: datetime, report: SweepReport) -> None:
         action = sweep_action(case, now)
-        if action == "warn":
+        if action == SweepAction.WARN:
             self._save(lifecycle.warn_deadline(case, now))
             report.warned += 1
-        elif action == "overdue":
+        elif action == SweepAction.OVERDUE:
             # Repair first: marking overdue takes the case out of the index, so a restart that failed
             # after it would never be retried.
             self._repair_if_dead(case, now, report)
@@ -72,7 +72,7 @@ class SweepService:
             self.store.apply(case.id, lambda current, _: lifecycle.mark_overdue(current, now))
             report.escalated += 1
             metrics.add_metric(name=Metric.SLA_BREACHES, unit="Count", value=1)
-        elif action == "check_workflow" and not self._repair_if_dead(case, now, report):
+        elif action == SweepAction.CHECK_WORKFLOW and not self._repair_if_dead(case, now, report):
             # alive but the case is still not routed after the grace period: a person must look
             self._save(lifecycle.flag_for_supervisor(case, now, "not routed in time although its workflow runs"))
             report.flagged += 1
