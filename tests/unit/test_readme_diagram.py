@@ -20,8 +20,9 @@ def test_diagram_has_every_state_and_transition() -> None:
     definition = json.loads(ASL.read_text(encoding="utf-8"))
     # When rendered
     text = mermaid(definition)
-    # Then every state appears and the rollback loop (RatingOutcome back to Schedule) is drawn
+    # Then every state appears and the rollback loop (Outcome back to Route) and both timers are drawn
     for name in definition["States"]:
         assert f"    {name} -->" in text
-    assert "RatingOutcome --> Schedule: otherwise" in text
+    assert "Outcome --> Route: otherwise" in text
     assert "AwaitUnit --> MarkOverdue: States.Timeout" in text
+    assert "AwaitRating --> CloseUnrated: States.Timeout" in text

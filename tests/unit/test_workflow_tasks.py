@@ -1,0 +1,321 @@
+"""The workflow's Lambda tasks on in-memory fakes: which wait a case is in, the timers, retry safety."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from minyi.domain import lifecycle
+from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
+from minyi.domain.deadlines import DeadlineClock
+from minyi.domain.errors import ConcurrentUpdate
+from minyi.domain.models import Actor, Case, CaseStatus, Catalog, CloseReason, Role, RoutingRule, WorkflowWait
+from minyi.services.cases import CaseStore
+from minyi.services.catalog import CatalogCache
+from minyi.services.workflow_tasks import (
+    OVERDUE_REARM_SECONDS,
+    ParkTask,
+    Signal,
+    TaskAction,
+    WorkflowState,
+    WorkflowTasks,
+    wait_for,
+)
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+DAY = 60  # a working day lasts a minute here
+WINDOW = 600  # the rating window
+UNIT = "futian-traffic-police"
+STAFF = Actor(role=Role.STAFF, id="s1", unit_id=UNIT)
+
+
+class FakeCases:
+    """The case repository's version-checked writes, in memory."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, Case] = {}
+        self.saves = 0
+        self.parks = 0
+        self.conflicts_before_park = 0
+
+    def get_case(self, case_id: str, consistent: bool = True) -> Case | None:
+        case = self.cases.get(case_id)
+        return case.model_copy(deep=True) if case else None
+
+    def save(self, transition: lifecycle.Transition) -> Case:
+        if self.cases[transition.after.id].version != transition.before.version:
+            raise ConcurrentUpdate("stale")
+        after = transition.after.model_copy(update={"version": transition.before.version + 1})
+        self.cases[after.id] = after
+        self.saves += 1
+        return after
+
+    def park(self, case: Case, wait: WorkflowWait) -> Case:
+        if self.conflicts_before_park:
+            self.conflicts_before_park -= 1
+            raise ConcurrentUpdate("stale")
+        if self.cases[case.id].version != case.version:
+            raise ConcurrentUpdate("stale")
+        after = case.model_copy(update={"wait": wait, "version": case.version + 1})
+        self.cases[case.id] = after
+        self.parks += 1
+        return after
+
+
+class FakeCatalog:
+    def __init__(self) -> None:
+        _, rules = shenzhen_units_and_rules()
+        self.rules = {(r.topic, r.district): r for r in rules}
+
+    def load(self) -> Catalog:
+        return shenzhen_catalog()
+
+    def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
+        return self.rules.get((topic, district))
+
+
+class FakeWorkflow:
+    def __init__(self) -> None:
+        self.signals: list[tuple[str, dict[str, Any]]] = []
+
+    def start(self, case_id: str, execution_name: str | None = None) -> str:
+        return execution_name or case_id
+
+    def status(self, execution_name: str) -> None:
+        return None
+
+    def signal(self, token: str, output: dict[str, Any]) -> bool:
+        self.signals.append((token, output))
+        return True
+
+
+class World:
+    def __init__(self) -> None:
+        self.now = NOW
+        self.cases = FakeCases()
+        self.workflow = FakeWorkflow()
+        store = CaseStore(
+            cases=self.cases, catalog=CatalogCache(FakeCatalog()), workflow=self.workflow, clock=lambda: self.now
+        )
+        self.tasks = WorkflowTasks(store, DeadlineClock(DAY), WINDOW, self.workflow)
+
+    def submit(self, topic: str = "traffic", district: str = "futian") -> Case:
+        case = Case(
+            id=f"case-{len(self.cases.cases) + 1}",
+            tracking_no="SZ-1",
+            citizen_id="c1",
+            phone="+8613812345678",
+            category="complaint",
+            topic=topic,
+            district=district,
+            description="Illegal parking on the bus lane",
+            status=CaseStatus.SUBMITTED,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        self.cases.cases[case.id] = case
+        return case
+
+    def case(self, case_id: str) -> Case:
+        case = self.cases.get_case(case_id)
+        assert case is not None
+        return case
+
+    def act(self, case_id: str, decide: Any) -> Case:
+        return self.cases.save(decide(self.case(case_id), self.now))
+
+    def park(self, phase: str, state: WorkflowState, token: str = "t1") -> None:
+        self.tasks.park(ParkTask(action=TaskAction.PARK, phase=phase, token=token, state=state))
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_route_dispatches_by_rule_and_returns_both_timers(world: World) -> None:
+    # Given a new case a routing rule covers
+    case = world.submit()
+    # When the workflow routes it
+    state = world.tasks.route(case.id)
+    # Then the case is dispatched with a deadline, and the state carries the timers of both waits
+    routed = world.case(case.id)
+    assert routed.status == CaseStatus.DISPATCHED and routed.unit_id == UNIT
+    assert state.outcome == "dispatched" and state.due_at == routed.due_at
+    assert state.handling_timeout_seconds == 5 * DAY  # a complaint: 5 working days
+    assert state.rating_timeout_seconds == WINDOW
+
+
+def test_route_again_only_reads_the_case(world: World) -> None:
+    # Given a routed case
+    case = world.submit()
+    first = world.tasks.route(case.id)
+    saves = world.cases.saves
+    # When Route runs again (a retry, or the next round of the loop)
+    again = world.tasks.route(case.id)
+    # Then nothing is written and the same timers come back
+    assert world.cases.saves == saves
+    assert again.due_at == first.due_at and again.round == 1
+
+
+def test_route_queues_a_case_no_rule_covers(world: World) -> None:
+    # Given a case no routing rule covers
+    case = world.submit(topic="no-such-topic")
+    # When routed
+    state = world.tasks.route(case.id)
+    # Then it waits in the dispatch centre's queue, with the re-arm timer (no deadline yet)
+    assert world.case(case.id).in_dispatch_queue
+    assert state.outcome == "queued" and state.due_at is None
+    assert state.handling_timeout_seconds == OVERDUE_REARM_SECONDS
+
+
+def test_rating_window_left_after_a_reply_before_route(world: World) -> None:
+    # Given a case replied to 100 s ago (a restarted execution reaches Route after the reply)
+    case = world.submit()
+    world.tasks.route(case.id)
+    world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))
+    world.act(case.id, lambda c, now: lifecycle.reply(c, "Fixed.", STAFF, now))
+    world.now += timedelta(seconds=100)
+    # When Route reads it
+    state = world.tasks.route(case.id)
+    # Then the rating wait gets what is left of the window
+    assert state.rating_timeout_seconds == WINDOW - 100
+
+
+def test_unit_wait_parks_with_one_update_of_the_wait(world: World) -> None:
+    # Given a routed case
+    case = world.submit()
+    state = world.tasks.route(case.id)
+    saves = world.cases.saves
+    # When the unit's wait starts
+    world.park("handling", state, token="t-unit")
+    # Then the token is stored by the repository's park (no whole-case save), with the deadline
+    parked = world.case(case.id)
+    assert world.cases.parks == 1 and world.cases.saves == saves
+    assert parked.wait == WorkflowWait(phase="handling", round=1, token="t-unit", due_at=state.due_at)
+    assert world.workflow.signals == []
+
+
+def test_unit_wait_of_a_queued_case_waits_for_the_dispatch_centre(world: World) -> None:
+    # Given a case in the dispatch centre's queue
+    case = world.submit(topic="no-such-topic")
+    state = world.tasks.route(case.id)
+    # When the unit's wait starts
+    world.park("handling", state)
+    # Then the park task parks it in the dispatch phase (what a dispatcher's action completes)
+    wait = world.case(case.id).wait
+    assert wait is not None and wait.phase == "dispatch" and wait.due_at is None
+
+
+def test_park_retries_on_a_version_conflict(world: World) -> None:
+    # Given a routed case and a writer that changes it just before the token is stored
+    case = world.submit()
+    state = world.tasks.route(case.id)
+    world.cases.conflicts_before_park = 1
+    # When the wait starts
+    world.park("handling", state)
+    # Then the park task reads the case again and parks
+    assert world.case(case.id).wait is not None and world.cases.parks == 1
+
+
+def test_unit_wait_completes_at_once_when_the_unit_replied_first(world: World) -> None:
+    # Given a routed case the unit answered before the workflow parked
+    case = world.submit()
+    state = world.tasks.route(case.id)
+    world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))
+    world.act(case.id, lambda c, now: lifecycle.reply(c, "Fixed.", STAFF, now))
+    # When the unit's wait starts
+    world.park("handling", state, token="t-late")
+    # Then it completes at once with "replied" and stores nothing
+    assert world.workflow.signals == [("t-late", {"outcome": "replied"})]
+    assert world.case(case.id).wait is None
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (CaseStatus.DISPATCHED, "dispatched"),  # a dispatcher picked a unit
+        (CaseStatus.RETURNED, "returned"),  # the unit returned it
+        (CaseStatus.IN_PROGRESS, "extended"),  # a new deadline
+    ],
+)
+def test_rating_wait_passes_straight_on_when_the_unit_did_not_reply(
+    world: World, status: CaseStatus, outcome: str
+) -> None:
+    # Given a case whose unit wait ended without a reply
+    case = world.submit().model_copy(update={"status": status})
+    state = WorkflowState(case_id=case.id, signal=Signal(outcome=outcome))  # type: ignore[arg-type]
+    task = ParkTask(action=TaskAction.PARK, phase="rating", token="t", state=state)
+    # When the rating wait starts, Then it ends at once with what ended the unit's wait
+    assert wait_for(case, task) == outcome
+
+
+def test_rating_wait_parks_after_a_reply_and_ends_on_closed_or_redo(world: World) -> None:
+    # Given a replied case
+    case = world.submit().model_copy(update={"status": CaseStatus.REPLIED})
+    state = WorkflowState(case_id=case.id, round=1, signal=Signal(outcome="replied"))
+    task = ParkTask(action=TaskAction.PARK, phase="rating", token="t", state=state)
+    # Then the rating wait parks; a closed case ends it; a reopened round means redo
+    assert wait_for(case, task) == WorkflowWait(phase="rating", round=1, token="t")
+    assert wait_for(case.model_copy(update={"status": CaseStatus.CLOSED}), task) == "closed"
+    reopened = case.model_copy(update={"status": CaseStatus.REOPENED, "round": 2})
+    assert wait_for(reopened, task) == "redo"
+
+
+def test_previous_definitions_dispatch_wait_still_works(world: World) -> None:
+    # Given an execution of the previous definition parking in the dispatch phase
+    case = world.submit(topic="no-such-topic")
+    world.tasks.route(case.id)
+    state = WorkflowState(case_id=case.id)
+    # When it parks while the case is queued, and again after a dispatcher picked a unit
+    queued = ParkTask(action=TaskAction.PARK, phase="dispatch", token="t", state=state)
+    dispatched = world.case(case.id).model_copy(update={"status": CaseStatus.DISPATCHED})
+    # Then it waits, and completes at once with "dispatched"
+    assert isinstance(wait_for(world.case(case.id), queued), WorkflowWait)
+    assert wait_for(dispatched, queued) == "dispatched"
+
+
+def test_overdue_marks_once_and_rearms_the_wait(world: World) -> None:
+    # Given a routed case whose deadline passed
+    case = world.submit()
+    world.tasks.route(case.id)
+    world.now += timedelta(seconds=5 * DAY + 1)
+    # When the unit's wait times out (twice: a retry)
+    first = world.tasks.overdue(case.id)
+    again = world.tasks.overdue(case.id)
+    # Then the case is overdue, with one overdue event, and the wait re-arms
+    overdue = world.case(case.id)
+    assert overdue.overdue and overdue.event_count == 2  # dispatched, overdue
+    assert first.handling_timeout_seconds == again.handling_timeout_seconds == OVERDUE_REARM_SECONDS
+
+
+def test_overdue_timer_after_an_extension_rearms_at_the_new_deadline(world: World) -> None:
+    # Given a routed case whose deadline moved 2 days later before the old timer fired
+    case = world.submit()
+    world.tasks.route(case.id)
+    world.act(case.id, lambda c, now: lifecycle.request_extension(c, 2, "site closed", STAFF, now))
+    new_due = world.case(case.id).due_at + timedelta(seconds=2 * DAY)  # type: ignore[operator]
+    supervisor = Actor(role=Role.SUPERVISOR, id="sup")
+    world.act(case.id, lambda c, now: lifecycle.decide_extension(c, True, new_due, supervisor, now, None))
+    world.now += timedelta(seconds=5 * DAY + 1)
+    # When the old timer fires
+    state = world.tasks.overdue(case.id)
+    # Then nothing is marked and the wait re-arms until the new deadline
+    assert not world.case(case.id).overdue
+    assert state.due_at == new_due and state.handling_timeout_seconds == 2 * DAY - 1
+
+
+def test_close_unrated_closes_or_reports_the_rating_that_won(world: World) -> None:
+    # Given two replied cases, one of which was closed just before the window ended (a rating won)
+    closing, rated = world.submit(), world.submit()
+    for case in (closing, rated):
+        world.tasks.route(case.id)
+        world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))
+        world.act(case.id, lambda c, now: lifecycle.reply(c, "Fixed.", STAFF, now))
+    world.act(rated.id, lambda c, now: lifecycle.close_unrated(c, now))
+    # When the rating window ends for both, Then both report closed
+    assert world.tasks.close_unrated(closing.id) == Signal(outcome="closed")
+    assert world.tasks.close_unrated(rated.id) == Signal(outcome="closed")
+    assert world.case(closing.id).closed_reason == CloseReason.UNRATED
