@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from minyi import bootstrap
 from minyi.api import schemas, views
-from minyi.api.http import caller, create_app
+from minyi.api.http import caller, create_app, resolve
 from minyi.config import RateSettings
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
@@ -36,4 +36,4 @@ def rate(case_id: Annotated[str, Path(max_length=64)], body: schemas.RatingBody)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

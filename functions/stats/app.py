@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from minyi import bootstrap
 from minyi.api import views
-from minyi.api.http import caller, create_app
+from minyi.api.http import caller, create_app, resolve
 from minyi.config import StatsSettings
 from minyi.observability import logger, metrics, tracer
 from minyi.services.scoreboard import ScoreboardService
@@ -50,4 +50,4 @@ def stats(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from minyi import bootstrap
 from minyi.api import schemas, views
-from minyi.api.http import caller, create_app
+from minyi.api.http import caller, create_app, resolve
 from minyi.api.idempotency import IdempotentSubmit
 from minyi.config import SubmitSettings
 from minyi.domain.errors import InvalidInput
@@ -92,4 +92,4 @@ def new_upload(body: schemas.UploadRequest) -> Response[schemas.UploadTicket]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

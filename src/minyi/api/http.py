@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from minyi.api.body_guard import check_body
 from minyi.domain.errors import (
     ConcurrentUpdate,
     DomainError,
@@ -17,6 +19,7 @@ from minyi.domain.errors import (
     NotFound,
 )
 from minyi.domain.models import Actor, Role
+from minyi.observability import logger
 
 
 class Unauthorized(DomainError):
@@ -85,11 +88,46 @@ def create_app() -> APIGatewayRestResolver:
     def _other(exc: DomainError) -> Response[Any]:
         return _json(409, exc.code, str(exc))
 
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[Any]:
+        # Never name the exception to the caller; the request id ties the answer to the log line.
+        request_id = _request_id(app)
+        logger.exception("unhandled error", extra={"request_id": request_id})
+        resp = _json(500, "internal_error", f"something went wrong on our side; quote request id {request_id}")
+        assert isinstance(resp.body, dict)
+        resp.body["request_id"] = request_id
+        return resp
+
     @app.not_found
     def _no_route(exc: Exception) -> Response[Any]:
         return _json(404, "no_route", "no such route")
 
     return app
+
+
+def _request_id(app: APIGatewayRestResolver) -> str:
+    try:
+        return str(app.current_event.request_context.request_id)
+    except (AttributeError, KeyError):
+        return "unknown"
+
+
+def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """`app.resolve` behind the body guard: hostile bodies are refused before any parser runs."""
+    problem = check_body(event.get("body") if isinstance(event, dict) else None)
+    if problem is not None:
+        body = {
+            "error": problem.error,
+            "message": f"body: {problem.problem}",
+            "problems": [{"field": "body", "problem": problem.problem}],
+        }
+        return {
+            "statusCode": problem.status,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(body),
+            "isBase64Encoded": False,
+        }
+    return app.resolve(event, context)
 
 
 def caller(app: APIGatewayRestResolver) -> Actor:

@@ -140,7 +140,7 @@ class PublicTracking(BaseModel):
 
 class UploadRequest(StrictBody):
     content_type: str = Field(description="image/jpeg, image/png, audio/mpeg, audio/amr, audio/mp4 or video/mp4")
-    size: int = Field(gt=0, description="bytes")
+    size: int = Field(gt=0, le=1024**3, strict=True, description="bytes")
     filename: str | None = Field(default=None, max_length=200)
 
 
@@ -172,10 +172,10 @@ class ErrorBody(BaseModel):
 
 
 class RatingBody(StrictBody):
-    speed: int = Field(ge=1, le=5)
-    effectiveness: int = Field(ge=1, le=5)
-    experience: int = Field(ge=1, le=5, description="service experience")
-    feedback_quality: int = Field(ge=1, le=5)
+    speed: int = Field(ge=1, le=5, strict=True)
+    effectiveness: int = Field(ge=1, le=5, strict=True)
+    experience: int = Field(ge=1, le=5, strict=True, description="service experience")
+    feedback_quality: int = Field(ge=1, le=5, strict=True)
     comment: str | None = Field(default=None, max_length=1000)
 
 
@@ -192,12 +192,12 @@ class DispatchBody(StrictBody):
 
 
 class ExtensionBody(StrictBody):
-    days: int = Field(ge=1, le=30, description="extra working days")
+    days: int = Field(ge=1, le=30, strict=True, description="extra working days")
     reason: str = Field(min_length=1, max_length=1000)
 
 
 class ExtensionDecisionBody(StrictBody):
-    approve: bool
+    approve: bool = Field(strict=True)
     note: str | None = Field(default=None, max_length=1000)
 
 

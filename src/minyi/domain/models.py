@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Category(StrEnum):
@@ -98,9 +98,20 @@ class AttachmentKind(StrEnum):
     VIDEO = "video"
 
 
+#: Coordinates closer to zero than this are no place anyone is (and below 1e-130 DynamoDB cannot store them).
+SMALLEST_COORDINATE = 1e-9
+
+
 class Location(BaseModel):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+    @field_validator("lat", "lon")
+    @classmethod
+    def _storable(cls, value: float) -> float:
+        if value != 0 and abs(value) < SMALLEST_COORDINATE:
+            raise ValueError(f"too close to zero to be a coordinate (|value| < {SMALLEST_COORDINATE}); send 0")
+        return value
 
 
 class Attachment(BaseModel):

@@ -1,0 +1,62 @@
+"""Refuse hostile request bodies before any parser sees them.
+
+`json.loads` raises RecursionError on deeply nested input and ValueError on integers longer than
+Python's digit limit; both would surface as a 5xx from inside the resolver's validation, which runs
+before any middleware. One linear scan of the raw body bounds size, nesting and number length, so
+such input gets a clear 4xx naming the problem instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The largest JSON body any route accepts (a description is at most 4,000 characters).
+MAX_BODY_BYTES = 64 * 1024
+#: No request model nests deeper than a few levels.
+MAX_DEPTH = 32
+#: No field is a number with more digits than this (DynamoDB keeps 38 significant digits).
+MAX_NUMBER_DIGITS = 38
+
+
+@dataclass(frozen=True)
+class BodyProblem:
+    status: int
+    error: str
+    problem: str
+
+
+def check_body(body: str | None) -> BodyProblem | None:
+    """None if the raw body is within bounds, else what is wrong with it."""
+    if not body:
+        return None
+    if len(body.encode("utf-8", errors="surrogatepass")) > MAX_BODY_BYTES:
+        return BodyProblem(413, "payload_too_large", f"the body may be at most {MAX_BODY_BYTES // 1024} KB")
+    depth = 0
+    digits = 0
+    in_string = False
+    escaped = False
+    for ch in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch.isdigit():
+            digits += 1
+            if digits > MAX_NUMBER_DIGITS:
+                return BodyProblem(422, "validation_error", f"a number has more than {MAX_NUMBER_DIGITS} digits")
+            continue
+        if ch not in ".eE+-":
+            digits = 0
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return BodyProblem(422, "validation_error", f"nested deeper than {MAX_DEPTH} levels")
+        elif ch in "]}":
+            depth -= 1
+    return None
