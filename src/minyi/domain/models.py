@@ -67,6 +67,15 @@ class EventType(StrEnum):
     FLAGGED = "flagged_for_supervisor"
 
 
+class Channel(StrEnum):
+    """How a request reached the platform (kept on every case, counted in the stats)."""
+
+    APP = "app"
+    HOTLINE = "hotline"
+    WEB = "web"
+    OPEN311 = "open311"
+
+
 class CloseReason(StrEnum):
     SATISFIED = "satisfied"
     CLOSED_UNDER_SUPERVISION = "closed_under_supervision"
@@ -180,6 +189,7 @@ class Case(BaseModel):
     citizen_id: str
     phone: str
     language: Language = "zh"
+    channel: Channel = Channel.APP
     category: Category
     topic: str
     district: str
