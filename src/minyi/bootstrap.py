@@ -14,6 +14,7 @@ from minyi.adapters.dynamo import (
     DynamoCatalogRepository,
     DynamoOutboxRepository,
     DynamoScoreboardRepository,
+    DynamoTrackingLockouts,
     DynamoUploadRepository,
     Table,
 )
@@ -67,6 +68,7 @@ def request_service(settings: SubmitSettings, workflow: Workflow | None = None) 
         catalog=CatalogCache(DynamoCatalogRepository(table)),
         store=S3AttachmentStore(settings.attachments_bucket),
         workflow=workflow or CaseWorkflow(settings.state_machine_arn),
+        lockouts=DynamoTrackingLockouts(table),
         clock=utcnow,
         upload_ttl=settings.upload_url_ttl_seconds,
         download_ttl=settings.download_url_ttl_seconds,

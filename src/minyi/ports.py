@@ -8,7 +8,7 @@ one place that decides which adapter stands behind each port.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from minyi.domain.lifecycle import Transition
@@ -73,6 +73,18 @@ class CaseRepository(Protocol):
         ...
 
     def timeline(self, case_id: str) -> list[TimelineEvent]: ...
+
+
+class TrackingLockouts(Protocol):
+    """Failed public-tracking guesses per tracking number, in fixed windows that expire."""
+
+    def failures(self, tracking_no: str, now: datetime) -> tuple[int, datetime | None]:
+        """Failures in the current window and when it ends (0, None when there is none)."""
+        ...
+
+    def record_failure(self, tracking_no: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
+        """Count one more failure; the count so far in the window and when the window ends."""
+        ...
 
 
 class OutboxRepository(Protocol):

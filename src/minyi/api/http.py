@@ -17,6 +17,7 @@ from minyi.domain.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    TooManyAttempts,
 )
 from minyi.domain.models import Actor, Role
 from minyi.observability import logger
@@ -78,6 +79,12 @@ def create_app() -> APIGatewayRestResolver:
         resp = _json(409, exc.code, str(exc))
         assert isinstance(resp.body, dict)
         resp.body["current_status"] = str(exc.status)
+        return resp
+
+    @app.exception_handler(TooManyAttempts)
+    def _too_many(exc: TooManyAttempts) -> Response[Any]:
+        resp = _json(429, exc.code, str(exc))
+        resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.exception_handler(ConcurrentUpdate)

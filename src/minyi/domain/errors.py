@@ -42,3 +42,13 @@ class ConcurrentUpdate(DomainError):
     """Another writer changed the case first (optimistic lock lost); safe to retry."""
 
     code = "concurrent_update"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts at something guessable (HTTP 429); try again after `retry_after` seconds."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

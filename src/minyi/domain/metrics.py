@@ -27,3 +27,4 @@ class Metric(StrEnum):
     SMS_SEGMENTS = "SmsSegments"
     SMS_FAILURES = "SmsFailures"
     SMS_DUPLICATES_SUPPRESSED = "SmsDuplicatesSuppressed"
+    TRACKING_LOCKOUTS = "TrackingLockouts"

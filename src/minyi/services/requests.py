@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 from minyi import policy
 from minyi.domain import lifecycle
-from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
+from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Attachment, AttachmentKind, Case, CaseStatus, Catalog, TimelineEvent, Upload
 from minyi.domain.phone import last4
 from minyi.observability import logger, metrics
 from minyi.policy import Action
-from minyi.ports import AttachmentStore, CaseRepository, Clock, UploadRepository, Workflow
+from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
 from minyi.services.catalog import CatalogCache
 from minyi.services.results import CaseDetail, CasePage, NewRequest, PresignedUpload, PublicCase
 
@@ -32,6 +32,9 @@ ALLOWED_UPLOADS: dict[str, tuple[AttachmentKind, int]] = {
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
 UPLOAD_RECORD_LIFETIME = timedelta(days=7)
+#: Public tracking locks a tracking number after this many wrong guesses within the window.
+TRACKING_MAX_FAILURES = 5
+TRACKING_LOCKOUT_WINDOW = timedelta(minutes=15)
 #: Attempts at allocating a case when a tracking number collides or an upload is claimed meanwhile.
 CREATE_ATTEMPTS = 3
 
@@ -51,6 +54,7 @@ class RequestService:
         catalog: CatalogCache,
         store: AttachmentStore,
         workflow: Workflow,
+        lockouts: TrackingLockouts,
         clock: Clock,
         upload_ttl: int,
         download_ttl: int,
@@ -60,6 +64,7 @@ class RequestService:
         self.catalog = catalog
         self.store = store
         self.workflow = workflow
+        self.lockouts = lockouts
         self.clock = clock
         self.upload_ttl = upload_ttl
         self.download_ttl = download_ttl
@@ -176,13 +181,32 @@ class RequestService:
         return self.cases.timeline(case_id)
 
     def track(self, tracking_no: str, phone_last4: str) -> PublicCase:
-        entry = self.cases.tracking(tracking_no.upper())
-        if entry is None or not secrets.compare_digest(entry.phone_last4, phone_last4):
-            raise NotFound("no request with this tracking number and phone")
-        case = self.cases.get_case(entry.case_id, consistent=False)
+        """Public tracking by number and the phone's last four digits.
+
+        Wrong digits and unknown numbers give the same answer and both count towards the lockout of
+        that tracking number, so neither the number's existence nor the digits can be brute-forced."""
+        number = tracking_no.upper()
+        now = self.clock()
+        failures, until = self.lockouts.failures(number, now)
+        if failures >= TRACKING_MAX_FAILURES and until is not None:
+            raise self._locked(until, now)
+        entry = self.cases.tracking(number)
+        case = None
+        if entry is not None and secrets.compare_digest(entry.phone_last4, phone_last4):
+            case = self.cases.get_case(entry.case_id, consistent=False)
         if case is None:
+            failures, until = self.lockouts.record_failure(number, now, TRACKING_LOCKOUT_WINDOW)
+            if failures >= TRACKING_MAX_FAILURES:
+                metrics.add_metric(name=Metric.TRACKING_LOCKOUTS, unit="Count", value=1)
+                logger.warning("public tracking locked", extra={"tracking_no": number, "failures": failures})
+                raise self._locked(until, now)
             raise NotFound("no request with this tracking number and phone")
         return PublicCase(case=case, events=self.cases.timeline(case.id))
+
+    @staticmethod
+    def _locked(until: datetime, now: datetime) -> TooManyAttempts:
+        retry_after = max(1, int((until - now).total_seconds()))
+        return TooManyAttempts("too many wrong guesses for this tracking number; try again later", retry_after)
 
     def catalog_snapshot(self) -> Catalog:
         return self.catalog.get()

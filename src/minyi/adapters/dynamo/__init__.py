@@ -2,6 +2,7 @@
 
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, DynamoCaseRepository, case_keys, sort_time, sweep_shard
 from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
 from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
 from minyi.adapters.dynamo.scoreboard import DynamoScoreboardRepository
 from minyi.adapters.dynamo.table import Table
@@ -13,6 +14,7 @@ __all__ = [
     "DynamoCatalogRepository",
     "DynamoOutboxRepository",
     "DynamoScoreboardRepository",
+    "DynamoTrackingLockouts",
     "DynamoUploadRepository",
     "Table",
     "case_keys",
