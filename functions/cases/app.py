@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -39,8 +39,19 @@ def unit_inbox(
 
 
 @app.get("/v1/cases/<case_id>", summary="A case as its unit sees it")
-def get_case(case_id: CaseId) -> schemas.StaffCaseView:
-    return views.staff_view(service().staff_case(caller(app), case_id))
+def get_case(
+    case_id: CaseId,
+    reveal: Annotated[
+        Literal["phone"] | None,
+        Query(description="supervisors: `phone` shows the citizen's full number (recorded in the staff timeline)"),
+    ] = None,
+) -> schemas.StaffCaseView:
+    return views.staff_view(service().staff_case(caller(app), case_id, reveal_phone=reveal == "phone"))
+
+
+@app.get("/v1/cases/<case_id>/timeline", summary="Every event of a case with the notes staff wrote")
+def get_staff_timeline(case_id: CaseId) -> schemas.Timeline:
+    return views.staff_timeline(service().staff_timeline(caller(app), case_id))
 
 
 @app.post("/v1/cases/<case_id>/accept", summary="Take up a dispatched, reopened or supervised case")

@@ -66,7 +66,7 @@ def get_request(case_id: Annotated[str, Path(max_length=64)]) -> schemas.CaseVie
 
 @app.get("/v1/requests/<case_id>/timeline", summary="Every step of the caller's request")
 def get_timeline(case_id: Annotated[str, Path(max_length=64)]) -> schemas.Timeline:
-    return views.timeline(service().timeline(caller(app), case_id))
+    return views.owner_timeline(service().timeline(caller(app), case_id))
 
 
 @app.get("/v1/track/<tracking_no>", summary="Public tracking by number and the phone's last four digits")

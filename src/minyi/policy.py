@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from minyi.domain.errors import Forbidden, NotFound
-from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, Role
+from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, CaseStatus, Role
 
 
 class Action(StrEnum):
@@ -31,6 +31,7 @@ class Action(StrEnum):
     REQUEST_EXTENSION = "request_extension"
     DECIDE_EXTENSION = "decide_extension"
     SUPERVISION = "supervision"
+    REVEAL_PHONE = "reveal_phone"
     STATS = "stats"
 
 
@@ -51,6 +52,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.REQUEST_EXTENSION: frozenset({Role.STAFF}),
     Action.DECIDE_EXTENSION: frozenset({Role.SUPERVISOR}),
     Action.SUPERVISION: frozenset({Role.SUPERVISOR}),
+    Action.REVEAL_PHONE: frozenset({Role.SUPERVISOR}),
     Action.STATS: _STAFF_DESK,
 }
 
@@ -82,6 +84,17 @@ def require_case(actor: Actor, action: Action, case: Case | None) -> Case:
 def _unit_knows(actor: Actor, case: Case) -> bool:
     """Staff know the cases their unit holds and those it held before (returned, transferred)."""
     return actor.unit_id is not None and (case.unit_id == actor.unit_id or actor.unit_id in case.previous_unit_ids)
+
+
+def sees_full_phone(actor: Actor, case: Case) -> bool:
+    """The citizen's full number is for the unit that holds the case while it is open (to call back);
+    everyone else sees it masked unless a supervisor asks for it (Action.REVEAL_PHONE, recorded)."""
+    return (
+        actor.role == Role.STAFF
+        and actor.unit_id is not None
+        and case.unit_id == actor.unit_id
+        and case.status != CaseStatus.CLOSED
+    )
 
 
 def require_unit(actor: Actor, action: Action, unit_id: str) -> None:

@@ -134,7 +134,27 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
             "body": json.dumps(body),
             "isBase64Encoded": False,
         }
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    _cache_headers(event, response)
+    return response
+
+
+#: Answers without personal data that browsers and CDNs may keep for a while.
+CACHEABLE_PATHS = frozenset({"/v1/catalog"})
+CACHEABLE_MAX_AGE_SECONDS = 300
+
+
+def _cache_headers(event: dict[str, Any], response: dict[str, Any]) -> None:
+    """Every answer may carry personal data and must not be stored by a browser or proxy, except the
+    public catalogue."""
+    if event.get("resource") in CACHEABLE_PATHS and response.get("statusCode") == 200:
+        value = f"public, max-age={CACHEABLE_MAX_AGE_SECONDS}"
+    else:
+        value = "no-store"
+    if "multiValueHeaders" in response and response["multiValueHeaders"] is not None:
+        response["multiValueHeaders"]["Cache-Control"] = [value]
+    else:
+        response.setdefault("headers", {})["Cache-Control"] = value
 
 
 def caller(app: APIGatewayRestResolver) -> Actor:

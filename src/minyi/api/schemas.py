@@ -120,7 +120,12 @@ class TimelineEventView(BaseModel):
     status: CaseStatus
     round: int
     unit_id: str | None = None
-    note: str | None = None
+    text: str | None = Field(
+        default=None, description="what happened, written by the platform in the citizen's language"
+    )
+    note: str | None = Field(
+        default=None, description="staff views: the free text staff wrote; the citizen's view: the unit's answer"
+    )
 
 
 class Timeline(BaseModel):
@@ -217,7 +222,10 @@ class NotificationView(BaseModel):
 
 
 class StaffCaseView(CaseView):
-    """A unit's view: the citizen's full phone number, so the unit can call back, and the SMS outbox."""
+    """A unit's view: the SMS outbox, and the citizen's full phone number where the unit may call back."""
 
-    citizen_phone: str
+    citizen_phone: str | None = Field(
+        default=None,
+        description="full number: only for the unit holding the open case, or a supervisor's recorded reveal",
+    )
     notifications: list[NotificationView] = Field(default_factory=list)

@@ -12,9 +12,10 @@ from typing import Any
 
 from minyi.api import schemas
 from minyi.domain import scoreboard
-from minyi.domain.models import Case, Catalog, TimelineEvent
+from minyi.domain.models import Case, Catalog, EventType, TimelineEvent
 from minyi.domain.phone import mask_phone
-from minyi.services.results import CaseDetail, CasePage, PresignedUpload, PublicCase, StatsReport
+from minyi.domain.timeline_text import is_public, public_text
+from minyi.services.results import CaseDetail, CasePage, CaseTimeline, PresignedUpload, PublicCase, StatsReport
 
 
 def _view_fields(detail: CaseDetail, with_links: bool) -> dict[str, Any]:
@@ -43,6 +44,7 @@ def owner_view(detail: CaseDetail) -> schemas.CaseView:
 
 
 def staff_view(detail: CaseDetail) -> schemas.StaffCaseView:
+    """Staff views; the full phone number only when the service decided this reader may have it."""
     notifications = [
         schemas.NotificationView(
             event_seq=o.event_seq,
@@ -59,7 +61,7 @@ def staff_view(detail: CaseDetail) -> schemas.StaffCaseView:
         for o in detail.outbox
     ]
     return schemas.StaffCaseView(
-        **_view_fields(detail, with_links=False), citizen_phone=detail.case.phone, notifications=notifications
+        **_view_fields(detail, with_links=False), citizen_phone=detail.citizen_phone, notifications=notifications
     )
 
 
@@ -75,8 +77,7 @@ def created(case: Case) -> schemas.CaseCreated:
     return schemas.CaseCreated(id=case.id, tracking_no=case.tracking_no, status=case.status, created_at=case.created_at)
 
 
-def event_view(event: TimelineEvent, public: bool = False) -> schemas.TimelineEventView:
-    """A timeline entry. The public view carries no free text (notes may hold personal details)."""
+def _event_view(event: TimelineEvent, text: str | None, note: str | None) -> schemas.TimelineEventView:
     return schemas.TimelineEventView(
         seq=event.seq,
         type=event.type,
@@ -85,12 +86,31 @@ def event_view(event: TimelineEvent, public: bool = False) -> schemas.TimelineEv
         status=event.status,
         round=event.round,
         unit_id=event.unit_id,
-        note=None if public else event.note,
+        text=text,
+        note=note,
     )
 
 
-def timeline(events: list[TimelineEvent]) -> schemas.Timeline:
-    return schemas.Timeline(events=[event_view(e) for e in events])
+def _text(found: CaseTimeline | PublicCase, event: TimelineEvent) -> str | None:
+    unit = found.unit_names.get(event.unit_id) if event.unit_id else None
+    return public_text(event, found.case.language, unit)
+
+
+def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
+    """The citizen's own view: the platform's texts, and the unit's answers addressed to them.
+    Staff's free text (return reasons, extension reasons, decisions, notes) never appears."""
+    return schemas.Timeline(
+        events=[
+            _event_view(e, _text(found, e), e.note if e.type == EventType.REPLIED else None)
+            for e in found.events
+            if is_public(e)
+        ]
+    )
+
+
+def staff_timeline(found: CaseTimeline) -> schemas.Timeline:
+    """Every event, with the free text staff wrote and the text the citizen reads."""
+    return schemas.Timeline(events=[_event_view(e, _text(found, e), e.note) for e in found.events])
 
 
 def public_tracking(found: PublicCase) -> schemas.PublicTracking:
@@ -103,7 +123,7 @@ def public_tracking(found: PublicCase) -> schemas.PublicTracking:
         district=case.district,
         created_at=case.created_at,
         due_at=case.due_at,
-        events=[event_view(e, public=True) for e in found.events],
+        events=[_event_view(e, _text(found, e), None) for e in found.events if is_public(e)],
     )
 
 

@@ -320,6 +320,13 @@ def restart_workflow(case: Case, now: datetime, reason: str) -> Transition:
     return b.done()
 
 
+def reveal_phone(case: Case, actor: Actor, now: datetime) -> Transition:
+    """A supervisor asked for the citizen's full number: recorded in the staff timeline (who, when)."""
+    b = _Builder(case, actor, now)
+    b.event(EventType.PHONE_REVEALED, f"citizen's phone number shown to {actor.role.value} {actor.id}")
+    return b.done()
+
+
 def flag_for_supervisor(case: Case, now: datetime, reason: str) -> Transition:
     if case.flagged or case.status == CaseStatus.CLOSED:
         raise InvalidTransition("flag", case.status, "already flagged")

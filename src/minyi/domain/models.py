@@ -65,6 +65,7 @@ class EventType(StrEnum):
     EXTENSION_REFUSED = "extension_refused"
     WORKFLOW_REPAIRED = "workflow_repaired"
     FLAGGED = "flagged_for_supervisor"
+    PHONE_REVEALED = "phone_revealed"
 
 
 class Channel(StrEnum):

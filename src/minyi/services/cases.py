@@ -22,7 +22,7 @@ from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import CaseRepository, Clock, OutboxRepository, Workflow
 from minyi.services.catalog import CatalogCache
-from minyi.services.results import CaseDetail, CasePage, Scorecard
+from minyi.services.results import CaseDetail, CasePage, CaseTimeline, Scorecard
 
 #: How often a load-decide-save is retried when another writer changed the case in between.
 MAX_ATTEMPTS = 4
@@ -88,9 +88,11 @@ class CaseService:
     def catalog(self) -> Catalog:
         return self.store.catalog.get()
 
-    def detail(self, case: Case, with_outbox: bool = False) -> CaseDetail:
+    def detail(self, case: Case, with_outbox: bool = False, citizen_phone: str | None = None) -> CaseDetail:
+        """What an action or a read answers. Action answers never carry the full phone number."""
         unit = self.catalog.units.get(case.unit_id) if case.unit_id else None
-        return CaseDetail(case=case, unit=unit, outbox=self.outbox.entries(case.id) if with_outbox else [])
+        outbox = self.outbox.entries(case.id) if with_outbox else []
+        return CaseDetail(case=case, unit=unit, outbox=outbox, citizen_phone=citizen_phone)
 
     def _act(self, actor: Actor, action: Action, case_id: str, decide: Callable[[Case, datetime], Transition]) -> Case:
         policy.require(actor, action)
@@ -103,15 +105,31 @@ class CaseService:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def staff_case(self, actor: Actor, case_id: str) -> CaseDetail:
+    def staff_case(self, actor: Actor, case_id: str, reveal_phone: bool = False) -> CaseDetail:
+        """The case as staff see it. The full phone number only for the unit holding the open case,
+        or for a supervisor who asks for it (`reveal_phone`), which the staff timeline records."""
         policy.require(actor, Action.READ_CASE)
+        if reveal_phone:
+            policy.require(actor, Action.REVEAL_PHONE)
+            case = self._act(actor, Action.READ_CASE, case_id, lambda c, now: lifecycle.reveal_phone(c, actor, now))
+            return self.detail(case, with_outbox=True, citizen_phone=case.phone)
         case = policy.require_case(actor, Action.READ_CASE, self.store.cases.get_case(case_id))
-        return self.detail(case, with_outbox=True)
+        phone = case.phone if policy.sees_full_phone(actor, case) else None
+        return self.detail(case, with_outbox=True, citizen_phone=phone)
+
+    def staff_timeline(self, actor: Actor, case_id: str) -> CaseTimeline:
+        """Every event with its internal note (return reasons, extension reasons, decisions, reveals)."""
+        case = policy.require_case(actor, Action.READ_CASE, self.store.cases.get_case(case_id))
+        return CaseTimeline(case=case, events=self.store.cases.timeline(case.id), unit_names=self.unit_names(case))
+
+    def unit_names(self, case: Case) -> dict[str, str]:
+        units = self.catalog.units
+        return {u: (units[u].name if case.language == "zh" else units[u].name_en) for u in units}
 
     def inbox(self, actor: Actor, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> CasePage:
         policy.require_unit(actor, Action.LIST_UNIT, unit_id)
         if unit_id != DISPATCH_QUEUE and unit_id not in self.catalog.units:
-            raise NotFound(f"no unit '{unit_id}'")
+            raise NotFound("no such unit")
         cases, next_cursor = self.store.cases.list_unit_cases(unit_id, status, limit, cursor)
         return CasePage(cases, next_cursor)
 
@@ -143,7 +161,7 @@ class CaseService:
         catalog = self.catalog
         unit = catalog.units.get(unit_id)
         if unit is None or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE.id}:
-            raise InvalidInput("unit_id", f"unknown unit '{unit_id}'")
+            raise InvalidInput("unit_id", "unknown unit")
 
         def decide(case: Case, now: datetime) -> Transition:
             due = self.deadlines.due_at(now, catalog.deadline_days[case.category])

@@ -10,13 +10,13 @@ from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Attachment, AttachmentKind, Case, CaseStatus, Catalog, TimelineEvent, Upload
+from minyi.domain.models import Actor, Attachment, AttachmentKind, Case, CaseStatus, Catalog, Upload
 from minyi.domain.phone import last4
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
 from minyi.services.catalog import CatalogCache
-from minyi.services.results import CaseDetail, CasePage, NewRequest, PresignedUpload, PublicCase
+from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
 
 MB = 1024 * 1024
 
@@ -75,9 +75,9 @@ class RequestService:
         policy.require(citizen, Action.SUBMIT)
         catalog = self.catalog.get()
         if request.topic not in catalog.topics:
-            raise InvalidInput("topic", f"unknown topic '{request.topic}'; see GET /v1/catalog")
+            raise InvalidInput("topic", "unknown topic; see GET /v1/catalog")
         if request.district not in catalog.districts:
-            raise InvalidInput("district", f"unknown district '{request.district}'; see GET /v1/catalog")
+            raise InvalidInput("district", "unknown district; see GET /v1/catalog")
         if len(set(request.attachments)) != len(request.attachments):
             raise InvalidInput("attachments", "the same upload is named twice")
         for attempt in range(CREATE_ATTEMPTS):
@@ -117,7 +117,7 @@ class RequestService:
         field = f"attachments[{index}]"
         upload = self.uploads.get(upload_id)
         if upload is None or upload.owner_id != citizen.id:
-            raise InvalidInput(field, f"unknown upload '{upload_id}'")
+            raise InvalidInput(field, "unknown upload id; use one returned by POST /v1/uploads")
         if upload.case_id:
             raise InvalidInput(field, "this upload is already attached to another case")
         stored = self.store.stored_object(upload.key)
@@ -138,7 +138,7 @@ class RequestService:
         policy.require(citizen, Action.UPLOAD)
         allowed = ALLOWED_UPLOADS.get(content_type)
         if allowed is None:
-            raise InvalidInput("content_type", f"'{content_type}' is not allowed; use one of {sorted(ALLOWED_UPLOADS)}")
+            raise InvalidInput("content_type", f"not an allowed type; use one of {', '.join(sorted(ALLOWED_UPLOADS))}")
         kind, max_size = allowed
         if size > max_size:
             raise InvalidInput("size", f"{kind.value} files may be at most {max_size // MB} MB")
@@ -176,9 +176,13 @@ class RequestService:
         cases, next_cursor = self.cases.list_citizen_cases(citizen.id, limit, cursor)
         return CasePage(cases, next_cursor)
 
-    def timeline(self, citizen: Actor, case_id: str) -> list[TimelineEvent]:
-        self._own_case(citizen, case_id)
-        return self.cases.timeline(case_id)
+    def timeline(self, citizen: Actor, case_id: str) -> CaseTimeline:
+        case = self._own_case(citizen, case_id)
+        return CaseTimeline(case=case, events=self.cases.timeline(case_id), unit_names=self._unit_names(case))
+
+    def _unit_names(self, case: Case) -> dict[str, str]:
+        units = self.catalog.get().units
+        return {u: (units[u].name if case.language == "zh" else units[u].name_en) for u in units}
 
     def track(self, tracking_no: str, phone_last4: str) -> PublicCase:
         """Public tracking by number and the phone's last four digits.
@@ -201,7 +205,7 @@ class RequestService:
                 logger.warning("public tracking locked", extra={"tracking_no": number, "failures": failures})
                 raise self._locked(until, now)
             raise NotFound("no request with this tracking number and phone")
-        return PublicCase(case=case, events=self.cases.timeline(case.id))
+        return PublicCase(case=case, events=self.cases.timeline(case.id), unit_names=self._unit_names(case))
 
     @staticmethod
     def _locked(until: datetime, now: datetime) -> TooManyAttempts:

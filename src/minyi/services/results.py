@@ -59,6 +59,17 @@ class CaseDetail:
     unit: Unit | None
     download_urls: dict[str, str] = field(default_factory=dict)
     outbox: list[OutboxEntry] = field(default_factory=list)
+    #: The full number, only for the unit holding the open case or a supervisor who asked (recorded).
+    citizen_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseTimeline:
+    """A case's events with what their texts need (the unit names, the citizen's language)."""
+
+    case: Case
+    events: list[TimelineEvent]
+    unit_names: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class PublicCase:
 
     case: Case
     events: list[TimelineEvent]
+    unit_names: dict[str, str]
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class ScoreboardService:
             raise InvalidInput("to", f"at most {MAX_DAYS} days per query")
         catalog = self.catalog.get()
         if unit_id is not None and unit_id not in catalog.units:
-            raise InvalidInput("unit_id", f"unknown unit '{unit_id}'")
+            raise InvalidInput("unit_id", "unknown unit; see GET /v1/catalog")
         days = [(day_from + timedelta(days=i)).isoformat() for i in range((day_to - day_from).days + 1)]
         rows, read = self.counters.stats_rows(days, unit_id)
         names = {u.id: u.name for u in catalog.units.values()}
