@@ -1,5 +1,5 @@
 """Unit tests for the escalation sweep's schedule (minyi.domain.sweep) and the scoreboard arithmetic
-(minyi.domain.scoreboard, minyi.services.scoreboard.to_csv). Pure: no AWS, no I/O."""
+(minyi.domain.scoreboard) and its CSV rendering (minyi.api.views.stats_csv). Pure: no AWS, no I/O."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.models import Actor, Case, CaseStatus, Category, EventType, Role, TimelineEvent
 from minyi.domain.scoreboard import COUNTERS, UNASSIGNED, Scores, increments, league, stats_day, stats_unit
 from minyi.domain.sweep import ROUTING_GRACE, WARNING_AT, next_sweep_at, sweep_action
-from minyi.services.scoreboard import to_csv
+from minyi.api.views import stats_csv
+from minyi.services.results import StatsReport
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday
@@ -425,11 +426,11 @@ def test_scores_ignore_non_counter_fields_of_a_row() -> None:
     assert scores.model_dump().keys() == {*COUNTERS, "on_time_rate", "satisfaction_rate"}
 
 
-# --- to_csv -------------------------------------------------------------------------------------------
+# --- stats_csv -------------------------------------------------------------------------------------------
 
 
 def test_csv_has_a_header_a_row_per_unit_and_a_total_row() -> None:
-    """Given a stats body for two units
+    """Given a stats report for two units
     When it is rendered as CSV
     Then there is a header, one row per unit in league order and a TOTAL row; rates of None are empty."""
     totals, table = league(
@@ -440,10 +441,10 @@ def test_csv_has_a_header_a_row_per_unit_and_a_total_row() -> None:
         ],
         {"a-unit": "福田交警"},
     )
-    body = {"from": "2026-03-02", "to": "2026-03-02", "unit_id": None}
-    body |= {"totals": totals.model_dump(), "units": [u.model_dump() for u in table]}
+    day = date(2026, 3, 2)
+    report = StatsReport(day_from=day, day_to=day, unit_id=None, totals=totals, units=table, items_read=3)
 
-    rows = list(csv.reader(io.StringIO(to_csv(body))))
+    rows = list(csv.reader(io.StringIO(stats_csv(report))))
 
     assert rows[0] == ["unit_id", "unit_name", *COUNTERS, "on_time_rate", "satisfaction_rate"]
     assert [r[0] for r in rows[1:]] == ["a-unit", "b-unit", "TOTAL"]

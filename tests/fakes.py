@@ -1,0 +1,574 @@
+"""In-memory fakes of every port in `minyi.ports`, faithful to the contracts the DynamoDB, Step
+Functions, S3 and SNS adapters keep, so service tests run in milliseconds with no moto:
+
+- cases: versions and `ConcurrentUpdate` on a stale save or park; creation all-or-nothing (case,
+  events, tracking number, upload claims); list cursors bound to their list; the sparse indexes
+  (unit inbox, supervision list, sweep schedule) derived from the case's state as the table does;
+- outbox: conditional claim per (case, event, recipient); SENT is final;
+- scoreboard: each event counted once (and only if it exists, when the case fake is linked);
+- workflow: records starts and signals, can refuse to start, a token completes a task once;
+- SMS sender: records what it sent, fails on demand;
+- attachment store: objects "uploaded" by the test, deterministic URLs;
+- clock: settable.
+
+`Fakes` wires them into the real services the way `minyi.bootstrap` wires the adapters.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
+from minyi.domain.deadlines import DeadlineClock
+from minyi.domain.errors import ConcurrentUpdate, InvalidInput
+from minyi.domain.lifecycle import RatingPolicy, Transition
+from minyi.domain.models import (
+    DISPATCH_QUEUE,
+    Case,
+    CaseStatus,
+    Catalog,
+    ExecutionStatus,
+    OutboxEntry,
+    OutboxStatus,
+    RoutingRule,
+    TimelineEvent,
+    TrackingEntry,
+    Upload,
+    WorkflowWait,
+)
+from minyi.domain.notices import Notice
+from minyi.domain.sweep import next_sweep_at
+from minyi.ports import SmsError
+from minyi.services.cases import CaseService, CaseStore
+from minyi.services.catalog import CatalogCache
+from minyi.services.notify import NotifyService
+from minyi.services.requests import RequestService
+from minyi.services.scoreboard import ScoreboardService
+from minyi.services.sweep import SweepService
+
+#: A Monday, 09:00 in Shenzhen.
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+SWEEP_SHARDS = 4
+MAX_ERROR_LENGTH = 500
+
+
+# --- clock -----------------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """`minyi.ports.Clock` that stands still until the test moves it."""
+
+    def __init__(self, now: datetime = T0):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+# --- cursors ---------------------------------------------------------------------------------------
+
+
+def _encode_cursor(list_name: str, partition: str, position: tuple[str, ...]) -> str:
+    raw = json.dumps({"list": list_name, "partition": partition, "after": list(position)})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None, list_name: str, partition: str) -> tuple[str, ...] | None:
+    """Like the table's cursors: only valid for the list (index and partition) they came from."""
+    if not cursor:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+    except ValueError as exc:
+        raise InvalidInput("cursor", "not a cursor returned by this API") from exc
+    if not isinstance(data, dict) or data.get("list") != list_name or data.get("partition") != partition:
+        raise InvalidInput("cursor", "not a cursor for this list")
+    return tuple(data["after"])
+
+
+def _page(
+    rows: Sequence[tuple[tuple[str, ...], Case]],
+    limit: int,
+    cursor: str | None,
+    list_name: str,
+    partition: str,
+    descending: bool = False,
+) -> tuple[list[Case], str | None]:
+    """Rows already in index order; up to `limit` after the cursor's position, and the next cursor."""
+    after = _decode_cursor(cursor, list_name, partition)
+    if after is not None:
+        rows = [r for r in rows if (r[0] < after if descending else r[0] > after)]
+    page = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = _encode_cursor(list_name, partition, page[-1][0]) if page and more else None
+    return [c.model_copy(deep=True) for _, c in page], next_cursor
+
+
+def _time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- cases -----------------------------------------------------------------------------------------
+
+
+class FakeCaseRepository:
+    """`minyi.ports.CaseRepository` in memory. Stored objects are copies: nothing a service holds
+    changes what is stored, as with a real table."""
+
+    def __init__(self, uploads: FakeUploadRepository | None = None, shards: int = SWEEP_SHARDS):
+        self.uploads = uploads if uploads is not None else FakeUploadRepository()
+        self.shards = shards
+        self.cases: dict[str, Case] = {}
+        self.events: dict[str, dict[int, TimelineEvent]] = {}
+        self.trackings: dict[str, TrackingEntry] = {}
+        #: Every successful write, in order: ("create" | "save" | "park", case id).
+        self.writes: list[tuple[str, str]] = []
+        #: Saves refused because another writer won.
+        self.conflicts = 0
+        #: Called before every save (a test can write "concurrently" from here).
+        self.before_save: Callable[[Transition], None] | None = None
+
+    # writes
+
+    def create_case(self, transition: Transition, tracking_phone_last4: str, upload_ids: Sequence[str]) -> None:
+        case = transition.after.model_copy(update={"version": 1}, deep=True)
+        if case.id in self.cases or case.id in self.events:
+            raise ConcurrentUpdate("case exists")
+        if case.tracking_no in self.trackings:
+            raise ConcurrentUpdate("tracking number taken")
+        for upload_id in upload_ids:
+            upload = self.uploads.uploads.get(upload_id)
+            if upload is None or upload.owner_id != case.citizen_id or upload.case_id is not None:
+                raise ConcurrentUpdate(f"upload {upload_id} cannot be claimed")
+        # every condition holds: apply all of it
+        for upload_id in upload_ids:
+            self.uploads.uploads[upload_id] = self.uploads.uploads[upload_id].model_copy(update={"case_id": case.id})
+        self.cases[case.id] = case
+        self.events[case.id] = {}
+        self._add_events(case.id, transition.events)
+        self.trackings[case.tracking_no] = TrackingEntry(
+            tracking_no=case.tracking_no, case_id=case.id, phone_last4=tracking_phone_last4
+        )
+        self.writes.append(("create", case.id))
+
+    def save(self, transition: Transition) -> Case:
+        if self.before_save is not None:
+            self.before_save(transition)
+        before = transition.before
+        stored = self.cases.get(before.id)
+        if stored is None or stored.version != before.version:
+            self.conflicts += 1
+            raise ConcurrentUpdate("the case changed (version check failed)")
+        existing = self.events.get(before.id, {})
+        if any(e.seq in existing for e in transition.events):
+            self.conflicts += 1
+            raise ConcurrentUpdate("a timeline event with this sequence number exists")
+        after = transition.after.model_copy(update={"version": before.version + 1}, deep=True)
+        self.cases[after.id] = after
+        self._add_events(after.id, transition.events)
+        self.writes.append(("save", after.id))
+        return after.model_copy(deep=True)
+
+    def park(self, case: Case, wait: WorkflowWait) -> Case:
+        stored = self.cases.get(case.id)
+        if stored is None or stored.version != case.version:
+            self.conflicts += 1
+            raise ConcurrentUpdate("the case changed before the workflow parked")
+        # only the wait and the version change in the stored item
+        self.cases[case.id] = stored.model_copy(update={"wait": wait, "version": stored.version + 1}, deep=True)
+        self.writes.append(("park", case.id))
+        return case.model_copy(update={"wait": wait, "version": case.version + 1}, deep=True)
+
+    def _add_events(self, case_id: str, events: Iterable[TimelineEvent]) -> None:
+        for event in events:
+            self.events.setdefault(case_id, {})[event.seq] = event.model_copy(deep=True)
+
+    # reads
+
+    def get_case(self, case_id: str, consistent: bool = True) -> Case | None:
+        case = self.cases.get(case_id)
+        return case.model_copy(deep=True) if case else None
+
+    def tracking(self, tracking_no: str) -> TrackingEntry | None:
+        return self.trackings.get(tracking_no)
+
+    def list_citizen_cases(self, citizen_id: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        rows = sorted(
+            (((_time(c.created_at), c.id), c) for c in self.cases.values() if c.citizen_id == citizen_id),
+            key=lambda r: r[0],
+            reverse=True,
+        )
+        return _page(rows, limit, cursor, "citizen", citizen_id, descending=True)
+
+    def list_unit_cases(
+        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[Case], str | None]:
+        rows = sorted(
+            (self._by_due(c), c)
+            for c in self.cases.values()
+            if c.status != CaseStatus.CLOSED and (c.unit_id or DISPATCH_QUEUE) == unit_id
+        )
+        if status is not None:
+            rows = [r for r in rows if r[1].status == status]
+        return _page(rows, limit, cursor, "unit", unit_id)
+
+    def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        rows = sorted((self._by_due(c), c) for c in self.cases.values() if self.needs_supervisor(c))
+        return _page(rows, limit, cursor, "supervision", "SUPERVISION")
+
+    @staticmethod
+    def needs_supervisor(case: Case) -> bool:
+        pending = case.extension is not None and case.extension.status == "pending"
+        return case.status != CaseStatus.CLOSED and (case.overdue or case.supervised or case.flagged or pending)
+
+    def shard(self, case_id: str) -> int:
+        return zlib.crc32(case_id.encode()) % self.shards
+
+    def due_for_sweep(self, shard: int, now: datetime, limit: int) -> tuple[list[Case], int]:
+        rows = []
+        for case in self.cases.values():
+            at = next_sweep_at(case)
+            if at is not None and at <= now and self.shard(case.id) == shard:
+                rows.append(((_time(at), case.id), case))
+        rows.sort(key=lambda r: r[0])
+        due = [c.model_copy(deep=True) for _, c in rows[:limit]]
+        return due, len(due)
+
+    def timeline(self, case_id: str) -> list[TimelineEvent]:
+        return [e.model_copy(deep=True) for _, e in sorted(self.events.get(case_id, {}).items())]
+
+    # helpers for tests
+
+    @staticmethod
+    def _by_due(case: Case) -> tuple[str, str]:
+        return (_time(case.due_at or case.created_at), case.id)
+
+    def put(self, case: Case, events: Iterable[TimelineEvent] = ()) -> Case:
+        """Store a case as it is (a test's given state), version at least 1."""
+        stored = case.model_copy(update={"version": max(case.version, 1)}, deep=True)
+        self.cases[case.id] = stored
+        self.events.setdefault(case.id, {})
+        self._add_events(case.id, events)
+        return stored.model_copy(deep=True)
+
+    def event_types(self, case_id: str) -> list[str]:
+        return [e.type.value for e in self.timeline(case_id)]
+
+
+# --- uploads ---------------------------------------------------------------------------------------
+
+
+class FakeUploadRepository:
+    """`minyi.ports.UploadRepository`; the claim is written by `FakeCaseRepository.create_case`."""
+
+    def __init__(self) -> None:
+        self.uploads: dict[str, Upload] = {}
+
+    def put(self, upload: Upload) -> None:
+        if upload.upload_id in self.uploads:
+            raise ConcurrentUpdate("upload exists")
+        self.uploads[upload.upload_id] = upload.model_copy(deep=True)
+
+    def get(self, upload_id: str) -> Upload | None:
+        upload = self.uploads.get(upload_id)
+        return upload.model_copy(deep=True) if upload else None
+
+
+# --- outbox ----------------------------------------------------------------------------------------
+
+
+class FakeOutboxRepository:
+    """`minyi.ports.OutboxRepository`: one entry per (case, event, recipient); SENT is final."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], OutboxEntry] = {}
+        #: Every claim, in order (what the service was about to send).
+        self.claims: list[Notice] = []
+
+    def claim(self, notice: Notice, now: datetime) -> OutboxStatus | None:
+        self.claims.append(notice)
+        key = (notice.case_id, notice.outbox_key)
+        existing = self.items.get(key)
+        if existing is not None:
+            return existing.status
+        self.items[key] = OutboxEntry(
+            **notice.model_dump(mode="json"), status=OutboxStatus.PENDING, attempts=0, created_at=now
+        )
+        return None
+
+    def finish(
+        self, notice: Notice, status: OutboxStatus, now: datetime, message_id: str | None, error: str | None
+    ) -> None:
+        key = (notice.case_id, notice.outbox_key)
+        entry = self.items.get(key)
+        if entry is not None and entry.status == OutboxStatus.SENT:
+            # the table's update is conditioned on the status not being SENT
+            raise ConcurrentUpdate("the notice was already sent")
+        if entry is None:
+            entry = OutboxEntry(**notice.model_dump(mode="json"), status=status)
+        update: dict[str, Any] = {"status": status, "updated_at": now, "attempts": entry.attempts + 1}
+        if message_id:
+            update |= {"provider_message_id": message_id, "sent_at": now, "last_error": None}
+        if error:
+            update["last_error"] = error[:MAX_ERROR_LENGTH]
+        self.items[key] = entry.model_copy(update=update)
+
+    def entries(self, case_id: str) -> list[OutboxEntry]:
+        return [e for (cid, _), e in sorted(self.items.items()) if cid == case_id]
+
+    def sent(self) -> list[OutboxEntry]:
+        done = [e for e in self.items.values() if e.status == OutboxStatus.SENT]
+        return sorted(done, key=lambda e: (e.sent_at.isoformat() if e.sent_at else "", e.event_seq, e.kind))
+
+
+# --- scoreboard ------------------------------------------------------------------------------------
+
+
+class FakeScoreboardRepository:
+    """`minyi.ports.ScoreboardRepository`: counters per (day, unit), each event added once. Linked to a
+    case fake, an event that is not in the table is not counted (the table's condition)."""
+
+    def __init__(self, cases: FakeCaseRepository | None = None):
+        self.cases = cases
+        self.rows: dict[tuple[str, str], dict[str, int]] = {}
+        self.counted: dict[tuple[str, int], datetime] = {}
+
+    def count_event(self, event: TimelineEvent, day: str, unit_id: str, counts: dict[str, int], now: datetime) -> bool:
+        key = (event.case_id, event.seq)
+        if key in self.counted:
+            return False
+        if self.cases is not None and event.seq not in self.cases.events.get(event.case_id, {}):
+            return False
+        self.counted[key] = now
+        row = self.rows.setdefault((day, unit_id), {})
+        for name, value in counts.items():
+            row[name] = row.get(name, 0) + value
+        return True
+
+    def stats_rows(self, days: list[str], unit_id: str | None) -> tuple[list[tuple[str, dict[str, int]]], int]:
+        rows = [
+            (unit, dict(counters))
+            for day in days
+            for (row_day, unit), counters in sorted(self.rows.items())
+            if row_day == day and unit_id in (None, unit)
+        ]
+        return rows, len(rows)
+
+
+# --- catalogue -------------------------------------------------------------------------------------
+
+
+class FakeCatalogRepository:
+    """`minyi.ports.CatalogRepository`; counts loads (the cache's job is to avoid them)."""
+
+    def __init__(self, catalog: Catalog | None = None, rules: Sequence[RoutingRule] = ()):
+        self.catalog = catalog or Catalog(categories=[], topics={}, districts={}, units={}, deadline_days={})
+        self.rules = {(r.topic, r.district): r for r in rules}
+        self.loads = 0
+
+    @classmethod
+    def shenzhen(cls) -> FakeCatalogRepository:
+        _, rules = shenzhen_units_and_rules()
+        return cls(shenzhen_catalog(), rules)
+
+    def seed(self, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
+        self.catalog = catalog.model_copy(deep=True)
+        self.rules.update({(r.topic, r.district): r for r in rules})
+
+    def load(self) -> Catalog:
+        self.loads += 1
+        return self.catalog.model_copy(deep=True)
+
+    def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
+        return self.rules.get((topic, district))
+
+
+# --- workflow --------------------------------------------------------------------------------------
+
+
+class FakeWorkflow:
+    """`minyi.ports.Workflow`: executions by name, every start and signal recorded.
+
+    `refuse_starts` makes the next n starts raise (Step Functions throttling); `stale` tokens and
+    tokens already used make `signal` answer False, as a stale task token does."""
+
+    def __init__(self) -> None:
+        self.executions: dict[str, ExecutionStatus] = {}
+        self.starts: list[tuple[str, str]] = []
+        self.signals: list[tuple[str, dict[str, Any]]] = []
+        self.refuse_starts = 0
+        self.refusal: Exception = RuntimeError("ThrottlingException: rate exceeded")
+        self.stale: set[str] = set()
+        self._used: set[str] = set()
+
+    def start(self, case_id: str, execution_name: str | None = None) -> str:
+        name = execution_name or case_id
+        if self.refuse_starts:
+            self.refuse_starts -= 1
+            raise self.refusal
+        self.starts.append((case_id, name))
+        self.executions.setdefault(name, ExecutionStatus.RUNNING)
+        return f"arn:aws:states:ap-east-1:123456789012:execution:minyi-case:{name}"
+
+    def status(self, execution_name: str) -> ExecutionStatus | None:
+        return self.executions.get(execution_name)
+
+    def signal(self, token: str, output: dict[str, Any]) -> bool:
+        self.signals.append((token, output))
+        if token in self.stale or token in self._used:
+            return False
+        self._used.add(token)
+        return True
+
+    def outcomes(self) -> list[str]:
+        return [output["outcome"] for _, output in self.signals]
+
+
+# --- attachments -----------------------------------------------------------------------------------
+
+
+class FakeAttachmentStore:
+    """`minyi.ports.AttachmentStore`: the test "uploads" objects; URLs are deterministic."""
+
+    def __init__(self, bucket: str = "attachments") -> None:
+        self.bucket = bucket
+        self.objects: dict[str, tuple[int, str]] = {}
+        self.presigned: list[dict[str, Any]] = []
+
+    def upload(self, key: str, size: int, content_type: str) -> None:
+        self.objects[key] = (size, content_type)
+
+    def presign_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict[str, Any]:
+        self.presigned.append(
+            {"key": key, "content_type": content_type, "max_size": max_size, "expires_in": expires_in}
+        )
+        return {"url": f"https://{self.bucket}.s3.test/", "fields": {"key": key, "Content-Type": content_type}}
+
+    def stored_object(self, key: str) -> tuple[int, str] | None:
+        return self.objects.get(key)
+
+    def download_url(self, key: str, expires_in: int) -> str:
+        return f"https://{self.bucket}.s3.test/{key}?expires_in={expires_in}"
+
+
+# --- SMS -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RecordingSmsSender:
+    """`minyi.ports.SmsSender` that records every message it accepted and fails on demand:
+    the next `fail_next` calls, every call while `down`, or any call `fail_when(to, body)` picks."""
+
+    fail_next: int = 0
+    down: bool = False
+    fail_when: Callable[[str, str], bool] | None = None
+    calls: int = 0
+    failures: int = 0
+    sent: list[tuple[str, str, str]] = field(default_factory=list)  # (to, body, message id)
+
+    def send(self, to: str, body: str) -> str:
+        self.calls += 1
+        if self.down or self.fail_next or (self.fail_when is not None and self.fail_when(to, body)):
+            self.fail_next = max(0, self.fail_next - 1)
+            self.failures += 1
+            raise SmsError("injected: provider refused the message")
+        message_id = f"sms-{len(self.sent) + 1:06d}"
+        self.sent.append((to, body, message_id))
+        return message_id
+
+    def to(self, phone: str) -> list[str]:
+        return [body for to, body, _ in self.sent if to == phone]
+
+
+# --- wiring ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fakes:
+    """Every port as a fake, and the real services built on them (what `minyi.bootstrap` does with
+    the adapters). Service tests take one of these and check the fakes' state afterwards."""
+
+    clock: FakeClock = field(default_factory=FakeClock)
+    uploads: FakeUploadRepository = field(default_factory=FakeUploadRepository)
+    catalog_repo: FakeCatalogRepository = field(default_factory=FakeCatalogRepository.shenzhen)
+    workflow: FakeWorkflow = field(default_factory=FakeWorkflow)
+    store: FakeAttachmentStore = field(default_factory=FakeAttachmentStore)
+    sender: RecordingSmsSender = field(default_factory=RecordingSmsSender)
+    outbox: FakeOutboxRepository = field(default_factory=FakeOutboxRepository)
+    working_day_seconds: int | None = None
+    rating_policy: RatingPolicy = field(default_factory=RatingPolicy)
+    cases: FakeCaseRepository = field(init=False)
+    counters: FakeScoreboardRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cases = FakeCaseRepository(self.uploads)
+        self.counters = FakeScoreboardRepository(self.cases)
+        self.catalog = CatalogCache(self.catalog_repo)
+
+    @property
+    def deadlines(self) -> DeadlineClock:
+        return DeadlineClock(self.working_day_seconds)
+
+    def case_store(self) -> CaseStore:
+        return CaseStore(cases=self.cases, catalog=self.catalog, workflow=self.workflow, clock=self.clock)
+
+    def request_service(self, upload_ttl: int = 600, download_ttl: int = 300) -> RequestService:
+        return RequestService(
+            cases=self.cases,
+            uploads=self.uploads,
+            catalog=self.catalog,
+            store=self.store,
+            workflow=self.workflow,
+            clock=self.clock,
+            upload_ttl=upload_ttl,
+            download_ttl=download_ttl,
+        )
+
+    def case_service(self) -> CaseService:
+        return CaseService(
+            store=self.case_store(), outbox=self.outbox, deadlines=self.deadlines, rating_policy=self.rating_policy
+        )
+
+    def notify_service(self, rating_link_base: str = "https://minyi.test/r") -> NotifyService:
+        return NotifyService(
+            cases=self.cases,
+            outbox=self.outbox,
+            catalog=self.catalog,
+            sender=self.sender,
+            clock=self.clock,
+            rating_link_base=rating_link_base,
+        )
+
+    def sweep_service(self, batch_limit: int = 500) -> SweepService:
+        return SweepService(store=self.case_store(), shards=self.cases.shards, batch_limit=batch_limit)
+
+    def scoreboard_service(self) -> ScoreboardService:
+        return ScoreboardService(counters=self.counters, catalog=self.catalog, clock=self.clock)
+
+
+def _ports_are_implemented() -> None:
+    """For mypy: each fake satisfies its Protocol (never called)."""
+    from minyi import ports
+
+    _cases: ports.CaseRepository = FakeCaseRepository()
+    _outbox: ports.OutboxRepository = FakeOutboxRepository()
+    _counters: ports.ScoreboardRepository = FakeScoreboardRepository()
+    _uploads: ports.UploadRepository = FakeUploadRepository()
+    _catalog: ports.CatalogRepository = FakeCatalogRepository()
+    _workflow: ports.Workflow = FakeWorkflow()
+    _store: ports.AttachmentStore = FakeAttachmentStore()
+    _sender: ports.SmsSender = RecordingSmsSender()
+    _clock: ports.Clock = FakeClock()
