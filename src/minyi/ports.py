@@ -145,14 +145,24 @@ class Workflow(Protocol):
 
 class AttachmentStore(Protocol):
     def presign_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict[str, Any]:
-        """A presigned POST: {"url", "fields"}."""
+        """A presigned POST for exactly `key`: {"url", "fields"}."""
         ...
 
     def stored_object(self, key: str) -> tuple[int, str] | None:
-        """(size, content type) of what was uploaded, or None."""
+        """(size, content type) of what is stored at `key`, or None."""
         ...
 
-    def download_url(self, key: str, expires_in: int) -> str: ...
+    def first_bytes(self, key: str, count: int) -> bytes:
+        """The first `count` bytes of the object (to check its type by its signature)."""
+        ...
+
+    def seal(self, source_key: str, evidence_key: str, content_type: str) -> None:
+        """Copy an upload to its evidence key, which no upload ticket can write to."""
+        ...
+
+    def download_url(self, key: str, expires_in: int, content_type: str, filename: str) -> str:
+        """A short-lived URL that downloads the object as an attachment with the given type."""
+        ...
 
 
 class SmsSender(Protocol):

@@ -1,4 +1,4 @@
-"""S3 attachments: presigned uploads straight from the phone, checks of what arrived, download URLs."""
+"""S3 attachments: presigned uploads straight from the phone, sealed evidence copies, download URLs."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from minyi.adapters.aws import client
 
 
 class S3AttachmentStore:
-    """`minyi.ports.AttachmentStore` on a private S3 bucket."""
+    """`minyi.ports.AttachmentStore` on a private S3 bucket.
+
+    Uploads land under `uploads/` through presigned POSTs whose policy fixes the exact key; evidence
+    is copied under `evidence/`, a prefix no ticket can write to, so re-posting with an old ticket
+    changes nothing a unit sees."""
 
     def __init__(self, bucket: str):
         self.bucket = bucket
 
     def presign_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict[str, Any]:
-        """A presigned POST that S3 enforces: exact content type, size at most `max_size`."""
+        """A presigned POST that S3 enforces: exact key and content type, size at most `max_size`."""
         return client("s3").generate_presigned_post(  # type: ignore[no-any-return]
             Bucket=self.bucket,
             Key=key,
@@ -34,7 +38,30 @@ class S3AttachmentStore:
             raise
         return int(head["ContentLength"]), str(head.get("ContentType", ""))
 
-    def download_url(self, key: str, expires_in: int) -> str:
+    def first_bytes(self, key: str, count: int) -> bytes:
+        resp = client("s3").get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{count - 1}")
+        return bytes(resp["Body"].read())
+
+    def seal(self, source_key: str, evidence_key: str, content_type: str) -> None:
+        """Copy what was uploaded to its evidence key (server-side, whatever its size)."""
+        client("s3").copy_object(
+            Bucket=self.bucket,
+            Key=evidence_key,
+            CopySource={"Bucket": self.bucket, "Key": source_key},
+            MetadataDirective="REPLACE",
+            ContentType=content_type,
+            ContentDisposition="attachment",
+        )
+
+    def download_url(self, key: str, expires_in: int, content_type: str, filename: str) -> str:
+        """A short-lived GET that always downloads (never renders inline) with the verified type."""
         return client("s3").generate_presigned_url(  # type: ignore[no-any-return]
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            },
+            ExpiresIn=expires_in,
         )

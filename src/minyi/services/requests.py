@@ -9,26 +9,15 @@ from datetime import datetime, timedelta
 from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
+from minyi.domain.media import ALLOWED_MEDIA, MB, SIGNATURE_BYTES, matches
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Attachment, AttachmentKind, Case, CaseStatus, Catalog, Upload
+from minyi.domain.models import Actor, Attachment, Case, CaseStatus, Catalog, Upload
 from minyi.domain.phone import last4
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
 from minyi.services.catalog import CatalogCache
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
-
-MB = 1024 * 1024
-
-#: What a citizen may attach, and how large it may be.
-ALLOWED_UPLOADS: dict[str, tuple[AttachmentKind, int]] = {
-    "image/jpeg": (AttachmentKind.PHOTO, 10 * MB),
-    "image/png": (AttachmentKind.PHOTO, 10 * MB),
-    "audio/mpeg": (AttachmentKind.VOICE, 20 * MB),
-    "audio/amr": (AttachmentKind.VOICE, 20 * MB),
-    "audio/mp4": (AttachmentKind.VOICE, 20 * MB),
-    "video/mp4": (AttachmentKind.VIDEO, 100 * MB),
-}
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
 UPLOAD_RECORD_LIFETIME = timedelta(days=7)
@@ -114,34 +103,41 @@ class RequestService:
         return transition.after
 
     def _check_upload(self, citizen: Actor, upload_id: str, index: int) -> Attachment:
+        """Seal the upload as evidence, then check the sealed copy: what the unit will see is exactly
+        what was checked, whatever is posted with the old ticket afterwards."""
         field = f"attachments[{index}]"
         upload = self.uploads.get(upload_id)
         if upload is None or upload.owner_id != citizen.id:
             raise InvalidInput(field, "unknown upload id; use one returned by POST /v1/uploads")
         if upload.case_id:
             raise InvalidInput(field, "this upload is already attached to another case")
-        stored = self.store.stored_object(upload.key)
+        if self.store.stored_object(upload.key) is None:
+            raise InvalidInput(field, "nothing was uploaded for this upload id yet")
+        media = ALLOWED_MEDIA[upload.content_type]
+        evidence_key = f"evidence/{citizen.id}/{upload_id}"
+        self.store.seal(upload.key, evidence_key, upload.content_type)
+        stored = self.store.stored_object(evidence_key)
         if stored is None:
             raise InvalidInput(field, "nothing was uploaded for this upload id yet")
         size, content_type = stored
-        kind, max_size = ALLOWED_UPLOADS[upload.content_type]
         # S3 enforces the presigned policy; checking what arrived also covers stores that do not.
-        if size > max_size or size > upload.size:
-            raise InvalidInput(field, f"uploaded file is {size} bytes, more than allowed")
+        if size > media.max_size or size > upload.size:
+            raise InvalidInput(field, f"the uploaded file is {size} bytes, more than the {upload.size} declared")
         if content_type != upload.content_type:
-            raise InvalidInput(field, f"uploaded file is {content_type or 'untyped'}, not {upload.content_type}")
-        return Attachment(upload_id=upload_id, key=upload.key, kind=kind, content_type=content_type, size=size)
+            raise InvalidInput(field, f"the uploaded file is not of the declared type {upload.content_type}")
+        if not matches(upload.content_type, self.store.first_bytes(evidence_key, SIGNATURE_BYTES)):
+            raise InvalidInput(field, f"the uploaded file's content is not {upload.content_type}")
+        return Attachment(upload_id=upload_id, key=evidence_key, kind=media.kind, content_type=content_type, size=size)
 
     # --- uploads -------------------------------------------------------------------------------
 
     def new_upload(self, citizen: Actor, content_type: str, size: int) -> PresignedUpload:
         policy.require(citizen, Action.UPLOAD)
-        allowed = ALLOWED_UPLOADS.get(content_type)
-        if allowed is None:
-            raise InvalidInput("content_type", f"not an allowed type; use one of {', '.join(sorted(ALLOWED_UPLOADS))}")
-        kind, max_size = allowed
-        if size > max_size:
-            raise InvalidInput("size", f"{kind.value} files may be at most {max_size // MB} MB")
+        media = ALLOWED_MEDIA.get(content_type)
+        if media is None:
+            raise InvalidInput("content_type", f"not an allowed type; use one of {', '.join(sorted(ALLOWED_MEDIA))}")
+        if size > media.max_size:
+            raise InvalidInput("size", f"{media.kind.value} files may be at most {media.max_size // MB} MB")
         upload_id = uuid.uuid4().hex
         key = f"uploads/{citizen.id}/{upload_id}"
         post = self.store.presign_upload(key, content_type, size, self.upload_ttl)
@@ -167,9 +163,18 @@ class RequestService:
     def own_case(self, citizen: Actor, case_id: str) -> CaseDetail:
         case = self._own_case(citizen, case_id)
         catalog = self.catalog.get()
-        urls = {a.upload_id: self.store.download_url(a.key, self.download_ttl) for a in case.attachments}
+        urls = self.download_urls(case)
         unit = catalog.units.get(case.unit_id) if case.unit_id else None
         return CaseDetail(case=case, unit=unit, download_urls=urls)
+
+    def download_urls(self, case: Case) -> dict[str, str]:
+        return {
+            a.upload_id: self.store.download_url(
+                a.key, self.download_ttl, a.content_type, f"{a.upload_id}.{ALLOWED_MEDIA[a.content_type].extension}"
+            )
+            for a in case.attachments
+            if a.content_type in ALLOWED_MEDIA
+        }
 
     def list_own(self, citizen: Actor, limit: int, cursor: str | None) -> CasePage:
         policy.require(citizen, Action.READ_OWN)
