@@ -100,3 +100,86 @@ def test_rollback_then_supervision_closes_on_the_third_rating(stack: Stack) -> N
     # Then it closes after three rounds
     assert final_status == "CLOSED"
     assert states == ["Route", "AwaitUnit", "AwaitRating", "Outcome"] * 3 + ["Closed"]
+
+
+# --- the other paths: same behaviour, the states they enter -------------------------------------
+
+SUPERVISOR = {"sub": "sup-1", "cognito:groups": "supervisor"}
+DISPATCHER = {"sub": "disp-1", "cognito:groups": "dispatcher"}
+URBAN_MANAGEMENT = "futian-urban-management"
+
+
+def handle_and_close(stack: Stack, case_id: str, who: dict[str, str], unit: dict[str, str]) -> list[str]:
+    """The unit (already dispatched) accepts and replies, the citizen is satisfied; the states entered."""
+    assert stack.request("POST", f"/v1/cases/{case_id}/accept", unit)[0] == 200
+    assert stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": "Done."})[0] == 200
+    wait_parked(stack, case_id, "rating", 1)
+    status, view = stack.request("POST", f"/v1/requests/{case_id}/rating", who, SATISFIED)
+    assert status == 200 and view["status"] == "CLOSED", view
+    stack.wait_for(lambda: execution_status(stack, case_id) != "RUNNING")
+    assert execution_status(stack, case_id) == "SUCCEEDED"
+    return states_entered(stack, case_id)
+
+
+def test_case_without_a_rule_waits_for_a_dispatcher_in_the_unit_wait(stack: Stack) -> None:
+    # Given a request no routing rule covers
+    who = citizen()
+    _, created = stack.request("POST", "/v1/requests", who, {**REQUEST, "topic": "other"})
+    case_id = created["id"]
+    # When the workflow has queued it
+    wait_parked(stack, case_id, "dispatch", 1)
+    case = stack.repo.get_case(case_id)
+    assert case is not None and case.status.value == "SUBMITTED" and case.in_dispatch_queue
+    # And a dispatcher picks a unit
+    status, body = stack.request("POST", f"/v1/cases/{case_id}/dispatch", DISPATCHER, {"unit_id": URBAN_MANAGEMENT})
+    assert status == 200, body
+    # Then the workflow waits for that unit, on its deadline
+    wait_parked(stack, case_id, "handling", 1)
+    case = stack.repo.get_case(case_id)
+    assert case is not None and case.wait is not None and case.wait.due_at == case.due_at is not None
+    # And once handled and rated the case closes, one more round than path (a)
+    states = handle_and_close(stack, case_id, who, staff(URBAN_MANAGEMENT))
+    assert states == ["Route", "AwaitUnit", "AwaitRating", "Outcome"] * 2 + ["Closed"]
+
+
+def test_returned_case_waits_for_the_dispatch_centre_and_is_redispatched(stack: Stack) -> None:
+    # Given a routed case
+    who = citizen()
+    _, created = stack.request("POST", "/v1/requests", who, REQUEST)
+    case_id = created["id"]
+    wait_parked(stack, case_id, "handling", 1)
+    # When the unit returns it as misrouted
+    status, body = stack.request("POST", f"/v1/cases/{case_id}/return", staff(), {"reason": "not ours"})
+    assert status == 200, body
+    # Then the workflow waits for the dispatch centre
+    wait_parked(stack, case_id, "dispatch", 1)
+    # And after a dispatcher picks another unit, for that unit
+    status, body = stack.request("POST", f"/v1/cases/{case_id}/dispatch", DISPATCHER, {"unit_id": URBAN_MANAGEMENT})
+    assert status == 200, body
+    wait_parked(stack, case_id, "handling", 1)
+    states = handle_and_close(stack, case_id, who, staff(URBAN_MANAGEMENT))
+    assert states == ["Route", "AwaitUnit", "AwaitRating", "Outcome"] * 3 + ["Closed"]
+
+
+def test_approved_extension_rearms_the_unit_wait_at_the_new_deadline(stack: Stack) -> None:
+    # Given a routed case the unit accepted, its workflow waiting on the deadline
+    who, unit = citizen(), staff()
+    _, created = stack.request("POST", "/v1/requests", who, REQUEST)
+    case_id = created["id"]
+    wait_parked(stack, case_id, "handling", 1)
+    first_due = stack.repo.get_case(case_id).due_at  # type: ignore[union-attr]
+    # When the unit asks for 3 more working days and a supervisor approves
+    status, body = stack.request("POST", f"/v1/cases/{case_id}/extension", unit, {"days": 3, "reason": "survey"})
+    assert status == 200, body
+    status, body = stack.request("POST", f"/v1/cases/{case_id}/extension/decision", SUPERVISOR, {"approve": True})
+    assert status == 200, body
+
+    # Then the workflow waits again, on the new deadline
+    def rearmed() -> bool:
+        case = stack.repo.get_case(case_id)
+        return bool(case and case.wait and case.due_at != first_due and case.wait.due_at == case.due_at)
+
+    stack.wait_for(rearmed)
+    # And the case still closes after the reply and the rating
+    states = handle_and_close(stack, case_id, who, unit)
+    assert states == ["Route", "AwaitUnit", "AwaitRating", "Outcome"] * 2 + ["Closed"]
