@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 
 from minyi.domain import lifecycle
-from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
-from minyi.domain.deadlines import DeadlineClock
-from minyi.domain.errors import ConcurrentUpdate
-from minyi.domain.models import Actor, Case, CaseStatus, Catalog, CloseReason, Role, RoutingRule, WorkflowWait
-from minyi.services.cases import CaseStore
-from minyi.services.catalog import CatalogCache
+from minyi.domain.lifecycle import Phase
+from minyi.domain.models import Actor, Case, CaseStatus, CloseReason, Role, WorkflowWait
 from minyi.services.workflow_tasks import (
     OVERDUE_REARM_SECONDS,
     ParkTask,
@@ -23,88 +19,29 @@ from minyi.services.workflow_tasks import (
     WorkflowTasks,
     wait_for,
 )
+from tests.fakes import Fakes
 
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 DAY = 60  # a working day lasts a minute here
 WINDOW = 600  # the rating window
 UNIT = "futian-traffic-police"
 STAFF = Actor(role=Role.STAFF, id="s1", unit_id=UNIT)
 
 
-class FakeCases:
-    """The case repository's version-checked writes, in memory."""
-
-    def __init__(self) -> None:
-        self.cases: dict[str, Case] = {}
-        self.saves = 0
-        self.parks = 0
-        self.conflicts_before_park = 0
-
-    def get_case(self, case_id: str, consistent: bool = True) -> Case | None:
-        case = self.cases.get(case_id)
-        return case.model_copy(deep=True) if case else None
-
-    def save(self, transition: lifecycle.Transition) -> Case:
-        if self.cases[transition.after.id].version != transition.before.version:
-            raise ConcurrentUpdate("stale")
-        after = transition.after.model_copy(update={"version": transition.before.version + 1})
-        self.cases[after.id] = after
-        self.saves += 1
-        return after
-
-    def park(self, case: Case, wait: WorkflowWait) -> Case:
-        if self.conflicts_before_park:
-            self.conflicts_before_park -= 1
-            raise ConcurrentUpdate("stale")
-        if self.cases[case.id].version != case.version:
-            raise ConcurrentUpdate("stale")
-        after = case.model_copy(update={"wait": wait, "version": case.version + 1})
-        self.cases[case.id] = after
-        self.parks += 1
-        return after
-
-
-class FakeCatalog:
-    def __init__(self) -> None:
-        _, rules = shenzhen_units_and_rules()
-        self.rules = {(r.topic, r.district): r for r in rules}
-
-    def load(self) -> Catalog:
-        return shenzhen_catalog()
-
-    def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
-        return self.rules.get((topic, district))
-
-
-class FakeWorkflow:
-    def __init__(self) -> None:
-        self.signals: list[tuple[str, dict[str, Any]]] = []
-
-    def start(self, case_id: str, execution_name: str | None = None) -> str:
-        return execution_name or case_id
-
-    def status(self, execution_name: str) -> None:
-        return None
-
-    def signal(self, token: str, output: dict[str, Any]) -> bool:
-        self.signals.append((token, output))
-        return True
-
-
 class World:
+    """The workflow tasks on the shared fakes (tests/fakes.py), with helpers to act on a case."""
+
     def __init__(self) -> None:
-        self.now = NOW
-        self.cases = FakeCases()
-        self.workflow = FakeWorkflow()
-        store = CaseStore(
-            cases=self.cases, catalog=CatalogCache(FakeCatalog()), workflow=self.workflow, clock=lambda: self.now
-        )
-        self.tasks = WorkflowTasks(store, DeadlineClock(DAY), WINDOW, self.workflow)
+        self.fakes = Fakes(working_day_seconds=DAY)
+        self.cases = self.fakes.cases
+        self.workflow = self.fakes.workflow
+        self.clock = self.fakes.clock
+        self.tasks = WorkflowTasks(self.fakes.case_store(), self.fakes.deadlines, WINDOW, self.workflow)
 
     def submit(self, topic: str = "traffic", district: str = "futian") -> Case:
+        now = self.clock()
         case = Case(
             id=f"case-{len(self.cases.cases) + 1}",
-            tracking_no="SZ-1",
+            tracking_no=f"SZ-{len(self.cases.cases) + 1}",
             citizen_id="c1",
             phone="+8613812345678",
             category="complaint",
@@ -112,22 +49,24 @@ class World:
             district=district,
             description="Illegal parking on the bus lane",
             status=CaseStatus.SUBMITTED,
-            created_at=self.now,
-            updated_at=self.now,
+            created_at=now,
+            updated_at=now,
         )
-        self.cases.cases[case.id] = case
-        return case
+        return self.cases.put(case)
 
     def case(self, case_id: str) -> Case:
         case = self.cases.get_case(case_id)
         assert case is not None
         return case
 
-    def act(self, case_id: str, decide: Any) -> Case:
-        return self.cases.save(decide(self.case(case_id), self.now))
+    def act(self, case_id: str, decide: Callable[[Case, datetime], lifecycle.Transition]) -> Case:
+        return self.cases.save(decide(self.case(case_id), self.clock()))
 
-    def park(self, phase: str, state: WorkflowState, token: str = "t1") -> None:
+    def park(self, phase: Phase, state: WorkflowState, token: str = "t1") -> None:
         self.tasks.park(ParkTask(action=TaskAction.PARK, phase=phase, token=token, state=state))
+
+    def writes(self, kind: str) -> int:
+        return sum(1 for k, _ in self.cases.writes if k == kind)
 
 
 @pytest.fixture
@@ -152,11 +91,11 @@ def test_route_again_only_reads_the_case(world: World) -> None:
     # Given a routed case
     case = world.submit()
     first = world.tasks.route(case.id)
-    saves = world.cases.saves
+    writes = len(world.cases.writes)
     # When Route runs again (a retry, or the next round of the loop)
     again = world.tasks.route(case.id)
     # Then nothing is written and the same timers come back
-    assert world.cases.saves == saves
+    assert len(world.cases.writes) == writes
     assert again.due_at == first.due_at and again.round == 1
 
 
@@ -177,7 +116,7 @@ def test_rating_window_left_after_a_reply_before_route(world: World) -> None:
     world.tasks.route(case.id)
     world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))
     world.act(case.id, lambda c, now: lifecycle.reply(c, "Fixed.", STAFF, now))
-    world.now += timedelta(seconds=100)
+    world.clock.advance(seconds=100)
     # When Route reads it
     state = world.tasks.route(case.id)
     # Then the rating wait gets what is left of the window
@@ -188,12 +127,12 @@ def test_unit_wait_parks_with_one_update_of_the_wait(world: World) -> None:
     # Given a routed case
     case = world.submit()
     state = world.tasks.route(case.id)
-    saves = world.cases.saves
+    saves = world.writes("save")
     # When the unit's wait starts
     world.park("handling", state, token="t-unit")
     # Then the token is stored by the repository's park (no whole-case save), with the deadline
     parked = world.case(case.id)
-    assert world.cases.parks == 1 and world.cases.saves == saves
+    assert world.writes("park") == 1 and world.writes("save") == saves
     assert parked.wait == WorkflowWait(phase="handling", round=1, token="t-unit", due_at=state.due_at)
     assert world.workflow.signals == []
 
@@ -209,15 +148,24 @@ def test_unit_wait_of_a_queued_case_waits_for_the_dispatch_centre(world: World) 
     assert wait is not None and wait.phase == "dispatch" and wait.due_at is None
 
 
-def test_park_retries_on_a_version_conflict(world: World) -> None:
+def test_park_retries_on_a_version_conflict(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a routed case and a writer that changes it just before the token is stored
     case = world.submit()
     state = world.tasks.route(case.id)
-    world.cases.conflicts_before_park = 1
+    real_park = world.cases.park
+
+    def park_after_a_concurrent_write(current: Case, wait: WorkflowWait) -> Case:
+        monkeypatch.setattr(world.cases, "park", real_park)
+        world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))
+        return real_park(current, wait)
+
+    monkeypatch.setattr(world.cases, "park", park_after_a_concurrent_write)
     # When the wait starts
     world.park("handling", state)
-    # Then the park task reads the case again and parks
-    assert world.case(case.id).wait is not None and world.cases.parks == 1
+    # Then the park task reads the case again (now accepted) and parks
+    parked = world.case(case.id)
+    assert world.cases.conflicts == 1 and world.writes("park") == 1
+    assert parked.status == CaseStatus.IN_PROGRESS and parked.wait is not None
 
 
 def test_unit_wait_completes_at_once_when_the_unit_replied_first(world: World) -> None:
@@ -281,7 +229,7 @@ def test_overdue_marks_once_and_rearms_the_wait(world: World) -> None:
     # Given a routed case whose deadline passed
     case = world.submit()
     world.tasks.route(case.id)
-    world.now += timedelta(seconds=5 * DAY + 1)
+    world.clock.advance(seconds=5 * DAY + 1)
     # When the unit's wait times out (twice: a retry)
     first = world.tasks.overdue(case.id)
     again = world.tasks.overdue(case.id)
@@ -299,7 +247,7 @@ def test_overdue_timer_after_an_extension_rearms_at_the_new_deadline(world: Worl
     new_due = world.case(case.id).due_at + timedelta(seconds=2 * DAY)  # type: ignore[operator]
     supervisor = Actor(role=Role.SUPERVISOR, id="sup")
     world.act(case.id, lambda c, now: lifecycle.decide_extension(c, True, new_due, supervisor, now, None))
-    world.now += timedelta(seconds=5 * DAY + 1)
+    world.clock.advance(seconds=5 * DAY + 1)
     # When the old timer fires
     state = world.tasks.overdue(case.id)
     # Then nothing is marked and the wait re-arms until the new deadline
