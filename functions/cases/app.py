@@ -50,7 +50,7 @@ def get_case(
 
 
 @app.get("/v1/cases/<case_id>/timeline", summary="Every event of a case with the notes staff wrote")
-def get_staff_timeline(case_id: CaseId) -> schemas.Timeline:
+def get_staff_timeline(case_id: CaseId) -> schemas.StaffTimeline:
     return views.staff_timeline(service().staff_timeline(caller(app), case_id))
 
 
@@ -69,9 +69,30 @@ def return_case(case_id: CaseId, body: schemas.ReturnBody) -> schemas.StaffCaseV
     return views.staff_view(service().return_case(caller(app), case_id, body.reason))
 
 
-@app.post("/v1/cases/<case_id>/dispatch", summary="Dispatcher: send a queued or returned case to a unit")
+@app.post(
+    "/v1/cases/<case_id>/dispatch",
+    summary="Dispatcher: send a queued or returned case to a unit, or transfer (改派) one a unit holds",
+)
 def dispatch(case_id: CaseId, body: schemas.DispatchBody) -> schemas.StaffCaseView:
-    return views.staff_view(service().dispatch(caller(app), case_id, body.unit_id))
+    return views.staff_view(service().dispatch(caller(app), case_id, body.unit_id, body.reason))
+
+
+@app.post("/v1/cases/<case_id>/notes", summary="An internal note (staff views only)")
+def add_note(case_id: CaseId, body: schemas.NoteBody) -> schemas.StaffTimeline:
+    return views.staff_timeline(service().add_note(caller(app), case_id, body.text))
+
+
+@app.post("/v1/cases/<case_id>/supervision", summary="Supervisor: instructions and a deadline for the unit")
+def instruct(case_id: CaseId, body: schemas.InstructionBody) -> schemas.StaffCaseView:
+    return views.staff_view(service().instruct(caller(app), case_id, body.instructions, body.due_in_days))
+
+
+@app.get("/v1/units", summary="The unit directory (dispatchers, supervisors)")
+def unit_directory(
+    district: Annotated[str | None, Query(max_length=64)] = None,
+    topic: Annotated[str | None, Query(max_length=64)] = None,
+) -> schemas.UnitDirectory:
+    return views.unit_directory(service().units(caller(app), district, topic))
 
 
 @app.post("/v1/cases/<case_id>/extension", summary="Staff: ask for more working days")
@@ -84,11 +105,11 @@ def decide_extension(case_id: CaseId, body: schemas.ExtensionDecisionBody) -> sc
     return views.staff_view(service().decide_extension(caller(app), case_id, body.approve, body.note))
 
 
-@app.get("/v1/supervision", summary="Supervisor: overdue, supervised and extension-pending cases")
+@app.get("/v1/supervision", summary="Supervisor: the cases that need one, each with its reasons")
 def supervision(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
-) -> schemas.CaseList:
-    return views.case_list(service().supervision(caller(app), limit, cursor))
+) -> schemas.SupervisionList:
+    return views.supervision_list(service().supervision(caller(app), limit, cursor))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

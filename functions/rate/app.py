@@ -15,6 +15,7 @@ from minyi.api.http import caller, create_app, resolve
 from minyi.config import RateSettings
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
+from minyi.services.rating_links import LinkRating
 from minyi.services.results import Scorecard
 
 settings = RateSettings.from_env()
@@ -30,6 +31,17 @@ def service() -> CaseService:
 def rate(case_id: Annotated[str, Path(max_length=64)], body: schemas.RatingBody) -> schemas.CaseView:
     card = Scorecard.model_validate(body.model_dump())
     return views.owner_view(service().rate(caller(app), case_id, card))
+
+
+@cache
+def link_rating() -> LinkRating:
+    return bootstrap.link_rating(settings)
+
+
+@app.post("/v1/track/<tracking_no>/rating", summary="Rate from the SMS link, without signing in (once per round)")
+def rate_by_link(tracking_no: Annotated[str, Path(max_length=32)], body: schemas.LinkRatingBody) -> schemas.CaseView:
+    card = Scorecard.model_validate(body.model_dump(exclude={"token"}))
+    return views.owner_view(link_rating().rate(tracking_no, body.token, card))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

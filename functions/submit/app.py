@@ -16,7 +16,7 @@ from minyi.api.http import caller, create_app, resolve
 from minyi.api.idempotency import IdempotentSubmit
 from minyi.config import SubmitSettings
 from minyi.domain.errors import InvalidInput
-from minyi.domain.models import Actor
+from minyi.domain.models import Actor, CaseStatus
 from minyi.observability import logger, metrics, tracer
 from minyi.services.requests import RequestService
 from minyi.services.results import NewRequest
@@ -54,9 +54,11 @@ def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCrea
 
 @app.get("/v1/requests", summary="The caller's own requests, newest first")
 def list_requests(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query()] = None,
+    status: Annotated[CaseStatus | None, Query()] = None,
 ) -> schemas.CaseList:
-    return views.case_list(service().list_own(caller(app), limit, cursor))
+    return views.case_list(service().list_own(caller(app), limit, cursor, status))
 
 
 @app.get("/v1/requests/<case_id>", summary="One of the caller's requests")
@@ -67,6 +69,16 @@ def get_request(case_id: Annotated[str, Path(max_length=64)]) -> schemas.CaseVie
 @app.get("/v1/requests/<case_id>/timeline", summary="Every step of the caller's request")
 def get_timeline(case_id: Annotated[str, Path(max_length=64)]) -> schemas.Timeline:
     return views.owner_timeline(service().timeline(caller(app), case_id))
+
+
+@app.post("/v1/requests/<case_id>/withdraw", summary="Withdraw a request the unit has not answered yet")
+def withdraw(case_id: Annotated[str, Path(max_length=64)], body: schemas.WithdrawBody) -> schemas.CaseView:
+    return views.owner_view(service().withdraw(caller(app), case_id, body.reason))
+
+
+@app.post("/v1/requests/<case_id>/supplements", summary="Add information (text, media) to an open request")
+def supplement(case_id: Annotated[str, Path(max_length=64)], body: schemas.SupplementBody) -> schemas.CaseView:
+    return views.owner_view(service().supplement(caller(app), case_id, body.text, body.attachments))
 
 
 @app.get("/v1/track/<tracking_no>", summary="Public tracking by number and the phone's last four digits")

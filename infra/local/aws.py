@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+from secrets import token_urlsafe
 from typing import Any
 
 import requests
@@ -91,6 +92,12 @@ class EmbeddedAws:
         for logical_id in self.template.of_type("AWS::SQS::Queue"):
             name = self.template.physical_name(logical_id)
             created[logical_id] = sqs.create_queue(QueueName=name)["QueueUrl"]
+        secrets = boto3.client("secretsmanager")
+        for logical_id in self.template.of_type("AWS::SecretsManager::Secret"):
+            # GenerateSecretString, as CloudFormation does it: a fresh random value per stack
+            name = self.template.physical_name(logical_id)
+            secrets.create_secret(Name=name, SecretString=token_urlsafe(36))
+            created[logical_id] = name
         sfn = boto3.client("stepfunctions")
         for logical_id in self.template.of_type("AWS::Serverless::StateMachine"):
             name, definition = self.template.state_machine(logical_id)

@@ -61,6 +61,8 @@ class LocalRuntime:
         }.items():
             os.environ[key] = value
         overrides = {param: os.environ[env] for env, param in TIME_KNOBS.items() if param and env in os.environ}
+        # the rating SMS links to this runtime's own web app (`/r/<tracking no>?t=...`)
+        overrides["RatingLinkBase"] = f"http://{host}:{port}"
         self.template = Template(self.region, parameter_overrides=overrides)
         env_overrides = {k: os.environ[k] for k in TIME_KNOBS if k in os.environ}
         env_overrides["POWERTOOLS_LOG_LEVEL"] = os.environ.get("MINYI_LOG_LEVEL", "WARNING")

@@ -32,15 +32,21 @@ class Action(StrEnum):
     DECIDE_EXTENSION = "decide_extension"
     SUPERVISION = "supervision"
     REVEAL_PHONE = "reveal_phone"
+    ADD_NOTE = "add_note"
+    UNIT_DIRECTORY = "unit_directory"
+    INSTRUCT = "instruct"
+    WITHDRAW = "withdraw"
+    SUPPLEMENT = "supplement"
     STATS = "stats"
+    MANAGE_API_KEYS = "manage_api_keys"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
 
 #: Who may take each action at all (admins may take every action).
 ROLES: dict[Action, frozenset[Role]] = {
-    Action.SUBMIT: frozenset({Role.CITIZEN}),
-    Action.UPLOAD: frozenset({Role.CITIZEN}),
+    Action.SUBMIT: frozenset({Role.CITIZEN, Role.OPERATOR}),
+    Action.UPLOAD: frozenset({Role.CITIZEN, Role.OPERATOR}),
     Action.READ_OWN: frozenset({Role.CITIZEN}),
     Action.RATE: frozenset({Role.CITIZEN}),
     Action.READ_CASE: _STAFF_DESK,
@@ -53,11 +59,17 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.DECIDE_EXTENSION: frozenset({Role.SUPERVISOR}),
     Action.SUPERVISION: frozenset({Role.SUPERVISOR}),
     Action.REVEAL_PHONE: frozenset({Role.SUPERVISOR}),
+    Action.ADD_NOTE: _STAFF_DESK,
+    Action.UNIT_DIRECTORY: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    Action.INSTRUCT: frozenset({Role.SUPERVISOR}),
+    Action.WITHDRAW: frozenset({Role.CITIZEN}),
+    Action.SUPPLEMENT: frozenset({Role.CITIZEN}),
     Action.STATS: _STAFF_DESK,
+    Action.MANAGE_API_KEYS: frozenset({Role.ADMIN}),
 }
 
 #: Actions on a case that belong to the citizen who filed it.
-_OWNER_ACTIONS = frozenset({Action.READ_OWN, Action.RATE})
+_OWNER_ACTIONS = frozenset({Action.READ_OWN, Action.RATE, Action.WITHDRAW, Action.SUPPLEMENT})
 
 
 def require(actor: Actor, action: Action) -> None:

@@ -446,7 +446,7 @@ def test_return_in_round_one_sends_back_to_dispatch(factory: Any) -> None:
     assert event.type == EventType.RETURNED
     assert event.note == "belongs to the housing bureau"
     assert event.status == CaseStatus.RETURNED
-    assert event.unit_id is None
+    assert event.unit_id == UNIT  # the unit that returned it, for the dispatcher to see
     assert event.actor_id == "staff-1"
 
 
@@ -918,7 +918,8 @@ def test_approved_extension_to_a_past_deadline_stays_overdue() -> None:
 def test_refused_extension_keeps_the_deadline() -> None:
     """Given a pending extension
     When a supervisor refuses it
-    Then the deadline is unchanged, the request is marked refused and a new request becomes possible."""
+    Then the deadline is unchanged, the request is marked refused, and a second request in the same
+    handling round is refused unless the deployment allows more than one per round."""
     pending = lifecycle.request_extension(in_progress_case(), 3, "survey", STAFF, T0).after
     now = T0 + timedelta(days=1)
 
@@ -931,7 +932,9 @@ def test_refused_extension_keeps_the_deadline() -> None:
     event = only_event(t)
     assert event.type == EventType.EXTENSION_REFUSED
     assert event.note == "not justified"
-    again = lifecycle.request_extension(t.after, 1, "smaller ask", STAFF, now)
+    with pytest.raises(InvalidTransition, match="per handling round"):
+        lifecycle.request_extension(t.after, 1, "smaller ask", STAFF, now)
+    again = lifecycle.request_extension(t.after, 1, "smaller ask", STAFF, now, max_per_round=2)
     assert again.after.extension is not None
     assert again.after.extension.status == "pending"
 

@@ -164,7 +164,7 @@ def caller(app: APIGatewayRestResolver) -> Actor:
     if not sub:
         raise Unauthorized("no verified identity")
     groups = str(claims.get("cognito:groups", "")).strip("[]").replace(",", " ").split()
-    for role in (Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF, Role.CITIZEN):
+    for role in (Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF, Role.OPERATOR, Role.CITIZEN):
         if role.value in groups:
             return Actor(role=role, id=str(sub), unit_id=claims.get("custom:unit_id") or None)
     raise Forbidden("the caller belongs to no Minyi group")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from minyi.domain.models import CaseStatus, Category, EventType, Language, Location, Role
+from minyi.domain.models import CaseStatus, Category, Channel, EventType, Language, Location, Role
 from minyi.domain.phone import normalise_phone
+from minyi.domain.supervision import SupervisionReason
 
 
 class StrictBody(BaseModel):
@@ -24,6 +26,9 @@ class SubmitRequestBody(StrictBody):
     phone: str = Field(description="mainland mobile (13812345678) or E.164 (+8613812345678)")
     attachments: list[str] = Field(default_factory=list, max_length=9, description="upload ids from POST /v1/uploads")
     language: Language = "zh"
+    channel: Literal["app", "web", "hotline"] = Field(
+        default="app", description="how the request came in; hotline operators file with `hotline`"
+    )
 
     @field_validator("phone")
     @classmethod
@@ -87,6 +92,12 @@ class CaseSummary(BaseModel):
     updated_at: datetime
 
 
+class SupplementView(BaseModel):
+    text: str
+    upload_ids: list[str]
+    at: datetime
+
+
 class CaseView(CaseSummary):
     description: str
     address: str | None = None
@@ -104,12 +115,35 @@ class CaseView(CaseSummary):
     ratings: list[RatingView]
     extension: ExtensionView | None = None
     attachments: list[AttachmentView]
+    supplements: list[SupplementView] = Field(default_factory=list)
+    channel: Channel
     version: int
 
 
 class CaseList(BaseModel):
     items: list[CaseSummary]
     next_cursor: str | None = None
+
+
+class SupervisionItem(CaseSummary):
+    reasons: list[SupervisionReason] = Field(description="why a supervisor should look at it")
+
+
+class SupervisionList(BaseModel):
+    items: list[SupervisionItem]
+    next_cursor: str | None = None
+
+
+class UnitView(BaseModel):
+    id: str
+    name: str
+    name_en: str
+    district: str | None = None
+    topics: list[str]
+
+
+class UnitDirectory(BaseModel):
+    units: list[UnitView]
 
 
 class TimelineEventView(BaseModel):
@@ -130,6 +164,10 @@ class TimelineEventView(BaseModel):
 
 class Timeline(BaseModel):
     events: list[TimelineEventView]
+
+
+class StaffTimeline(Timeline):
+    notifications: list[NotificationView] = Field(default_factory=list, description="every SMS of the case")
 
 
 class PublicTracking(BaseModel):
@@ -184,6 +222,10 @@ class RatingBody(StrictBody):
     comment: str | None = Field(default=None, max_length=1000)
 
 
+class LinkRatingBody(RatingBody):
+    token: str = Field(min_length=1, max_length=64, description="the `t` parameter of the SMS link")
+
+
 class ReplyBody(StrictBody):
     message: str = Field(min_length=1, max_length=4000)
 
@@ -194,6 +236,27 @@ class ReturnBody(StrictBody):
 
 class DispatchBody(StrictBody):
     unit_id: str = Field(min_length=1, max_length=64)
+    reason: str | None = Field(
+        default=None, min_length=1, max_length=1000, description="required to transfer (改派) a case a unit holds"
+    )
+
+
+class NoteBody(StrictBody):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class InstructionBody(StrictBody):
+    instructions: str = Field(min_length=1, max_length=2000)
+    due_in_days: int = Field(ge=1, le=30, strict=True, description="working days the unit has from now")
+
+
+class WithdrawBody(StrictBody):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class SupplementBody(StrictBody):
+    text: str = Field(min_length=1, max_length=2000)
+    attachments: list[str] = Field(default_factory=list, max_length=9, description="upload ids from POST /v1/uploads")
 
 
 class ExtensionBody(StrictBody):

@@ -12,15 +12,16 @@ from typing import Any
 
 from minyi.api import schemas
 from minyi.domain import scoreboard
-from minyi.domain.models import Case, Catalog, EventType, TimelineEvent
+from minyi.domain.models import Case, Catalog, EventType, OutboxEntry, TimelineEvent, Unit
 from minyi.domain.phone import mask_phone
+from minyi.domain.supervision import supervision_reasons
 from minyi.domain.timeline_text import is_public, public_text
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, PresignedUpload, PublicCase, StatsReport
 
 
 def _view_fields(detail: CaseDetail, with_links: bool) -> dict[str, Any]:
     case, unit = detail.case, detail.unit
-    data: dict[str, Any] = case.model_dump(exclude={"phone", "attachments", "extension", "wait"})
+    data: dict[str, Any] = case.model_dump(exclude={"phone", "attachments", "extension", "wait", "supervision"})
     return {
         **data,
         "phone": mask_phone(case.phone),
@@ -45,23 +46,41 @@ def owner_view(detail: CaseDetail) -> schemas.CaseView:
 
 def staff_view(detail: CaseDetail) -> schemas.StaffCaseView:
     """Staff views; the full phone number only when the service decided this reader may have it."""
-    notifications = [
-        schemas.NotificationView(
-            event_seq=o.event_seq,
-            event=o.event_type,
-            kind=o.kind,
-            to=mask_phone(o.to),
-            status=o.status,
-            segments=o.segments,
-            attempts=o.attempts,
-            provider_message_id=o.provider_message_id,
-            sent_at=o.sent_at,
-            last_error=o.last_error,
-        )
-        for o in detail.outbox
-    ]
+    notifications = [notification(o) for o in detail.outbox]
     return schemas.StaffCaseView(
-        **_view_fields(detail, with_links=False), citizen_phone=detail.citizen_phone, notifications=notifications
+        **_view_fields(detail, with_links=True), citizen_phone=detail.citizen_phone, notifications=notifications
+    )
+
+
+def notification(entry: OutboxEntry) -> schemas.NotificationView:
+    """One SMS of the outbox, number masked."""
+    return schemas.NotificationView(
+        event_seq=entry.event_seq,
+        event=entry.event_type,
+        kind=entry.kind,
+        to=mask_phone(entry.to),
+        status=entry.status,
+        segments=entry.segments,
+        attempts=entry.attempts,
+        provider_message_id=entry.provider_message_id,
+        sent_at=entry.sent_at,
+        last_error=entry.last_error,
+    )
+
+
+def supervision_list(page: CasePage) -> schemas.SupervisionList:
+    return schemas.SupervisionList(
+        items=[schemas.SupervisionItem(**summary(c).model_dump(), reasons=supervision_reasons(c)) for c in page.cases],
+        next_cursor=page.next_cursor,
+    )
+
+
+def unit_directory(units: list[Unit]) -> schemas.UnitDirectory:
+    return schemas.UnitDirectory(
+        units=[
+            schemas.UnitView(id=u.id, name=u.name, name_en=u.name_en, district=u.district, topics=u.topics)
+            for u in sorted(units, key=lambda u: u.id)
+        ]
     )
 
 
@@ -108,9 +127,12 @@ def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
     )
 
 
-def staff_timeline(found: CaseTimeline) -> schemas.Timeline:
-    """Every event, with the free text staff wrote and the text the citizen reads."""
-    return schemas.Timeline(events=[_event_view(e, _text(found, e), e.note) for e in found.events])
+def staff_timeline(found: CaseTimeline) -> schemas.StaffTimeline:
+    """Every event, with the free text staff wrote and the text the citizen reads, and every SMS."""
+    return schemas.StaffTimeline(
+        events=[_event_view(e, _text(found, e), e.note) for e in found.events],
+        notifications=[notification(o) for o in found.outbox],
+    )
 
 
 def public_tracking(found: PublicCase) -> schemas.PublicTracking:
@@ -153,6 +175,7 @@ def stats_body(report: StatsReport) -> dict[str, object]:
         "unit_id": report.unit_id,
         "totals": report.totals.model_dump(),
         "units": [u.model_dump() for u in report.units],
+        "submitted_by_channel": report.by_channel,
     }
 
 

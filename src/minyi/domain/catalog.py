@@ -6,7 +6,7 @@ The local runtime seeds these into the table; deployments load their own with th
 from __future__ import annotations
 
 from minyi.domain.deadlines import DEFAULT_DEADLINE_DAYS
-from minyi.domain.models import Catalog, Category, RoutingRule, Unit
+from minyi.domain.models import Bounds, Catalog, Category, RoutingRule, Unit
 
 DISTRICTS: dict[str, dict[str, str]] = {
     "futian": {"zh": "福田区", "en": "Futian"},
@@ -47,8 +47,13 @@ _UNIT_TEMPLATES: dict[str, tuple[str, str, str]] = {
     "health": ("health", "{d}卫生健康局", "{d} Health Commission"),
 }
 
+#: Shenzhen, with a margin: Dapeng's eastern tip to Bao'an's west coast, Guangming to the harbour.
+SHENZHEN_BOUNDS = Bounds(south=22.40, west=113.70, north=22.90, east=114.70)
+
 #: The city dispatch centre's queue: cases with no matching rule, or returned as misrouted.
-DISPATCH_CENTRE = Unit(id="dispatch-centre", name="市民意速办调度中心", name_en="City Dispatch Centre")
+DISPATCH_CENTRE = Unit(
+    id="dispatch-centre", name="市民意速办调度中心", name_en="City Dispatch Centre", duty_phone="+8613900000001"
+)
 #: Supervisors (督办): told of escalations and special supervision on this duty phone.
 SUPERVISION_OFFICE = Unit(
     id="supervision-office", name="市民意速办督办处", name_en="City Supervision Office", duty_phone="+8613900000000"
@@ -72,6 +77,7 @@ def shenzhen_units_and_rules() -> tuple[list[Unit], list[RoutingRule]]:
                 name_en=en.format(d=dnames["en"]),
                 district=district,
                 duty_phone=_duty_phone(n),
+                topics=[topic],
             )
             units.append(unit)
             rules.append(RoutingRule(topic=topic, district=district, unit_id=unit.id))
@@ -89,4 +95,5 @@ def shenzhen_catalog() -> Catalog:
         districts=DISTRICTS,
         units={u.id: u for u in units},
         deadline_days=dict(DEFAULT_DEADLINE_DAYS),
+        bounds=SHENZHEN_BOUNDS,
     )

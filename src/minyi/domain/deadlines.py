@@ -55,3 +55,29 @@ class DeadlineClock:
         local_start = start.astimezone(CITY_TZ)
         last_day = add_working_days(local_start.date(), working_days)
         return datetime.combine(last_day, time(23, 59, 59), tzinfo=CITY_TZ)
+
+
+#: Office hours of the dispatch centre on working days (Asia/Shanghai).
+OFFICE_OPENS = time(9, 0)
+OFFICE_CLOSES = time(18, 0)
+OFFICE_HOURS_PER_DAY = 9
+
+
+def after_working_hours(clock: DeadlineClock, start: datetime, hours: float) -> datetime:
+    """`hours` office hours after `start`, counting only office hours of working days (a queued case
+    at 17:00 on Friday with 2 hours to go is due at 10:00 on the next working day)."""
+    if clock.working_day_seconds:
+        return start + timedelta(seconds=hours * clock.working_day_seconds / OFFICE_HOURS_PER_DAY)
+    remaining = timedelta(hours=hours)
+    cursor = start.astimezone(CITY_TZ)
+    while True:
+        day = cursor.date()
+        if is_working_day(day):
+            opens = datetime.combine(day, OFFICE_OPENS, tzinfo=CITY_TZ)
+            closes = datetime.combine(day, OFFICE_CLOSES, tzinfo=CITY_TZ)
+            begin = max(cursor, opens)
+            if begin < closes:
+                if remaining <= closes - begin:
+                    return begin + remaining
+                remaining -= closes - begin
+        cursor = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=CITY_TZ)

@@ -16,7 +16,10 @@ from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
 from minyi.domain.models import (
     DISPATCH_STATUSES,
     HANDLING_STATUSES,
+    TERMINAL_STATUSES,
+    WITHDRAWABLE_STATUSES,
     Actor,
+    Attachment,
     Case,
     CaseStatus,
     CloseReason,
@@ -25,6 +28,8 @@ from minyi.domain.models import (
     Rating,
     Reply,
     Role,
+    SupervisionOrder,
+    Supplement,
     TimelineEvent,
 )
 
@@ -59,7 +64,11 @@ class _Builder:
         self.now = now
         self.events: list[TimelineEvent] = []
 
-    def event(self, type_: EventType, note: str | None = None, **facts: bool | int | str) -> None:
+    def event(
+        self, type_: EventType, note: str | None = None, unit_id: str | None = None, **facts: bool | int | str
+    ) -> None:
+        """Append an event; `unit_id` names the unit it concerns when that is not the case's unit now
+        (the unit that returned a case, the unit a transfer took it from)."""
         self.case.event_count += 1
         self.events.append(
             TimelineEvent(
@@ -70,7 +79,7 @@ class _Builder:
                 actor_role=self.actor.role,
                 actor_id=self.actor.id,
                 status=self.case.status,
-                unit_id=self.case.unit_id,
+                unit_id=unit_id or self.case.unit_id,
                 note=note,
                 round=self.case.round,
                 due_at=self.case.due_at,
@@ -95,10 +104,11 @@ def _require_unit(case: Case, actor: Actor) -> None:
         raise Forbidden("this case belongs to another unit")
 
 
-def submitted(case: Case, now: datetime) -> Transition:
-    """The first event of a new case (the case arrives already in SUBMITTED)."""
-    b = _Builder(case, Actor(role=Role.CITIZEN, id=case.citizen_id), now)
-    b.event(EventType.SUBMITTED)
+def submitted(case: Case, now: datetime, by: Actor | None = None) -> Transition:
+    """The first event of a new case (the case arrives already in SUBMITTED); `by` is who filed it
+    when not the citizen (a hotline operator)."""
+    b = _Builder(case, by or Actor(role=Role.CITIZEN, id=case.citizen_id), now)
+    b.event(EventType.SUBMITTED, channel=case.channel.value)
     return b.done()
 
 
@@ -112,17 +122,22 @@ def dispatch(case: Case, unit_id: str, due_at: datetime, actor: Actor, now: date
     b.case.dispatched_at = now
     b.case.overdue = False
     b.case.in_dispatch_queue = False
+    b.case.dispatch_due_at = None
+    b.case.dispatch_overdue = False
     b.case.warned_round = case.round - 1  # a new unit gets its own 75 % warning
     b.event(EventType.DISPATCHED, note)
     return b.done()
 
 
-def queue_for_dispatcher(case: Case, now: datetime, reason: str) -> Transition:
+def queue_for_dispatcher(case: Case, now: datetime, reason: str, dispatch_due_at: datetime | None = None) -> Transition:
+    """No rule covers the case: the dispatch centre must pick a unit by `dispatch_due_at`."""
     _require(case, "queue", {CaseStatus.SUBMITTED})
     if case.in_dispatch_queue:
         raise InvalidTransition("queue", case.status, "already in the dispatch queue")
     b = _Builder(case, ROUTER, now)
     b.case.in_dispatch_queue = True
+    b.case.dispatch_due_at = dispatch_due_at
+    b.case.dispatch_overdue = False
     b.event(EventType.QUEUED, reason)
     return b.done()
 
@@ -141,7 +156,7 @@ def reply(case: Case, message: str, actor: Actor, now: datetime) -> Transition:
     _require_unit(case, actor)
     assert case.unit_id is not None and case.due_at is not None
     b = _Builder(case, actor, now)
-    on_time = now <= case.due_at and not case.overdue
+    on_time = now <= case.due_at and not case.overdue and not case.ever_overdue
     b.case.replies.append(Reply(round=case.round, unit_id=case.unit_id, message=message, at=now, on_time=on_time))
     b.case.status = CaseStatus.REPLIED
     b.case.overdue = False
@@ -151,7 +166,9 @@ def reply(case: Case, message: str, actor: Actor, now: datetime) -> Transition:
     return b.done()
 
 
-def return_to_dispatch(case: Case, reason: str, actor: Actor, now: datetime) -> Transition:
+def return_to_dispatch(
+    case: Case, reason: str, actor: Actor, now: datetime, dispatch_due_at: datetime | None = None
+) -> Transition:
     """A unit says the case is not theirs: back to the dispatch centre. Only in the first round:
     a reopened or supervised case must be redone by the unit that answered it."""
     _require(case, "return", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
@@ -167,7 +184,9 @@ def return_to_dispatch(case: Case, reason: str, actor: Actor, now: datetime) -> 
     b.case.overdue = False
     b.case.extension = None
     b.case.in_dispatch_queue = True
-    b.event(EventType.RETURNED, reason)
+    b.case.dispatch_due_at = dispatch_due_at
+    b.case.dispatch_overdue = False
+    b.event(EventType.RETURNED, reason, unit_id=case.unit_id, returned_by=case.unit_id)
     return b.done()
 
 
@@ -227,7 +246,7 @@ def _close(b: _Builder, reason: CloseReason) -> None:
     b.case.status = CaseStatus.CLOSED
     b.case.closed_at = b.now
     b.case.closed_reason = reason
-    b.case.on_time = bool(b.case.replies) and all(r.on_time for r in b.case.replies)
+    b.case.on_time = bool(b.case.replies) and all(r.on_time for r in b.case.replies) and not b.case.ever_overdue
     b.case.wait = None
     b.event(
         EventType.CLOSED,
@@ -271,13 +290,24 @@ def warn_deadline(case: Case, now: datetime) -> Transition:
     return b.done()
 
 
-def request_extension(case: Case, days: int, reason: str, actor: Actor, now: datetime) -> Transition:
+def request_extension(
+    case: Case, days: int, reason: str, actor: Actor, now: datetime, max_per_round: int = 1
+) -> Transition:
+    """Only before the deadline, and at most `max_per_round` times in one handling round: an
+    extension may not turn an overdue case into an on-time one."""
     _require(case, "extend", HANDLING_STATUSES)
     _require_unit(case, actor)
     if case.extension and case.extension.status == "pending":
         raise InvalidTransition("request an extension for", case.status, "one is already pending")
+    if case.overdue or case.ever_overdue or (case.due_at is not None and now >= case.due_at):
+        raise InvalidTransition("request an extension for", case.status, "the deadline has already passed")
+    if case.extension_rounds.count(case.round) >= max_per_round:
+        raise InvalidTransition(
+            "request an extension for", case.status, f"at most {max_per_round} extension(s) per handling round"
+        )
     b = _Builder(case, actor, now)
     b.case.extension = Extension(days=days, reason=reason, requested_at=now, requested_by=actor.id)
+    b.case.extension_rounds.append(case.round)
     b.event(EventType.EXTENSION_REQUESTED, f"{days} working day(s): {reason}")
     return b.done()
 
@@ -295,6 +325,7 @@ def decide_extension(
     if approve:
         assert new_due_at is not None
         b.case.due_at = new_due_at
+        # the new deadline is enforced from now on; ever_overdue keeps the case off the on-time count
         b.case.overdue = new_due_at <= now
         b.event(EventType.EXTENSION_APPROVED, f"new deadline {new_due_at.isoformat()}" + (f": {note}" if note else ""))
     else:
@@ -308,7 +339,7 @@ MAX_REPAIRS = 3
 def restart_workflow(case: Case, now: datetime, reason: str) -> Transition:
     """The case's execution failed, timed out or never started: a new one resumes it at the step
     its status implies (every workflow step decides from the case)."""
-    if case.status == CaseStatus.CLOSED:
+    if case.status in TERMINAL_STATUSES:
         raise InvalidTransition("restart the workflow of", case.status)
     if case.repair_count >= MAX_REPAIRS:
         raise InvalidTransition("restart the workflow of", case.status, "too many restarts: flag it instead")
@@ -328,11 +359,100 @@ def reveal_phone(case: Case, actor: Actor, now: datetime) -> Transition:
 
 
 def flag_for_supervisor(case: Case, now: datetime, reason: str) -> Transition:
-    if case.flagged or case.status == CaseStatus.CLOSED:
+    if case.flagged or case.status in TERMINAL_STATUSES:
         raise InvalidTransition("flag", case.status, "already flagged")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.flagged = True
     b.event(EventType.FLAGGED, reason)
+    return b.done()
+
+
+# --- citizens add, withdraw; staff note, transfer, supervise ------------------------------------
+
+
+def withdraw(case: Case, reason: str | None, actor: Actor, now: datetime) -> Transition:
+    """The citizen no longer needs an answer: terminal, until the unit has answered this round."""
+    _require(case, "withdraw", WITHDRAWABLE_STATUSES)
+    b = _Builder(case, actor, now)
+    b.case.status = CaseStatus.WITHDRAWN
+    b.case.closed_at = now
+    b.case.closed_reason = CloseReason.WITHDRAWN
+    b.case.wait = None
+    b.case.overdue = False
+    b.case.in_dispatch_queue = False
+    b.case.dispatch_due_at = None
+    b.case.extension = None
+    b.event(EventType.WITHDRAWN, reason, unit_id=case.unit_id)
+    return b.done()
+
+
+def supplement(case: Case, text: str, attachments: list[Attachment], actor: Actor, now: datetime) -> Transition:
+    """The citizen adds information (and media) to an open case; the unit sees it at once."""
+    if case.status in TERMINAL_STATUSES:
+        raise InvalidTransition("add information to", case.status)
+    b = _Builder(case, actor, now)
+    b.case.supplements.append(Supplement(text=text, upload_ids=[a.upload_id for a in attachments], at=now))
+    b.case.attachments.extend(attachments)
+    b.event(EventType.SUPPLEMENTED, text, attachments=len(attachments))
+    return b.done()
+
+
+def add_note(case: Case, text: str, actor: Actor, now: datetime) -> Transition:
+    """An internal note: staff views only, never the citizen's or the public one."""
+    b = _Builder(case, actor, now)
+    b.event(EventType.NOTE_ADDED, text)
+    return b.done()
+
+
+def media_viewed(case: Case, actor: Actor, now: datetime) -> Transition:
+    """Staff were given links to the citizen's media: who looked at personal data, and when."""
+    b = _Builder(case, actor, now)
+    b.event(
+        EventType.MEDIA_VIEWED, f"{len(case.attachments)} attachment link(s) given to {actor.role.value} {actor.id}"
+    )
+    return b.done()
+
+
+def transfer(case: Case, unit_id: str, due_at: datetime, reason: str, actor: Actor, now: datetime) -> Transition:
+    """改派: a dispatcher moves a case a unit holds to another unit, with a fresh deadline."""
+    _require(case, "transfer", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
+    if case.unit_id == unit_id:
+        raise InvalidTransition("transfer", case.status, "the case is already with this unit")
+    assert case.unit_id is not None
+    b = _Builder(case, actor, now)
+    b.case.previous_unit_ids.append(case.unit_id)
+    b.case.unit_id = unit_id
+    b.case.status = CaseStatus.DISPATCHED
+    b.case.due_at = due_at
+    b.case.dispatched_at = now
+    b.case.overdue = False
+    b.case.extension = None
+    b.case.warned_round = case.round - 1
+    b.event(EventType.TRANSFERRED, reason, from_unit=case.unit_id)
+    return b.done()
+
+
+def mark_dispatch_overdue(case: Case, now: datetime) -> Transition:
+    """The dispatch centre did not pick a unit in time: dispatchers and supervisors are told."""
+    _require(case, "mark dispatch overdue", DISPATCH_STATUSES)
+    if not case.in_dispatch_queue or case.dispatch_overdue:
+        raise InvalidTransition("mark dispatch overdue", case.status, "not waiting in the dispatch queue")
+    if case.dispatch_due_at is None or now < case.dispatch_due_at:
+        raise InvalidTransition("mark dispatch overdue", case.status, "the dispatch deadline has not passed")
+    b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
+    b.case.dispatch_overdue = True
+    b.event(EventType.DISPATCH_OVERDUE, f"not dispatched by {case.dispatch_due_at.isoformat()}")
+    return b.done()
+
+
+def instruct(case: Case, instructions: str, due_at: datetime, actor: Actor, now: datetime) -> Transition:
+    """A supervisor's instructions to the unit holding the case, with the deadline they set."""
+    _require(case, "give instructions on", HANDLING_STATUSES)
+    b = _Builder(case, actor, now)
+    b.case.supervision = SupervisionOrder(instructions=instructions, due_at=due_at, by=actor.id, at=now)
+    b.case.due_at = due_at
+    b.case.overdue = False  # the new deadline is enforced again; ever_overdue keeps it off the on-time count
+    b.event(EventType.SUPERVISION_INSTRUCTED, instructions)
     return b.done()
 
 
@@ -346,8 +466,8 @@ def workflow_outcome(case: Case, phase: Phase, round_: int, scheduled_due_at: da
     step completes at once) and by the API after a transition (to signal the parked execution).
     """
     status = case.status
-    if status == CaseStatus.CLOSED:
-        return "closed"
+    if status in TERMINAL_STATUSES:
+        return "closed"  # closed or withdrawn: the execution ends
     if phase == "dispatch":
         return None if status in DISPATCH_STATUSES else "dispatched"
     if phase == "handling":

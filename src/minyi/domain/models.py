@@ -25,6 +25,22 @@ class CaseStatus(StrEnum):
     REOPENED = "REOPENED"
     SUPERVISED = "SUPERVISED"
     CLOSED = "CLOSED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+#: Statuses a case never leaves: the workflow ends and the case leaves the working lists.
+TERMINAL_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
+#: Statuses in which the citizen may still withdraw (the unit has not answered this round).
+WITHDRAWABLE_STATUSES = frozenset(
+    {
+        CaseStatus.SUBMITTED,
+        CaseStatus.DISPATCHED,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.RETURNED,
+        CaseStatus.REOPENED,
+        CaseStatus.SUPERVISED,
+    }
+)
 
 
 #: The dispatch centre's queue: where cases wait that no routing rule covers or that a unit returned.
@@ -40,6 +56,7 @@ DISPATCH_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.RETURNED})
 
 class Role(StrEnum):
     CITIZEN = "citizen"
+    OPERATOR = "operator"
     STAFF = "staff"
     DISPATCHER = "dispatcher"
     SUPERVISOR = "supervisor"
@@ -66,6 +83,13 @@ class EventType(StrEnum):
     WORKFLOW_REPAIRED = "workflow_repaired"
     FLAGGED = "flagged_for_supervisor"
     PHONE_REVEALED = "phone_revealed"
+    MEDIA_VIEWED = "media_viewed"
+    NOTE_ADDED = "note_added"
+    WITHDRAWN = "withdrawn"
+    SUPPLEMENTED = "supplemented"
+    TRANSFERRED = "transferred"
+    DISPATCH_OVERDUE = "dispatch_overdue"
+    SUPERVISION_INSTRUCTED = "supervision_instructed"
 
 
 class Channel(StrEnum):
@@ -81,6 +105,7 @@ class CloseReason(StrEnum):
     SATISFIED = "satisfied"
     CLOSED_UNDER_SUPERVISION = "closed_under_supervision"
     UNRATED = "unrated"
+    WITHDRAWN = "withdrawn"
 
 
 class OutboxStatus(StrEnum):
@@ -130,6 +155,8 @@ class Attachment(BaseModel):
     kind: AttachmentKind
     content_type: str
     size: int
+    #: Who posted it (the citizen, or the hotline operator filing for a caller).
+    uploaded_by: str | None = None
 
 
 class Rating(BaseModel):
@@ -158,6 +185,23 @@ class Extension(BaseModel):
     requested_by: str
     status: Literal["pending", "approved", "refused"] = "pending"
     decided_at: datetime | None = None
+
+
+class Supplement(BaseModel):
+    """Information the citizen added while the case was open."""
+
+    text: str
+    upload_ids: list[str] = Field(default_factory=list)
+    at: datetime
+
+
+class SupervisionOrder(BaseModel):
+    """A supervisor's instructions to the unit, with the deadline they set."""
+
+    instructions: str
+    due_at: datetime
+    by: str
+    at: datetime
 
 
 class WorkflowWait(BaseModel):
@@ -198,9 +242,14 @@ class Case(BaseModel):
     address: str | None = None
     location: Location | None = None
     attachments: list[Attachment] = Field(default_factory=list)
+    #: A link to media the submitting system hosts (Open311 `media_url`); public, never fetched.
+    media_url: str | None = None
     status: CaseStatus
     unit_id: str | None = None
     in_dispatch_queue: bool = False
+    #: While in the dispatch centre's queue: when a dispatcher must have picked a unit.
+    dispatch_due_at: datetime | None = None
+    dispatch_overdue: bool = False
     previous_unit_ids: list[str] = Field(default_factory=list)
     due_at: datetime | None = None
     dispatched_at: datetime | None = None
@@ -213,6 +262,10 @@ class Case(BaseModel):
     replies: list[Reply] = Field(default_factory=list)
     ratings: list[Rating] = Field(default_factory=list)
     extension: Extension | None = None
+    #: The rounds in which the unit asked for an extension (at most a configured number per round).
+    extension_rounds: list[int] = Field(default_factory=list)
+    supplements: list[Supplement] = Field(default_factory=list)
+    supervision: SupervisionOrder | None = None
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
@@ -250,6 +303,8 @@ class Unit(BaseModel):
     name_en: str
     district: str | None = None
     duty_phone: str | None = None
+    #: The topics the unit handles (the unit directory filters on them).
+    topics: list[str] = Field(default_factory=list)
 
 
 class RoutingRule(BaseModel):
@@ -258,12 +313,25 @@ class RoutingRule(BaseModel):
     unit_id: str
 
 
+class Bounds(BaseModel):
+    """The city's bounding box: a location outside it is no place the city can send anyone to."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def contains(self, location: Location) -> bool:
+        return self.south <= location.lat <= self.north and self.west <= location.lon <= self.east
+
+
 class Catalog(BaseModel):
     categories: list[Category]
     topics: dict[str, dict[str, str]]
     districts: dict[str, dict[str, str]]
     units: dict[str, Unit]
     deadline_days: dict[Category, int]
+    bounds: Bounds | None = None
 
 
 class TrackingEntry(BaseModel):
@@ -294,7 +362,7 @@ class OutboxEntry(BaseModel):
 
     case_id: str
     event_seq: int
-    event_type: str
+    event_type: EventType
     kind: str
     to: str
     body: str

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from minyi.domain.deadlines import CITY_TZ
 from minyi.domain.models import Case, EventType, TimelineEvent, Unit
 
-RecipientKind = Literal["citizen", "unit", "supervisors"]
+RecipientKind = Literal["citizen", "unit", "previous_unit", "dispatchers", "supervisors"]
 
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -44,6 +44,9 @@ class NoticeContext(BaseModel):
     unit: Unit | None
     supervisors_phone: str | None
     rating_link: str
+    #: The unit a transfer took the case from.
+    previous_unit: Unit | None = None
+    dispatchers_phone: str | None = None
 
 
 #: GSM 03.38 extension table: each costs two septets (escape + character).
@@ -69,12 +72,25 @@ def _due(at: datetime | None, lang: str) -> str:
 
 
 _CITIZEN: dict[EventType, dict[str, str]] = {
+    EventType.SUBMITTED: {
+        "zh": "【民意速办】您的诉求已受理，编号{no}，凭手机尾号四位可查进度。",
+        "en": "[Minyi] Request received: {no}. Track it with the last 4 digits of your phone.",
+    },
     EventType.DISPATCHED: {
         "zh": "【民意速办】您的诉求{no}已派至{unit}办理，时限{due}。",
         "en": "[Minyi] Your request {no} is with {unit}, due {due}.",
     },
+    EventType.TRANSFERRED: {
+        "zh": "【民意速办】您的诉求{no}已改派{unit}办理，时限{due}。",
+        "en": "[Minyi] Your request {no} moved to {unit}, due {due}.",
+    },
+    EventType.EXTENSION_APPROVED: {
+        "zh": "【民意速办】您的诉求{no}办理时限延至{due}。",
+        "en": "[Minyi] The deadline of your request {no} moved to {due}.",
+    },
     EventType.REPLIED: {
-        "zh": "【民意速办】您的诉求{no}已答复，请评价：{link}",
+        # the link carries the tracking number and a signed token: one segment with a short base URL
+        "zh": "【民意速办】已答复，请评价：{link}",
         "en": "[Minyi] Your request {no} has been answered. Please rate it: {link}",
     },
     EventType.REOPENED: {
@@ -89,20 +105,41 @@ _CITIZEN: dict[EventType, dict[str, str]] = {
         "zh": "【民意速办】您的诉求{no}已办结，感谢您的参与。",
         "en": "[Minyi] Your request {no} is closed. Thank you.",
     },
+    EventType.WITHDRAWN: {
+        "zh": "【民意速办】您的诉求{no}已撤回。",
+        "en": "[Minyi] Your request {no} is withdrawn.",
+    },
 }
 
 _UNIT: dict[EventType, str] = {
     EventType.DISPATCHED: "【民意速办】新工单{no}已派至贵单位，请于{due}前办结。",
+    EventType.TRANSFERRED: "【民意速办】工单{no}已改派贵单位，请于{due}前办结。",
     EventType.REOPENED: "【民意速办】工单{no}群众不满意，已退回贵单位重办，请于{due}前办结。",
     EventType.SUPERVISED: "【民意速办】工单{no}已列入督办，请于{due}前办结。",
+    EventType.SUPERVISION_INSTRUCTED: "【民意速办】工单{no}已下达督办意见，请于{due}前办结。",
+    EventType.EXTENSION_APPROVED: "【民意速办】工单{no}延期已批准，新时限{due}。",
     EventType.OVERDUE: "【民意速办】工单{no}已超过办理时限，已上报督办，请尽快办理。",
     EventType.DEADLINE_WARNING: "【民意速办】工单{no}办理时限将至（{due}），请抓紧办理。",
+    EventType.WITHDRAWN: "【民意速办】工单{no}已由市民撤回，无需继续办理。",
+    EventType.SUPPLEMENTED: "【民意速办】工单{no}市民补充了材料，请及时查看。",
+}
+
+_PREVIOUS_UNIT: dict[EventType, str] = {
+    EventType.TRANSFERRED: "【民意速办】工单{no}已改派其他单位，贵单位无需继续办理。",
+}
+
+_DISPATCHERS: dict[EventType, str] = {
+    EventType.DISPATCH_OVERDUE: "【民意速办】工单{no}超过派单时限仍未派出，请立即派单。",
 }
 
 _SUPERVISORS: dict[EventType, str] = {
     EventType.SUPERVISED: "【民意速办】工单{no}（{unit}）二次不满意，已转督办。",
     EventType.OVERDUE: "【民意速办】工单{no}（{unit}）已超过办理时限，请督办。",
+    EventType.DISPATCH_OVERDUE: "【民意速办】工单{no}超过派单时限未派出，请督办。",
 }
+
+#: Supervisors hear when a case they supervised is finished.
+_SUPERVISED_CLOSED = "【民意速办】督办工单{no}（{unit}）已办结。"
 
 
 def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
@@ -132,7 +169,15 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
     unit_text = _UNIT.get(event.type)
     if unit_text and ctx.unit:
         add("unit", ctx.unit.duty_phone, unit_text, "zh")
+    previous_text = _PREVIOUS_UNIT.get(event.type)
+    if previous_text and ctx.previous_unit:
+        add("previous_unit", ctx.previous_unit.duty_phone, previous_text, "zh")
+    dispatchers_text = _DISPATCHERS.get(event.type)
+    if dispatchers_text:
+        add("dispatchers", ctx.dispatchers_phone, dispatchers_text, "zh")
     supervisors_text = _SUPERVISORS.get(event.type)
+    if event.type == EventType.CLOSED and (case.supervised or case.supervision is not None):
+        supervisors_text = _SUPERVISED_CLOSED
     if supervisors_text:
         add("supervisors", ctx.supervisors_phone, supervisors_text, "zh")
     return notices

@@ -23,6 +23,8 @@ COUNTERS = (
     "overdue",
 )
 UNASSIGNED = "unassigned"
+#: Submissions are also counted per channel, as `submitted_via_<channel>` (app, hotline, web, open311).
+VIA_CHANNEL = "submitted_via_"
 
 
 def increments(event: TimelineEvent) -> dict[str, int]:
@@ -30,7 +32,8 @@ def increments(event: TimelineEvent) -> dict[str, int]:
     facts = event.facts
     match event.type:
         case EventType.SUBMITTED:
-            return {"submitted": 1}
+            channel = facts.get("channel")
+            return {"submitted": 1, **({f"{VIA_CHANNEL}{channel}": 1} if isinstance(channel, str) else {})}
         case EventType.DISPATCHED:
             return {"dispatched": 1}
         case EventType.RATED:
@@ -49,6 +52,17 @@ def increments(event: TimelineEvent) -> dict[str, int]:
                 counts["resolved_after_rollback"] = 1
             return counts
     return {}
+
+
+def channel_counts(rows: list[tuple[str, dict[str, int]]]) -> dict[str, int]:
+    """Submissions per channel (app, hotline, web, open311) over counter rows."""
+    totals: dict[str, int] = {}
+    for _, counts in rows:
+        for name, value in counts.items():
+            if name.startswith(VIA_CHANNEL):
+                channel = name.removeprefix(VIA_CHANNEL)
+                totals[channel] = totals.get(channel, 0) + int(value)
+    return dict(sorted(totals.items()))
 
 
 def stats_day(event: TimelineEvent) -> date:

@@ -8,21 +8,35 @@ complete the workflow's parked task if the transition finished the phase it wait
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.catalog import SUPERVISION_OFFICE
-from minyi.domain.deadlines import DeadlineClock
+from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
+from minyi.domain.media import ALLOWED_MEDIA
 from minyi.domain.metrics import Metric
-from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, CaseStatus, Catalog
+from minyi.domain.models import DISPATCH_QUEUE, TERMINAL_STATUSES, Actor, Case, CaseStatus, Catalog, Unit
 from minyi.observability import logger, metrics
 from minyi.policy import Action
-from minyi.ports import CaseRepository, Clock, OutboxRepository, Workflow
+from minyi.ports import AttachmentStore, CaseRepository, Clock, OutboxRepository, Workflow
 from minyi.services.catalog import CatalogCache
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, Scorecard
+
+
+def media_links(store: AttachmentStore, case: Case, ttl: int) -> dict[str, str]:
+    """Short-lived download links for every attachment (the citizen's and the supplements')."""
+    return {
+        a.upload_id: store.download_url(
+            a.key, ttl, a.content_type, f"{a.upload_id}.{ALLOWED_MEDIA[a.content_type].extension}"
+        )
+        for a in case.attachments
+        if a.content_type in ALLOWED_MEDIA
+    }
+
 
 #: How often a load-decide-save is retried when another writer changed the case in between.
 MAX_ATTEMPTS = 4
@@ -71,18 +85,33 @@ class CaseStore:
             self.workflow.signal(wait.token, {"outcome": outcome})
 
 
+@dataclass(frozen=True)
+class HandlingRules:
+    """The deployment's knobs for how cases are handled."""
+
+    rating_policy: RatingPolicy = field(default_factory=RatingPolicy)
+    #: Extensions a unit may ask for in one handling round.
+    max_extensions_per_round: int = 1
+    #: Office hours the dispatch centre has to pick a unit for a queued or returned case.
+    dispatch_deadline_hours: float = 2.0
+
+
 class CaseService:
     def __init__(
         self,
         store: CaseStore,
         outbox: OutboxRepository,
+        attachments: AttachmentStore,
         deadlines: DeadlineClock,
-        rating_policy: RatingPolicy,
+        rules: HandlingRules,
+        download_ttl: int,
     ):
         self.store = store
         self.outbox = outbox
+        self.attachments = attachments
         self.deadlines = deadlines
-        self.rating_policy = rating_policy
+        self.rules = rules
+        self.download_ttl = download_ttl
 
     @property
     def catalog(self) -> Catalog:
@@ -106,21 +135,39 @@ class CaseService:
     # --- reading -------------------------------------------------------------------------------
 
     def staff_case(self, actor: Actor, case_id: str, reveal_phone: bool = False) -> CaseDetail:
-        """The case as staff see it. The full phone number only for the unit holding the open case,
-        or for a supervisor who asks for it (`reveal_phone`), which the staff timeline records."""
+        """The case as staff see it, with links to the citizen's media (each such read is recorded in
+        the staff timeline). The full phone number only for the unit holding the open case, or for a
+        supervisor who asks for it (`reveal_phone`, recorded too)."""
         policy.require(actor, Action.READ_CASE)
         if reveal_phone:
             policy.require(actor, Action.REVEAL_PHONE)
             case = self._act(actor, Action.READ_CASE, case_id, lambda c, now: lifecycle.reveal_phone(c, actor, now))
-            return self.detail(case, with_outbox=True, citizen_phone=case.phone)
-        case = policy.require_case(actor, Action.READ_CASE, self.store.cases.get_case(case_id))
-        phone = case.phone if policy.sees_full_phone(actor, case) else None
-        return self.detail(case, with_outbox=True, citizen_phone=phone)
+            phone: str | None = case.phone
+        else:
+            case = policy.require_case(actor, Action.READ_CASE, self.store.cases.get_case(case_id))
+            phone = case.phone if policy.sees_full_phone(actor, case) else None
+        urls: dict[str, str] = {}
+        if case.attachments:
+            case = self._act(actor, Action.READ_CASE, case.id, lambda c, now: lifecycle.media_viewed(c, actor, now))
+            urls = media_links(self.attachments, case, self.download_ttl)
+        unit = self.catalog.units.get(case.unit_id) if case.unit_id else None
+        outbox = self.outbox.entries(case.id)
+        return CaseDetail(case=case, unit=unit, download_urls=urls, outbox=outbox, citizen_phone=phone)
 
     def staff_timeline(self, actor: Actor, case_id: str) -> CaseTimeline:
         """Every event with its internal note (return reasons, extension reasons, decisions, reveals)."""
         case = policy.require_case(actor, Action.READ_CASE, self.store.cases.get_case(case_id))
-        return CaseTimeline(case=case, events=self.store.cases.timeline(case.id), unit_names=self.unit_names(case))
+        return CaseTimeline(
+            case=case,
+            events=self.store.cases.timeline(case.id),
+            unit_names=self.unit_names(case),
+            outbox=self.outbox.entries(case.id),
+        )
+
+    def add_note(self, actor: Actor, case_id: str, text: str) -> CaseTimeline:
+        """An internal note on the staff timeline (never in the citizen's or the public view)."""
+        self._act(actor, Action.ADD_NOTE, case_id, lambda c, now: lifecycle.add_note(c, text, actor, now))
+        return self.staff_timeline(actor, case_id)
 
     def unit_names(self, case: Case) -> dict[str, str]:
         units = self.catalog.units
@@ -130,8 +177,22 @@ class CaseService:
         policy.require_unit(actor, Action.LIST_UNIT, unit_id)
         if unit_id != DISPATCH_QUEUE and unit_id not in self.catalog.units:
             raise NotFound("no such unit")
-        cases, next_cursor = self.store.cases.list_unit_cases(unit_id, status, limit, cursor)
+        if status in TERMINAL_STATUSES:
+            cases, next_cursor = self.store.cases.list_unit_history(unit_id, status, limit, cursor)
+        else:
+            cases, next_cursor = self.store.cases.list_unit_cases(unit_id, status, limit, cursor)
         return CasePage(cases, next_cursor)
+
+    def units(self, actor: Actor, district: str | None, topic: str | None) -> list[Unit]:
+        """The unit directory dispatchers and supervisors pick from (the queues themselves excluded)."""
+        policy.require(actor, Action.UNIT_DIRECTORY)
+        return [
+            u
+            for u in self.catalog.units.values()
+            if u.id not in {DISPATCH_QUEUE, SUPERVISION_OFFICE.id}
+            and (district is None or u.district == district)
+            and (topic is None or topic in u.topics)
+        ]
 
     def supervision(self, actor: Actor, limit: int, cursor: str | None) -> CasePage:
         policy.require(actor, Action.SUPERVISION)
@@ -151,21 +212,33 @@ class CaseService:
 
     def return_case(self, actor: Actor, case_id: str, reason: str) -> CaseDetail:
         case = self._act(
-            actor, Action.RETURN, case_id, lambda c, now: lifecycle.return_to_dispatch(c, reason, actor, now)
+            actor,
+            Action.RETURN,
+            case_id,
+            lambda c, now: lifecycle.return_to_dispatch(c, reason, actor, now, self.dispatch_due(now)),
         )
         metrics.add_metric(name=Metric.CASES_RETURNED, unit="Count", value=1)
         return self.detail(case)
 
-    def dispatch(self, actor: Actor, case_id: str, unit_id: str) -> CaseDetail:
+    def dispatch_due(self, now: datetime) -> datetime:
+        return after_working_hours(self.deadlines, now, self.rules.dispatch_deadline_hours)
+
+    def dispatch(self, actor: Actor, case_id: str, unit_id: str, reason: str | None = None) -> CaseDetail:
+        """Send a queued or returned case to a unit; or transfer (改派) one a unit holds, with a reason
+        and a fresh deadline (both units are told)."""
         policy.require(actor, Action.DISPATCH)
         catalog = self.catalog
         unit = catalog.units.get(unit_id)
         if unit is None or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE.id}:
-            raise InvalidInput("unit_id", "unknown unit")
+            raise InvalidInput("unit_id", "unknown unit; see GET /v1/units")
 
         def decide(case: Case, now: datetime) -> Transition:
             due = self.deadlines.due_at(now, catalog.deadline_days[case.category])
-            return lifecycle.dispatch(case, unit_id, due, actor, now, f"dispatched to {unit.name} by a dispatcher")
+            if case.status in {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS}:
+                if not reason:
+                    raise InvalidInput("reason", "a transfer needs a reason")
+                return lifecycle.transfer(case, unit_id, due, reason, actor, now)
+            return lifecycle.dispatch(case, unit_id, due, actor, now, reason or f"dispatched to {unit.name}")
 
         return self.detail(self._act(actor, Action.DISPATCH, case_id, decide))
 
@@ -174,7 +247,9 @@ class CaseService:
             actor,
             Action.REQUEST_EXTENSION,
             case_id,
-            lambda c, now: lifecycle.request_extension(c, days, reason, actor, now),
+            lambda c, now: lifecycle.request_extension(
+                c, days, reason, actor, now, self.rules.max_extensions_per_round
+            ),
         )
         return self.detail(case)
 
@@ -187,12 +262,20 @@ class CaseService:
 
         return self.detail(self._act(actor, Action.DECIDE_EXTENSION, case_id, decide))
 
+    def instruct(self, actor: Actor, case_id: str, instructions: str, due_in_days: int) -> CaseDetail:
+        """A supervisor's instructions and deadline to the unit (the unit is told by SMS)."""
+
+        def decide(case: Case, now: datetime) -> Transition:
+            return lifecycle.instruct(case, instructions, self.deadlines.due_at(now, due_in_days), actor, now)
+
+        return self.detail(self._act(actor, Action.INSTRUCT, case_id, decide))
+
     # --- citizen rating ------------------------------------------------------------------------
 
     def rate(self, actor: Actor, case_id: str, card: Scorecard) -> CaseDetail:
         def decide(case: Case, now: datetime) -> Transition:
             redo_due = self.deadlines.due_at(now, self.catalog.deadline_days[case.category])
-            return lifecycle.rate(case, card.scores(), card.comment, actor, now, self.rating_policy, redo_due)
+            return lifecycle.rate(case, card.scores(), card.comment, actor, now, self.rules.rating_policy, redo_due)
 
         case = self._act(actor, Action.RATE, case_id, decide)
         latest = case.ratings[-1]

@@ -12,9 +12,10 @@ from __future__ import annotations
 from minyi.domain.catalog import SUPERVISION_OFFICE
 from minyi.domain.errors import NotFound
 from minyi.domain.metrics import Metric
-from minyi.domain.models import OutboxStatus, TimelineEvent
+from minyi.domain.models import DISPATCH_QUEUE, OutboxStatus, TimelineEvent
 from minyi.domain.notices import Notice, NoticeContext, plan_notices
 from minyi.domain.phone import mask_phone
+from minyi.domain.rating_links import RatingLinks
 from minyi.observability import logger, metrics
 from minyi.ports import CaseRepository, Clock, OutboxRepository, SmsError, SmsSender
 from minyi.services.catalog import CatalogCache
@@ -32,14 +33,14 @@ class NotifyService:
         catalog: CatalogCache,
         sender: SmsSender,
         clock: Clock,
-        rating_link_base: str,
+        links: RatingLinks,
     ):
         self.cases = cases
         self.outbox = outbox
         self.catalog = catalog
         self.sender = sender
         self.clock = clock
-        self.rating_link_base = rating_link_base.rstrip("/")
+        self.links = links
 
     def notices_for(self, event: TimelineEvent) -> list[Notice]:
         case = self.cases.get_case(event.case_id, consistent=False)
@@ -47,11 +48,15 @@ class NotifyService:
             raise NotFound(f"case {event.case_id} of a streamed event does not exist")
         catalog = self.catalog.get()
         supervisors = catalog.units.get(SUPERVISION_OFFICE.id)
+        dispatchers = catalog.units.get(DISPATCH_QUEUE)
+        from_unit = event.facts.get("from_unit")
         ctx = NoticeContext(
             case=case,
             unit=catalog.units.get(event.unit_id) if event.unit_id else None,
+            previous_unit=catalog.units.get(from_unit) if isinstance(from_unit, str) else None,
             supervisors_phone=supervisors.duty_phone if supervisors else None,
-            rating_link=f"{self.rating_link_base}/{case.tracking_no}",
+            dispatchers_phone=dispatchers.duty_phone if dispatchers else None,
+            rating_link=self.links.link(case.tracking_no, event.round),
         )
         return plan_notices(event, ctx)
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
+from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB, SIGNATURE_BYTES, matches
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Attachment, Case, CaseStatus, Catalog, Upload
+from minyi.domain.models import Actor, Attachment, Case, CaseStatus, Catalog, Channel, Role, Upload
 from minyi.domain.phone import last4
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
+from minyi.services.cases import media_links
 from minyi.services.catalog import CatalogCache
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
 
@@ -28,6 +32,11 @@ TRACKING_LOCKOUT_WINDOW = timedelta(minutes=15)
 CREATE_ATTEMPTS = 3
 
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+
+
+def caller_id(phone: str) -> str:
+    """Whom a hotline case belongs to: the caller's number, hashed (ids end up in index keys)."""
+    return "caller-" + hashlib.sha256(phone.encode()).hexdigest()[:24]
 
 
 def new_tracking_no(now: datetime) -> str:
@@ -61,8 +70,22 @@ class RequestService:
     # --- submit --------------------------------------------------------------------------------
 
     def submit(self, citizen: Actor, request: NewRequest) -> Case:
+        """File a request. A hotline operator (坐席) files on behalf of a caller: the case belongs to
+        the caller's number, who follows it by public tracking and rates from the SMS link."""
         policy.require(citizen, Action.SUBMIT)
+        submitter = citizen
+        owner_id = citizen.id
+        if citizen.role == Role.OPERATOR:
+            if request.channel != Channel.HOTLINE:
+                raise InvalidInput("channel", "an operator files hotline calls: use channel 'hotline'")
+            owner_id = caller_id(request.phone)
         catalog = self.catalog.get()
+        if (
+            request.location is not None
+            and catalog.bounds is not None
+            and not catalog.bounds.contains(request.location)
+        ):
+            raise InvalidInput("location", "outside the city; leave it out or pick a place in the city")
         if request.topic not in catalog.topics:
             raise InvalidInput("topic", "unknown topic; see GET /v1/catalog")
         if request.district not in catalog.districts:
@@ -75,14 +98,14 @@ class RequestService:
             case = Case(
                 id=uuid.uuid4().hex,
                 tracking_no=new_tracking_no(now),
-                citizen_id=citizen.id,
+                citizen_id=owner_id,
                 status=CaseStatus.SUBMITTED,
                 created_at=now,
                 updated_at=now,
                 attachments=attachments,
                 **request.model_dump(exclude={"attachments"}),
             )
-            transition = lifecycle.submitted(case, now)
+            transition = lifecycle.submitted(case, now, by=submitter)
             try:
                 self.cases.create_case(transition, last4(case.phone), request.attachments)
                 break
@@ -127,7 +150,14 @@ class RequestService:
             raise InvalidInput(field, f"the uploaded file is not of the declared type {upload.content_type}")
         if not matches(upload.content_type, self.store.first_bytes(evidence_key, SIGNATURE_BYTES)):
             raise InvalidInput(field, f"the uploaded file's content is not {upload.content_type}")
-        return Attachment(upload_id=upload_id, key=evidence_key, kind=media.kind, content_type=content_type, size=size)
+        return Attachment(
+            upload_id=upload_id,
+            key=evidence_key,
+            kind=media.kind,
+            content_type=content_type,
+            size=size,
+            uploaded_by=citizen.id,
+        )
 
     # --- uploads -------------------------------------------------------------------------------
 
@@ -158,27 +188,70 @@ class RequestService:
 
     def _own_case(self, citizen: Actor, case_id: str) -> Case:
         # never reveal that another citizen's case exists
-        return policy.require_case(citizen, Action.READ_OWN, self.cases.get_case(case_id, consistent=False))
+        return self._own(citizen, Action.READ_OWN, case_id)
 
     def own_case(self, citizen: Actor, case_id: str) -> CaseDetail:
-        case = self._own_case(citizen, case_id)
-        catalog = self.catalog.get()
-        urls = self.download_urls(case)
-        unit = catalog.units.get(case.unit_id) if case.unit_id else None
-        return CaseDetail(case=case, unit=unit, download_urls=urls)
+        return self._detail(self._own_case(citizen, case_id))
 
-    def download_urls(self, case: Case) -> dict[str, str]:
-        return {
-            a.upload_id: self.store.download_url(
-                a.key, self.download_ttl, a.content_type, f"{a.upload_id}.{ALLOWED_MEDIA[a.content_type].extension}"
-            )
-            for a in case.attachments
-            if a.content_type in ALLOWED_MEDIA
-        }
+    def withdraw(self, citizen: Actor, case_id: str, reason: str | None) -> CaseDetail:
+        """The citizen withdraws until the unit has answered: the workflow ends, the unit is told."""
+        case = self._change(
+            citizen, Action.WITHDRAW, case_id, lambda c, now: lifecycle.withdraw(c, reason, citizen, now)
+        )
+        metrics.add_metric(name=Metric.CASES_WITHDRAWN, unit="Count", value=1)
+        return self._detail(case)
 
-    def list_own(self, citizen: Actor, limit: int, cursor: str | None) -> CasePage:
+    def supplement(self, citizen: Actor, case_id: str, text: str, upload_ids: list[str]) -> CaseDetail:
+        """The citizen adds text (and media) to an open case; the unit sees it at once and is texted."""
+        if len(set(upload_ids)) != len(upload_ids):
+            raise InvalidInput("attachments", "the same upload is named twice")
+        policy.require(citizen, Action.SUPPLEMENT)
+        for _ in range(CREATE_ATTEMPTS):
+            case = self._own(citizen, Action.SUPPLEMENT, case_id, consistent=True)
+            attachments = [self._check_upload(citizen, u, i) for i, u in enumerate(upload_ids)]
+            transition = lifecycle.supplement(case, text, attachments, citizen, self.clock())
+            try:
+                after = self.cases.save(transition, claim_uploads=upload_ids)
+            except ConcurrentUpdate:
+                continue
+            self._signal(case, after)
+            return self._detail(after)
+        raise ConcurrentUpdate("the case kept changing")
+
+    def _change(
+        self, citizen: Actor, action: Action, case_id: str, decide: Callable[[Case, datetime], Transition]
+    ) -> Case:
+        for _ in range(CREATE_ATTEMPTS):
+            case = self._own(citizen, action, case_id, consistent=True)
+            try:
+                after = self.cases.save(decide(case, self.clock()))
+            except ConcurrentUpdate:
+                continue
+            self._signal(case, after)
+            return after
+        raise ConcurrentUpdate("the case kept changing")
+
+    def _signal(self, before: Case, after: Case) -> None:
+        wait = before.wait
+        if wait is not None:
+            outcome = lifecycle.workflow_outcome(after, wait.phase, wait.round, wait.due_at)
+            if outcome is not None:
+                self.workflow.signal(wait.token, {"outcome": outcome})
+
+    def _own(self, citizen: Actor, action: Action, case_id: str, consistent: bool = False) -> Case:
+        return policy.require_case(citizen, action, self.cases.get_case(case_id, consistent=consistent))
+
+    def _detail(self, case: Case) -> CaseDetail:
+        units = self.catalog.get().units
+        return CaseDetail(
+            case=case,
+            unit=units.get(case.unit_id) if case.unit_id else None,
+            download_urls=media_links(self.store, case, self.download_ttl),
+        )
+
+    def list_own(self, citizen: Actor, limit: int, cursor: str | None, status: CaseStatus | None = None) -> CasePage:
         policy.require(citizen, Action.READ_OWN)
-        cases, next_cursor = self.cases.list_citizen_cases(citizen.id, limit, cursor)
+        cases, next_cursor = self.cases.list_citizen_cases(citizen.id, limit, cursor, status)
         return CasePage(cases, next_cursor)
 
     def timeline(self, citizen: Actor, case_id: str) -> CaseTimeline:

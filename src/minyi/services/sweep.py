@@ -24,6 +24,7 @@ class SweepReport:
     items_read: int = 0
     warned: int = 0
     escalated: int = 0
+    dispatch_overdue: int = 0
     repaired: int = 0
     flagged: int = 0
     skipped: int = 0
@@ -72,6 +73,10 @@ class SweepService:
             self.store.apply(case.id, lambda current, _: lifecycle.mark_overdue(current, now))
             report.escalated += 1
             metrics.add_metric(name=Metric.SLA_BREACHES, unit="Count", value=1)
+        elif action == SweepAction.DISPATCH_OVERDUE:
+            self._save(lifecycle.mark_dispatch_overdue(case, now))
+            report.dispatch_overdue += 1
+            metrics.add_metric(name=Metric.DISPATCH_BREACHES, unit="Count", value=1)
         elif action == SweepAction.CHECK_WORKFLOW and not self._repair_if_dead(case, now, report):
             # alive but the case is still not routed after the grace period: a person must look
             self._save(lifecycle.flag_for_supervisor(case, now, "not routed in time although its workflow runs"))

@@ -17,7 +17,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, Field
 
 from minyi.domain import lifecycle
-from minyi.domain.deadlines import DeadlineClock
+from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
 from minyi.domain.lifecycle import Outcome, Phase, Transition
 from minyi.domain.metrics import Metric
@@ -113,11 +113,20 @@ def wait_for(case: Case, task: ParkTask) -> WorkflowWait | Outcome:
 
 
 class WorkflowTasks:
-    def __init__(self, store: CaseStore, deadlines: DeadlineClock, rating_window_seconds: int, workflow: Workflow):
+    def __init__(
+        self,
+        store: CaseStore,
+        deadlines: DeadlineClock,
+        rating_window_seconds: int,
+        workflow: Workflow,
+        dispatch_deadline_hours: float = 2.0,
+    ):
         self.store = store
         self.deadlines = deadlines
         self.rating_window_seconds = rating_window_seconds
         self.workflow = workflow
+        #: Office hours the dispatch centre has to pick a unit for a case no rule covers.
+        self.dispatch_deadline_hours = dispatch_deadline_hours
 
     def run(self, task: CaseTask | ParkTask) -> WorkflowState | Signal | None:
         if isinstance(task, ParkTask):
@@ -141,7 +150,8 @@ class WorkflowTasks:
                 unit = catalog.units.get(rule.unit_id) if rule else None
                 if unit is None:
                     reason = f"no routing rule for {current.topic} in {current.district}"
-                    return lifecycle.queue_for_dispatcher(current, now, reason)
+                    dispatch_due = after_working_hours(self.deadlines, now, self.dispatch_deadline_hours)
+                    return lifecycle.queue_for_dispatcher(current, now, reason, dispatch_due)
                 due = self.deadlines.due_at(now, catalog.deadline_days[current.category])
                 return lifecycle.dispatch(current, unit.id, due, lifecycle.ROUTER, now, f"routed to {unit.name}")
 

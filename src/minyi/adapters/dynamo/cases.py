@@ -16,12 +16,14 @@ from minyi.domain.errors import ConcurrentUpdate
 from minyi.domain.lifecycle import Transition
 from minyi.domain.models import (
     DISPATCH_QUEUE,
+    TERMINAL_STATUSES,
     Case,
     CaseStatus,
     TimelineEvent,
     TrackingEntry,
     WorkflowWait,
 )
+from minyi.domain.supervision import supervision_reasons
 from minyi.domain.sweep import next_sweep_at
 
 #: The sparse sweep index is sharded so no single partition takes every due case.
@@ -45,14 +47,17 @@ def case_keys(case: Case) -> dict[str, str]:
         "GSI1PK": f"CITIZEN#{case.citizen_id}",
         "GSI1SK": f"{sort_time(case.created_at)}#{case.id}",
     }
-    if case.status != CaseStatus.CLOSED:
+    if case.status not in TERMINAL_STATUSES:
         owner = case.unit_id or DISPATCH_QUEUE
         keys["GSI2PK"] = f"UNIT#{owner}"
-        keys["GSI2SK"] = f"{sort_time(case.due_at or case.created_at)}#{case.id}"
-    pending_extension = case.extension is not None and case.extension.status == "pending"
-    if case.status != CaseStatus.CLOSED and (case.overdue or case.supervised or case.flagged or pending_extension):
+        keys["GSI2SK"] = f"{sort_time(case.due_at or case.dispatch_due_at or case.created_at)}#{case.id}"
+    elif case.unit_id is not None:
+        # a unit's finished work, newest first (GET /v1/units/{id}/cases?status=CLOSED)
+        keys["GSI5PK"] = f"DONE#{case.unit_id}"
+        keys["GSI5SK"] = f"{sort_time(case.closed_at or case.updated_at)}#{case.id}"
+    if supervision_reasons(case):
         keys["GSI4PK"] = "SUPERVISION"
-        keys["GSI4SK"] = f"{sort_time(case.due_at or case.created_at)}#{case.id}"
+        keys["GSI4SK"] = f"{sort_time(case.due_at or case.dispatch_due_at or case.created_at)}#{case.id}"
     sweep_at = next_sweep_at(case)
     if sweep_at is not None:
         keys["GSI3PK"] = f"DUE#{sweep_shard(case.id)}"
@@ -105,22 +110,36 @@ class DynamoCaseRepository:
             self._put_new(codec.item(tracking)),
             *self._event_puts(transition.events),
         ]
-        for upload_id in upload_ids:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table.name,
-                        "Key": codec.item({"PK": f"UPLOAD#{upload_id}", "SK": "UPLOAD"}),
-                        "UpdateExpression": "SET case_id = :case",
-                        "ConditionExpression": "owner_id = :owner AND attribute_not_exists(case_id)",
-                        "ExpressionAttributeValues": codec.item({":case": case.id, ":owner": case.citizen_id}),
-                    }
-                }
-            )
+        items.extend(self._claims(case, upload_ids))
         self.table.transact(items)
 
-    def save(self, transition: Transition) -> Case:
-        """Persist a transition: the case (if its version is unchanged) and its events, atomically."""
+    def _claims(self, case: Case, upload_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Claim each upload for the case: only its owner's, and only once."""
+        codec = self.table.codec
+        return [
+            {
+                "Update": {
+                    "TableName": self.table.name,
+                    "Key": codec.item({"PK": f"UPLOAD#{upload_id}", "SK": "UPLOAD"}),
+                    "UpdateExpression": "SET case_id = :case",
+                    "ConditionExpression": "owner_id = :owner AND attribute_not_exists(case_id)",
+                    "ExpressionAttributeValues": codec.item({":case": case.id, ":owner": owner}),
+                }
+            }
+            for upload_id, owner in ((u, self._uploader(case, u)) for u in upload_ids)
+        ]
+
+    @staticmethod
+    def _uploader(case: Case, upload_id: str) -> str:
+        """Who posted an upload (a hotline operator posts for the caller)."""
+        for attachment in case.attachments:
+            if attachment.upload_id == upload_id and attachment.uploaded_by:
+                return attachment.uploaded_by
+        return case.citizen_id
+
+    def save(self, transition: Transition, claim_uploads: Sequence[str] = ()) -> Case:
+        """Persist a transition: the case (if its version is unchanged), its events and the claim on
+        each named upload, atomically."""
         before = transition.before
         after = transition.after.model_copy(update={"version": before.version + 1})
         items = [
@@ -133,6 +152,7 @@ class DynamoCaseRepository:
                 }
             },
             *self._event_puts(transition.events),
+            *self._claims(after, claim_uploads),
         ]
         self.table.transact(items)
         return after
@@ -173,14 +193,22 @@ class DynamoCaseRepository:
         items, next_cursor = self.table.page_of(limit, cursor, **query)
         return [self._case(i) for i in items], next_cursor
 
-    def list_citizen_cases(self, citizen_id: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+    def list_citizen_cases(
+        self, citizen_id: str, limit: int, cursor: str | None, status: CaseStatus | None = None
+    ) -> tuple[list[Case], str | None]:
+        extra: dict[str, Any] = {}
+        values: dict[str, Any] = {":pk": f"CITIZEN#{citizen_id}"}
+        if status is not None:
+            extra = {"FilterExpression": "#s = :status", "ExpressionAttributeNames": {"#s": "status"}}
+            values[":status"] = status.value
         return self._page(
             limit,
             cursor,
             IndexName="GSI1",
             KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues=self.table.codec.item({":pk": f"CITIZEN#{citizen_id}"}),
+            ExpressionAttributeValues=self.table.codec.item(values),
             ScanIndexForward=False,
+            **extra,
         )
 
     def list_unit_cases(
@@ -200,6 +228,21 @@ class DynamoCaseRepository:
             ExpressionAttributeValues=self.table.codec.item(values),
             ScanIndexForward=True,
             **extra,
+        )
+
+    def list_unit_history(
+        self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None
+    ) -> tuple[list[Case], str | None]:
+        """Cases the unit finished (closed or withdrawn while with it), newest first."""
+        return self._page(
+            limit,
+            cursor,
+            IndexName="GSI5",
+            KeyConditionExpression="GSI5PK = :pk",
+            FilterExpression="#s = :status",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=self.table.codec.item({":pk": f"DONE#{unit_id}", ":status": status.value}),
+            ScanIndexForward=False,
         )
 
     def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:

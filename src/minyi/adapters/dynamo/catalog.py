@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minyi.adapters.dynamo.table import Table
-from minyi.domain.models import Catalog, Category, RoutingRule, Unit
+from minyi.domain.models import Bounds, Catalog, Category, RoutingRule, Unit
 
 CATALOG_PARTITION = "CATALOG"
 BATCH_WRITE_LIMIT = 25
@@ -32,6 +32,8 @@ class DynamoCatalogRepository:
         for rule in rules:
             items.append({"SK": f"RULE#{rule.topic}#{rule.district}", **rule.model_dump()})
         items.append({"SK": "DEADLINES", "days": {c.value: d for c, d in catalog.deadline_days.items()}})
+        if catalog.bounds is not None:
+            items.append({"SK": "BOUNDS", **catalog.bounds.model_dump()})
         for i in range(0, len(items), BATCH_WRITE_LIMIT):
             chunk = [
                 {"PutRequest": {"Item": self.table.codec.item({"PK": CATALOG_PARTITION, **it})}}
@@ -45,6 +47,7 @@ class DynamoCatalogRepository:
         districts: dict[str, dict[str, str]] = {}
         units: dict[str, Unit] = {}
         deadline_days: dict[Category, int] = {}
+        bounds: Bounds | None = None
         for item in self.table.query_all(
             KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": CATALOG_PARTITION}}
         ):
@@ -57,8 +60,15 @@ class DynamoCatalogRepository:
                 units[item["id"]] = Unit.model_validate(item)
             elif kind == "DEADLINES":
                 deadline_days = {Category(k): int(v) for k, v in item["days"].items()}
+            elif kind == "BOUNDS":
+                bounds = Bounds.model_validate(item)
         return Catalog(
-            categories=list(Category), topics=topics, districts=districts, units=units, deadline_days=deadline_days
+            categories=list(Category),
+            topics=topics,
+            districts=districts,
+            units=units,
+            deadline_days=deadline_days,
+            bounds=bounds,
         )
 
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
