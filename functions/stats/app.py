@@ -29,8 +29,10 @@ def service() -> ScoreboardService:
 
 @app.get("/v1/stats", summary="Totals, rates and the league table of units for a date range")
 def stats(
-    from_: Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Shanghai)")],
-    to: Annotated[date, Query(description="last day, inclusive")],
+    from_: Annotated[
+        date | None, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Shanghai); default: 30 days back")
+    ] = None,
+    to: Annotated[date | None, Query(description="last day, inclusive; default: today")] = None,
     unit_id: Annotated[str | None, Query(max_length=64)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",  # the public name
 ) -> Response[Any]:
@@ -44,6 +46,15 @@ def stats(
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     return Response(status_code=200, content_type="application/json", body=views.stats_body(report))
+
+
+@app.get("/v1/public/stats", summary="The city's published on-time and satisfaction rates (anonymous)")
+def public_stats(
+    from_: Annotated[date | None, Query(alias="from", description="first day; default: 30 days back")] = None,
+    to: Annotated[date | None, Query(description="last day, inclusive; default: today")] = None,
+) -> Response[Any]:
+    body = views.public_stats_body(service().public(from_, to))
+    return Response(status_code=200, content_type="application/json", body=body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -7,6 +7,7 @@ the same services from fakes (`tests/fakes.py`) instead. Nothing else constructs
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from minyi.adapters.dynamo import (
     SWEEP_SHARDS,
@@ -18,6 +19,9 @@ from minyi.adapters.dynamo import (
     DynamoUploadRepository,
     Table,
 )
+from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
+from minyi.adapters.secrets import secret_bytes
 from minyi.adapters.sms import SnsSmsSender
 from minyi.adapters.storage import S3AttachmentStore
 from minyi.adapters.workflow import CaseWorkflow
@@ -26,6 +30,7 @@ from minyi.config import (
     CasesSettings,
     NotifySettings,
     RateSettings,
+    RatingLinkSettings,
     ScoreboardSettings,
     StatsSettings,
     SubmitSettings,
@@ -33,14 +38,20 @@ from minyi.config import (
 )
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.lifecycle import RatingPolicy
+from minyi.domain.rating_links import RatingLinks
 from minyi.ports import SmsSender, Workflow
-from minyi.services.cases import CaseService, CaseStore
+from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.notify import NotifyService
+from minyi.services.open311 import ApiKeyService, Open311Service
+from minyi.services.rating_links import LinkRating
 from minyi.services.requests import RequestService
 from minyi.services.scoreboard import ScoreboardService
 from minyi.services.sweep import SweepService
 from minyi.services.workflow_tasks import WorkflowTasks
+
+if TYPE_CHECKING:
+    from minyi.config import AdminSettings, Open311FeedSettings, Open311Settings
 
 #: Functions that only complete parked tasks need no state machine ARN (the token names the execution).
 NO_STATE_MACHINE = ""
@@ -77,13 +88,31 @@ def request_service(settings: SubmitSettings, workflow: Workflow | None = None) 
 
 def case_service(settings: CasesSettings | RateSettings) -> CaseService:
     table = Table(settings.table_name)
-    unsatisfied = getattr(settings, "unsatisfied_at_or_below", RatingPolicy().unsatisfied_at_or_below)
+    rules = HandlingRules()
+    if isinstance(settings, CasesSettings):
+        rules = HandlingRules(
+            max_extensions_per_round=settings.max_extensions_per_round,
+            dispatch_deadline_hours=settings.dispatch_deadline_hours,
+        )
+    else:
+        rules = HandlingRules(rating_policy=RatingPolicy(unsatisfied_at_or_below=settings.unsatisfied_at_or_below))
     return CaseService(
         store=_store(table, CaseWorkflow(NO_STATE_MACHINE)),
         outbox=DynamoOutboxRepository(table),
+        attachments=S3AttachmentStore(settings.attachments_bucket),
         deadlines=DeadlineClock(settings.working_day_seconds),
-        rating_policy=RatingPolicy(unsatisfied_at_or_below=unsatisfied),
+        rules=rules,
+        download_ttl=settings.download_url_ttl_seconds,
     )
+
+
+def rating_links(settings: RatingLinkSettings) -> RatingLinks:
+    return RatingLinks(secret=secret_bytes(settings.rating_link_secret_arn), base=settings.rating_link_base)
+
+
+def link_rating(settings: RateSettings) -> LinkRating:
+    table = Table(settings.table_name)
+    return LinkRating(DynamoCaseRepository(table), case_service(settings), rating_links(settings))
 
 
 def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
@@ -93,6 +122,7 @@ def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
         deadlines=DeadlineClock(settings.working_day_seconds),
         rating_window_seconds=settings.rating_window_seconds,
         workflow=workflow,
+        dispatch_deadline_hours=settings.dispatch_deadline_hours,
     )
 
 
@@ -105,7 +135,7 @@ def notify_service(settings: NotifySettings, sender: SmsSender | None = None) ->
         catalog=CatalogCache(DynamoCatalogRepository(table)),
         sender=sender or SnsSmsSender(settings.sms_sender_id),
         clock=utcnow,
-        rating_link_base=settings.rating_link_base,
+        links=rating_links(settings),
     )
 
 
@@ -121,3 +151,35 @@ def scoreboard_service(settings: ScoreboardSettings | StatsSettings) -> Scoreboa
         catalog=CatalogCache(DynamoCatalogRepository(table)),
         clock=utcnow,
     )
+
+
+def open311_service(settings: Open311Settings) -> Open311Service:
+    """GeoReport v2: submissions go through the citizen API's request service (same loop)."""
+    table = Table(settings.table_name)
+    return Open311Service(
+        requests=request_service(settings),
+        cases=DynamoCaseRepository(table),
+        catalog=CatalogCache(DynamoCatalogRepository(table)),
+        feed=DynamoOpen311Repository(table),
+        keys=DynamoApiKeyRepository(table),
+        clock=utcnow,
+        rate_limit_per_minute=settings.open311_rate_limit_per_minute,
+    )
+
+
+def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
+    """The open-data feed kept from the stream: reads cases, files nothing."""
+    table = Table(settings.table_name)
+    return Open311Service(
+        requests=None,
+        cases=DynamoCaseRepository(table),
+        catalog=CatalogCache(DynamoCatalogRepository(table)),
+        feed=DynamoOpen311Repository(table),
+        keys=DynamoApiKeyRepository(table),
+        clock=utcnow,
+        rate_limit_per_minute=1,
+    )
+
+
+def api_key_service(settings: AdminSettings) -> ApiKeyService:
+    return ApiKeyService(keys=DynamoApiKeyRepository(Table(settings.table_name)), clock=utcnow)

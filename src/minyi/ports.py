@@ -8,7 +8,7 @@ one place that decides which adapter stands behind each port.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from minyi.domain.lifecycle import Transition
@@ -26,6 +26,7 @@ from minyi.domain.models import (
     WorkflowWait,
 )
 from minyi.domain.notices import Notice
+from minyi.open311.model import ApiKey, PublicRequest, PublicUpdate, SubmissionClaim
 
 #: A page of a list and the opaque cursor of the next page (None on the last page).
 Page = tuple[list[Case], str | None]
@@ -49,9 +50,9 @@ class CaseRepository(Protocol):
         Raises ConcurrentUpdate when a key exists or an upload was claimed meanwhile."""
         ...
 
-    def save(self, transition: Transition) -> Case:
-        """The case (if its version is unchanged) and its events atomically; returns the new version.
-        Raises ConcurrentUpdate if another writer won."""
+    def save(self, transition: Transition, claim_uploads: Sequence[str] = ()) -> Case:
+        """The case (if its version is unchanged), its events and the claim on each named upload,
+        atomically; returns the new version. Raises ConcurrentUpdate if another writer won."""
         ...
 
     def park(self, case: Case, wait: WorkflowWait) -> Case:
@@ -62,9 +63,15 @@ class CaseRepository(Protocol):
 
     def tracking(self, tracking_no: str) -> TrackingEntry | None: ...
 
-    def list_citizen_cases(self, citizen_id: str, limit: int, cursor: str | None) -> Page: ...
+    def list_citizen_cases(
+        self, citizen_id: str, limit: int, cursor: str | None, status: CaseStatus | None = None
+    ) -> Page: ...
 
     def list_unit_cases(self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> Page: ...
+
+    def list_unit_history(self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None) -> Page:
+        """Cases the unit finished (closed or withdrawn), newest first."""
+        ...
 
     def list_supervision(self, limit: int, cursor: str | None) -> Page: ...
 
@@ -104,12 +111,27 @@ class OutboxRepository(Protocol):
 
 
 class ScoreboardRepository(Protocol):
-    def count_event(self, event: TimelineEvent, day: str, unit_id: str, counts: dict[str, int], now: datetime) -> bool:
-        """Add the counts exactly once; False if the event was counted before."""
+    def count_event(
+        self,
+        event: TimelineEvent,
+        day: str,
+        unit_id: str,
+        counts: dict[str, int],
+        now: datetime,
+        gauges: dict[str, int] | None = None,
+    ) -> bool:
+        """Add the counts (per day and month) and move the units' open-overdue gauges, exactly once;
+        False if the event was counted before."""
         ...
 
-    def stats_rows(self, days: list[str], unit_id: str | None) -> tuple[list[tuple[str, dict[str, int]]], int]:
-        """(unit id, counters) per unit and day, and the number of items read."""
+    def stats_rows(
+        self, day_from: date, day_to: date, unit_id: str | None
+    ) -> tuple[list[tuple[str, dict[str, int]]], int]:
+        """(unit id, counters) rows covering the period, and the number of read requests."""
+        ...
+
+    def open_overdue(self, unit_id: str | None) -> dict[str, int]:
+        """Each unit's cases open past their deadline, now."""
         ...
 
 
@@ -168,4 +190,64 @@ class AttachmentStore(Protocol):
 class SmsSender(Protocol):
     def send(self, to: str, body: str) -> str:
         """Send `body` to the E.164 number `to`; the provider's message id, or raise SmsError."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    """Open311 client keys (hashed), their per-minute rate-limit counters and submission counts."""
+
+    def create(self, key: ApiKey) -> None: ...
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def list_keys(self) -> list[ApiKey]: ...
+
+    def revoke(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Mark the key revoked (the first revocation time stays); None if there is no such key."""
+        ...
+
+    def take(self, key_id: str, window: int, limit: int, expires_at: int) -> bool:
+        """Count one request in the key's window; False when the window already holds `limit`."""
+        ...
+
+    def count_submission(self, key_id: str, at: datetime) -> None: ...
+
+
+class Open311Repository(Protocol):
+    """The open-data feed (public requests and their status changes, kept from the stream) and the
+    idempotency records of Open311 submissions."""
+
+    def put_request(self, request: PublicRequest, version: int) -> bool:
+        """Store the request unless a newer version of the case is stored; False if it was."""
+        ...
+
+    def put_update(self, update: PublicUpdate) -> None: ...
+
+    def requests(
+        self,
+        start: datetime,
+        end: datetime,
+        service_codes: Sequence[str] | None,
+        statuses: Sequence[str] | None,
+        offset: int,
+        limit: int,
+    ) -> list[PublicRequest]:
+        """Requests made in [start, end], newest first, filtered, from `offset` on."""
+        ...
+
+    def updates(self, start: datetime, end: datetime, offset: int, limit: int) -> list[PublicUpdate]:
+        """Status changes in [start, end], oldest first, from `offset` on."""
+        ...
+
+    def claim(
+        self, key: str, fingerprint: str, now: datetime, stale_before: datetime, expires_at: int
+    ) -> SubmissionClaim | None:
+        """Claim a submission key: None when claimed now, else the existing claim (a claim without a
+        case older than `stale_before` is taken over)."""
+        ...
+
+    def complete(self, key: str, case_id: str) -> None: ...
+
+    def release(self, key: str) -> None:
+        """Forget a claim whose submission failed (so a retry may try again)."""
         ...

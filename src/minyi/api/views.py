@@ -16,7 +16,15 @@ from minyi.domain.models import Case, Catalog, EventType, OutboxEntry, TimelineE
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
 from minyi.domain.timeline_text import is_public, public_text
-from minyi.services.results import CaseDetail, CasePage, CaseTimeline, PresignedUpload, PublicCase, StatsReport
+from minyi.services.results import (
+    CaseDetail,
+    CasePage,
+    CaseTimeline,
+    PresignedUpload,
+    PublicCase,
+    PublicStats,
+    StatsReport,
+)
 
 
 def _view_fields(detail: CaseDetail, with_links: bool) -> dict[str, Any]:
@@ -179,9 +187,25 @@ def stats_body(report: StatsReport) -> dict[str, object]:
     }
 
 
+#: Excel opens UTF-8 CSV with Chinese unit names correctly only when it starts with a byte order mark.
+UTF8_BOM = "\ufeff"
+
+
+def public_stats_body(found: PublicStats) -> dict[str, object]:
+    """The city's published numbers: rates and counts only (no case, no person)."""
+    return {
+        "from": found.day_from.isoformat(),
+        "to": found.day_to.isoformat(),
+        "city": found.city.model_dump(),
+        "districts": [{"district": d.code, "name": d.name, **d.scores.model_dump()} for d in found.districts],
+        "units": [u.model_dump() for u in found.units],
+    }
+
+
 def stats_csv(report: StatsReport) -> str:
-    fields = ["unit_id", "unit_name", *scoreboard.COUNTERS, "on_time_rate", "satisfaction_rate"]
+    fields = ["unit_id", "unit_name", *scoreboard.COUNTERS, "open_overdue", "on_time_rate", "satisfaction_rate"]
     out = io.StringIO()
+    out.write(UTF8_BOM)
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for row in report.units:

@@ -92,6 +92,13 @@ class _Builder:
         return Transition(before=self.before, after=self.case, events=self.events)
 
 
+def _leaving_overdue(b: _Builder) -> dict[str, str]:
+    """The fact that takes the case off its unit's open-overdue gauge, if it is on one."""
+    unit = b.case.overdue_unit
+    b.case.overdue_unit = None
+    return {"overdue_unit": unit} if unit else {}
+
+
 def _require(case: Case, action: str, allowed: frozenset[CaseStatus] | set[CaseStatus]) -> None:
     if case.status not in allowed:
         raise InvalidTransition(action, case.status)
@@ -186,7 +193,7 @@ def return_to_dispatch(
     b.case.in_dispatch_queue = True
     b.case.dispatch_due_at = dispatch_due_at
     b.case.dispatch_overdue = False
-    b.event(EventType.RETURNED, reason, unit_id=case.unit_id, returned_by=case.unit_id)
+    b.event(EventType.RETURNED, reason, unit_id=case.unit_id, returned_by=case.unit_id, **_leaving_overdue(b))
     return b.done()
 
 
@@ -255,6 +262,7 @@ def _close(b: _Builder, reason: CloseReason) -> None:
         on_time=b.case.on_time,
         satisfied=reason == CloseReason.SATISFIED,
         resolved_after_rollback=reason == CloseReason.SATISFIED and b.case.reopen_count > 0 and not b.case.supervised,
+        **_leaving_overdue(b),
     )
 
 
@@ -275,7 +283,11 @@ def mark_overdue(case: Case, now: datetime) -> Transition:
     b = _Builder(case, Actor(role=Role.SYSTEM, id="deadline"), now)
     b.case.overdue = True
     b.case.ever_overdue = True
-    b.event(EventType.OVERDUE, f"deadline {case.due_at.isoformat()} passed: escalated to supervisors")
+    opens = case.overdue_unit is None  # the unit's gauge counts a case once per holding
+    b.case.overdue_unit = case.unit_id
+    b.event(
+        EventType.OVERDUE, f"deadline {case.due_at.isoformat()} passed: escalated to supervisors", opens_overdue=opens
+    )
     return b.done()
 
 
@@ -382,7 +394,7 @@ def withdraw(case: Case, reason: str | None, actor: Actor, now: datetime) -> Tra
     b.case.in_dispatch_queue = False
     b.case.dispatch_due_at = None
     b.case.extension = None
-    b.event(EventType.WITHDRAWN, reason, unit_id=case.unit_id)
+    b.event(EventType.WITHDRAWN, reason, unit_id=case.unit_id, **_leaving_overdue(b))
     return b.done()
 
 
@@ -428,7 +440,7 @@ def transfer(case: Case, unit_id: str, due_at: datetime, reason: str, actor: Act
     b.case.overdue = False
     b.case.extension = None
     b.case.warned_round = case.round - 1
-    b.event(EventType.TRANSFERRED, reason, from_unit=case.unit_id)
+    b.event(EventType.TRANSFERRED, reason, from_unit=case.unit_id, **_leaving_overdue(b))
     return b.done()
 
 

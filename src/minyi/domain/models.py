@@ -255,6 +255,8 @@ class Case(BaseModel):
     dispatched_at: datetime | None = None
     overdue: bool = False
     ever_overdue: bool = False
+    #: The unit whose open-overdue gauge counts this case (set when it goes overdue, cleared when it leaves).
+    overdue_unit: str | None = None
     warned_round: int = 0
     reopen_count: int = 0
     supervised: bool = False

@@ -1,8 +1,17 @@
-"""The city's scoreboard: what each timeline event adds to its unit's daily counters, and the rates (pure)."""
+"""The city's scoreboard: what each timeline event adds to its unit's counters, and the rates (pure).
+
+Two kinds of numbers. Flows (submitted, closed, rated, ...) are added per unit and day and per unit
+and month, so a query over any period reads a handful of partitions, whatever the number of cases.
+One gauge, a unit's cases open past their deadline now, goes up when a case it holds goes overdue
+and down when that case closes, is withdrawn, returned or transferred away: the on-time rate counts
+them against the unit (closed on time ÷ (closed + open past deadline)), so open overdue work cannot
+make a unit look better than one without.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Self
 
 from pydantic import BaseModel
@@ -21,7 +30,10 @@ COUNTERS = (
     "resolved_after_rollback",
     "supervised",
     "overdue",
+    "withdrawn",
 )
+#: The gauge of cases open past their deadline, per unit (not a flow: it is read as it is now).
+OPEN_OVERDUE = "open_overdue"
 UNASSIGNED = "unassigned"
 #: Submissions are also counted per channel, as `submitted_via_<channel>` (app, hotline, web, open311).
 VIA_CHANNEL = "submitted_via_"
@@ -44,6 +56,8 @@ def increments(event: TimelineEvent) -> dict[str, int]:
             return {"supervised": 1}
         case EventType.OVERDUE:
             return {"overdue": 1}
+        case EventType.WITHDRAWN:
+            return {"withdrawn": 1}
         case EventType.CLOSED:
             counts = {"closed": 1}
             if facts.get("on_time"):
@@ -51,6 +65,18 @@ def increments(event: TimelineEvent) -> dict[str, int]:
             if facts.get("resolved_after_rollback"):
                 counts["resolved_after_rollback"] = 1
             return counts
+    return {}
+
+
+def gauge_changes(event: TimelineEvent) -> dict[str, int]:
+    """How the event moves units' open-overdue gauges: +1 for the unit whose case just went overdue
+    (once per holding), -1 for the unit an overdue case leaves (closed, withdrawn, returned, moved)."""
+    facts = event.facts
+    if event.type == EventType.OVERDUE and facts.get("opens_overdue") and event.unit_id:
+        return {event.unit_id: 1}
+    leaving = facts.get("overdue_unit")
+    if isinstance(leaving, str) and leaving:
+        return {leaving: -1}
     return {}
 
 
@@ -84,6 +110,9 @@ class Scores(BaseModel):
     resolved_after_rollback: int = 0
     supervised: int = 0
     overdue: int = 0
+    withdrawn: int = 0
+    #: Cases open past their deadline now (a gauge, not a count over the period).
+    open_overdue: int = 0
     on_time_rate: float | None = None
     satisfaction_rate: float | None = None
 
@@ -92,7 +121,9 @@ class Scores(BaseModel):
             setattr(self, name, getattr(self, name) + int(counts.get(name, 0)))
 
     def with_rates(self) -> Self:
-        self.on_time_rate = round(self.closed_on_time / self.closed, 4) if self.closed else None
+        """On time = closed on time ÷ (closed + open past deadline); satisfied ÷ rated."""
+        judged = self.closed + self.open_overdue
+        self.on_time_rate = round(self.closed_on_time / judged, 4) if judged else None
         self.satisfaction_rate = round(self.satisfied / self.rated, 4) if self.rated else None
         return self
 
@@ -102,14 +133,58 @@ class UnitScores(Scores):
     unit_name: str | None = None
 
 
-def league(rows: list[tuple[str, dict[str, int]]], names: dict[str, str]) -> tuple[Scores, list[UnitScores]]:
-    """Totals and the league table (best on-time rate first, then satisfaction, then volume)."""
+def league(
+    rows: list[tuple[str, dict[str, int]]], names: dict[str, str], open_overdue: dict[str, int] | None = None
+) -> tuple[Scores, list[UnitScores]]:
+    """Totals and the league table (best on-time rate first, then satisfaction, then volume); each
+    unit's open overdue cases count against its on-time rate."""
     totals = Scores()
     per_unit: dict[str, UnitScores] = {}
     for unit_id, counts in rows:
         totals.add(counts)
         if unit_id != UNASSIGNED:
             per_unit.setdefault(unit_id, UnitScores(unit_id=unit_id, unit_name=names.get(unit_id))).add(counts)
+    for unit_id, value in (open_overdue or {}).items():
+        if value > 0 and unit_id != UNASSIGNED:
+            per_unit.setdefault(unit_id, UnitScores(unit_id=unit_id, unit_name=names.get(unit_id))).open_overdue = value
+            totals.open_overdue += value
     table = [u.with_rates() for u in per_unit.values()]
     table.sort(key=lambda u: (-(u.on_time_rate or 0), -(u.satisfaction_rate or 0), -u.closed, u.unit_id))
     return totals.with_rates(), table
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of days read from one partition: whole months from the monthly items of a year,
+    or days from the daily items of one month."""
+
+    monthly: bool
+    partition: str  # "YYYY" for monthly items, "YYYY-MM" for daily items
+    first: str  # first sort key (a month or a day)
+    last: str
+
+
+def spans(day_from: date, day_to: date) -> list[Span]:
+    """The fewest partitions that cover the period: whole months from monthly items, the partial
+    months at either end from daily items. A year is at most four reads, not 366."""
+    result: list[Span] = []
+    cursor = day_from
+    while cursor <= day_to:
+        month_end = _month_end(cursor)
+        if cursor.day == 1 and month_end <= day_to:
+            # whole months: extend through the same year as far as the period allows
+            last = month_end
+            while last.month < 12 and _month_end(last + timedelta(days=1)) <= day_to:
+                last = _month_end(last + timedelta(days=1))
+            result.append(Span(True, f"{cursor:%Y}", f"{cursor:%Y-%m}", f"{last:%Y-%m}"))
+            cursor = last + timedelta(days=1)
+        else:
+            last = min(month_end, day_to)
+            result.append(Span(False, f"{cursor:%Y-%m}", cursor.isoformat(), last.isoformat()))
+            cursor = last + timedelta(days=1)
+    return result
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from minyi.domain.models import (
     Case,
     Category,
+    Channel,
     Language,
     Location,
     OutboxEntry,
@@ -31,11 +32,14 @@ class NewRequest(BaseModel):
     topic: str
     district: str
     description: str
+    #: E.164; empty when there is no number to text (an Open311 report without a mainland mobile): no citizen SMS.
     phone: str
     language: Language = "zh"
     address: str | None = None
     location: Location | None = None
     attachments: list[str] = Field(default_factory=list)
+    channel: Channel = Channel.APP
+    media_url: str | None = None
 
 
 class Scorecard(BaseModel):
@@ -70,6 +74,8 @@ class CaseTimeline:
     case: Case
     events: list[TimelineEvent]
     unit_names: dict[str, str]
+    #: Staff views: every SMS of the case (masked by the api layer).
+    outbox: list[OutboxEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,24 @@ class PresignedUpload:
 
 
 @dataclass(frozen=True)
+class AreaScores:
+    code: str
+    name: str
+    scores: Scores
+
+
+@dataclass(frozen=True)
+class PublicStats:
+    """The city's published numbers: no case, no person, only counters."""
+
+    day_from: date
+    day_to: date
+    city: Scores
+    districts: list[AreaScores]
+    units: list[UnitScores]
+
+
+@dataclass(frozen=True)
 class StatsReport:
     day_from: date
     day_to: date
@@ -103,3 +127,5 @@ class StatsReport:
     totals: Scores
     units: list[UnitScores]
     items_read: int
+    #: Submissions per channel (app, hotline, web, open311) in the range.
+    by_channel: dict[str, int] = field(default_factory=dict)
