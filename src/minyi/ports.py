@@ -239,6 +239,66 @@ class Open311Repository(Protocol):
         """Status changes in [start, end], oldest first, from `offset` on."""
         ...
 
+    def claim(self, key: str, fingerprint: str, now: datetime, stale_before: datetime, expires_at: int) -> (
+        SubmissionClaim | None
+    ):
+        """Claim a submission key: None when claimed now, else the existing claim (a claim without a
+        case older than `stale_before` is taken over)."""
+        ...
+
+    def complete(self, key: str, case_id: str) -> None: ...
+
+    def release(self, key: str) -> None:
+        """Forget a claim whose submission failed (so a retry may try again)."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    """Open311 client keys (hashed), their per-minute rate-limit counters and submission counts."""
+
+    def create(self, key: ApiKey) -> None: ...
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def list_keys(self) -> list[ApiKey]: ...
+
+    def revoke(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Mark the key revoked (the first revocation time stays); None if there is no such key."""
+        ...
+
+    def take(self, key_id: str, window: int, limit: int, expires_at: int) -> bool:
+        """Count one request in the key's window; False when the window already holds `limit`."""
+        ...
+
+    def count_submission(self, key_id: str, at: datetime) -> None: ...
+
+
+class Open311Repository(Protocol):
+    """The open-data feed (public requests and their status changes, kept from the stream) and the
+    idempotency records of Open311 submissions."""
+
+    def put_request(self, request: PublicRequest, version: int) -> bool:
+        """Store the request unless a newer version of the case is stored; False if it was."""
+        ...
+
+    def put_update(self, update: PublicUpdate) -> None: ...
+
+    def requests(
+        self,
+        start: datetime,
+        end: datetime,
+        service_codes: Sequence[str] | None,
+        statuses: Sequence[str] | None,
+        offset: int,
+        limit: int,
+    ) -> list[PublicRequest]:
+        """Requests made in [start, end], newest first, filtered, from `offset` on."""
+        ...
+
+    def updates(self, start: datetime, end: datetime, offset: int, limit: int) -> list[PublicUpdate]:
+        """Status changes in [start, end], oldest first, from `offset` on."""
+        ...
+
     def claim(
         self, key: str, fingerprint: str, now: datetime, stale_before: datetime, expires_at: int
     ) -> SubmissionClaim | None:
