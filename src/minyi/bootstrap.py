@@ -22,8 +22,6 @@ from minyi.adapters.dynamo import (
 from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
 from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
 from minyi.adapters.secrets import secret_bytes
-from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
-from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
 from minyi.adapters.sms import SnsSmsSender
 from minyi.adapters.storage import S3AttachmentStore
 from minyi.adapters.workflow import CaseWorkflow
