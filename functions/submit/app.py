@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from minyi import bootstrap
 from minyi.api import schemas, views
 from minyi.api.http import caller, create_app, resolve
+from minyi.api.i18n import DEFAULT_LANGUAGE
 from minyi.api.idempotency import IdempotentSubmit
 from minyi.config import SubmitSettings
 from minyi.domain.errors import InvalidInput
@@ -33,7 +34,10 @@ def service() -> RequestService:
 
 
 def _submit(citizen: Actor, body: schemas.SubmitRequestBody) -> schemas.CaseCreated:
-    return views.created(service().submit(citizen, NewRequest.model_validate(body.model_dump())))
+    request = NewRequest.model_validate(
+        {**body.model_dump(), "language": body.language or citizen.language or DEFAULT_LANGUAGE}
+    )
+    return views.created(service().submit(citizen, request))
 
 
 @cache

@@ -54,7 +54,9 @@ def test_html_declared_as_png_is_refused_naming_the_attachment(stack: Stack) -> 
     who = citizen()
     upload_id = posted_upload(stack, who, "image/png", b"<html><script>alert(1)</script></html>")
     # When the citizen files a case with it
-    status, body = stack.request("POST", "/v1/requests", who, {**REQUEST, "attachments": [upload_id]})
+    status, body = stack.request(
+        "POST", "/v1/requests", who, {**REQUEST, "attachments": [upload_id]}, headers={"Accept-Language": "en"}
+    )
     # Then it is refused naming the attachment, and no case exists
     assert status == 422, body
     assert body["problems"][0]["field"] == "attachments[0]"

@@ -27,7 +27,7 @@ REQUEST: dict[str, Any] = {
 
 def raw_request(stack: Stack, method: str, path: str, claims: dict[str, str], raw: bytes) -> tuple[int, Any]:
     route, params = next((r, p) for r in stack.routes if (p := r.match(method, path)) is not None)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Accept-Language": "en"}
     event = LocalGateway._proxy_event(route, method, path, "", headers, raw, params, claims, "127.0.0.1")
     result = stack.lambdas.invoke(route.function, event)
     return result["statusCode"], json.loads(result["body"]) if result.get("body") else None

@@ -28,6 +28,8 @@ DISPATCHER = {"sub": "dispatcher-1", "cognito:groups": "dispatcher"}
 SUPERVISOR = {"sub": "supervisor-1", "cognito:groups": "supervisor"}
 OPERATOR = {"sub": "operator-7", "cognito:groups": "operator"}
 SCORES = {"speed": 5, "effectiveness": 5, "experience": 5, "feedback_quality": 5}
+#: The tests that read an error's words ask for them in English (the default is Chinese).
+ENGLISH = {"Accept-Language": "en"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
@@ -201,7 +203,9 @@ def test_one_extension_per_round_and_none_after_the_deadline(stack: Stack) -> No
     # When the unit asks for an extension twice in the round
     first = stack.request("POST", f"/v1/cases/{case_id}/extension", unit, {"days": 2, "reason": "Parts ordered"})
     decided = stack.request("POST", f"/v1/cases/{case_id}/extension/decision", SUPERVISOR, {"approve": False})
-    second = stack.request("POST", f"/v1/cases/{case_id}/extension", unit, {"days": 1, "reason": "Again"})
+    second = stack.request(
+        "POST", f"/v1/cases/{case_id}/extension", unit, {"days": 1, "reason": "Again"}, headers=ENGLISH
+    )
     # Then the first is accepted and the second refused
     assert first[0] == 200 and decided[0] == 200
     assert second[0] == 409 and "per handling round" in second[1]["message"]
@@ -217,7 +221,9 @@ def test_an_extension_after_the_deadline_is_refused(stack: Stack) -> None:
 
     DynamoCaseRepository(stack.table).save(Transition(before=case, after=late))
     # When the unit asks for more time / Then it is refused
-    status, body = stack.request("POST", f"/v1/cases/{case_id}/extension", staff(), {"days": 2, "reason": "Late"})
+    status, body = stack.request(
+        "POST", f"/v1/cases/{case_id}/extension", staff(), {"days": 2, "reason": "Late"}, headers=ENGLISH
+    )
     assert status == 409 and "deadline has already passed" in body["message"]
 
 

@@ -20,7 +20,7 @@ REQUEST: dict[str, Any] = {
 
 
 def track(stack: Stack, tracking_no: str, last4: str) -> tuple[int, Any]:
-    return stack.request("GET", f"/v1/track/{tracking_no}?phone_last4={last4}", None)
+    return stack.request("GET", f"/v1/track/{tracking_no}?phone_last4={last4}", None, headers={"Accept-Language": "en"})
 
 
 def test_six_wrong_guesses_lock_the_number_even_for_the_right_digits(stack: Stack) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from minyi.api import i18n
 from minyi.api.body_guard import check_body
 from minyi.domain.errors import (
     ConcurrentUpdate,
@@ -19,7 +20,7 @@ from minyi.domain.errors import (
     NotFound,
     TooManyAttempts,
 )
-from minyi.domain.models import Actor, Role
+from minyi.domain.models import Actor, Language, Role
 from minyi.observability import logger
 
 
@@ -42,72 +43,96 @@ def _field_path(loc: Iterable[Any]) -> str:
     return path or "body"
 
 
+def _language_of(headers: dict[str, str] | None) -> Language:
+    headers = headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "accept-language"), None)
+    return i18n.negotiate(value)
+
+
 def create_app() -> APIGatewayRestResolver:
-    """A REST resolver with request validation and JSON errors that name the field."""
+    """A REST resolver with request validation and JSON errors that name the field, in the caller's
+    language (Simplified Chinese unless Accept-Language prefers English)."""
     app = APIGatewayRestResolver(enable_validation=True)
+
+    def language() -> Language:
+        try:
+            return _language_of(dict(app.current_event.headers or {}))
+        except (AttributeError, KeyError):
+            return i18n.DEFAULT_LANGUAGE
+
+    def error(status: int, code: str, english: str, problems: list[dict[str, str]] | None = None) -> Response[Any]:
+        lang = language()
+        message = i18n.text(english, lang)
+        heading = i18n.title(code, lang)
+        if heading and problems:
+            message = f"{heading}：" + "；".join(f"{p['field']} {p['problem']}" for p in problems)
+        elif heading and message == english:
+            message = heading  # an English text with no Chinese yet: the heading says what happened
+        return _json(status, code, message, problems)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response[Any]:
+        lang = language()
         problems = [
-            {
-                "field": _field_path(e.get("loc", ())),
-                "problem": str(e.get("msg", "invalid")).removeprefix("Value error, "),
-            }
+            {"field": _field_path(e.get("loc", ())), "problem": i18n.validation_problem(dict(e), lang)}
             for e in exc.errors()
         ]
-        message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        return _json(422, "validation_error", message, problems)
+        english = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return error(422, "validation_error", english, problems)
 
     @app.exception_handler(InvalidInput)
     def _invalid(exc: InvalidInput) -> Response[Any]:
-        return _json(422, exc.code, str(exc), [{"field": exc.field, "problem": exc.problem}])
+        problem = i18n.text(exc.problem, language())
+        return error(422, exc.code, str(exc), [{"field": exc.field, "problem": problem}])
 
     @app.exception_handler(NotFound)
     def _not_found(exc: NotFound) -> Response[Any]:
-        return _json(404, exc.code, str(exc) or "not found")
+        return error(404, exc.code, str(exc) or "not found")
 
     @app.exception_handler(Forbidden)
     def _forbidden(exc: Forbidden) -> Response[Any]:
-        return _json(403, exc.code, str(exc) or "forbidden")
+        return error(403, exc.code, str(exc) or "forbidden")
 
     @app.exception_handler(Unauthorized)
     def _unauthorized(exc: Unauthorized) -> Response[Any]:
-        return _json(401, exc.code, str(exc) or "sign in first")
+        return error(401, exc.code, str(exc) or "sign in first")
 
     @app.exception_handler(InvalidTransition)
     def _conflict(exc: InvalidTransition) -> Response[Any]:
-        resp = _json(409, exc.code, str(exc))
+        message = i18n.transition(exc.action, str(exc.status), exc.detail, str(exc), language())
+        resp = _json(409, exc.code, message)
         assert isinstance(resp.body, dict)
         resp.body["current_status"] = str(exc.status)
         return resp
 
     @app.exception_handler(TooManyAttempts)
     def _too_many(exc: TooManyAttempts) -> Response[Any]:
-        resp = _json(429, exc.code, str(exc))
+        resp = error(429, exc.code, str(exc))
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.exception_handler(ConcurrentUpdate)
     def _concurrent(exc: ConcurrentUpdate) -> Response[Any]:
-        return _json(409, exc.code, "the case changed while you were acting on it; reload and retry")
+        return error(409, exc.code, "the case changed while you were acting on it; reload and retry")
 
     @app.exception_handler(DomainError)
     def _other(exc: DomainError) -> Response[Any]:
-        return _json(409, exc.code, str(exc))
+        return error(409, exc.code, str(exc))
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[Any]:
         # Never name the exception to the caller; the request id ties the answer to the log line.
         request_id = _request_id(app)
         logger.exception("unhandled error", extra={"request_id": request_id})
-        resp = _json(500, "internal_error", f"something went wrong on our side; quote request id {request_id}")
+        english = f"something went wrong on our side; quote request id {request_id}"
+        resp = _json(500, "internal_error", i18n.text(english, language()))
         assert isinstance(resp.body, dict)
         resp.body["request_id"] = request_id
         return resp
 
     @app.not_found
     def _no_route(exc: Exception) -> Response[Any]:
-        return _json(404, "no_route", "no such route")
+        return error(404, "no_route", "no such route")
 
     return app
 
@@ -123,10 +148,12 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
     """`app.resolve` behind the body guard: hostile bodies are refused before any parser runs."""
     problem = check_body(event.get("body") if isinstance(event, dict) else None)
     if problem is not None:
+        lang = _language_of(event.get("headers"))
+        text = i18n.text(problem.problem, lang)
         body = {
             "error": problem.error,
-            "message": f"body: {problem.problem}",
-            "problems": [{"field": "body", "problem": problem.problem}],
+            "message": f"body: {text}" if lang == "en" else f"{i18n.title(problem.error, lang)}：body {text}",
+            "problems": [{"field": "body", "problem": text}],
         }
         return {
             "statusCode": problem.status,
@@ -166,5 +193,7 @@ def caller(app: APIGatewayRestResolver) -> Actor:
     groups = str(claims.get("cognito:groups", "")).strip("[]").replace(",", " ").split()
     for role in (Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF, Role.OPERATOR, Role.CITIZEN):
         if role.value in groups:
-            return Actor(role=role, id=str(sub), unit_id=claims.get("custom:unit_id") or None)
+            locale = str(claims.get("locale") or "").lower()
+            language: Language | None = "en" if locale.startswith("en") else "zh" if locale.startswith("zh") else None
+            return Actor(role=role, id=str(sub), unit_id=claims.get("custom:unit_id") or None, language=language)
     raise Forbidden("the caller belongs to no Minyi group")

@@ -25,7 +25,9 @@ class SubmitRequestBody(StrictBody):
     location: Location | None = None
     phone: str = Field(description="mainland mobile (13812345678) or E.164 (+8613812345678)")
     attachments: list[str] = Field(default_factory=list, max_length=9, description="upload ids from POST /v1/uploads")
-    language: Language = "zh"
+    language: Language | None = Field(
+        default=None, description="for SMS and timeline texts; default: the account's language, else zh"
+    )
     channel: Literal["app", "web", "hotline"] = Field(
         default="app", description="how the request came in; hotline operators file with `hotline`"
     )

@@ -36,6 +36,7 @@ class InvalidTransition(DomainError):
         super().__init__(f"{message}: {detail}" if detail else message)
         self.action = action
         self.status = status
+        self.detail = detail
 
 
 class ConcurrentUpdate(DomainError):

@@ -217,6 +217,8 @@ class Actor(BaseModel):
     role: Role
     id: str
     unit_id: str | None = None
+    #: The language stored on the account (Cognito `locale`), the default for the citizen's requests.
+    language: Literal["zh", "en"] | None = None
 
 
 SYSTEM_ACTOR = Actor(role=Role.SYSTEM, id="minyi")
