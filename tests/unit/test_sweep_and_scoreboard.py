@@ -423,7 +423,7 @@ def test_scores_ignore_non_counter_fields_of_a_row() -> None:
     scores.add({"closed": 2, "version": 7, "ttl": 99})
 
     assert scores.closed == 2
-    assert scores.model_dump().keys() == {*COUNTERS, "on_time_rate", "satisfaction_rate"}
+    assert scores.model_dump().keys() == {*COUNTERS, "open_overdue", "on_time_rate", "satisfaction_rate"}
 
 
 # --- stats_csv -------------------------------------------------------------------------------------------
@@ -444,9 +444,11 @@ def test_csv_has_a_header_a_row_per_unit_and_a_total_row() -> None:
     day = date(2026, 3, 2)
     report = StatsReport(day_from=day, day_to=day, unit_id=None, totals=totals, units=table, items_read=3)
 
-    rows = list(csv.reader(io.StringIO(stats_csv(report))))
+    text = stats_csv(report)
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
-    assert rows[0] == ["unit_id", "unit_name", *COUNTERS, "on_time_rate", "satisfaction_rate"]
+    assert text.startswith("\ufeff"), "a byte order mark, so Excel reads the Chinese unit names"
+    assert rows[0] == ["unit_id", "unit_name", *COUNTERS, "open_overdue", "on_time_rate", "satisfaction_rate"]
     assert [r[0] for r in rows[1:]] == ["a-unit", "b-unit", "TOTAL"]
     header = rows[0]
     a, b, total = (dict(zip(header, r, strict=True)) for r in rows[1:])
