@@ -1,9 +1,11 @@
 """In-memory fakes of every port in `minyi.ports`, faithful to the contracts the DynamoDB, Step
 Functions, S3 and SNS adapters keep, so service tests run in milliseconds with no moto:
 
-- cases: versions and `ConcurrentUpdate` on a stale save or park; creation all-or-nothing (case,
-  events, tracking number, upload claims); list cursors bound to their list; the sparse indexes
-  (unit inbox, supervision list, sweep schedule) derived from the case's state as the table does;
+- cases: versions and `ConcurrentUpdate` on a stale save or park; creation and saves all-or-nothing
+  (case, events, tracking number, upload claims); list cursors bound to their list; which list a
+  case is on and in what order comes from the table's own key function (`case_keys`: citizen list,
+  unit inbox, unit history, supervision list, sweep schedule and its shards);
+- tracking lockouts: failures per number in windows that expire;
 - outbox: conditional claim per (case, event, recipient); SENT is final;
 - scoreboard: each event counted once (and only if it exists, when the case fake is linked);
 - workflow: records starts and signals, can refuse to start, a token completes a task once;
@@ -18,18 +20,17 @@ from __future__ import annotations
 
 import base64
 import json
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from minyi.adapters.dynamo.cases import SWEEP_SHARDS, case_keys
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput
-from minyi.domain.lifecycle import RatingPolicy, Transition
+from minyi.domain.lifecycle import Transition
 from minyi.domain.models import (
-    DISPATCH_QUEUE,
     Case,
     CaseStatus,
     Catalog,
@@ -43,9 +44,9 @@ from minyi.domain.models import (
     WorkflowWait,
 )
 from minyi.domain.notices import Notice
-from minyi.domain.sweep import next_sweep_at
+from minyi.domain.rating_links import RatingLinks
 from minyi.ports import SmsError
-from minyi.services.cases import CaseService, CaseStore
+from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.notify import NotifyService
 from minyi.services.requests import RequestService
@@ -54,8 +55,9 @@ from minyi.services.sweep import SweepService
 
 #: A Monday, 09:00 in Shenzhen.
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-SWEEP_SHARDS = 4
 MAX_ERROR_LENGTH = 500
+RATING_LINK_SECRET = b"fake-rating-link-secret"
+RATING_LINK_BASE = "https://m.test"
 
 
 # --- clock -----------------------------------------------------------------------------------------
@@ -117,45 +119,48 @@ def _page(
     return [c.model_copy(deep=True) for _, c in page], next_cursor
 
 
-def _time(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 # --- cases -----------------------------------------------------------------------------------------
 
 
 class FakeCaseRepository:
     """`minyi.ports.CaseRepository` in memory. Stored objects are copies: nothing a service holds
-    changes what is stored, as with a real table."""
+    changes what is stored, as with a real table. The lists are the table's indexes: a case is on a
+    list, at a position, exactly when `case_keys` gives it that index's keys."""
 
-    def __init__(self, uploads: FakeUploadRepository | None = None, shards: int = SWEEP_SHARDS):
+    def __init__(self, uploads: FakeUploadRepository | None = None):
         self.uploads = uploads if uploads is not None else FakeUploadRepository()
-        self.shards = shards
+        self.shards = SWEEP_SHARDS
         self.cases: dict[str, Case] = {}
         self.events: dict[str, dict[int, TimelineEvent]] = {}
         self.trackings: dict[str, TrackingEntry] = {}
         #: Every successful write, in order: ("create" | "save" | "park", case id).
         self.writes: list[tuple[str, str]] = []
-        #: Saves refused because another writer won.
+        #: Writes refused because another writer won.
         self.conflicts = 0
         #: Called before every save (a test can write "concurrently" from here).
         self.before_save: Callable[[Transition], None] | None = None
 
     # writes
 
-    def create_case(self, transition: Transition, tracking_phone_last4: str, upload_ids: Sequence[str]) -> None:
-        case = transition.after.model_copy(update={"version": 1}, deep=True)
-        if case.id in self.cases or case.id in self.events:
-            raise ConcurrentUpdate("case exists")
-        if case.tracking_no in self.trackings:
-            raise ConcurrentUpdate("tracking number taken")
+    def _check_claims(self, case: Case, upload_ids: Sequence[str]) -> None:
         for upload_id in upload_ids:
             upload = self.uploads.uploads.get(upload_id)
-            if upload is None or upload.owner_id != case.citizen_id or upload.case_id is not None:
+            if upload is None or upload.owner_id != _uploader(case, upload_id) or upload.case_id is not None:
+                self.conflicts += 1
                 raise ConcurrentUpdate(f"upload {upload_id} cannot be claimed")
-        # every condition holds: apply all of it
+
+    def _claim(self, case: Case, upload_ids: Sequence[str]) -> None:
         for upload_id in upload_ids:
             self.uploads.uploads[upload_id] = self.uploads.uploads[upload_id].model_copy(update={"case_id": case.id})
+
+    def create_case(self, transition: Transition, tracking_phone_last4: str, upload_ids: Sequence[str]) -> None:
+        case = transition.after.model_copy(update={"version": 1}, deep=True)
+        if case.id in self.cases or case.id in self.events or case.tracking_no in self.trackings:
+            self.conflicts += 1
+            raise ConcurrentUpdate("the case or its tracking number exists")
+        self._check_claims(case, upload_ids)
+        # every condition holds: apply all of it
+        self._claim(case, upload_ids)
         self.cases[case.id] = case
         self.events[case.id] = {}
         self._add_events(case.id, transition.events)
@@ -164,7 +169,7 @@ class FakeCaseRepository:
         )
         self.writes.append(("create", case.id))
 
-    def save(self, transition: Transition) -> Case:
+    def save(self, transition: Transition, claim_uploads: Sequence[str] = ()) -> Case:
         if self.before_save is not None:
             self.before_save(transition)
         before = transition.before
@@ -177,6 +182,8 @@ class FakeCaseRepository:
             self.conflicts += 1
             raise ConcurrentUpdate("a timeline event with this sequence number exists")
         after = transition.after.model_copy(update={"version": before.version + 1}, deep=True)
+        self._check_claims(after, claim_uploads)
+        self._claim(after, claim_uploads)
         self.cases[after.id] = after
         self._add_events(after.id, transition.events)
         self.writes.append(("save", after.id))
@@ -205,56 +212,57 @@ class FakeCaseRepository:
     def tracking(self, tracking_no: str) -> TrackingEntry | None:
         return self.trackings.get(tracking_no)
 
-    def list_citizen_cases(self, citizen_id: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
-        rows = sorted(
-            (((_time(c.created_at), c.id), c) for c in self.cases.values() if c.citizen_id == citizen_id),
-            key=lambda r: r[0],
-            reverse=True,
-        )
-        return _page(rows, limit, cursor, "citizen", citizen_id, descending=True)
+    def _index(self, index: str, partition: str) -> list[tuple[tuple[str, ...], Case]]:
+        """The cases under one partition of an index, in sort-key order."""
+        rows = []
+        for case in self.cases.values():
+            keys = case_keys(case)
+            if keys.get(f"{index}PK") == partition:
+                rows.append(((keys[f"{index}SK"],), case))
+        return sorted(rows, key=lambda r: r[0])
+
+    def _list(
+        self, index: str, partition: str, limit: int, cursor: str | None, status: CaseStatus | None, newest: bool
+    ) -> tuple[list[Case], str | None]:
+        rows = self._index(index, partition)
+        if newest:
+            rows.reverse()
+        if status is not None:
+            rows = [r for r in rows if r[1].status == status]
+        return _page(rows, limit, cursor, index, partition, descending=newest)
+
+    def list_citizen_cases(
+        self, citizen_id: str, limit: int, cursor: str | None, status: CaseStatus | None = None
+    ) -> tuple[list[Case], str | None]:
+        return self._list("GSI1", f"CITIZEN#{citizen_id}", limit, cursor, status, newest=True)
 
     def list_unit_cases(
         self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[Case], str | None]:
-        rows = sorted(
-            (self._by_due(c), c)
-            for c in self.cases.values()
-            if c.status != CaseStatus.CLOSED and (c.unit_id or DISPATCH_QUEUE) == unit_id
-        )
-        if status is not None:
-            rows = [r for r in rows if r[1].status == status]
-        return _page(rows, limit, cursor, "unit", unit_id)
+        return self._list("GSI2", f"UNIT#{unit_id}", limit, cursor, status, newest=False)
+
+    def list_unit_history(
+        self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None
+    ) -> tuple[list[Case], str | None]:
+        return self._list("GSI5", f"DONE#{unit_id}", limit, cursor, status, newest=True)
 
     def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
-        rows = sorted((self._by_due(c), c) for c in self.cases.values() if self.needs_supervisor(c))
-        return _page(rows, limit, cursor, "supervision", "SUPERVISION")
-
-    @staticmethod
-    def needs_supervisor(case: Case) -> bool:
-        pending = case.extension is not None and case.extension.status == "pending"
-        return case.status != CaseStatus.CLOSED and (case.overdue or case.supervised or case.flagged or pending)
-
-    def shard(self, case_id: str) -> int:
-        return zlib.crc32(case_id.encode()) % self.shards
+        return self._list("GSI4", "SUPERVISION", limit, cursor, None, newest=False)
 
     def due_for_sweep(self, shard: int, now: datetime, limit: int) -> tuple[list[Case], int]:
-        rows = []
-        for case in self.cases.values():
-            at = next_sweep_at(case)
-            if at is not None and at <= now and self.shard(case.id) == shard:
-                rows.append(((_time(at), case.id), case))
-        rows.sort(key=lambda r: r[0])
-        due = [c.model_copy(deep=True) for _, c in rows[:limit]]
-        return due, len(due)
+        upto = f"{_time(now)}~"
+        due = [c.model_copy(deep=True) for (sk,), c in self._index("GSI3", f"DUE#{shard}") if sk <= upto]
+        return due[:limit], len(due[:limit])
 
     def timeline(self, case_id: str) -> list[TimelineEvent]:
         return [e.model_copy(deep=True) for _, e in sorted(self.events.get(case_id, {}).items())]
 
     # helpers for tests
 
-    @staticmethod
-    def _by_due(case: Case) -> tuple[str, str]:
-        return (_time(case.due_at or case.created_at), case.id)
+    def shard(self, case_id: str) -> int:
+        """The sweep index shard of a case (a case not in the index has none: -1)."""
+        keys = case_keys(self.cases[case_id]) if case_id in self.cases else {}
+        return int(keys["GSI3PK"].split("#")[1]) if "GSI3PK" in keys else -1
 
     def put(self, case: Case, events: Iterable[TimelineEvent] = ()) -> Case:
         """Store a case as it is (a test's given state), version at least 1."""
@@ -266,6 +274,39 @@ class FakeCaseRepository:
 
     def event_types(self, case_id: str) -> list[str]:
         return [e.type.value for e in self.timeline(case_id)]
+
+
+def _uploader(case: Case, upload_id: str) -> str:
+    """Who posted an upload (a hotline operator posts for the caller)."""
+    for attachment in case.attachments:
+        if attachment.upload_id == upload_id and attachment.uploaded_by:
+            return attachment.uploaded_by
+    return case.citizen_id
+
+
+def _time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- tracking lockouts -----------------------------------------------------------------------------
+
+
+class FakeTrackingLockouts:
+    """`minyi.ports.TrackingLockouts`: failures per tracking number in a window that expires."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, tuple[int, datetime]] = {}
+
+    def failures(self, tracking_no: str, now: datetime) -> tuple[int, datetime | None]:
+        count, ends = self.windows.get(tracking_no, (0, now))
+        return (count, ends) if ends > now else (0, None)
+
+    def record_failure(self, tracking_no: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
+        count, ends = self.failures(tracking_no, now)
+        if ends is None:
+            count, ends = 0, now + window
+        self.windows[tracking_no] = (count + 1, ends)
+        return count + 1, ends
 
 
 # --- uploads ---------------------------------------------------------------------------------------
@@ -441,15 +482,16 @@ class FakeWorkflow:
 
 
 class FakeAttachmentStore:
-    """`minyi.ports.AttachmentStore`: the test "uploads" objects; URLs are deterministic."""
+    """`minyi.ports.AttachmentStore`: the test "uploads" objects (bytes and type); URLs are deterministic."""
 
     def __init__(self, bucket: str = "attachments") -> None:
         self.bucket = bucket
-        self.objects: dict[str, tuple[int, str]] = {}
+        self.objects: dict[str, tuple[bytes, str]] = {}
         self.presigned: list[dict[str, Any]] = []
+        self.sealed: list[tuple[str, str]] = []
 
-    def upload(self, key: str, size: int, content_type: str) -> None:
-        self.objects[key] = (size, content_type)
+    def upload(self, key: str, content_type: str, body: bytes) -> None:
+        self.objects[key] = (body, content_type)
 
     def presign_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict[str, Any]:
         self.presigned.append(
@@ -458,10 +500,18 @@ class FakeAttachmentStore:
         return {"url": f"https://{self.bucket}.s3.test/", "fields": {"key": key, "Content-Type": content_type}}
 
     def stored_object(self, key: str) -> tuple[int, str] | None:
-        return self.objects.get(key)
+        stored = self.objects.get(key)
+        return (len(stored[0]), stored[1]) if stored else None
 
-    def download_url(self, key: str, expires_in: int) -> str:
-        return f"https://{self.bucket}.s3.test/{key}?expires_in={expires_in}"
+    def first_bytes(self, key: str, count: int) -> bytes:
+        return self.objects[key][0][:count]
+
+    def seal(self, source_key: str, evidence_key: str, content_type: str) -> None:
+        self.objects[evidence_key] = (self.objects[source_key][0], content_type)
+        self.sealed.append((source_key, evidence_key))
+
+    def download_url(self, key: str, expires_in: int, content_type: str, filename: str) -> str:
+        return f"https://{self.bucket}.s3.test/{key}?expires_in={expires_in}&type={content_type}&name={filename}"
 
 
 # --- SMS -------------------------------------------------------------------------------------------
@@ -508,8 +558,10 @@ class Fakes:
     store: FakeAttachmentStore = field(default_factory=FakeAttachmentStore)
     sender: RecordingSmsSender = field(default_factory=RecordingSmsSender)
     outbox: FakeOutboxRepository = field(default_factory=FakeOutboxRepository)
+    lockouts: FakeTrackingLockouts = field(default_factory=FakeTrackingLockouts)
     working_day_seconds: int | None = None
-    rating_policy: RatingPolicy = field(default_factory=RatingPolicy)
+    rules: HandlingRules = field(default_factory=HandlingRules)
+    links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
     cases: FakeCaseRepository = field(init=False)
     counters: FakeScoreboardRepository = field(init=False)
 
@@ -532,24 +584,30 @@ class Fakes:
             catalog=self.catalog,
             store=self.store,
             workflow=self.workflow,
+            lockouts=self.lockouts,
             clock=self.clock,
             upload_ttl=upload_ttl,
             download_ttl=download_ttl,
         )
 
-    def case_service(self) -> CaseService:
+    def case_service(self, download_ttl: int = 300) -> CaseService:
         return CaseService(
-            store=self.case_store(), outbox=self.outbox, deadlines=self.deadlines, rating_policy=self.rating_policy
+            store=self.case_store(),
+            outbox=self.outbox,
+            attachments=self.store,
+            deadlines=self.deadlines,
+            rules=self.rules,
+            download_ttl=download_ttl,
         )
 
-    def notify_service(self, rating_link_base: str = "https://minyi.test/r") -> NotifyService:
+    def notify_service(self) -> NotifyService:
         return NotifyService(
             cases=self.cases,
             outbox=self.outbox,
             catalog=self.catalog,
             sender=self.sender,
             clock=self.clock,
-            rating_link_base=rating_link_base,
+            links=self.links,
         )
 
     def sweep_service(self, batch_limit: int = 500) -> SweepService:
@@ -564,6 +622,7 @@ def _ports_are_implemented() -> None:
     from minyi import ports
 
     _cases: ports.CaseRepository = FakeCaseRepository()
+    _lockouts: ports.TrackingLockouts = FakeTrackingLockouts()
     _outbox: ports.OutboxRepository = FakeOutboxRepository()
     _counters: ports.ScoreboardRepository = FakeScoreboardRepository()
     _uploads: ports.UploadRepository = FakeUploadRepository()

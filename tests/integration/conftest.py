@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from moto import mock_aws
@@ -18,7 +18,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 
 from infra.local import moto_patches
 from infra.local.gateway import LocalGateway
-from infra.local.lambdas import LocalLambdas
+from infra.local.lambdas import LambdaContext, LocalLambdas
 from infra.local.template import Route, Template
 from minyi.adapters.aws import reset_clients
 from minyi.adapters.dynamo import (
@@ -29,9 +29,11 @@ from minyi.adapters.dynamo import (
     DynamoUploadRepository,
     Table,
 )
+from minyi.config import EnvSettings
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 
 REGION = "ap-east-1"
+S = TypeVar("S", bound=EnvSettings)
 
 # moto's in-process backends are not atomic across threads (HTTP handlers vs workflow threads).
 _MOTO_LOCK = threading.RLock()
@@ -93,6 +95,21 @@ class Stack:
         assert case is not None
         return case.status.value
 
+    def settings(self, settings_class: type[S], function: str) -> S:
+        """A function's settings from the environment the template gives it (for `minyi.bootstrap`)."""
+        env = self.lambdas.environment(function)
+        return settings_class.model_validate(
+            {name: env[name.upper()] for name in settings_class.model_fields if name.upper() in env}
+        )
+
+    def context(self, function: str) -> LambdaContext:
+        return LambdaContext(
+            function_name=function,
+            invoked_function_arn=self.lambdas.template.arn(function),
+            aws_request_id=uuid.uuid4().hex,
+            deadline=time.time() + 900,
+        )
+
 
 def citizen(sub: str | None = None) -> dict[str, str]:
     return {"sub": sub or f"c-{uuid.uuid4().hex[:8]}", "cognito:groups": "citizen"}
@@ -102,8 +119,7 @@ def staff(unit: str = "futian-traffic-police") -> dict[str, str]:
     return {"sub": f"s-{uuid.uuid4().hex[:8]}", "cognito:groups": "staff", "custom:unit_id": unit}
 
 
-@pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+def _build_stack(mp: pytest.MonkeyPatch) -> Iterator[Stack]:
     for key, value in {
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
@@ -113,8 +129,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        mp.setenv(key, value)
+    mp.delenv("AWS_ENDPOINT_URL", raising=False)
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
     template = Template(REGION)
     lambdas = LocalLambdas(template, {"POWERTOOLS_LOG_LEVEL": "WARNING"})
@@ -133,6 +149,20 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         finally:
             _end_waiting_executions(stack)
     reset_clients()
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    """One stack per test module: tests use their own ids (citizens, cases) and read only what they wrote."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield from _build_stack(mp)
+
+
+@pytest.fixture
+def fresh_stack() -> Iterator[Stack]:
+    """A stack of its own, for a test that reads the whole table (the sweep's index, day totals)."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield from _build_stack(mp)
 
 
 def _end_waiting_executions(stack: Stack) -> None:

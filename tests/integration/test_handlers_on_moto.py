@@ -1,17 +1,26 @@
-"""Handlers on moto: transactions, optimistic locking, idempotency and the workflow wiring."""
+"""Handlers on moto: transactions, optimistic locking, idempotency and the workflow wiring.
+
+One stack for the module: every test works on its own citizens and cases."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from minyi import bootstrap
 from minyi.adapters.aws import client
+from minyi.config import SubmitSettings, SweepSettings
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate
+from minyi.domain.models import Actor, Case, CaseStatus, Role, TrackingEntry, Upload
+from minyi.services.results import NewRequest
+from tests.fakes import FakeWorkflow
 from tests.integration.conftest import Stack, citizen, staff
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(8))  # a PNG's signature: the content check reads it
 REQUEST: dict[str, Any] = {
     "category": "complaint",
     "topic": "traffic",
@@ -42,22 +51,35 @@ def test_submit_writes_case_first_event_and_tracking_number_together(stack: Stac
     assert kinds[0] == "CASE" and kinds[1] == "EVENT#00001"
     case = stack.repo.get_case(body["id"])
     assert case is not None and case.phone == "+8613812345678"
-    assert stack.repo.case_id_for_tracking(body["tracking_no"]) == (body["id"], "5678")
+    assert stack.repo.tracking(body["tracking_no"]) == TrackingEntry(
+        tracking_no=body["tracking_no"], case_id=body["id"], phone_last4="5678"
+    )
 
 
 def test_a_failed_attachment_claim_leaves_nothing_half_written(stack: Stack) -> None:
     # Given an upload already attached to another citizen's... own earlier case
     who = citizen()
-    stack.repo.put_upload(
-        {"upload_id": "u1", "owner_id": who["sub"], "key": "uploads/x/u1", "content_type": "image/png", "size": 10}
+    upload_id = uuid.uuid4().hex
+    key = f"uploads/{who['sub']}/{upload_id}"
+    now = datetime.now(UTC)
+    stack.uploads.put(
+        Upload(
+            upload_id=upload_id,
+            owner_id=who["sub"],
+            key=key,
+            content_type="image/png",
+            size=len(PNG),
+            created_at=now,
+            expires_at=int((now + timedelta(days=7)).timestamp()),
+        )
     )
-    client("s3").put_object(
-        Bucket=stack.resources["AttachmentsBucket"], Key="uploads/x/u1", Body=b"0123456789", ContentType="image/png"
-    )
-    first_status, first = stack.request("POST", "/v1/requests", who, {**REQUEST, "attachments": ["u1"]})
+    client("s3").put_object(Bucket=stack.resources["AttachmentsBucket"], Key=key, Body=PNG, ContentType="image/png")
+    first_status, first = stack.request("POST", "/v1/requests", who, {**REQUEST, "attachments": [upload_id]})
     assert first_status == 201, first
+    stored = stack.uploads.get(upload_id)
+    assert stored is not None and stored.case_id == first["id"]
     # When a second case names the same upload
-    status, body = stack.request("POST", "/v1/requests", who, {**REQUEST, "attachments": ["u1"]})
+    status, body = stack.request("POST", "/v1/requests", who, {**REQUEST, "attachments": [upload_id]})
     # Then it is refused naming the field, and only the first case exists
     assert status == 422
     assert body["problems"][0]["field"] == "attachments[0]"
@@ -68,7 +90,7 @@ def test_a_failed_attachment_claim_leaves_nothing_half_written(stack: Stack) -> 
 def test_idempotency_key_returns_the_same_case(stack: Stack) -> None:
     # Given a citizen whose phone retries the same submission
     who = citizen()
-    headers = {"Idempotency-Key": "retry-123"}
+    headers = {"Idempotency-Key": f"retry-{uuid.uuid4().hex}"}
     # When the request arrives twice with the same key and body
     s1, b1 = stack.request("POST", "/v1/requests", who, REQUEST, headers)
     s2, b2 = stack.request("POST", "/v1/requests", who, REQUEST, headers)
@@ -84,10 +106,6 @@ def test_idempotency_key_returns_the_same_case(stack: Stack) -> None:
 
 def test_stale_version_write_is_refused_and_writes_no_event(stack: Stack) -> None:
     # Given a dispatched case written straight through the repository (no workflow writing beside us)
-    from datetime import UTC, datetime, timedelta
-
-    from minyi.domain.models import Case, CaseStatus
-
     now = datetime.now(UTC)
     fresh = Case(
         id=uuid.uuid4().hex,
@@ -111,7 +129,7 @@ def test_stale_version_write_is_refused_and_writes_no_event(stack: Stack) -> Non
     )
     events_before = len(stack.repo.timeline(case.id))
     # And two writers who read the same version
-    actor = lifecycle.Actor(role="staff", id="s1", unit_id=case.unit_id)
+    actor = Actor(role=Role.STAFF, id="s1", unit_id=case.unit_id)
     first = lifecycle.accept(case, actor, now)
     second = lifecycle.accept(case, actor, now)
     # When both save, the second with the version it read
@@ -153,34 +171,25 @@ def test_workflow_runs_from_dispatch_to_close_and_a_retried_reply_changes_nothin
     assert types == ["submitted", "dispatched", "accepted", "replied", "rated", "closed"]
 
 
-def test_a_failed_workflow_start_still_answers_201_and_the_sweep_starts_it(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from datetime import timedelta
-
-    from minyi.adapters.workflow import CaseWorkflow
-    from minyi.services.cases import CaseStore
-    from minyi.services.sweep import SweepService
-
-    # Given Step Functions refusing to start executions for a moment
-    def refuse(self: CaseWorkflow, case_id: str, execution_name: str | None = None) -> str:
-        raise RuntimeError("ThrottlingException")
-
-    original_start = CaseWorkflow.start
-    monkeypatch.setattr(CaseWorkflow, "start", refuse)
+def test_a_case_whose_workflow_did_not_start_is_started_by_the_sweep_and_routed(stack: Stack) -> None:
+    # Given Step Functions refusing to start executions for a moment (a workflow that refuses, passed to
+    # the submit service as the one wiring module allows)
+    refusing = FakeWorkflow()
+    refusing.refuse_starts = 1
+    submit = bootstrap.request_service(stack.settings(SubmitSettings, "SubmitFunction"), workflow=refusing)
+    who = Actor(role=Role.CITIZEN, id=citizen()["sub"])
     # When a citizen submits
-    status, body = stack.request("POST", "/v1/requests", citizen(), REQUEST)
-    # Then the case is accepted and saved, waiting without a workflow
-    assert status == 201, body
-    case = stack.repo.get_case(body["id"])
-    assert case is not None and case.status.value == "SUBMITTED"
+    case = submit.submit(who, NewRequest.model_validate(REQUEST | {"phone": "+8613812345678"}))
+    # Then the case is saved, waiting without a workflow
+    stored = stack.repo.get_case(case.id)
+    assert stored is not None and stored.status == CaseStatus.SUBMITTED and refusing.starts == []
     # When Step Functions is back and the sweep runs after the routing grace period
-    monkeypatch.setattr(CaseWorkflow, "start", original_start)
-    report = SweepService(CaseStore(stack.repo), CaseWorkflow(stack.resources["CaseWorkflow"])).run(
-        case.created_at + timedelta(minutes=6)
-    )
+    sweep = bootstrap.sweep_service(stack.settings(SweepSettings, "SweepFunction"))
+    report = sweep.run(case.created_at + timedelta(minutes=6))
     # Then it starts the workflow, which dispatches the case
-    assert report.repaired == 1
+    assert report.repaired >= 1 and report.errors == []
     stack.wait_for(lambda: stack.status(case.id) == "DISPATCHED")
     types = [e.type.value for e in stack.repo.timeline(case.id)]
     assert types[:3] == ["submitted", "workflow_repaired", "dispatched"]
+    repaired = stack.repo.get_case(case.id)
+    assert repaired is not None and repaired.execution_name == f"{case.id}-r1"

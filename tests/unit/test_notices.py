@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.catalog import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog
+from minyi.domain.catalog import SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, TimelineEvent, Unit
 from minyi.domain.notices import Notice, NoticeContext, plan_notices, sms_segments
 
@@ -91,11 +91,11 @@ EXPECTED_RECIPIENTS: list[tuple[EventType, dict[str, str]]] = [
     (EventType.DEADLINE_WARNING, {"unit": str(UNIT.duty_phone)}),
     (EventType.ACCEPTED, {}),
     (EventType.RATED, {}),
-    (EventType.SUBMITTED, {}),
+    (EventType.SUBMITTED, {"citizen": CITIZEN_PHONE}),  # the receipt
     (EventType.QUEUED, {}),
     (EventType.RETURNED, {}),
     (EventType.EXTENSION_REQUESTED, {}),
-    (EventType.EXTENSION_APPROVED, {}),
+    (EventType.EXTENSION_APPROVED, {"citizen": CITIZEN_PHONE, "unit": str(UNIT.duty_phone)}),
     (EventType.EXTENSION_REFUSED, {}),
     (EventType.WORKFLOW_REPAIRED, {}),
 ]
@@ -125,9 +125,10 @@ def test_replied_invites_the_citizen_to_rate_with_the_link() -> None:
 
 
 def test_a_unit_without_a_duty_phone_and_no_supervision_phone_get_nothing() -> None:
-    # Given a unit with no duty phone (the dispatch centre) and no supervision office phone
+    # Given a unit with no duty phone and no supervision office phone
+    no_phone = Unit(id="no-phone", name="无值班电话单位", name_en="Unit without a duty phone")
     # When a supervised event is planned
-    notices = plan(EventType.SUPERVISED, unit=DISPATCH_CENTRE, supervisors=None)
+    notices = plan(EventType.SUPERVISED, unit=no_phone, supervisors=None)
     # Then only the citizen is notified
     assert recipients(notices) == {"citizen": CITIZEN_PHONE}
 

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from minyi.api.views import stats_csv
 from minyi.domain import lifecycle
 from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.models import Actor, Case, CaseStatus, Category, EventType, Role, TimelineEvent
 from minyi.domain.scoreboard import COUNTERS, UNASSIGNED, Scores, increments, league, stats_day, stats_unit
 from minyi.domain.sweep import ROUTING_GRACE, WARNING_AT, next_sweep_at, sweep_action
-from minyi.api.views import stats_csv
 from minyi.services.results import StatsReport
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -52,7 +52,7 @@ SHENZHEN_BOUNDS = Bounds(south=22.40, west=113.70, north=22.90, east=114.70)
 
 #: The city dispatch centre's queue: cases with no matching rule, or returned as misrouted.
 DISPATCH_CENTRE = Unit(
-    id="dispatch-centre", name="市民意速办调度中心", name_en="City Dispatch Centre", duty_phone="+8613900000001"
+    id="dispatch-centre", name="市民意速办调度中心", name_en="City Dispatch Centre", duty_phone="+8613900000999"
 )
 #: Supervisors (督办): told of escalations and special supervision on this duty phone.
 SUPERVISION_OFFICE = Unit(
