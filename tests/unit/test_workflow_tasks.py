@@ -9,7 +9,7 @@ import pytest
 
 from minyi.domain import lifecycle
 from minyi.domain.lifecycle import Phase
-from minyi.domain.models import Actor, Case, CaseStatus, CloseReason, Role, WorkflowWait
+from minyi.domain.models import Actor, Case, CaseStatus, Category, CloseReason, Role, WorkflowWait
 from minyi.services.workflow_tasks import (
     OVERDUE_REARM_SECONDS,
     ParkTask,
@@ -44,7 +44,7 @@ class World:
             tracking_no=f"SZ-{len(self.cases.cases) + 1}",
             citizen_id="c1",
             phone="+8613812345678",
-            category="complaint",
+            category=Category.COMPLAINT,
             topic=topic,
             district=district,
             description="Illegal parking on the bus lane",
@@ -244,7 +244,9 @@ def test_overdue_timer_after_an_extension_rearms_at_the_new_deadline(world: Worl
     case = world.submit()
     world.tasks.route(case.id)
     world.act(case.id, lambda c, now: lifecycle.request_extension(c, 2, "site closed", STAFF, now))
-    new_due = world.case(case.id).due_at + timedelta(seconds=2 * DAY)  # type: ignore[operator]
+    old_due = world.case(case.id).due_at
+    assert old_due is not None
+    new_due = old_due + timedelta(seconds=2 * DAY)
     supervisor = Actor(role=Role.SUPERVISOR, id="sup")
     world.act(case.id, lambda c, now: lifecycle.decide_extension(c, True, new_due, supervisor, now, None))
     world.clock.advance(seconds=5 * DAY + 1)
