@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,7 @@ from tests.integration.conftest import REGION, Stack, _end_waiting_executions
 from tests.integration.conftest import stack as stack
 
 SCHEMAS = Path(__file__).parent / "schemas"
+ROOT = Path(__file__).resolve().parents[2]
 FEED = "Open311FeedFunction"
 ADMIN = {"sub": "admin-1", "cognito:groups": "admin"}
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -191,3 +198,76 @@ def short_window_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         finally:
             _end_waiting_executions(built)
     reset_clients()
+
+
+# --- the local runtime over HTTP -------------------------------------------------------------------
+
+
+class Runtime:
+    """The local runtime (`python -m infra.local`) as a client sees it over HTTP."""
+
+    def __init__(self, base_url: str):
+        import requests
+
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def token(self, role: str, unit: str | None = None) -> str:
+        body: dict[str, Any] = {
+            "sub": f"{role}-{uuid.uuid4().hex[:8]}",
+            "role": role,
+            **({"unit": unit} if unit else {}),
+        }
+        resp = self.http.post(f"{self.base_url}/local/tokens", json=body, timeout=10)
+        resp.raise_for_status()
+        return str(resp.json()["token"])
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs)
+
+    def wait_for(self, probe: Callable[[], Any], timeout: float = 60.0) -> Any:
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while time.monotonic() < deadline:
+            last = probe()
+            if last:
+                return last
+            time.sleep(0.2)
+        raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """A runtime of this module's own (no background sweep), stopped when the module ends."""
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "LOCAL_SCHEDULE_SECONDS": "0"}
+    log_path = tmp_path_factory.mktemp("open311-runtime") / "runtime.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"local runtime exited:\n{log_path.read_text()}")
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/local/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield Runtime(f"http://127.0.0.1:{port}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

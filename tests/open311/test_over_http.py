@@ -4,22 +4,18 @@ case, and the open-data feed (kept from the stream by the runtime's poller) list
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import re
 
 import defusedxml.ElementTree as SafeET
 import pytest
 
-from tests.e2e.conftest import Api, _start
+from tests.open311.conftest import Runtime
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    yield from _start({"LOCAL_SCHEDULE_SECONDS": "0"}, "open311-runtime", tmp_path_factory)
-
-
-def test_a_client_files_and_follows_a_report_over_http(runtime: Api) -> None:
+def test_a_client_files_and_follows_a_report_over_http(runtime: Runtime) -> None:
     # Given the public discovery document, without any token
     discovery = runtime.call("GET", "/open311/v2/discovery.xml")
     assert discovery.status_code == 200 and discovery.headers["Content-Type"].startswith("text/xml")
@@ -64,3 +60,65 @@ def test_a_client_files_and_follows_a_report_over_http(runtime: Api) -> None:
     refused = runtime.call("POST", "/open311/v2/requests.xml", data={k: v for k, v in form.items() if k != "api_key"})
     assert refused.status_code == 403
     assert SafeET.fromstring(refused.content).findtext("error/code") == "403"
+
+
+def test_a_reporter_with_a_mainland_mobile_rates_from_the_sms_link_and_the_feed_shows_it_closed(
+    runtime: Runtime,
+) -> None:
+    # Given a report filed through Open311 with the reporter's mainland mobile
+    admin = runtime.token("admin")
+    api_key = runtime.call("POST", "/v1/admin/open311-keys", admin, json={"name": "311 app"}).json()["api_key"]
+    phone = f"139{random.randint(0, 99_999_999):08d}"
+    form = {
+        "api_key": api_key,
+        "service_code": "traffic",
+        "attribute[category]": "complaint",
+        "lat": "22.5431",
+        "long": "114.0579",
+        "description": "红绿灯故障",
+        "phone": phone,
+    }
+    posted = runtime.call("POST", "/open311/v2/requests.json", data=form)
+    assert posted.status_code == 200, posted.text
+    number, case_id = posted.json()[0]["service_request_id"], posted.json()[0]["token"]
+    # When the unit takes it up and answers through the cases API
+    staff = runtime.token("staff", unit="futian-traffic-police")
+
+    def accepted() -> bool:
+        return runtime.call("POST", f"/v1/cases/{case_id}/accept", staff).status_code == 200
+
+    runtime.wait_for(accepted)
+    replied = runtime.call("POST", f"/v1/cases/{case_id}/reply", staff, json={"message": "已修复信号灯"})
+    assert replied.status_code == 200, replied.text
+
+    # Then the reporter gets the SMS inviting a rating, and rates from its link without signing in
+    def rating_link() -> str | None:
+        sms = runtime.call("GET", f"/local/sms?phone={phone}").json()["messages"]
+        found = [m["body"] for m in sms if m["event"] == "replied" and m["kind"] == "citizen"]
+        match = re.search(r"[?&]t=([A-Za-z0-9_-]+)", found[0]) if found else None
+        return match.group(1) if match else None
+
+    token = runtime.wait_for(rating_link)
+    scores = {"speed": 5, "effectiveness": 5, "experience": 4, "feedback_quality": 5}
+    rated = runtime.call("POST", f"/v1/track/{number}/rating", json={"token": token, **scores})
+    assert rated.status_code == 200, rated.text
+    # And the open-data feed shows it closed, satisfied, with each public step as an update
+    runtime.wait_for(
+        lambda: (
+            [
+                r["status_notes"]
+                for r in runtime.call("GET", "/open311/v2/requests.json?status=closed").json()
+                if r["service_request_id"] == number
+            ]
+            == ["已办结（群众满意）"]
+        )
+    )
+    updates = runtime.call("GET", "/open311/v2/servicerequestupdates.xml")
+    root = SafeET.fromstring(updates.content)
+    steps = [
+        u.findtext("external_status_code")
+        for u in root.findall("request_update")
+        if u.findtext("service_request_id") == number
+    ]
+    assert steps[0] == "SUBMITTED" and steps[-1] == "CLOSED" and "REPLIED" in steps
+    assert phone not in updates.text and phone not in runtime.call("GET", f"/open311/v2/requests/{number}.xml").text
