@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
+from infra.local import static
 from infra.local.lambdas import LocalLambdas
 from infra.local.template import Route
 
@@ -76,6 +77,9 @@ class LocalGateway:
         extra = self.extra_routes.get((method, path))
         if extra is not None:
             return extra(headers, body, parse_qs(split.query))  # type: ignore[no-any-return]
+        web = static.serve(method, path)  # the citizen app and the staff console (web/)
+        if web is not None:
+            return web
         matched = [(r, params) for r in self.routes if (params := r.match(method, path)) is not None]
         if not matched:
             if any(r.pattern.match(path) for r in self.routes):

@@ -1,0 +1,342 @@
+// The citizen app: sign in, new request with media, my requests, one request's timeline, rating,
+// public tracking (/track) and rating from the SMS link (/r/<tracking no>?t=...).
+import {
+  api, claims, cognito, config, e164, errorBox, field, h, langButton, localToken, mount, nextId,
+  registerServiceWorker, saveSession, session, upload,
+} from './common.js';
+import { categoryLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
+
+const main = document.getElementById('main');
+let catalog = null;
+
+const getCatalog = async () => (catalog ??= await api('/v1/catalog'));
+const nameOf = (table, code) => catalog?.[table]?.[code]?.[lang()] ?? code;
+const me = () => session('citizen');
+
+function chrome() {
+  const s = me();
+  document.title = t('app_name');
+  mount(document.getElementById('topbar'),
+    h('a', { class: 'brand', href: '/' }, t('app_name')),
+    h('span', { class: 'spacer' }),
+    langButton(route),
+    s ? h('button', { type: 'button', class: 'link-button', onclick: () => { saveSession('citizen', null); location.hash = ''; route(); } }, t('sign_out')) : null);
+  const here = location.pathname === '/track' ? 'track' : location.hash.startsWith('#/mine') || location.hash.startsWith('#/case') ? 'mine' : 'new';
+  const tab = (key, href, label) => h('a', { href, 'aria-current': here === key ? 'page' : null }, label);
+  mount(document.getElementById('tabbar'),
+    tab('new', '/#/new', t('nav_new')), tab('mine', '/#/mine', t('nav_mine')), tab('track', '/track', t('nav_track')));
+  document.getElementById('tabbar').setAttribute('aria-label', t('nav_new') + ' / ' + t('nav_mine'));
+}
+
+async function route() {
+  chrome();
+  const path = location.pathname;
+  try {
+    if (path === '/track') return await trackView();
+    const link = path.match(/^\/r\/([A-Za-z0-9-]+)$/);
+    if (link) return await linkRatingView(link[1], new URLSearchParams(location.search).get('t') || '');
+    if (!me()) return await signInView();
+    await getCatalog();
+    const hash = location.hash;
+    const caseMatch = hash.match(/^#\/case\/([A-Za-z0-9]+)/);
+    if (caseMatch) return await caseView(caseMatch[1]);
+    if (hash.startsWith('#/mine')) return await listView();
+    return await newRequestView();
+  } catch (err) {
+    if (err.status === 401) { saveSession('citizen', null); return signInView(); }
+    mount(main, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
+  }
+}
+
+// --- sign in ---------------------------------------------------------------------------------------
+async function signInView() {
+  const cfg = await config();
+  const phone = h('input', { type: 'tel', name: 'phone', autocomplete: 'tel', inputmode: 'numeric', required: true, testid: 'signin-phone', pattern: '1[0-9]{10}', maxlength: 11 });
+  const status = h('div', { 'aria-live': 'polite' });
+  const codeBox = h('div');
+  const form = h('form', { class: 'card', onsubmit: async (e) => {
+    e.preventDefault();
+    const number = e164(phone.value);
+    if (!number) { mount(status, errorBox({ message: t('phone_hint') })); return; }
+    try {
+      if (cfg.mode === 'cognito' && cfg.cognito) return await cognitoSteps(cfg, number, codeBox, status);
+      const token = await localToken({ sub: `citizen-${number.slice(1)}`, role: 'citizen', phone: number });
+      saveSession('citizen', { token, phone: phone.value });
+      route();
+    } catch (err) { mount(status, errorBox(err)); }
+  } },
+  h('h1', {}, t('sign_in')),
+  field(t('phone'), phone, cfg.mode === 'cognito' ? t('phone_hint') : t('local_hint')),
+  codeBox, status,
+  h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, cfg.mode === 'cognito' ? t('send_code') : t('sign_in')));
+  mount(main, form);
+}
+
+async function cognitoSteps(cfg, number, codeBox, status) {
+  let state = await cognito.start(cfg, number);
+  const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, maxlength: 8 });
+  mount(codeBox, field(t('sms_code'), code), h('button', { type: 'button', class: 'primary', onclick: async () => {
+    try {
+      if (state.step === 'confirm') { state = await cognito.confirm(cfg, number, code.value); code.value = ''; return; }
+      const token = await cognito.answer(cfg, number, state.Session, code.value);
+      saveSession('citizen', { token, phone: (claims(token).phone_number || number).replace('+86', '') });
+      route();
+    } catch (err) { mount(status, errorBox(err)); }
+  } }, t('verify')));
+  code.focus();
+}
+
+// --- new request -----------------------------------------------------------------------------------
+function selectOf(name, testid, entries, value) {
+  return h('select', { name, testid, required: true },
+    entries.map(([code, label]) => h('option', { value: code, selected: code === value }, label)));
+}
+
+async function newRequestView() {
+  const cat = await getCatalog();
+  const s = me();
+  const category = selectOf('category', 'field-category', cat.categories.map((c) => [c, `${categoryLabel(c)}（${cat.deadline_days[c]}${lang() === 'en' ? ' working days' : '个工作日'}）`]), 'complaint');
+  const topic = selectOf('topic', 'field-topic', Object.keys(cat.topics).map((k) => [k, nameOf('topics', k)]), 'urban_management');
+  const district = selectOf('district', 'field-district', Object.keys(cat.districts).map((k) => [k, nameOf('districts', k)]), 'futian');
+  const counter = h('span', { class: 'counter', 'aria-live': 'polite' }, `0 / 4000 ${t('chars')}`);
+  const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'field-description',
+    oninput: () => { counter.textContent = `${description.value.length} / 4000 ${t('chars')}`; } });
+  const address = h('input', { type: 'text', name: 'address', maxlength: 300, autocomplete: 'street-address', testid: 'field-address' });
+  const phone = h('input', { type: 'tel', name: 'phone', required: true, value: s.phone || '', autocomplete: 'tel' });
+  let location_ = null;
+  const locText = h('span', { 'aria-live': 'polite' }, t('location_none'));
+  const locButton = h('button', { type: 'button', class: 'secondary', onclick: () => {
+    if (!navigator.geolocation) { locText.textContent = t('location_denied'); return; }
+    navigator.geolocation.getCurrentPosition((pos) => {
+      location_ = { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6) };
+      locText.textContent = `${location_.lat}, ${location_.lon}`;
+    }, () => { locText.textContent = t('location_denied'); }, { timeout: 10000 });
+  } }, t('use_location'));
+
+  const uploads = [];  // {promise, id}
+  const list = h('ul', { class: 'uploads', 'aria-label': t('attachments') });
+  const addFile = (file) => {
+    const bar = h('progress', { max: 1, value: 0, 'aria-label': `${t('uploading')} ${file.name}` });
+    const state = h('span', { class: 'muted' }, t('uploading'));
+    const preview = file.type.startsWith('image/') ? h('img', { src: URL.createObjectURL(file), alt: file.name, class: 'thumb' }) : h('span', { class: 'file-icon', 'aria-hidden': 'true' }, file.type.startsWith('video/') ? '🎬' : '🎙');
+    const entry = { id: null };
+    const item = h('li', {}, preview, h('span', { class: 'file-name' }, file.name), bar, state,
+      h('button', { type: 'button', class: 'link-button', onclick: () => { uploads.splice(uploads.indexOf(entry), 1); item.remove(); } }, t('remove')));
+    list.append(item);
+    entry.promise = upload(s.token, file, (f) => { bar.value = f; })
+      .then((id) => { entry.id = id; state.textContent = t('uploaded'); item.dataset.uploaded = 'true'; return id; })
+      .catch((err) => { state.textContent = `${t('upload_failed')}: ${err.message}`; state.className = 'bad'; throw err; });
+    entry.promise.catch(() => {});
+    uploads.push(entry);
+  };
+  const photos = h('input', { type: 'file', name: 'photos', accept: 'image/jpeg,image/png,image/heic,.heic', multiple: true, testid: 'attach-input',
+    onchange: (e) => { [...e.target.files].forEach(addFile); e.target.value = ''; } });
+  const video = h('input', { type: 'file', name: 'video', accept: 'video/mp4,video/quicktime,.mov', capture: 'environment',
+    onchange: (e) => { [...e.target.files].forEach(addFile); e.target.value = ''; } });
+  const voice = voiceRecorder(addFile);
+
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary', testid: 'submit-request' }, t('submit'));
+  const form = h('form', { class: 'card', testid: 'new-request', onsubmit: async (e) => {
+    e.preventDefault();
+    submit.disabled = true; submit.textContent = t('submitting');
+    try {
+      const ids = await Promise.all(uploads.map((u) => u.promise));
+      const body = { category: category.value, topic: topic.value, district: district.value,
+        description: description.value.trim(), phone: phone.value.trim(), attachments: ids, channel: 'app',
+        language: lang() === 'en' ? 'en' : 'zh' };
+      if (address.value.trim()) body.address = address.value.trim();
+      if (location_) body.location = location_;
+      const created = await api('/v1/requests', { method: 'POST', token: s.token, body });
+      submittedView(created);
+    } catch (err) {
+      mount(status, errorBox(err));
+      submit.disabled = false; submit.textContent = t('submit');
+    }
+  } },
+  h('h1', {}, t('new_request')),
+  field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
+  field(t('description'), description), counter,
+  field(t('address'), address, t('address_hint')),
+  h('div', { class: 'field' }, h('span', { class: 'label' }, t('location')), h('div', { class: 'row' }, locButton, locText)),
+  field(t('photos'), photos), field(t('video'), video), voice, list,
+  field(t('contact_phone'), phone),
+  status, submit);
+  mount(main, form);
+}
+
+function voiceRecorder(addFile) {
+  const type = ['audio/mp4', 'audio/mp4;codecs=mp4a.40.2', 'audio/mpeg'].find((m) => window.MediaRecorder?.isTypeSupported?.(m));
+  const state = h('span', { 'aria-live': 'polite', class: 'muted' }, type ? '' : t('voice_unsupported'));
+  let recorder = null;
+  const button = h('button', { type: 'button', class: 'secondary', disabled: !type || !navigator.mediaDevices, onclick: async () => {
+    if (recorder) { recorder.stop(); return; }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const chunks = [];
+      recorder = new MediaRecorder(stream, { mimeType: type });
+      recorder.addEventListener('dataavailable', (e) => chunks.push(e.data));
+      recorder.addEventListener('stop', () => {
+        stream.getTracks().forEach((tr) => tr.stop());
+        const base = type.split(';')[0];
+        addFile(new File(chunks, `voice-${Date.now()}.${base === 'audio/mpeg' ? 'mp3' : 'm4a'}`, { type: base }));
+        recorder = null; button.textContent = t('record'); state.textContent = '';
+      });
+      recorder.start();
+      button.textContent = t('stop'); state.textContent = t('recording');
+    } catch (err) { state.textContent = err.message; }
+  } }, t('record'));
+  return h('div', { class: 'field' }, h('span', { class: 'label', id: 'voice-label' }, t('voice')), h('div', { class: 'row', role: 'group', 'aria-labelledby': 'voice-label' }, button, state));
+}
+
+function submittedView(created) {
+  mount(main, h('section', { class: 'card center' },
+    h('h1', {}, t('submitted_title')),
+    h('p', {}, t('tracking_no')),
+    h('p', { class: 'tracking-no', testid: 'tracking-no' }, created.tracking_no),
+    h('p', { class: 'muted' }, t('keep_no')),
+    h('a', { class: 'button primary', href: `/#/case/${created.id}` }, t('view_request'))));
+  main.focus();
+}
+
+// --- my requests -----------------------------------------------------------------------------------
+function badge(status) {
+  return h('span', { class: `badge s-${status.toLowerCase()}` }, statusLabel(status));
+}
+
+async function listView() {
+  const data = await api('/v1/requests?limit=50', { token: me().token });
+  mount(main, h('section', { testid: 'my-requests' },
+    h('h1', {}, t('my_requests')),
+    data.items.length ? h('ul', { class: 'cards' }, data.items.map((c) => h('li', {},
+      h('a', { class: 'request-row', href: `/#/case/${c.id}`, testid: 'request-row' },
+        h('span', { class: 'row spread' }, h('strong', {}, c.tracking_no), badge(c.status)),
+        h('span', {}, `${categoryLabel(c.category)} · ${nameOf('topics', c.topic)} · ${nameOf('districts', c.district)}`),
+        h('span', { class: 'muted' }, `${t('submitted_at')} ${fmtTime(c.created_at)}`))))) : h('p', {}, t('none_yet'))));
+}
+
+// --- one request -----------------------------------------------------------------------------------
+export function timelineList(events) {
+  return h('ol', { class: 'timeline', testid: 'timeline', 'aria-label': t('timeline') },
+    [...events].reverse().map((e, i) => h('li', { class: `timeline-event${i === 0 ? ' latest' : ''}`, testid: 'timeline-event', 'data-type': e.type },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      h('p', { class: 'event-text' }, e.text || statusLabel(e.status)),
+      e.note && e.type === 'replied' ? h('blockquote', {}, e.note) : null,
+      h('time', { datetime: e.at }, fmtTime(e.at)))));
+}
+
+function media(att, label) {
+  if (!att.download_url) return h('span', {}, `${att.kind} (${att.content_type})`);
+  if (att.kind === 'photo' && att.content_type !== 'image/heic') return h('a', { href: att.download_url, target: '_blank', rel: 'noopener' }, h('img', { src: att.download_url, alt: label, class: 'thumb large' }));
+  if (att.kind === 'video') return h('video', { src: att.download_url, controls: true, preload: 'metadata', 'aria-label': label });
+  if (att.kind === 'voice') return h('audio', { src: att.download_url, controls: true, preload: 'none', 'aria-label': label });
+  return h('a', { href: att.download_url }, `${t('open_file')} ${label}`);
+}
+
+export function ratingForm(onSubmit) {
+  const dims = ['speed', 'effectiveness', 'experience', 'feedback_quality'];
+  const status = h('div', { 'aria-live': 'polite' });
+  const comment = h('textarea', { name: 'comment', rows: 3, maxlength: 1000, testid: 'rating-comment' });
+  const submit = h('button', { type: 'submit', class: 'primary', testid: 'submit-rating' }, t('submit_rating'));
+  const form = h('form', { class: 'card rating', onsubmit: async (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const scores = Object.fromEntries(dims.map((d) => [d, Number(data.get(d))]));
+    submit.disabled = true;
+    try {
+      const body = { ...scores };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      await onSubmit(body);
+      const unhappy = Object.values(scores).some((v) => v <= 2);
+      mount(form, h('p', { class: 'thanks', role: 'status', testid: 'rating-done' }, t('rating_thanks')), unhappy ? h('p', {}, t('rating_unsatisfied')) : null);
+    } catch (err) { mount(status, errorBox(err)); submit.disabled = false; }
+  } },
+  h('h2', {}, t('rate_title')),
+  dims.map((d) => h('fieldset', { class: 'stars', testid: `rate-${d}` },
+    h('legend', {}, t(`rate_${d}`)),
+    [1, 2, 3, 4, 5].map((n) => {
+      const id = nextId(`rate-${d}`);
+      return h('span', { class: 'star' },
+        h('input', { type: 'radio', name: d, value: n, id, required: true }),
+        h('label', { for: id }, h('span', { 'aria-hidden': 'true' }, '★'.repeat(n)), h('span', { class: 'n' }, ` ${n}`)));
+    }))),
+  field(t('comment'), comment), status, submit);
+  return form;
+}
+
+async function caseView(id) {
+  const token = me().token;
+  const [c, tl] = await Promise.all([api(`/v1/requests/${id}`, { token }), api(`/v1/requests/${id}/timeline`, { token })]);
+  const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
+  const withdrawable = ['SUBMITTED', 'DISPATCHED', 'IN_PROGRESS', 'RETURNED', 'REOPENED', 'SUPERVISED'].includes(c.status);
+  const actions = h('div');
+  if (c.status === 'REPLIED') {
+    actions.append(ratingForm((body) => api(`/v1/requests/${id}/rating`, { method: 'POST', token, body }).then(() => setTimeout(route, 1500))));
+  }
+  if (open) {
+    const text = h('textarea', { rows: 2, maxlength: 2000, required: true });
+    const st = h('div', { 'aria-live': 'polite' });
+    actions.append(h('details', { class: 'card' }, h('summary', {}, t('supplement')),
+      h('form', { onsubmit: async (e) => { e.preventDefault();
+        try { await api(`/v1/requests/${id}/supplements`, { method: 'POST', token, body: { text: text.value } }); mount(st, t('supplement_ok')); route(); } catch (err) { mount(st, errorBox(err)); } } },
+      field(t('supplement_text'), text), st, h('button', { type: 'submit', class: 'secondary' }, t('send')))));
+  }
+  if (withdrawable) {
+    const reason = h('input', { type: 'text', maxlength: 500 });
+    const st = h('div', { 'aria-live': 'polite' });
+    actions.append(h('details', { class: 'card' }, h('summary', {}, t('withdraw')),
+      h('form', { onsubmit: async (e) => { e.preventDefault();
+        try { await api(`/v1/requests/${id}/withdraw`, { method: 'POST', token, body: reason.value ? { reason: reason.value } : {} }); route(); } catch (err) { mount(st, errorBox(err)); } } },
+      field(t('withdraw_reason'), reason), st, h('button', { type: 'submit', class: 'danger' }, t('withdraw')))));
+  }
+  mount(main, h('article', { class: 'case' },
+    h('a', { href: '/#/mine', class: 'back' }, `‹ ${t('my_requests')}`),
+    h('header', { class: 'card case-head' },
+      h('p', { class: 'muted' }, t('tracking_no')),
+      h('h1', { class: 'tracking-small' }, c.tracking_no),
+      h('p', {}, h('span', { class: `badge big s-${c.status.toLowerCase()}`, testid: 'case-status', 'data-status': c.status }, statusLabel(c.status))),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('unit')), h('dd', {}, c.unit_name || '—'),
+        h('dt', {}, t('deadline')), h('dd', {}, c.due_at ? fmtTime(c.due_at) : '—', c.overdue ? h('span', { class: 'badge s-overdue' }, t('overdue')) : null),
+        h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(c.category)} · ${nameOf('topics', c.topic)} · ${nameOf('districts', c.district)}`))),
+    h('section', { class: 'card' }, h('h2', {}, t('description')), h('p', { class: 'prewrap' }, c.description),
+      c.address ? h('p', { class: 'muted' }, c.address) : null,
+      c.attachments.length ? h('div', { class: 'media' }, c.attachments.map((a, i) => media(a, `${t('attachments')} ${i + 1}`))) : null),
+    actions,
+    h('section', { class: 'card' }, h('h2', {}, t('timeline')), timelineList(tl.events))));
+}
+
+// --- public tracking and the SMS rating link ---------------------------------------------------------
+async function trackView() {
+  await getCatalog().catch(() => null);
+  const params = new URLSearchParams(location.search);
+  const no = h('input', { type: 'text', name: 'no', required: true, value: params.get('no') || '', autocapitalize: 'characters', maxlength: 40, testid: 'track-no' });
+  const last4 = h('input', { type: 'text', name: 'last4', required: true, inputmode: 'numeric', pattern: '[0-9]{4}', maxlength: 4, testid: 'track-last4' });
+  const result = h('div', { 'aria-live': 'polite' });
+  mount(main, h('form', { class: 'card', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api(`/v1/track/${encodeURIComponent(no.value.trim())}?phone_last4=${encodeURIComponent(last4.value)}`);
+      mount(result, h('section', { class: 'card' },
+        h('h2', {}, r.tracking_no),
+        h('p', {}, h('span', { class: `badge big s-${r.status.toLowerCase()}`, testid: 'case-status', 'data-status': r.status }, statusLabel(r.status))),
+        h('dl', { class: 'facts' }, h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(r.category)} · ${nameOf('topics', r.topic)} · ${nameOf('districts', r.district)}`),
+          h('dt', {}, t('deadline')), h('dd', {}, r.due_at ? fmtTime(r.due_at) : '—')),
+        timelineList(r.events)));
+    } catch (err) { mount(result, errorBox(err)); }
+  } },
+  h('h1', {}, t('track_title')), field(t('track_no'), no), field(t('last4'), last4),
+  h('button', { type: 'submit', class: 'primary', testid: 'track-submit' }, t('search'))), result);
+}
+
+async function linkRatingView(no, token) {
+  mount(main, h('section', {},
+    h('h1', {}, t('rate_link_title')),
+    h('p', {}, `${t('rate_link_intro')}: `, h('strong', { testid: 'tracking-no' }, no)),
+    ratingForm((body) => api(`/v1/track/${encodeURIComponent(no)}/rating`, { method: 'POST', body: { token, ...body } })),
+    h('p', {}, h('a', { href: `/track?no=${encodeURIComponent(no)}` }, t('nav_track')))));
+}
+
+addEventListener('hashchange', route);
+registerServiceWorker();
+route();

@@ -1,0 +1,209 @@
+// Shared by the citizen app and the staff console: DOM helper, config, API client, sign-in, uploads.
+import { lang, setLang, t } from './i18n.js';
+
+/** h('div', {class: 'x', testid: 'y', onclick: fn}, ...children) -> Element (no innerHTML anywhere). */
+export function h(tag, attrs, ...children) {
+  const svg = ['svg', 'g', 'rect', 'line', 'polyline', 'circle', 'text', 'title', 'path'].includes(tag);
+  const el = svg ? document.createElementNS('http://www.w3.org/2000/svg', tag) : document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'testid') el.setAttribute('data-testid', value);
+    else if (key === 'value' && !svg) el.value = value;
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function mount(target, ...children) {
+  target.replaceChildren();
+  append(target, children);
+}
+
+let uid = 0;
+export const nextId = (prefix) => `${prefix}-${++uid}`;
+
+/** A labelled control: label above, the control, an optional hint. */
+export function field(labelText, control, hint) {
+  if (!control.id) control.id = nextId('f');
+  const hintEl = hint ? h('p', { class: 'hint', id: `${control.id}-hint` }, hint) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { for: control.id }, labelText), control, hintEl);
+}
+
+// --- configuration (config.json: written from the stack outputs in AWS, generated locally) ---------------
+let configPromise;
+export function config() {
+  configPromise ??= fetch('/config.json', { cache: 'no-store' })
+    .then((r) => (r.ok ? r.json() : { mode: 'local', apiBase: '' }))
+    .catch(() => ({ mode: 'local', apiBase: '' }));
+  return configPromise;
+}
+
+// --- API -----------------------------------------------------------------------------------------
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+export async function api(path, { method = 'GET', body, token, accept } = {}) {
+  const cfg = await config();
+  const headers = { 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (accept) headers.Accept = accept;
+  const resp = await fetch(`${cfg.apiBase || ''}${path}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (accept && accept !== 'application/json') {
+    if (!resp.ok) throw new ApiError(resp.status, await resp.json().catch(() => null));
+    return resp.blob();
+  }
+  const data = await resp.json().catch(() => null);
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return data;
+}
+
+/** An error box (role=alert) with the API's message and each problem. */
+export function errorBox(err) {
+  const problems = err?.body?.problems || [];
+  return h('div', { class: 'error', role: 'alert' },
+    h('strong', {}, t('error'), ': '), err?.message || String(err),
+    problems.length ? h('ul', {}, problems.map((p) => h('li', {}, `${p.field}: ${p.problem}`))) : null);
+}
+
+// --- sign-in ---------------------------------------------------------------------------------------
+export function session(app) {
+  try { return JSON.parse(localStorage.getItem(`minyi.session.${app}`) || 'null'); } catch { return null; }
+}
+export function saveSession(app, value) {
+  if (value) localStorage.setItem(`minyi.session.${app}`, JSON.stringify(value));
+  else localStorage.removeItem(`minyi.session.${app}`);
+}
+
+export async function localToken(claims) {
+  const resp = await fetch('/local/tokens', { method: 'POST', body: JSON.stringify(claims) });
+  const data = await resp.json().catch(() => null);
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return data.token;
+}
+
+/** Cognito passwordless sign-in (USER_AUTH with an SMS one-time code); signs the number up on first use. */
+export const cognito = {
+  async call(cfg, target, payload) {
+    const resp = await fetch(`https://cognito-idp.${cfg.region}.amazonaws.com/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `AWSCognitoIdentityProviderService.${target}` },
+      body: JSON.stringify(payload),
+    });
+    const data = await resp.json().catch(() => ({}));
+    if (!resp.ok) throw new ApiError(resp.status, { message: data.message || data.__type, error: data.__type });
+    return data;
+  },
+  async start(cfg, phone) {
+    const clientId = cfg.cognito.userPoolClientId;
+    const auth = () => this.call(cfg, 'InitiateAuth', {
+      AuthFlow: 'USER_AUTH', ClientId: clientId, AuthParameters: { USERNAME: phone, PREFERRED_CHALLENGE: 'SMS_OTP' },
+    });
+    try {
+      return { step: 'otp', ...(await auth()) };
+    } catch (err) {
+      if (!String(err.body?.error).includes('UserNotFound')) throw err;
+      await this.call(cfg, 'SignUp', { ClientId: clientId, Username: phone, UserAttributes: [{ Name: 'phone_number', Value: phone }] });
+      return { step: 'confirm' };
+    }
+  },
+  async confirm(cfg, phone, code) {
+    await this.call(cfg, 'ConfirmSignUp', { ClientId: cfg.cognito.userPoolClientId, Username: phone, ConfirmationCode: code });
+    return this.start(cfg, phone);
+  },
+  async answer(cfg, phone, session, code) {
+    const data = await this.call(cfg, 'RespondToAuthChallenge', {
+      ClientId: cfg.cognito.userPoolClientId, ChallengeName: 'SMS_OTP', Session: session,
+      ChallengeResponses: { USERNAME: phone, SMS_OTP_CODE: code },
+    });
+    return data.AuthenticationResult.IdToken;
+  },
+};
+
+export function claims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(decodeURIComponent(escape(atob(part))));
+  } catch { return {}; }
+}
+
+export function e164(phone) {
+  const digits = String(phone).replace(/\D/g, '');
+  if (digits.length === 11) return `+86${digits}`;
+  if (digits.startsWith('86') && digits.length === 13) return `+${digits}`;
+  return null;
+}
+
+// --- uploads: presigned S3 POST with a progress bar --------------------------------------------------
+const EXT_TYPES = { heic: 'image/heic', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', mp4: 'video/mp4',
+  mov: 'video/quicktime', m4a: 'audio/mp4', mp3: 'audio/mpeg', amr: 'audio/amr' };
+
+export function contentType(file) {
+  const ext = (file.name || '').split('.').pop().toLowerCase();
+  const type = (file.type || '').split(';')[0];
+  return type && type !== 'application/octet-stream' ? type : EXT_TYPES[ext] || type || 'application/octet-stream';
+}
+
+/** Uploads one file; onProgress(fraction). Resolves to the upload id. */
+export async function upload(token, file, onProgress) {
+  const ticket = await api('/v1/uploads', {
+    method: 'POST', token, body: { content_type: contentType(file), size: file.size, filename: (file.name || 'file').slice(0, 200) },
+  });
+  const form = new FormData();
+  for (const [k, v] of Object.entries(ticket.fields)) form.append(k, v);
+  form.append('file', file);
+  await new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(ticket.method || 'POST', ticket.url);
+    xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    xhr.addEventListener('load', () => (xhr.status < 300 ? resolve() : reject(new Error(`S3 ${xhr.status}`))));
+    xhr.addEventListener('error', () => reject(new Error(t('upload_failed'))));
+    xhr.send(form);
+  });
+  onProgress(1);
+  return ticket.upload_id;
+}
+
+// --- page chrome ---------------------------------------------------------------------------------
+export function langButton(rerender) {
+  return h('button', {
+    type: 'button', class: 'link-button', lang: lang() === 'en' ? 'zh-CN' : 'en', 'aria-label': t('lang_label'),
+    onclick: () => { setLang(lang() === 'en' ? 'zh' : 'en'); rerender(); },
+  }, t('lang_switch'));
+}
+
+export function registerServiceWorker() {
+  if ('serviceWorker' in navigator && location.protocol !== 'file:') {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  }
+  const banner = () => document.body.classList.toggle('is-offline', !navigator.onLine);
+  addEventListener('online', banner);
+  addEventListener('offline', banner);
+}
+
+export function dueState(caseSummary) {
+  if (!caseSummary.due_at || ['CLOSED', 'WITHDRAWN', 'REPLIED'].includes(caseSummary.status)) return null;
+  if (caseSummary.overdue || new Date(caseSummary.due_at) < new Date()) return 'overdue';
+  const left = new Date(caseSummary.due_at) - new Date();
+  const total = new Date(caseSummary.due_at) - new Date(caseSummary.updated_at || caseSummary.created_at);
+  return left < 24 * 3600e3 || (total > 0 && left / total < 0.25) ? 'near' : null;
+}
+
+setLang(lang());

@@ -1,0 +1,340 @@
+// The staff console: unit inbox and case page (accept, reply, return, extension, notes), the dispatch
+// queue (dispatch and transfer from the unit directory), supervision (reasons, extension decisions,
+// instructions) and the scoreboard (charts, period picker, CSV export). What it shows follows the role.
+import {
+  api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount,
+  registerServiceWorker, saveSession, session,
+} from './common.js';
+import { categoryLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
+import { lineChart, pairedBars, rateBars } from './charts.js';
+
+const main = document.getElementById('main');
+let catalog = null;
+let units = null;  // id -> UnitView
+const me = () => session('console');
+const nameOf = (table, code) => catalog?.[table]?.[code]?.[lang()] ?? code;
+const unitName = (id) => (id === 'dispatch-centre' ? (lang() === 'en' ? 'Dispatch centre' : '派单中心') : units?.[id] ? (lang() === 'en' ? units[id].name_en : units[id].name) : id || '—');
+
+function navFor(role) {
+  if (role === 'staff') return [['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
+  if (role === 'dispatcher') return [['inbox', t('queue')], ['scoreboard', t('scoreboard')]];
+  return [['supervision', t('supervision')], ['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
+}
+
+function chrome() {
+  const s = me();
+  document.title = t('console_name');
+  mount(document.getElementById('topbar'),
+    h('a', { class: 'brand', href: '/console' }, t('console_name')), h('span', { class: 'spacer' }),
+    s ? h('span', { class: 'who' }, `${t(`role_${s.role}`)}${s.unit ? ` · ${unitName(s.unit)}` : ''}`) : null,
+    langButton(route),
+    s ? h('button', { type: 'button', class: 'link-button', onclick: () => { saveSession('console', null); location.hash = ''; route(); } }, t('sign_out')) : null);
+  const nav = document.getElementById('sidenav');
+  nav.setAttribute('aria-label', t('console_name'));
+  const current = (location.hash.match(/^#\/(\w+)/) || [])[1];
+  mount(nav, s ? h('ul', {}, navFor(s.role).map(([key, label]) => h('li', {},
+    h('a', { href: `#/${key}`, 'aria-current': current === key ? 'page' : null }, label)))) : null);
+}
+
+async function loadDirectory(token) {
+  if (units) return;
+  const data = await api('/v1/units', { token });
+  units = Object.fromEntries(data.units.map((u) => [u.id, u]));
+}
+
+async function route() {
+  try {
+    const s = me();
+    catalog ??= await api('/v1/catalog');
+    if (!s) { chrome(); return await signInView(); }
+    if (s.role !== 'staff' || !units) await loadDirectory(s.directoryToken || s.token).catch(() => {});
+    chrome();
+    const [, view, arg] = location.hash.match(/^#\/(\w+)(?:\/([^/?]+))?/) || [];
+    if (view === 'case' && arg) return await caseView(arg);
+    if (view === 'supervision') return await supervisionView();
+    if (view === 'scoreboard') return await scoreboardView();
+    if (view === 'inbox' || s.role === 'staff' || s.role === 'dispatcher') return await inboxView(arg);
+    return await supervisionView();
+  } catch (err) {
+    if (err.status === 401) { saveSession('console', null); return route(); }
+    mount(main, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
+  }
+}
+
+// --- sign in ---------------------------------------------------------------------------------------
+async function signInView() {
+  const cfg = await config();
+  const status = h('div', { 'aria-live': 'polite' });
+  if (cfg.mode === 'cognito' && cfg.cognito) {
+    const phone = h('input', { type: 'tel', required: true, testid: 'signin-phone', autocomplete: 'tel' });
+    const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code' });
+    let state = null;
+    mount(main, h('form', { class: 'card narrow', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const number = e164(phone.value);
+        if (!state || state.step === 'confirm') { state = state ? await cognito.confirm(cfg, number, code.value) : await cognito.start(cfg, number); return; }
+        const token = await cognito.answer(cfg, number, state.Session, code.value);
+        const c = claims(token);
+        const groups = [].concat(c['cognito:groups'] || []);
+        saveSession('console', { token, role: ['supervisor', 'dispatcher', 'staff', 'admin'].find((r) => groups.includes(r)) || 'staff', unit: c['custom:unit_id'] });
+        route();
+      } catch (err) { mount(status, errorBox(err)); }
+    } }, h('h1', {}, t('sign_in')), field(t('phone'), phone), field(t('sms_code'), code), status,
+    h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
+    return;
+  }
+  // local mode: pick a role and a unit; /local/tokens signs the token
+  const directoryToken = await localToken({ sub: 'console-directory', role: 'dispatcher' });
+  await loadDirectory(directoryToken);
+  const role = h('select', { testid: 'signin-role', name: 'role' },
+    ['staff', 'dispatcher', 'supervisor', 'admin'].map((r) => h('option', { value: r }, t(`role_${r}`))));
+  const unit = h('select', { testid: 'signin-unit', name: 'unit' },
+    Object.values(units).sort((a, b) => a.id.localeCompare(b.id)).map((u) => h('option', { value: u.id }, `${lang() === 'en' ? u.name_en : u.name} (${u.id})`)));
+  const unitField = field(t('your_unit'), unit);
+  role.addEventListener('change', () => { unit.disabled = role.value !== 'staff'; });
+  mount(main, h('form', { class: 'card narrow', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const claimsIn = { sub: `${role.value}-${role.value === 'staff' ? unit.value : 'console'}`, role: role.value };
+      if (role.value === 'staff') claimsIn.unit = unit.value;
+      const token = await localToken(claimsIn);
+      saveSession('console', { token, role: role.value, unit: claimsIn.unit || null, directoryToken });
+      location.hash = role.value === 'supervisor' || role.value === 'admin' ? '#/supervision' : '#/inbox';
+      route();
+    } catch (err) { mount(status, errorBox(err)); }
+  } }, h('h1', {}, t('sign_in')), h('p', { class: 'muted' }, t('local_hint').replace(/输入手机号即可登录|any mobile number signs in/, '')),
+  field(t('role'), role), unitField, status,
+  h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
+}
+
+// --- inbox -----------------------------------------------------------------------------------------
+function badge(status) { return h('span', { class: `badge s-${status.toLowerCase()}` }, statusLabel(status)); }
+
+async function inboxView(unitArg) {
+  const s = me();
+  const unit = s.role === 'staff' ? s.unit : unitArg || (s.role === 'dispatcher' ? 'dispatch-centre' : 'dispatch-centre');
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const status = params.get('status') || '';
+  const data = await api(`/v1/units/${encodeURIComponent(unit)}/cases?limit=100${status ? `&status=${status}` : ''}`, { token: s.token });
+  const statusPick = h('select', { id: 'inbox-status', onchange: () => { location.hash = `#/inbox/${unit}${statusPick.value ? `?status=${statusPick.value}` : ''}`; } },
+    [['', t('open_cases')], ['CLOSED', t('closed_cases')], ['WITHDRAWN', t('withdrawn_cases')]].map(([v, l]) => h('option', { value: v, selected: v === status }, l)));
+  const unitPick = s.role === 'staff' ? null : h('select', { id: 'inbox-unit', onchange: () => { location.hash = `#/inbox/${unitPick.value}`; } },
+    h('option', { value: 'dispatch-centre', selected: unit === 'dispatch-centre' }, unitName('dispatch-centre')),
+    Object.values(units || {}).map((u) => h('option', { value: u.id, selected: u.id === unit }, unitName(u.id))));
+  const rows = data.items.map((c) => {
+    const due = dueState(c);
+    return h('tr', { testid: 'case-row', class: due ? `due-${due}` : null, 'data-case-id': c.id },
+      h('td', {}, h('a', { href: `#/case/${c.id}` }, c.tracking_no)),
+      h('td', {}, categoryLabel(c.category)), h('td', {}, nameOf('topics', c.topic)), h('td', {}, nameOf('districts', c.district)),
+      h('td', {}, badge(c.status)),
+      h('td', {}, c.due_at ? fmtTime(c.due_at) : '—', due === 'overdue' ? h('span', { class: 'badge s-overdue' }, t('overdue')) : due === 'near' ? h('span', { class: 'badge s-near' }, t('near_deadline')) : null));
+  });
+  mount(main, h('section', { testid: 'inbox' },
+    h('div', { class: 'row spread' }, h('h1', {}, unit === 'dispatch-centre' ? t('queue') : `${t('inbox')} · ${unitName(unit)}`),
+      h('div', { class: 'row' }, unitPick ? field(t('unit'), unitPick) : null, field(t('show'), statusPick))),
+    rows.length ? h('table', { class: 'grid-table' },
+      h('thead', {}, h('tr', {}, [t('tracking_no'), t('category'), t('topic'), t('district'), t('status'), t('deadline')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows)) : h('p', {}, t('nothing'))));
+  main.querySelectorAll('tr[data-case-id]').forEach((tr) => tr.addEventListener('click', (e) => {
+    if (e.target.tagName !== 'A') location.hash = `#/case/${tr.dataset.caseId}`;
+  }));
+}
+
+// --- case ------------------------------------------------------------------------------------------
+function mediaOf(att, i) {
+  const label = `${t('media')} ${i + 1}`;
+  if (!att.download_url) return h('li', {}, `${att.kind} · ${att.content_type}`);
+  let el;
+  if (att.kind === 'photo' && att.content_type !== 'image/heic') el = h('img', { src: att.download_url, alt: label, class: 'thumb large' });
+  else if (att.kind === 'video') el = h('video', { src: att.download_url, controls: true, preload: 'metadata', 'aria-label': label });
+  else if (att.kind === 'voice') el = h('audio', { src: att.download_url, controls: true, preload: 'none', 'aria-label': label });
+  return h('li', {}, el, h('a', { href: att.download_url }, `${label} · ${att.content_type}`));
+}
+
+function actionForm(title, controls, button, run) {
+  const status = h('div', { 'aria-live': 'polite' });
+  return h('form', { class: 'action', onsubmit: async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    try { await run(); route(); } catch (err) { mount(status, errorBox(err)); button.disabled = false; }
+  } }, h('h3', {}, title), controls, status, button);
+}
+
+async function caseView(id, reveal = false) {
+  const s = me();
+  const token = s.token;
+  const [c, tl] = await Promise.all([api(`/v1/cases/${id}${reveal ? '?reveal=phone' : ''}`, { token }), api(`/v1/cases/${id}/timeline`, { token })]);
+  const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
+  const post = (path, body) => api(`/v1/cases/${id}/${path}`, { method: 'POST', token, body });
+  const actions = [];
+  if (s.role === 'staff' && open && c.unit_id === s.unit) {
+    if (['DISPATCHED', 'REOPENED', 'SUPERVISED'].includes(c.status)) {
+      const b = h('button', { type: 'submit', class: 'primary', testid: 'action-accept' }, t('accept'));
+      actions.push(actionForm(t('accept'), null, b, () => post('accept')));
+    }
+    if (c.status !== 'REPLIED') {
+      const msg = h('textarea', { rows: 4, maxlength: 4000, required: true, testid: 'reply-message' });
+      const b = h('button', { type: 'submit', class: 'primary', testid: 'action-reply' }, t('reply'));
+      actions.push(actionForm(t('reply'), field(t('reply_message'), msg), b, () => post('reply', { message: msg.value })));
+      const reason = h('input', { type: 'text', maxlength: 1000, required: true, testid: 'return-reason' });
+      const rb = h('button', { type: 'submit', class: 'secondary', testid: 'action-return' }, t('return'));
+      actions.push(actionForm(t('return'), field(t('return_reason'), reason), rb, () => post('return', { reason: reason.value })));
+      if (!c.extension || c.extension.status !== 'pending') {
+        const days = h('input', { type: 'number', min: 1, max: 30, value: 3, required: true });
+        const why = h('input', { type: 'text', maxlength: 1000, required: true });
+        const eb = h('button', { type: 'submit', class: 'secondary', testid: 'action-extension' }, t('extension'));
+        actions.push(actionForm(t('extension'), [field(t('ext_days'), days), field(t('ext_reason'), why)], eb,
+          () => post('extension', { days: Number(days.value), reason: why.value })));
+      }
+    }
+  }
+  if (s.role === 'dispatcher' && open) {
+    const queued = !c.unit_id || c.unit_id === 'dispatch-centre' || ['SUBMITTED', 'RETURNED'].includes(c.status);
+    const pick = h('select', { required: true, testid: 'dispatch-unit' });
+    const all = h('input', { type: 'checkbox', id: 'all-districts' });
+    const fill = () => {
+      const list = Object.values(units || {}).filter((u) => all.checked || !u.district || u.district === c.district)
+        .sort((a, b) => (b.topics.includes(c.topic) - a.topics.includes(c.topic)) || a.id.localeCompare(b.id));
+      mount(pick, list.filter((u) => u.id !== c.unit_id).map((u) => h('option', { value: u.id }, `${unitName(u.id)}${u.topics.includes(c.topic) ? ' ★' : ''}`)));
+    };
+    all.addEventListener('change', fill);
+    fill();
+    const reason = h('input', { type: 'text', maxlength: 1000, required: !queued, testid: 'dispatch-reason' });
+    const b = h('button', { type: 'submit', class: 'primary', testid: 'action-dispatch' }, queued ? t('dispatch') : t('transfer'));
+    actions.push(actionForm(queued ? t('dispatch') : t('transfer'),
+      [field(t('dispatch_unit'), pick), h('div', { class: 'check' }, all, h('label', { for: 'all-districts' }, t('all_districts'))),
+        queued ? null : field(t('transfer_reason'), reason)],
+      b, () => post('dispatch', queued ? { unit_id: pick.value } : { unit_id: pick.value, reason: reason.value })));
+  }
+  if ((s.role === 'supervisor' || s.role === 'admin') && open) {
+    if (c.extension?.status === 'pending') {
+      const note = h('input', { type: 'text', maxlength: 1000 });
+      const approve = h('input', { type: 'radio', name: 'approve', value: 'yes', id: 'approve-yes', checked: true });
+      const refuse = h('input', { type: 'radio', name: 'approve', value: 'no', id: 'approve-no' });
+      const b = h('button', { type: 'submit', class: 'primary', testid: 'action-decision' }, t('decision'));
+      actions.push(actionForm(`${t('decision')} · ${c.extension.days} · ${c.extension.reason}`,
+        [h('fieldset', { class: 'inline' }, h('legend', {}, t('decision')), approve, h('label', { for: 'approve-yes' }, t('approve')), refuse, h('label', { for: 'approve-no' }, t('refuse'))),
+          field(t('decision_note'), note)], b,
+        () => post('extension/decision', note.value ? { approve: approve.checked, note: note.value } : { approve: approve.checked })));
+    }
+    const text = h('textarea', { rows: 3, maxlength: 2000, required: true, testid: 'supervision-instructions' });
+    const days = h('input', { type: 'number', min: 1, max: 30, value: 2, required: true });
+    const b = h('button', { type: 'submit', class: 'primary', testid: 'action-supervise' }, t('send_instructions'));
+    actions.push(actionForm(t('instructions'), [field(t('instructions'), text), field(t('due_in_days'), days)], b,
+      () => post('supervision', { instructions: text.value, due_in_days: Number(days.value) })));
+  }
+  const noteText = h('textarea', { rows: 2, maxlength: 2000, required: true, testid: 'note-text' });
+  const noteButton = h('button', { type: 'submit', class: 'secondary' }, t('add_note'));
+  const due = dueState(c);
+  mount(main, h('article', { class: 'case-page', testid: 'case-detail', 'data-status': c.status },
+    h('a', { href: '#/inbox', class: 'back' }, `‹ ${t('back')}`),
+    h('header', { class: 'row spread' },
+      h('h1', {}, `${t('case')} ${c.tracking_no}`),
+      h('div', { class: 'row' }, h('span', { class: `badge big s-${c.status.toLowerCase()}`, testid: 'case-status' }, statusLabel(c.status)),
+        due === 'overdue' ? h('span', { class: 'badge s-overdue' }, t('overdue')) : due === 'near' ? h('span', { class: 'badge s-near' }, t('near_deadline')) : null)),
+    h('div', { class: 'columns' },
+      h('div', {},
+        h('section', { class: 'card' }, h('h2', {}, t('citizen_text')),
+          h('p', { class: 'prewrap', testid: 'case-description' }, c.description),
+          h('dl', { class: 'facts' },
+            h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(c.category)} · ${nameOf('topics', c.topic)} · ${nameOf('districts', c.district)}`),
+            h('dt', {}, t('current_unit')), h('dd', {}, unitName(c.unit_id)),
+            h('dt', {}, t('deadline')), h('dd', {}, c.due_at ? fmtTime(c.due_at) : '—'),
+            h('dt', {}, t('citizen_phone')), h('dd', {}, c.citizen_phone || c.phone,
+              s.role === 'supervisor' && !c.citizen_phone ? h('button', { type: 'button', class: 'link-button', onclick: () => caseView(id, true).catch((err) => mount(main, errorBox(err))) }, t('reveal_phone')) : null),
+            h('dt', {}, t('address')), h('dd', {}, c.address || '—'),
+            h('dt', {}, t('coordinates')), h('dd', {}, c.location ? h('a', { href: `geo:${c.location.lat},${c.location.lon}` }, `${c.location.lat.toFixed(5)}, ${c.location.lon.toFixed(5)}`) : t('location_none_staff')),
+            c.extension ? [h('dt', {}, t('extension_status')), h('dd', {}, `${c.extension.days} · ${c.extension.reason} · ${c.extension.status}`)] : null),
+          c.attachments.length ? [h('h3', {}, t('media')), h('ul', { class: 'media' }, c.attachments.map(mediaOf))] : null,
+          c.supplements?.length ? [h('h3', {}, t('supplement')), h('ul', {}, c.supplements.map((x) => h('li', {}, `${fmtTime(x.at)} ${x.text}`)))] : null,
+          c.replies.length ? [h('h3', {}, t('replies')), h('ul', {}, c.replies.map((r) => h('li', {}, h('span', { class: 'muted' }, `${fmtTime(r.at)} · ${unitName(r.unit_id)}: `), r.message)))] : null),
+        h('section', { class: 'card' }, h('h2', {}, t('staff_timeline')),
+          h('ol', { class: 'timeline staff', testid: 'timeline' }, [...tl.events].reverse().map((e) => h('li', { class: 'timeline-event', testid: 'timeline-event', 'data-type': e.type },
+            h('span', { class: 'dot', 'aria-hidden': 'true' }),
+            h('p', { class: 'event-text' }, h('strong', {}, e.text || e.type), e.unit_id ? h('span', { class: 'muted' }, ` · ${unitName(e.unit_id)}`)),
+            e.note ? h('p', { class: 'note' }, e.note) : null,
+            h('time', { datetime: e.at }, `${fmtTime(e.at)} · ${e.actor}`)))),
+          tl.notifications?.length ? h('details', {}, h('summary', {}, `${t('sms')} (${tl.notifications.length})`),
+            h('ul', {}, tl.notifications.map((n) => h('li', {}, `${n.event} → ${n.to} · ${n.status}${n.sent_at ? ` · ${fmtTime(n.sent_at)}` : ''}`)))) : null)),
+      h('aside', { class: 'actions', 'aria-label': t('actions') },
+        open ? actions : h('p', { class: 'card' }, t('case_closed')),
+        actionForm(t('notes'), field(t('note'), noteText), noteButton, () => post('notes', { text: noteText.value }))))));
+}
+
+// --- supervision -----------------------------------------------------------------------------------
+async function supervisionView() {
+  const data = await api('/v1/supervision?limit=100', { token: me().token });
+  mount(main, h('section', { testid: 'supervision-list' },
+    h('h1', {}, t('supervision')),
+    data.items.length ? h('table', { class: 'grid-table' },
+      h('thead', {}, h('tr', {}, [t('tracking_no'), t('unit'), t('status'), t('deadline'), t('reasons')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, data.items.map((c) => h('tr', { testid: 'case-row' },
+        h('td', {}, h('a', { href: `#/case/${c.id}` }, c.tracking_no)), h('td', {}, unitName(c.unit_id)), h('td', {}, badge(c.status)),
+        h('td', {}, c.due_at ? fmtTime(c.due_at) : '—'),
+        h('td', {}, c.reasons.map((r) => h('span', { class: `badge r-${r}` }, t(`reason_${r}`))))))))
+      : h('p', {}, t('nothing'))));
+}
+
+// --- scoreboard ------------------------------------------------------------------------------------
+const isoDay = (d) => new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);  // Asia/Shanghai
+
+async function scoreboardView() {
+  const s = me();
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const today = new Date();
+  const to = params.get('to') || isoDay(today);
+  const from = params.get('from') || isoDay(new Date(today.getTime() - 13 * 86400e3));
+  const fromIn = h('input', { type: 'date', value: from, required: true });
+  const toIn = h('input', { type: 'date', value: to, required: true });
+  const go = (f, t2) => { location.hash = `#/scoreboard?from=${f}&to=${t2}`; };
+  const preset = (days) => h('button', { type: 'button', class: 'secondary', onclick: () => go(isoDay(new Date(today.getTime() - (days - 1) * 86400e3)), isoDay(today)) }, t(`last${days}`));
+  const unitQ = s.role === 'staff' ? `&unit_id=${encodeURIComponent(s.unit)}` : '';
+  const status = h('div', { 'aria-live': 'polite' });
+  const csv = h('button', { type: 'button', class: 'secondary', testid: 'export-csv', onclick: async () => {
+    try {
+      const blob = await api(`/v1/stats?from=${from}&to=${to}${unitQ}&format=csv`, { token: s.token, accept: 'text/csv' });
+      const a = h('a', { href: URL.createObjectURL(blob), download: `minyi-stats-${from}-${to}.csv` });
+      document.body.append(a); a.click(); a.remove();
+    } catch (err) { mount(status, errorBox(err)); }
+  } }, t('export_csv'));
+  const picker = h('form', { class: 'card row wrap', onsubmit: (e) => { e.preventDefault(); go(fromIn.value, toIn.value); } },
+    h('h2', { class: 'visually-hidden' }, t('period')), field(t('from'), fromIn), field(t('to'), toIn),
+    h('button', { type: 'submit', class: 'primary' }, t('apply')), preset(7), preset(30), preset(90), csv);
+  mount(main, h('section', {}, h('h1', {}, t('scoreboard')), picker, status, h('p', { class: 'muted' }, t('loading'))));
+  const stats = await api(`/v1/stats?from=${from}&to=${to}${unitQ}`, { token: s.token });
+  // cases per day: one read of the day counters per day (weekly buckets past 31 days)
+  const days = [];
+  const start = new Date(`${from}T00:00:00Z`), end = new Date(`${to}T00:00:00Z`);
+  const span = Math.round((end - start) / 86400e3) + 1;
+  const step = span > 31 ? 7 : 1;
+  for (let d = new Date(start); d <= end; d = new Date(d.getTime() + step * 86400e3)) {
+    const last = new Date(Math.min(end.getTime(), d.getTime() + (step - 1) * 86400e3));
+    days.push([d.toISOString().slice(0, 10), last.toISOString().slice(0, 10)]);
+  }
+  const perDay = [];
+  for (let i = 0; i < days.length; i += 6) {
+    perDay.push(...await Promise.all(days.slice(i, i + 6).map(([a, b]) => api(`/v1/stats?from=${a}&to=${b}${unitQ}`, { token: s.token }).then((r) => r.totals))));
+  }
+  const label = (u) => (lang() === 'en' ? units?.[u.unit_id]?.name_en : u.unit_name) || u.unit_name || u.unit_id;
+  const tot = stats.totals;
+  const tile = (k, v) => h('div', { class: 'tile' }, h('span', { class: 'tile-value' }, v), h('span', { class: 'tile-label' }, t(k)));
+  const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
+  mount(main, h('section', {},
+    h('h1', {}, t('scoreboard')), picker, status,
+    h('div', { class: 'tiles' }, tile('submitted', tot.submitted), tile('closed', tot.closed), tile('on_time_rate', pct(tot.on_time_rate)),
+      tile('satisfaction_rate', pct(tot.satisfaction_rate)), tile('reopened', tot.reopened), tile('supervised', tot.supervised), tile('overdue_n', tot.open_overdue ?? tot.overdue)),
+    h('div', { class: 'charts', testid: 'scoreboard-chart' },
+      rateBars(t('on_time_rate'), stats.units.map((u) => ({ label: label(u), value: u.on_time_rate })), 'chart-on-time'),
+      rateBars(t('satisfaction_rate'), stats.units.map((u) => ({ label: label(u), value: u.satisfaction_rate })), 'chart-satisfaction'),
+      lineChart(t('cases_per_day'), [
+        { name: t('submitted'), points: days.map(([d], i) => ({ x: d, y: perDay[i].submitted })) },
+        { name: t('closed'), points: days.map(([d], i) => ({ x: d, y: perDay[i].closed })) },
+      ], 'chart-per-day'),
+      pairedBars(t('rollbacks'), [t('reopened'), t('resolved_after_rollback')],
+        stats.units.map((u) => ({ label: label(u), values: [u.reopened, u.resolved_after_rollback] })), 'chart-rollbacks'))));
+}
+
+addEventListener('hashchange', route);
+registerServiceWorker();
+route();

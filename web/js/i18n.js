@@ -1,0 +1,125 @@
+// Interface texts: Simplified Chinese by default, English on request (stored in localStorage).
+const TEXTS = {
+  zh: {
+    app_name: '民意速办', console_name: '民意速办 · 工作台', lang_switch: 'English', lang_label: '切换语言',
+    skip: '跳到主要内容', loading: '加载中…', offline: '当前离线：显示的是已缓存的页面', retry: '重试',
+    sign_in: '登录', sign_out: '退出', phone: '手机号码', phone_hint: '11 位中国大陆手机号',
+    sms_code: '短信验证码', send_code: '获取验证码', verify: '验证并登录', local_hint: '本地模式：输入手机号即可登录',
+    nav_new: '我要反映', nav_mine: '我的诉求', nav_track: '查询进度', new_request: '我要反映',
+    category: '诉求类型', topic: '诉求领域', district: '所在区', description: '诉求内容', address: '详细地址',
+    address_hint: '例如：福田区深南大道 6008 号', location: '位置', use_location: '使用当前位置',
+    location_none: '未添加位置（可选）', location_denied: '无法获取位置', photos: '照片', video: '视频',
+    voice: '语音', record: '开始录音', stop: '停止录音', recording: '正在录音…', voice_unsupported: '此浏览器无法录制可上传的语音格式',
+    contact_phone: '联系电话', submit: '提交诉求', submitting: '正在提交…', uploading: '上传中', uploaded: '已上传',
+    upload_failed: '上传失败', wait_uploads: '请等待附件上传完成', remove: '移除',
+    submitted_title: '诉求已提交', tracking_no: '受理编号', keep_no: '请记下编号，可凭编号和手机号后四位查询进度。',
+    view_request: '查看诉求', my_requests: '我的诉求', none_yet: '还没有诉求。', status: '状态', unit: '承办单位',
+    deadline: '办理时限', overdue: '已超期', near_deadline: '临近时限', submitted_at: '提交时间', timeline: '办理进度',
+    attachments: '附件', open_file: '打开', rate_title: '评价办理结果', rate_speed: '办理速度', rate_effectiveness: '解决效果',
+    rate_experience: '服务体验', rate_feedback_quality: '答复质量', comment: '意见（选填）', submit_rating: '提交评价',
+    rating_thanks: '感谢评价！', rating_unsatisfied: '已收到不满意评价，诉求将退回承办单位重新办理。',
+    stars: '星', withdraw: '撤回诉求', withdraw_reason: '撤回原因（选填）', withdrawn_ok: '诉求已撤回',
+    supplement: '补充材料', supplement_text: '补充说明', send: '发送', supplement_ok: '已补充',
+    track_title: '查询办理进度', track_no: '受理编号', last4: '手机号后四位', search: '查询',
+    rate_link_title: '评价办理结果', rate_link_intro: '受理编号', back_home: '返回首页', replies: '单位答复',
+    chars: '字', optional: '选填', required: '必填', error: '出错了', reply_from: '答复',
+    // console
+    role: '角色', role_staff: '承办单位', role_dispatcher: '派单员', role_supervisor: '督办员', role_admin: '管理员',
+    role_operator: '热线坐席', your_unit: '所属单位', inbox: '待办工单', queue: '派单队列', supervision: '督办',
+    scoreboard: '考核看板', case: '工单', open_cases: '在办', closed_cases: '已办结', withdrawn_cases: '已撤回',
+    show: '显示', citizen_text: '群众诉求', citizen_phone: '联系电话', coordinates: '坐标', media: '媒体附件',
+    staff_timeline: '内部流转记录', notes: '内部备注', add_note: '添加备注', note: '备注', accept: '受理',
+    reply: '答复', reply_message: '答复内容', return: '退回', return_reason: '退回原因', extension: '申请延期',
+    ext_days: '延期工作日', ext_reason: '延期原因', dispatch: '派单', transfer: '改派', dispatch_unit: '承办单位',
+    transfer_reason: '改派原因（改派时必填）', all_districts: '显示全部区的单位', decision: '延期审批', approve: '同意',
+    refuse: '不同意', decision_note: '审批意见', instructions: '督办意见', due_in_days: '办理期限（工作日）',
+    send_instructions: '下达督办', reveal_phone: '查看完整号码', sms: '短信记录', reasons: '督办原因',
+    reason_overdue: '超期', reason_supervised: '督办中', reason_flagged: '流程异常', reason_extension_pending: '待审延期',
+    reason_dispatch_overdue: '派单超时', nothing: '暂无工单。', done: '已完成', period: '统计周期',
+    from: '开始日期', to: '结束日期', last7: '近 7 天', last30: '近 30 天', last90: '近 90 天', apply: '更新',
+    export_csv: '导出 CSV', on_time_rate: '按时办结率', satisfaction_rate: '满意率', cases_per_day: '每日受理量',
+    rollbacks: '退回重办与化解', reopened: '重办', resolved_after_rollback: '重办后化解', totals: '总计',
+    submitted: '受理', closed: '办结', supervised: '督办', overdue_n: '超期', data_table: '查看数据表',
+    no_data: '暂无数据', day: '日期', count: '数量', back: '返回', actions: '操作', current_unit: '当前单位',
+    location_none_staff: '未提供位置', extension_status: '延期申请', case_closed: '工单已结束',
+  },
+  en: {
+    app_name: 'Minyi city requests', console_name: 'Minyi · staff console', lang_switch: '中文', lang_label: 'Switch language',
+    skip: 'Skip to main content', loading: 'Loading…', offline: 'You are offline: this page comes from the cache', retry: 'Retry',
+    sign_in: 'Sign in', sign_out: 'Sign out', phone: 'Mobile number', phone_hint: '11-digit mainland mobile number',
+    sms_code: 'SMS code', send_code: 'Send code', verify: 'Verify and sign in', local_hint: 'Local mode: any mobile number signs in',
+    nav_new: 'New request', nav_mine: 'My requests', nav_track: 'Track', new_request: 'New request',
+    category: 'Type', topic: 'Topic', district: 'District', description: 'What happened', address: 'Address',
+    address_hint: 'e.g. 6008 Shennan Road, Futian', location: 'Location', use_location: 'Use my location',
+    location_none: 'No location added (optional)', location_denied: 'Location unavailable', photos: 'Photos', video: 'Video',
+    voice: 'Voice note', record: 'Record', stop: 'Stop', recording: 'Recording…', voice_unsupported: 'This browser cannot record an accepted audio format',
+    contact_phone: 'Contact phone', submit: 'Send request', submitting: 'Sending…', uploading: 'Uploading', uploaded: 'Uploaded',
+    upload_failed: 'Upload failed', wait_uploads: 'Please wait for the uploads to finish', remove: 'Remove',
+    submitted_title: 'Request received', tracking_no: 'Tracking number', keep_no: 'Keep this number: with your phone\'s last four digits it tracks the request.',
+    view_request: 'View request', my_requests: 'My requests', none_yet: 'No requests yet.', status: 'Status', unit: 'Handling unit',
+    deadline: 'Deadline', overdue: 'Overdue', near_deadline: 'Due soon', submitted_at: 'Submitted', timeline: 'Progress',
+    attachments: 'Attachments', open_file: 'Open', rate_title: 'Rate the answer', rate_speed: 'Speed', rate_effectiveness: 'Effectiveness',
+    rate_experience: 'Service experience', rate_feedback_quality: 'Feedback quality', comment: 'Comment (optional)', submit_rating: 'Send rating',
+    rating_thanks: 'Thank you for rating!', rating_unsatisfied: 'Unsatisfied: the request goes back to the unit to be handled again.',
+    stars: 'stars', withdraw: 'Withdraw request', withdraw_reason: 'Reason (optional)', withdrawn_ok: 'Request withdrawn',
+    supplement: 'Add information', supplement_text: 'Additional information', send: 'Send', supplement_ok: 'Added',
+    track_title: 'Track a request', track_no: 'Tracking number', last4: 'Last 4 digits of the phone', search: 'Search',
+    rate_link_title: 'Rate the answer', rate_link_intro: 'Tracking number', back_home: 'Home', replies: 'Answers',
+    chars: 'characters', optional: 'optional', required: 'required', error: 'Something went wrong', reply_from: 'Answer',
+    role: 'Role', role_staff: 'Unit staff', role_dispatcher: 'Dispatcher', role_supervisor: 'Supervisor', role_admin: 'Admin',
+    role_operator: 'Hotline operator', your_unit: 'Unit', inbox: 'Inbox', queue: 'Dispatch queue', supervision: 'Supervision',
+    scoreboard: 'Scoreboard', case: 'Case', open_cases: 'Open', closed_cases: 'Closed', withdrawn_cases: 'Withdrawn',
+    show: 'Show', citizen_text: 'Citizen\'s request', citizen_phone: 'Phone', coordinates: 'Coordinates', media: 'Media',
+    staff_timeline: 'Staff timeline', notes: 'Internal notes', add_note: 'Add note', note: 'Note', accept: 'Accept',
+    reply: 'Reply', reply_message: 'Reply to the citizen', return: 'Return', return_reason: 'Reason for returning', extension: 'Request extension',
+    ext_days: 'Extra working days', ext_reason: 'Reason for the extension', dispatch: 'Dispatch', transfer: 'Transfer', dispatch_unit: 'Unit',
+    transfer_reason: 'Reason (required to transfer)', all_districts: 'Show units of every district', decision: 'Extension decision', approve: 'Approve',
+    refuse: 'Refuse', decision_note: 'Decision note', instructions: 'Supervision instructions', due_in_days: 'Due in (working days)',
+    send_instructions: 'Send instructions', reveal_phone: 'Reveal full number', sms: 'SMS sent', reasons: 'Reasons',
+    reason_overdue: 'Overdue', reason_supervised: 'Supervised', reason_flagged: 'Flagged', reason_extension_pending: 'Extension pending',
+    reason_dispatch_overdue: 'Dispatch overdue', nothing: 'No cases.', done: 'Done', period: 'Period',
+    from: 'From', to: 'To', last7: 'Last 7 days', last30: 'Last 30 days', last90: 'Last 90 days', apply: 'Update',
+    export_csv: 'Export CSV', on_time_rate: 'On-time rate', satisfaction_rate: 'Satisfaction rate', cases_per_day: 'Cases per day',
+    rollbacks: 'Rollbacks and their resolution', reopened: 'Reopened', resolved_after_rollback: 'Resolved after rollback', totals: 'Totals',
+    submitted: 'Submitted', closed: 'Closed', supervised: 'Supervised', overdue_n: 'Overdue', data_table: 'Show the data',
+    no_data: 'No data yet', day: 'Day', count: 'Count', back: 'Back', actions: 'Actions', current_unit: 'Current unit',
+    location_none_staff: 'No location given', extension_status: 'Extension request', case_closed: 'This case is finished',
+  },
+};
+
+const STATUS = {
+  zh: { SUBMITTED: '已提交', DISPATCHED: '已派单', IN_PROGRESS: '办理中', RETURNED: '已退回', REPLIED: '已答复',
+    REOPENED: '重新办理', SUPERVISED: '督办中', CLOSED: '已办结', WITHDRAWN: '已撤回' },
+  en: { SUBMITTED: 'Submitted', DISPATCHED: 'Dispatched', IN_PROGRESS: 'In progress', RETURNED: 'Returned', REPLIED: 'Answered',
+    REOPENED: 'Reopened', SUPERVISED: 'Supervised', CLOSED: 'Closed', WITHDRAWN: 'Withdrawn' },
+};
+
+const CATEGORY = {
+  zh: { consultation: '咨询', complaint: '投诉', suggestion: '建议', help: '求助' },
+  en: { consultation: 'Consultation', complaint: 'Complaint', suggestion: 'Suggestion', help: 'Help' },
+};
+
+export function lang() {
+  const stored = localStorage.getItem('minyi.lang');
+  return stored === 'en' ? 'en' : 'zh';
+}
+
+export function setLang(value) {
+  localStorage.setItem('minyi.lang', value);
+  document.documentElement.lang = value === 'en' ? 'en' : 'zh-CN';
+}
+
+export function t(key) {
+  return TEXTS[lang()][key] ?? TEXTS.zh[key] ?? key;
+}
+
+export const statusLabel = (s) => STATUS[lang()][s] ?? s;
+export const categoryLabel = (c) => CATEGORY[lang()][c] ?? c;
+
+export function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Intl.DateTimeFormat(lang() === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  }).format(d);
+}

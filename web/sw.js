@@ -1,0 +1,32 @@
+// Offline shell: the pages, scripts and styles are cached at install; navigations go to the network
+// first and fall back to the cached shell; API answers (/v1/, /local/) are never cached.
+const VERSION = 'minyi-shell-v1';
+const SHELL = [
+  '/', '/console', '/track', '/css/app.css', '/js/app.js', '/js/console.js', '/js/common.js', '/js/i18n.js',
+  '/js/charts.js', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k !== VERSION).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (/^\/(v1|local|open311|config\.json|openapi\.json|swagger)/.test(url.pathname)) return;
+  if (event.request.mode === 'navigate') {
+    const shell = url.pathname.startsWith('/console') ? '/console' : url.pathname === '/track' ? '/track' : '/';
+    event.respondWith(fetch(event.request).catch(() => caches.match(shell)));
+    return;
+  }
+  event.respondWith(fetch(event.request).then((resp) => {
+    if (resp.ok) { const copy = resp.clone(); caches.open(VERSION).then((cache) => cache.put(event.request, copy)); }
+    return resp;
+  }).catch(() => caches.match(event.request)));
+});
