@@ -5,6 +5,9 @@ records are read back from the stream (kept 24 hours), filtered like the event s
 the function is invoked with them; the message is deleted only when every record succeeded. The
 outbox makes this safe: notices already sent are not sent again.
 
+A tool for the deployed stack: it talks to AWS through the public APIs only and imports nothing of
+the local runtime (`infra.local` uses it, not the other way round).
+
     python -m infra.replay_dlq --queue-url URL --function-name NAME [--max-messages N]
 """
 
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamLambdaOnFailureDestinationModel
@@ -21,15 +26,34 @@ Invoke = Callable[[dict[str, Any]], dict[str, Any] | None]
 Wanted = Callable[[dict[str, Any]], bool]
 
 
+#: Empty GetRecords pages in a row after which the batch counts as unreadable (kept for later).
 MAX_EMPTY_PAGES = 100
+#: GetRecords' page size.
+RECORDS_PER_PAGE = 1000
+
+
+def lambda_record(raw: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """A dynamodbstreams GetRecords record in the shape Lambda delivers it: epoch seconds for the
+    creation time, the stream's ARN and region filled in."""
+    ddb = dict(raw["dynamodb"])
+    created = ddb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        ddb["ApproximateCreationDateTime"] = (created if created.tzinfo else created.replace(tzinfo=UTC)).timestamp()
+    return {
+        "eventID": raw.get("eventID", uuid.uuid4().hex),
+        "eventName": raw["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+        "dynamodb": ddb,
+    }
 
 
 def _records_of(info: Any, region: str) -> list[dict[str, Any]] | None:
     """The batch's records read back from the stream, or None if the whole range could not be read
     (trimmed, or the stream kept answering empty pages): then the message must stay in the queue."""
     import boto3
-
-    from infra.local.streams import lambda_record
 
     streams = boto3.client("dynamodbstreams")
     try:
@@ -47,7 +71,7 @@ def _records_of(info: Any, region: str) -> list[dict[str, Any]] | None:
     empty_pages = 0
     while iterator and empty_pages < MAX_EMPTY_PAGES:
         try:
-            resp = streams.get_records(ShardIterator=iterator, Limit=1000)
+            resp = streams.get_records(ShardIterator=iterator, Limit=RECORDS_PER_PAGE)
         except streams.exceptions.ClientError as exc:  # trimmed data, expired iterator
             print(f"cannot read the batch back: {exc}")
             return None

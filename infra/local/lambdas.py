@@ -3,10 +3,19 @@
 
 No Docker here, so moto's own Lambda cannot run code; botocore event hooks answer Invoke instead
 (see ../shared/platform-notes.md). Install the hooks before any boto3 client is created.
+
+In AWS each function is a process of its own; here all share one interpreter, so the shared
+`minyi` package's Powertools Logger is one object for every function. Each invocation therefore
+runs with its function's service name (POWERTOOLS_SERVICE_NAME from template.yaml) as a
+thread-local log key, so a log line says which function wrote it. Metrics are disabled locally
+(there is no CloudWatch to read EMF): Powertools keeps a disabled metric set without ever
+clearing it and prints it as EMF JSON once a metric reaches 100 values, so the set is cleared
+after every invocation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -16,7 +25,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -28,6 +37,9 @@ from botocore.response import StreamingBody
 from infra.local.template import FunctionSpec, Template
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+#: The Powertools setting that names a function's service in its logs and metrics.
+SERVICE_NAME_VARIABLE = "POWERTOOLS_SERVICE_NAME"
 
 
 @dataclass
@@ -63,8 +75,13 @@ class LocalLambdas:
         self.specs: dict[str, FunctionSpec] = template.functions()
         self.env_overrides = env_overrides
         self._modules: dict[str, ModuleType] = {}
+        self._powertools: dict[str, tuple[list[Any], list[Any]]] = {}  # function -> (loggers, metrics)
         self._import_lock = threading.RLock()
         self.invocations = InvocationCounter()
+
+    def service_name(self, name: str) -> str:
+        """The function's Powertools service name as template.yaml sets it (else its logical id)."""
+        return self.environment(name).get(SERVICE_NAME_VARIABLE) or name
 
     def environment(self, name: str) -> dict[str, str]:
         spec = self.specs[name]
@@ -87,6 +104,7 @@ class LocalLambdas:
             module = importlib.util.module_from_spec(loader_spec)
             sys.modules[module_name] = module
             loader_spec.loader.exec_module(module)
+            self._powertools[name] = _powertools_objects(module)
             self._modules[name] = module
             return module
 
@@ -104,7 +122,28 @@ class LocalLambdas:
             deadline=time.time() + 900,
         )
         self.invocations.add(name)
-        return handler(event, context)
+        with self._as_function(name):
+            return handler(event, context)
+
+    @contextlib.contextmanager
+    def _as_function(self, name: str) -> Iterator[None]:
+        """Run with the function's service name in its log lines; drop the metrics nobody publishes."""
+        loggers, metrics = self._powertools.get(name, ([], []))
+        service = self.service_name(name)
+        previous = [logger.thread_safe_get_current_keys().get("service") for logger in loggers]
+        for logger in loggers:
+            logger.thread_safe_append_keys(service=service)
+        try:
+            yield
+        finally:
+            for logger, before in zip(loggers, previous, strict=True):
+                if before is None:
+                    logger.thread_safe_remove_keys(["service"])
+                else:  # an invocation inside another one (a function calling a function)
+                    logger.thread_safe_append_keys(service=before)
+            if _metrics_disabled():
+                for metric_set in metrics:
+                    metric_set.clear_metrics()
 
     def warm_all(self) -> None:
         for name in self.specs:
@@ -123,6 +162,22 @@ class LocalLambdas:
         global _ACTIVE
         _ACTIVE = self
         _install_hooks()
+
+
+def _powertools_objects(module: ModuleType) -> tuple[list[Any], list[Any]]:
+    """The Powertools Logger and Metrics objects a handler module holds (imported or its own)."""
+    from aws_lambda_powertools import Logger, Metrics
+
+    values = list(vars(module).values())
+    loggers = [v for v in values if isinstance(v, Logger)]
+    metrics = [v for v in values if isinstance(v, Metrics)]
+    return loggers, metrics
+
+
+def _metrics_disabled() -> bool:
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+    return bool(is_metrics_disabled())
 
 
 _ACTIVE: LocalLambdas | None = None

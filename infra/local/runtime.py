@@ -56,7 +56,8 @@ class LocalRuntime:
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+            # no CloudWatch to read EMF here; the console shows SMS and errors, not metric JSON
+            "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_DEV": "false",
         }.items():
             os.environ[key] = value

@@ -4,10 +4,16 @@ batches of up to BatchSize records that pass FilterCriteria, in order per shard;
 item failure retries the batch from the first failed record; a function error bisects the batch
 (BisectBatchOnFunctionError) and retries; after MaximumRetryAttempts the batch's description goes to
 the OnFailure SQS destination, as Lambda writes it (the records stay in the stream for the replay).
+
+The poller reads the stream from moto's backend, as Lambda's own pollers read DynamoDB Streams inside
+AWS, not through the public GetRecords API: through moto's response serialiser a page of records cost
+about 0.6 ms a record while holding moto's lock, which stalled every API request behind it. The DLQ
+replay (`infra.replay_dlq`), a tool for the real AWS, still reads through the API.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -16,8 +22,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from infra.local import moto_patches
 from infra.local.lambdas import LocalLambdas
-from infra.local.template import Template
+from infra.local.template import ACCOUNT, Template
+from infra.replay_dlq import lambda_record
+
+__all__ = ["StreamMapping", "StreamPoller", "lambda_record", "matches", "stream_mappings"]
+
+#: Records read from a shard per poll and mapping (GetRecords' own maximum).
+MAX_RECORDS_PER_POLL = 1000
+#: Polling interval while records arrive, and the longest back-off while none do.
+POLL_INTERVAL_SECONDS = 0.2
+MAX_IDLE_WAIT_SECONDS = 1.0
+IDLE_BACKOFF_FACTOR = 1.5
 
 
 def matches(pattern: Any, value: Any) -> bool:
@@ -75,39 +92,60 @@ def stream_mappings(template: Template) -> list[StreamMapping]:
     return mappings
 
 
-def lambda_record(raw: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
-    """A dynamodbstreams GetRecords record in the shape Lambda delivers it."""
-    ddb = dict(raw["dynamodb"])
-    created = ddb.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        ddb["ApproximateCreationDateTime"] = created.timestamp()
-    return {
-        "eventID": raw.get("eventID", uuid.uuid4().hex),
-        "eventName": raw["eventName"],
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "eventSourceARN": stream_arn,
-        "dynamodb": ddb,
-    }
+@dataclass
+class StreamPage:
+    """Records of one shard after a position, in the GetRecords shape (copies: the caller owns them)."""
+
+    stream_arn: str
+    shard_id: str
+    records: list[dict[str, Any]]
+
+
+class MotoStreamReader:
+    """Reads a table's stream straight from moto's DynamoDB backend, under moto's lock (a cancelled
+    transaction rolls back the table and its stream together, never half-way through a read)."""
+
+    def __init__(self, region: str, account: str = ACCOUNT):
+        self.region = region
+        self.account = account
+
+    def read(self, table_name: str, after: str | None, limit: int = MAX_RECORDS_PER_POLL) -> StreamPage | None:
+        """Up to `limit` records after sequence number `after` (None: from the trim horizon)."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        with moto_patches.LOCK:
+            table = dynamodb_backends[self.account][self.region].get_table(table_name)
+            shard = table.stream_shard
+            if shard is None or not table.latest_stream_label:
+                return None
+            first = 0 if after is None else max(0, int(after) + 1 - shard.starting_sequence_number)
+            raw = [record.to_json() for record in shard.items[first : first + limit]]
+            page = StreamPage(f"{table.table_arn}/stream/{table.latest_stream_label}", shard.id, raw)
+        page.records = copy.deepcopy(page.records)  # moto never changes a record once written
+        return page
 
 
 class StreamPoller:
     """Polls every mapped stream and delivers batches, one thread for all mappings."""
 
-    def __init__(self, template: Template, lambdas: LocalLambdas, resources: dict[str, str], interval: float = 0.2):
+    def __init__(
+        self,
+        template: Template,
+        lambdas: LocalLambdas,
+        resources: dict[str, str],
+        interval: float = POLL_INTERVAL_SECONDS,
+    ):
         self.template = template
         self.lambdas = lambdas
         self.resources = resources
         self.interval = interval
         self.mappings = stream_mappings(template)
+        self.reader = MotoStreamReader(template.region)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        #: Last sequence number handed to each (function, shard). Iterators are not kept between polls:
-        #: moto replaces a table's stream object when it rolls back a cancelled transaction, and an
-        #: old iterator would then read a stream that no longer receives records.
+        #: Last sequence number handed to each (function, shard). moto replaces a table's stream
+        #: object when it rolls back a cancelled transaction, so the position is all that is kept.
         self._positions: dict[tuple[str, str], str] = {}
-        self._streams: dict[str, tuple[str, float, list[str]]] = {}  # table -> (arn, refreshed, shards)
         self.idle = threading.Event()
 
     def start(self) -> None:
@@ -130,53 +168,28 @@ class StreamPoller:
             if delivered == 0:
                 self.idle.set()
                 self._stop.wait(wait)
-                wait = min(1.0, wait * 1.5)  # back off while nothing happens
+                wait = min(MAX_IDLE_WAIT_SECONDS, wait * IDLE_BACKOFF_FACTOR)  # back off while nothing happens
             else:
                 self.idle.clear()
                 wait = self.interval
 
-    def _shards(self, table: str) -> tuple[str, list[str]]:
-        """The table's stream and shards, looked up again every few seconds (shards roll over)."""
-        import boto3
-
-        cached = self._streams.get(table)
-        if cached and time.monotonic() - cached[1] < 5:
-            return cached[0], cached[2]
-        stream_arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        streams = boto3.client("dynamodbstreams")
-        shards = [s["ShardId"] for s in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]]
-        self._streams[table] = (stream_arn, time.monotonic(), shards)
-        return stream_arn, shards
-
     def poll_once(self) -> int:
         """One pass over every mapped shard. Returns how many stream records were read (0: caught up)."""
-        import boto3
-
-        streams = boto3.client("dynamodbstreams")
         delivered = 0
         for mapping in self.mappings:
             if self._stop.is_set():
                 break
-            stream_arn, shards = self._shards(self.resources[mapping.table_logical_id])
-            for shard_id in shards:
-                key = (mapping.function, shard_id)
-                position = self._positions.get(key)
-                iterator_args: dict[str, Any] = (
-                    {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position}
-                    if position
-                    else {"ShardIteratorType": "TRIM_HORIZON"}
-                )
-                iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **iterator_args)[
-                    "ShardIterator"
-                ]
-                resp = streams.get_records(ShardIterator=iterator, Limit=1000)
-                if resp.get("Records"):
-                    self._positions[key] = resp["Records"][-1]["dynamodb"]["SequenceNumber"]
-                records = [lambda_record(r, stream_arn, self.template.region) for r in resp.get("Records", [])]
-                wanted = [r for r in records if mapping.wanted(r)]
-                for i in range(0, len(wanted), mapping.batch_size):
-                    self.deliver(mapping, wanted[i : i + mapping.batch_size], shard_id, stream_arn)
-                delivered += len(records)
+            table_name = self.resources[mapping.table_logical_id]
+            shard_key = (mapping.function, table_name)
+            page = self.reader.read(table_name, self._positions.get(shard_key))
+            if page is None or not page.records:
+                continue
+            self._positions[shard_key] = page.records[-1]["dynamodb"]["SequenceNumber"]
+            records = [lambda_record(r, page.stream_arn, self.template.region) for r in page.records]
+            wanted = [r for r in records if mapping.wanted(r)]
+            for i in range(0, len(wanted), mapping.batch_size):
+                self.deliver(mapping, wanted[i : i + mapping.batch_size], page.shard_id, page.stream_arn)
+            delivered += len(records)
         return delivered
 
     def deliver(self, mapping: StreamMapping, batch: list[dict[str, Any]], shard_id: str, stream_arn: str) -> None:

@@ -1,9 +1,17 @@
-"""Lazily created boto3 clients, one per service per process (boto3 import costs ~150 ms of cold start)."""
+"""Lazily created boto3 clients, one per service per process (boto3 import costs ~150 ms of cold start).
+
+Nothing here knows about local emulation: the local runtime and the tests configure botocore through
+the environment (endpoints, account endpoint mode) the same way any AWS SDK user would.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Final
+
+#: Standard retry mode backs off on throttling; five attempts ride out a short burst.
+RETRY_MODE: Final = "standard"
+MAX_ATTEMPTS: Final = 5
 
 
 @cache
@@ -11,8 +19,7 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    # Standard retry mode backs off on throttling; account endpoints off for dynamodbstreams on moto.
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, account_id_endpoint_mode="disabled")
+    config = Config(retries={"mode": RETRY_MODE, "max_attempts": MAX_ATTEMPTS})
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 

@@ -1,0 +1,210 @@
+"""The moto patches of the local runtime (`infra/local/moto_patches.py`): transactions still roll back
+while they are active, DynamoDB answers are unchanged, and they come off again."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from infra.local import moto_patches
+
+REGION = "ap-east-1"
+TABLE = "patched"
+
+
+@pytest.fixture
+def patched(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The patches installed for one test, removed after it (whatever was installed before stays)."""
+    was_installed = moto_patches.installed()
+    moto_patches.uninstall()
+    moto_patches.install()
+    yield
+    moto_patches.uninstall()
+    if was_installed:
+        moto_patches.install()
+
+
+@pytest.fixture
+def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for key, value in {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        client.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        yield client
+
+
+def key(pk: str, sk: str = "CASE") -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def stream_length(client: Any) -> int:
+    from moto.dynamodb.models import dynamodb_backends
+
+    from infra.local.template import ACCOUNT
+
+    shard = dynamodb_backends[ACCOUNT][REGION].get_table(TABLE).stream_shard
+    return len(shard.items)
+
+
+def test_a_cancelled_transaction_still_rolls_back_while_the_patches_are_active(patched: None, ddb: Any) -> None:
+    # Given a case at version 1 and the patches in place
+    ddb.put_item(TableName=TABLE, Item={**key("CASE#1"), "version": {"N": "1"}, "status": {"S": "SUBMITTED"}})
+    records_before = stream_length(ddb)
+    # When a transaction writes a timeline event and updates the case, but expects version 2
+    with pytest.raises(ClientError) as cancelled:
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": {**key("CASE#1", "EVENT#00001"), "type": {"S": "DISPATCHED"}}}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("CASE#1"),
+                        "UpdateExpression": "SET #s = :s, version = :v",
+                        "ConditionExpression": "version = :expected",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":s": {"S": "DISPATCHED"},
+                            ":v": {"N": "3"},
+                            ":expected": {"N": "2"},
+                        },
+                    }
+                },
+            ]
+        )
+    # Then it is cancelled and nothing of it stays: no event, the case unchanged, no stream record
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert "Item" not in ddb.get_item(TableName=TABLE, Key=key("CASE#1", "EVENT#00001"))
+    case = ddb.get_item(TableName=TABLE, Key=key("CASE#1"))["Item"]
+    assert case["status"] == {"S": "SUBMITTED"} and case["version"] == {"N": "1"}
+    assert stream_length(ddb) == records_before
+
+
+def test_a_transaction_whose_conditions_hold_is_applied_whole(patched: None, ddb: Any) -> None:
+    # Given a case at version 1
+    ddb.put_item(TableName=TABLE, Item={**key("CASE#2"), "version": {"N": "1"}})
+    # When a transaction expecting version 1 writes an event and bumps the version
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {**key("CASE#2", "EVENT#00001"), "type": {"S": "DISPATCHED"}}}},
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": key("CASE#2"),
+                    "UpdateExpression": "SET version = :v",
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":v": {"N": "2"}, ":expected": {"N": "1"}},
+                }
+            },
+        ]
+    )
+    # Then both writes are there
+    assert ddb.get_item(TableName=TABLE, Key=key("CASE#2"))["Item"]["version"] == {"N": "2"}
+    assert "Item" in ddb.get_item(TableName=TABLE, Key=key("CASE#2", "EVENT#00001"))
+
+
+def test_item_answers_read_the_same_with_and_without_the_patches(ddb: Any) -> None:
+    # Given an item with every kind of attribute value
+    item = {
+        **key("CASE#3"),
+        "n": {"N": "42.5"},
+        "flag": {"BOOL": True},
+        "none": {"NULL": True},
+        "tags": {"SS": ["a", "b"]},
+        "nums": {"NS": ["1", "2"]},
+        "wait": {"M": {"phase": {"S": "handling"}, "round": {"N": "1"}, "list": {"L": [{"S": "x"}, {"N": "2"}]}}},
+        "text": {"S": "深南大道 6008"},
+    }
+    ddb.put_item(TableName=TABLE, Item=item)
+
+    def answers() -> list[Any]:
+        return [
+            ddb.get_item(TableName=TABLE, Key=key("CASE#3"), ReturnConsumedCapacity="TOTAL"),
+            ddb.query(
+                TableName=TABLE,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": "CASE#3"}},
+                Limit=1,
+            ),
+            ddb.update_item(
+                TableName=TABLE,
+                Key=key("CASE#3"),
+                UpdateExpression="SET n = :n",
+                ExpressionAttributeValues={":n": {"N": "42.5"}},
+                ReturnValues="ALL_NEW",
+            ),
+            ddb.batch_get_item(RequestItems={TABLE: {"Keys": [key("CASE#3")]}}),
+            ddb.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key("CASE#3")}}]),
+        ]
+
+    def without_metadata(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+
+    # When the same calls are answered by moto's serialiser and by the patched plain JSON
+    moto_patches.uninstall()
+    plain_moto = [without_metadata(a) for a in answers()]
+    moto_patches.install()
+    try:
+        patched_answers = [without_metadata(a) for a in answers()]
+    finally:
+        moto_patches.uninstall()
+    # Then the client reads the same answers
+    assert patched_answers == plain_moto
+
+
+def test_uninstall_puts_moto_back(patched: None) -> None:
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.dynamodb import models
+
+    # Given the patches are installed
+    assert moto_patches.installed()
+    patched_call = BotocoreStubber.__call__
+    # When they are uninstalled
+    moto_patches.uninstall()
+    # Then moto's own code is back
+    assert not moto_patches.installed()
+    assert BotocoreStubber.__call__ is not patched_call
+    assert "transact_write_items" in vars(models.DynamoDBBackend)
+    assert models.copy.__name__ == "copy"
+
+
+def test_another_moto_version_gets_only_the_lock_and_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the patches were written for another moto release than the one installed
+    was_installed = moto_patches.installed()
+    moto_patches.uninstall()
+    monkeypatch.setattr(moto_patches, "SUPPORTED_MOTO", "0.0.1")
+    try:
+        # When they are installed
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            names = moto_patches.install()
+        # Then only the lock is in place, and a warning says why
+        assert names == ["BotocoreStubber.__call__"]
+        assert any("written for moto 0.0.1" in str(w.message) for w in caught)
+    finally:
+        moto_patches.uninstall()
+        monkeypatch.undo()
+        if was_installed:
+            moto_patches.install()
