@@ -22,7 +22,7 @@ import base64
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, case_keys
@@ -45,6 +45,7 @@ from minyi.domain.models import (
 )
 from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
+from minyi.domain.scoreboard import spans
 from minyi.ports import SmsError
 from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
@@ -379,34 +380,59 @@ class FakeOutboxRepository:
 
 
 class FakeScoreboardRepository:
-    """`minyi.ports.ScoreboardRepository`: counters per (day, unit), each event added once. Linked to a
-    case fake, an event that is not in the table is not counted (the table's condition)."""
+    """`minyi.ports.ScoreboardRepository`: counters per unit and day and per unit and month, gauges
+    per unit, each event added once. Linked to a case fake, an event that is not in the table is not
+    counted (the table's condition). Reads follow the table's plan (`spans`): whole months from the
+    monthly counters, the ends from the daily ones, one read request per span."""
 
     def __init__(self, cases: FakeCaseRepository | None = None):
         self.cases = cases
-        self.rows: dict[tuple[str, str], dict[str, int]] = {}
+        self.daily: dict[tuple[str, str], dict[str, int]] = {}  # (yyyy-mm-dd, unit)
+        self.monthly: dict[tuple[str, str], dict[str, int]] = {}  # (yyyy-mm, unit)
+        self.gauges: dict[str, int] = {}
         self.counted: dict[tuple[str, int], datetime] = {}
 
-    def count_event(self, event: TimelineEvent, day: str, unit_id: str, counts: dict[str, int], now: datetime) -> bool:
+    def count_event(
+        self,
+        event: TimelineEvent,
+        day: str,
+        unit_id: str,
+        counts: dict[str, int],
+        now: datetime,
+        gauges: dict[str, int] | None = None,
+    ) -> bool:
         key = (event.case_id, event.seq)
         if key in self.counted:
             return False
         if self.cases is not None and event.seq not in self.cases.events.get(event.case_id, {}):
             return False
         self.counted[key] = now
-        row = self.rows.setdefault((day, unit_id), {})
-        for name, value in counts.items():
-            row[name] = row.get(name, 0) + value
+        for rows, period in ((self.daily, day), (self.monthly, day[:7])):
+            if counts:
+                row = rows.setdefault((period, unit_id), {})
+                for name, value in counts.items():
+                    row[name] = row.get(name, 0) + value
+        for gauge_unit, change in (gauges or {}).items():
+            self.gauges[gauge_unit] = self.gauges.get(gauge_unit, 0) + change
         return True
 
-    def stats_rows(self, days: list[str], unit_id: str | None) -> tuple[list[tuple[str, dict[str, int]]], int]:
-        rows = [
-            (unit, dict(counters))
-            for day in days
-            for (row_day, unit), counters in sorted(self.rows.items())
-            if row_day == day and unit_id in (None, unit)
-        ]
-        return rows, len(rows)
+    def stats_rows(
+        self, day_from: date, day_to: date, unit_id: str | None
+    ) -> tuple[list[tuple[str, dict[str, int]]], int]:
+        rows: list[tuple[str, dict[str, int]]] = []
+        for span in spans(day_from, day_to):
+            source = self.monthly if span.monthly else self.daily
+            for (period, unit), counters in sorted(source.items()):
+                if span.first <= period <= span.last and unit_id in (None, unit):
+                    rows.append((unit, dict(counters)))
+        return rows, len(spans(day_from, day_to))
+
+    def open_overdue(self, unit_id: str | None) -> dict[str, int]:
+        return {u: n for u, n in self.gauges.items() if unit_id in (None, u)}
+
+    def day_rows(self, day: str) -> dict[str, dict[str, int]]:
+        """A test's view: each unit's counters of one day."""
+        return {unit: dict(c) for (d, unit), c in self.daily.items() if d == day}
 
 
 # --- catalogue -------------------------------------------------------------------------------------
