@@ -304,6 +304,10 @@ async function caseView(id) {
       c.attachments.length ? h('div', { class: 'media' }, c.attachments.map((a, i) => media(a, `${t('attachments')} ${i + 1}`))) : null),
     actions,
     h('section', { class: 'card' }, h('h2', {}, t('timeline')), timelineList(tl.events))));
+  if (c.status === 'SUBMITTED') {  // routing takes a moment: look again while the page stays open
+    const here = location.hash;
+    setTimeout(() => { if (location.hash === here) route(); }, 1500);
+  }
 }
 
 // --- public tracking and the SMS rating link ---------------------------------------------------------

@@ -196,6 +196,7 @@ export function registerServiceWorker() {
   const banner = () => document.body.classList.toggle('is-offline', !navigator.onLine);
   addEventListener('online', banner);
   addEventListener('offline', banner);
+  banner();
 }
 
 export function dueState(caseSummary) {

@@ -103,7 +103,7 @@ async function signInView() {
       location.hash = role.value === 'supervisor' || role.value === 'admin' ? '#/supervision' : '#/inbox';
       route();
     } catch (err) { mount(status, errorBox(err)); }
-  } }, h('h1', {}, t('sign_in')), h('p', { class: 'muted' }, t('local_hint').replace(/输入手机号即可登录|any mobile number signs in/, '')),
+  } }, h('h1', {}, t('sign_in')), h('p', { class: 'muted' }, t('local_console_hint')),
   field(t('role'), role), unitField, status,
   h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
 }
@@ -252,7 +252,7 @@ async function caseView(id, reveal = false) {
         h('section', { class: 'card' }, h('h2', {}, t('staff_timeline')),
           h('ol', { class: 'timeline staff', testid: 'timeline' }, [...tl.events].reverse().map((e) => h('li', { class: 'timeline-event', testid: 'timeline-event', 'data-type': e.type },
             h('span', { class: 'dot', 'aria-hidden': 'true' }),
-            h('p', { class: 'event-text' }, h('strong', {}, e.text || e.type), e.unit_id ? h('span', { class: 'muted' }, ` · ${unitName(e.unit_id)}`)),
+            h('p', { class: 'event-text' }, h('strong', {}, e.text || e.type), e.unit_id ? h('span', { class: 'muted' }, ` · ${unitName(e.unit_id)}`) : null),
             e.note ? h('p', { class: 'note' }, e.note) : null,
             h('time', { datetime: e.at }, `${fmtTime(e.at)} · ${e.actor}`)))),
           tl.notifications?.length ? h('details', {}, h('summary', {}, `${t('sms')} (${tl.notifications.length})`),

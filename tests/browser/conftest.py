@@ -1,0 +1,202 @@
+"""Browser fixtures: one local runtime (`python -m infra.local`) and one Chromium for the session.
+
+Chromium is Debian's (`apt-get install chromium fonts-noto-cjk`; Playwright's own browser download does
+not work here). Without it the browser tests are skipped, unless MINYI_REQUIRE_BROWSER=1 (CI and
+`make test-browser` set it) turns the missing browser into a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 800}
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+except ImportError:  # pragma: no cover - the dev requirements pin it
+    sync_playwright = None
+
+
+def _require_browser() -> None:
+    missing = sync_playwright is None or not Path(CHROMIUM).exists()
+    if missing:
+        why = "playwright is not installed" if sync_playwright is None else f"{CHROMIUM} is missing"
+        if os.environ.get("MINYI_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests need Chromium: {why} (apt-get install -y chromium fonts-noto-cjk)")
+        pytest.skip(f"browser tests need Chromium: {why}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Runtime:
+    """The local runtime the pages talk to, plus the shortcuts a test needs (tokens, sent SMS)."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def token(self, **claims: str) -> str:
+        resp = self.http.post(f"{self.base_url}/local/tokens", json=claims, timeout=10)
+        resp.raise_for_status()
+        return str(resp.json()["token"])
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.http.request(method, f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs)
+
+    def wait_for(self, probe: Any, timeout: float = 45.0, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = probe()
+            if value:
+                return value
+            time.sleep(0.25)
+        raise AssertionError(f"{what} not met within {timeout}s")
+
+    def rating_links(self, case_id: str) -> list[str]:
+        """The rating links texted to the citizen for a case, oldest first."""
+        messages = self.http.get(f"{self.base_url}/local/sms", timeout=10).json()["messages"]
+        links = []
+        for m in messages:
+            if m["case_id"] == case_id and m["kind"] == "citizen" and "/r/" in m["body"]:
+                links.append(m["body"][m["body"].index("http") :].split()[0].rstrip("。."))
+        return links
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    _require_browser()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+        "RATING_WINDOW_SECONDS": "600",  # the rating wait must not expire while the browser works
+        "LOCAL_SCHEDULE_SECONDS": "0",
+    }
+    log_path = tmp_path_factory.mktemp("browser-runtime") / "runtime.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    rt = Runtime(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"local runtime exited:\n{log_path.read_text()}")
+            try:
+                if requests.get(f"{rt.base_url}/local/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield rt
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(runtime: Runtime) -> Iterator[Browser]:
+    assert sync_playwright is not None
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _context(browser: Browser, viewport: dict[str, int]) -> BrowserContext:
+    ctx = browser.new_context(
+        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1
+    )
+    ctx.set_default_timeout(20_000)
+    return ctx
+
+
+class Pages:
+    """Pages of one context, each watched for console errors and CSP violations."""
+
+    def __init__(self, ctx: BrowserContext, base_url: str):
+        self.ctx = ctx
+        self.base_url = base_url
+        self.errors: list[str] = []
+
+    def new(self) -> Page:
+        page = self.ctx.new_page()
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        return page
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Browser, runtime: Runtime) -> Iterator[Pages]:
+    ctx = _context(browser, PHONE)
+    pages = Pages(ctx, runtime.base_url)
+    yield pages
+    ctx.close()
+    assert not [e for e in pages.errors if "Content Security Policy" in e], pages.errors
+
+
+@pytest.fixture(scope="module")
+def desk(browser: Browser, runtime: Runtime) -> Iterator[Pages]:
+    ctx = _context(browser, DESK)
+    pages = Pages(ctx, runtime.base_url)
+    yield pages
+    ctx.close()
+    assert not [e for e in pages.errors if "Content Security Policy" in e], pages.errors
+
+
+_AXE: Any = None
+
+
+def check_page(page: Page, name: str, full_page: bool = False) -> None:
+    """Axe-core scan (no serious or critical violation) and a screenshot under tests/e2e/screenshots/.
+
+    With UPDATE_DOCS_SCREENSHOTS=1 the screenshot is also copied to docs/screenshots/ for the README."""
+    global _AXE
+    from axe_playwright_python.sync_playwright import Axe
+
+    _AXE = _AXE or Axe()
+    page.wait_for_load_state("networkidle")
+    result = _AXE.run(page)
+    bad = [v for v in result.response["violations"] if v.get("impact") in {"serious", "critical"}]
+    summary = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in bad
+    ]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
+    assert not bad, f"axe on {name}: " + json.dumps(summary, ensure_ascii=False, indent=1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives the web clients in Chromium (tests/browser)")

@@ -1,0 +1,261 @@
+"""The reference clients in a real browser (issue 11): the handling loop driven through the pages.
+
+One story, in order: a citizen files a complaint with a photo (phone-sized app), the unit accepts and
+answers in the console, the citizen rates 1 from the SMS link and the case goes back to the unit, the
+second answer is rated 5 and the timeline shows the case closed; a dispatcher dispatches a queued
+case; a supervisor sees the supervision list and the scoreboard. Every page passes an axe-core scan
+and is photographed (tests/e2e/screenshots/)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Pages, Runtime, check_page
+
+pytestmark = pytest.mark.browser
+
+UNIT = "futian-traffic-police"
+PHONE_NO = "13812345678"
+# a real (tiny) PNG: the API checks the stored bytes against the declared type
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+story: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("media") / "bus-lane.png"
+    path.write_bytes(PNG)
+    return path
+
+
+@pytest.fixture(scope="module")
+def citizen(phone: Pages) -> Page:
+    return phone.new()
+
+
+@pytest.fixture(scope="module")
+def clerk(desk: Pages) -> Page:
+    return desk.new()
+
+
+def console_sign_in(page: Page, base_url: str, role: str, unit: str | None = None) -> None:
+    page.goto(f"{base_url}/console")
+    page.evaluate("localStorage.removeItem('minyi.session.console')")
+    page.goto(f"{base_url}/console")
+    page.get_by_test_id("signin-role").select_option(role)
+    if unit:
+        page.get_by_test_id("signin-unit").select_option(unit)
+    page.get_by_test_id("signin-submit").click()
+
+
+def open_case_in_console(page: Page, tracking_no: str) -> None:
+    page.get_by_test_id("inbox").wait_for()
+    row = page.get_by_test_id("case-row").filter(has_text=tracking_no)
+    expect(row).to_have_count(1)
+    row.get_by_role("link", name=tracking_no).click()
+    expect(page.get_by_test_id("case-detail")).to_be_visible()
+
+
+def rate_from_link(page: Page, link: str, score: int) -> None:
+    page.goto(link)
+    expect(page.get_by_test_id("tracking-no")).to_have_text(story["tracking_no"])
+    for dim in ("speed", "effectiveness", "experience", "feedback_quality"):
+        group = page.get_by_test_id(f"rate-{dim}")
+        expect(group.locator("input[type=radio]")).to_have_count(5)
+        group.locator(f"input[type=radio][value='{score}']").check()
+    page.get_by_test_id("rating-comment").fill("态度很好" if score >= 4 else "问题没有解决")
+
+
+def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, photo: Path) -> None:
+    page = citizen
+    page.goto(f"{runtime.base_url}/")
+    expect(page.get_by_test_id("signin-phone")).to_be_visible()
+    check_page(page, "citizen-signin")
+    page.get_by_test_id("signin-phone").fill(PHONE_NO)
+    page.get_by_test_id("signin-submit").click()
+
+    form = page.get_by_test_id("new-request")
+    expect(form).to_be_visible()
+    page.get_by_test_id("field-category").select_option("complaint")
+    page.get_by_test_id("field-topic").select_option("traffic")
+    page.get_by_test_id("field-district").select_option("futian")
+    page.get_by_test_id("field-description").fill("深南大道公交专用道每天早上被违停车辆占用，公交车无法进站。")
+    expect(form).to_contain_text("29 / 4000")
+    page.get_by_test_id("field-address").fill("福田区深南大道 6008 号")
+    page.get_by_test_id("attach-input").set_input_files(str(photo))
+    expect(page.locator("li[data-uploaded=true]")).to_have_count(1)  # straight to S3, progress bar full
+    check_page(page, "citizen-new-request", full_page=True)
+
+    page.get_by_test_id("submit-request").click()
+    tracking = page.get_by_test_id("tracking-no")
+    expect(tracking).to_have_text(re.compile(r"^SZ\d{4}-[A-Z0-9]+$"))
+    story["tracking_no"] = tracking.inner_text().strip()
+    check_page(page, "citizen-submitted")
+
+    page.get_by_role("link", name="查看诉求").click()
+    expect(page.get_by_test_id("case-status")).to_be_visible()
+    story["case_id"] = page.url.rsplit("/", 1)[-1]
+    # routed by rule to the traffic police brigade; the photo is sealed as evidence
+    expect(page.get_by_test_id("timeline-event").filter(has_text="福田区交警大队")).to_have_count(1, timeout=30_000)
+    page.reload()
+    expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", "DISPATCHED")
+    expect(page.locator("img.thumb")).to_have_count(1)
+    check_page(page, "citizen-request", full_page=True)
+
+
+def test_unit_accepts_and_replies_in_the_console(clerk: Page, runtime: Runtime) -> None:
+    page = clerk
+    page.goto(f"{runtime.base_url}/console")
+    expect(page.get_by_test_id("signin-role")).to_be_visible()
+    check_page(page, "console-signin")
+    console_sign_in(page, runtime.base_url, "staff", UNIT)
+    open_case_in_console(page, story["tracking_no"])
+    detail = page.get_by_test_id("case-detail")
+    expect(detail).to_contain_text("深南大道公交专用道")
+    expect(detail.locator("img.thumb")).to_have_count(1)  # the citizen's photo, through a media link
+    page.get_by_test_id("action-accept").click()
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "IN_PROGRESS")
+    page.get_by_test_id("reply-message").fill("已安排交警在早高峰时段巡查并拖移违停车辆。")
+    check_page(page, "console-case", full_page=True)
+    page.get_by_test_id("action-reply").click()
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "REPLIED")
+
+
+def test_inbox_marks_urgency(clerk: Page, runtime: Runtime) -> None:
+    page = clerk
+    page.get_by_role("link", name="待办工单").click()
+    inbox = page.get_by_test_id("inbox")
+    expect(inbox).to_be_visible()
+    check_page(page, "console-inbox")
+
+
+def test_citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(
+    phone: Pages, citizen: Page, runtime: Runtime
+) -> None:
+    links = runtime.wait_for(lambda: runtime.rating_links(story["case_id"]), what="the rating SMS")
+    assert re.search(rf"/r/{story['tracking_no']}\?t=", links[0])
+    link_page = phone.new()  # a fresh tab, as from the SMS app
+    rate_from_link(link_page, links[0], 1)
+    check_page(link_page, "citizen-rating-link", full_page=True)
+    link_page.get_by_test_id("submit-rating").click()
+    expect(link_page.get_by_test_id("rating-done")).to_be_visible()
+    link_page.close()
+
+    citizen.goto(f"{runtime.base_url}/#/mine")
+    expect(citizen.get_by_test_id("my-requests")).to_be_visible()
+    row = citizen.get_by_test_id("request-row").filter(has_text=story["tracking_no"])
+    expect(row).to_contain_text("重新办理", timeout=30_000)
+    check_page(citizen, "citizen-my-requests")
+    row.click()
+    expect(citizen.get_by_test_id("case-status")).to_have_attribute("data-status", "REOPENED")
+    expect(citizen.locator("[data-testid=timeline-event][data-type=reopened]")).to_have_count(1)
+
+
+def test_second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen: Page, runtime: Runtime) -> None:
+    page = clerk
+    page.goto(f"{runtime.base_url}/console#/inbox")
+    open_case_in_console(page, story["tracking_no"])
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "REOPENED")
+    page.get_by_test_id("action-accept").click()
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "IN_PROGRESS")
+    page.get_by_test_id("reply-message").fill("已在深南大道增设隔离桩和电子抓拍，违停已清理。")
+    page.get_by_test_id("action-reply").click()
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "REPLIED")
+
+    links = runtime.wait_for(lambda: (lambda ls: ls if len(ls) >= 2 else None)(runtime.rating_links(story["case_id"])), what="the second rating SMS")
+    link_page = phone.new()
+    rate_from_link(link_page, links[-1], 5)
+    link_page.get_by_test_id("submit-rating").click()
+    expect(link_page.get_by_test_id("rating-done")).to_be_visible()
+    link_page.close()
+
+    citizen.goto(f"{runtime.base_url}/#/case/{story['case_id']}")
+    closed = citizen.locator("[data-testid=timeline-event][data-type=closed]")
+
+    def is_closed() -> bool:
+        citizen.reload()
+        citizen.get_by_test_id("timeline").wait_for()
+        return closed.count() == 1
+
+    runtime.wait_for(is_closed, what="the closed event")
+    expect(citizen.get_by_test_id("case-status")).to_have_attribute("data-status", "CLOSED")
+    check_page(citizen, "citizen-request-closed", full_page=True)
+
+    # the same story on the public tracking page, without signing in
+    citizen.goto(f"{runtime.base_url}/track")
+    citizen.get_by_test_id("track-no").fill(story["tracking_no"])
+    citizen.get_by_test_id("track-last4").fill(PHONE_NO[-4:])
+    citizen.get_by_test_id("track-submit").click()
+    expect(citizen.get_by_test_id("case-status")).to_have_attribute("data-status", "CLOSED")
+    check_page(citizen, "citizen-track", full_page=True)
+
+
+def test_dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> None:
+    token = runtime.token(sub="citizen-queue", role="citizen", phone="+8613900001234")
+    created = runtime.call(
+        "POST", "/v1/requests", token,
+        json={"category": "help", "topic": "other", "district": "nanshan", "phone": "13900001234",
+              "description": "小区门口的井盖松动，夜里有人差点摔倒，不知道该找哪个部门。", "address": "南山区科技园南区"},
+    )
+    assert created.status_code == 201, created.text
+    case = created.json()
+    dispatcher = runtime.token(sub="dispatcher-1", role="dispatcher")
+    runtime.wait_for(
+        lambda: any(c["id"] == case["id"] for c in runtime.call("GET", "/v1/units/dispatch-centre/cases", dispatcher).json()["items"]),
+        what="the case in the dispatch queue",
+    )
+    page = clerk
+    console_sign_in(page, runtime.base_url, "dispatcher")
+    expect(page.get_by_role("heading", name="派单队列")).to_be_visible()
+    check_page(page, "console-dispatch-queue")
+    open_case_in_console(page, case["tracking_no"])
+    page.get_by_test_id("dispatch-unit").select_option("nanshan-urban-management")
+    check_page(page, "console-dispatch", full_page=True)
+    page.get_by_test_id("action-dispatch").click()
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "DISPATCHED")
+    expect(page.get_by_test_id("case-detail")).to_contain_text("南山区城市管理和综合执法局")
+
+
+def test_supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime: Runtime) -> None:
+    page = clerk
+    console_sign_in(page, runtime.base_url, "supervisor")
+    expect(page.get_by_test_id("supervision-list")).to_be_visible()
+    check_page(page, "console-supervision")
+    page.get_by_role("link", name="考核看板").click()
+    chart = page.get_by_test_id("scoreboard-chart")
+    expect(chart).to_be_visible()
+    expect(chart.locator("svg")).to_have_count(4)
+    expect(page.get_by_test_id("chart-on-time")).to_contain_text("福田区交警大队")
+    expect(page.get_by_test_id("chart-per-day").locator("polyline")).to_have_count(2)
+    check_page(page, "console-scoreboard", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_test_id("export-csv").click()
+    assert download.value.suggested_filename.endswith(".csv")
+
+
+def test_english_switch_and_offline_shell(phone: Pages, runtime: Runtime) -> None:
+    page = phone.new()
+    page.goto(f"{runtime.base_url}/track")
+    page.get_by_role("button", name="切换语言").click()
+    expect(page.get_by_role("heading", name="Track a request")).to_be_visible()
+    check_page(page, "citizen-track-en")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.ctx.set_offline(True)
+    try:
+        page.reload()
+        expect(page.get_by_role("heading", name="Track a request")).to_be_visible()
+        expect(page.locator(".offline-banner")).to_be_visible()
+    finally:
+        phone.ctx.set_offline(False)
+        page.evaluate("localStorage.setItem('minyi.lang', 'zh')")
