@@ -10,15 +10,19 @@ export AWS_DEFAULT_REGION ?= $(AWS_REGION)
 
 .PHONY: run test unit integration e2e build validate lint bench replay-dlq clean diagram
 
-$(STAMP): requirements-dev.txt src/requirements.txt constraints.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -r requirements-dev.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+## Two pinned sets, each behind its own stamp (scripts/install.py: uv from the package index, else pip;
+## INSTALLER=pip forces pip): the runtime set for run, bench and replay-dlq; the dev set (SAM CLI,
+## linters, pytest) on top of it for everything else. Versions: constraints.txt.
+RUN_STAMP := $(VENV)/.installed-run
+$(RUN_STAMP): requirements-run.txt src/requirements.txt constraints.txt pyproject.toml scripts/install.py
+	$(PYTHON) scripts/install.py --venv $(VENV) --stamp $@ -r requirements-run.txt
+
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(PYTHON) scripts/install.py --venv $(VENV) --stamp $@ -r requirements-dev.txt
+
 
 ## make run: the whole system on embedded AWS (moto) at http://127.0.0.1:$(PORT)
-run: $(STAMP)
+run: $(RUN_STAMP)
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
 ## make test: template checks, sam build, then every test (unit, integration, built artifacts, e2e)
@@ -47,13 +51,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP)
-	$(BIN)/python -m scripts.bench
+## make bench: the four targets of issue 8 and the detailed tables; QUICK=1 for a short run
+bench: $(RUN_STAMP)
+	$(BIN)/python -m scripts.bench $(if $(QUICK),--quick)
 
 diagram: $(STAMP)
 	$(BIN)/python -m infra.statemachine_diagram --write README.md
 
-replay-dlq: $(STAMP)
+replay-dlq: $(RUN_STAMP)
 	$(BIN)/python -m infra.replay_dlq --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)"
 
 clean:

@@ -1,0 +1,138 @@
+"""Create `.venv` and install one pinned requirement set into it: what the Makefile's stamps run.
+
+Why a script: `make run` on a fresh clone should answer within a minute, and pip resolving and
+installing the whole dev set (SAM CLI, cfn-lint, mypy ...) took most of 80 s. So `make run`
+installs only the runtime set (`requirements-run.txt`) and the test and lint targets add the dev
+set (`requirements-dev.txt`), each behind its own stamp; versions come from one file,
+`constraints.txt`. The installer is uv when it can be had from the package index (seconds instead
+of a minute), else pip.
+
+uv does not read pip's configuration files, so the index settings pip would use (environment or
+`pip config`) are handed to uv, with pip's "best version across all indexes" strategy.
+
+    python scripts/install.py --venv .venv --stamp .venv/.installed-run -r requirements-run.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONSTRAINTS = ROOT / "constraints.txt"
+#: pip settings and the uv environment variables that say the same thing.
+PIP_TO_UV = {
+    "index-url": ("PIP_INDEX_URL", "UV_INDEX_URL"),
+    "extra-index-url": ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"),
+    "find-links": ("PIP_FIND_LINKS", "UV_FIND_LINKS"),
+}
+#: pip considers every index for the best version; uv by default stops at the first that has the name.
+UV_INDEX_STRATEGY = "unsafe-best-match"
+
+
+def log(message: str) -> None:
+    print(f"[install] {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run([str(a) for a in args], check=True, env=env)
+
+
+def pip_setting(python: str, name: str, env_var: str) -> str:
+    """A pip setting as pip would see it: its environment variable, else `pip config`."""
+    if os.environ.get(env_var):
+        return os.environ[env_var]
+    for section in ("install", "global"):
+        found = subprocess.run(
+            [python, "-m", "pip", "config", "get", f"{section}.{name}"], capture_output=True, text=True, check=False
+        )
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip()
+    return ""
+
+
+def uv_environment(python: str) -> dict[str, str]:
+    """The environment for uv: pip's index settings, unless uv's own are already set."""
+    env = dict(os.environ)
+    for pip_name, (pip_var, uv_var) in PIP_TO_UV.items():
+        if not env.get(uv_var) and (value := pip_setting(python, pip_name, pip_var)):
+            env[uv_var] = " ".join(value.split())
+    env.setdefault("UV_INDEX_STRATEGY", UV_INDEX_STRATEGY)
+    return env
+
+
+def find_uv(python: str) -> str | None:
+    """uv on PATH or in the user's scripts folder, else installed there from the package index."""
+    user_bin = Path(
+        subprocess.run(
+            [python, "-c", "import site,sys;print(site.getuserbase())"], capture_output=True, text=True, check=True
+        ).stdout.strip(),
+        "bin",
+    )
+    for candidate in (shutil.which("uv"), user_bin / "uv"):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    log("installing uv from the package index (python -m pip install --user uv)")
+    quiet_pip = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", "--user", "uv"], env=quiet_pip, check=False)
+    if installed.returncode == 0 and (user_bin / "uv").is_file():
+        return str(user_bin / "uv")
+    return None
+
+
+def install_with_uv(uv: str, python: str, venv: Path, requirements: list[Path]) -> None:
+    env = uv_environment(python)
+    if not (venv / "bin" / "python").exists():
+        run(uv, "venv", "--quiet", "--seed", "--python", python, venv, env=env)  # --seed: pip, for other tools
+    target = ["--python", str(venv / "bin" / "python")]
+    reqs = [arg for path in requirements for arg in ("-r", str(path))]
+    run(uv, "pip", "install", "--quiet", *target, "-c", CONSTRAINTS, *reqs, env=env)
+    run(uv, "pip", "install", "--quiet", *target, "--no-deps", "-e", ROOT, env=env)
+
+
+def install_with_pip(python: str, venv: Path, requirements: list[Path]) -> None:
+    if not (venv / "bin" / "python").exists():
+        run(python, "-m", "venv", venv)
+    pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
+    reqs = [arg for path in requirements for arg in ("-r", str(path))]
+    run(*pip, "-c", CONSTRAINTS, *reqs)
+    run(*pip, "--no-deps", "--no-build-isolation", "-e", ROOT)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
+    parser.add_argument("--stamp", type=Path, required=True, help="touched when the set is installed")
+    parser.add_argument("-r", "--requirement", type=Path, action="append", required=True)
+    parser.add_argument("--installer", choices=["auto", "uv", "pip"], default=os.environ.get("INSTALLER", "auto"))
+    args = parser.parse_args()
+    python = sys.executable
+    started = time.perf_counter()
+    uv = find_uv(python) if args.installer in {"auto", "uv"} else None
+    if uv is None and args.installer == "uv":
+        log("uv is not available")
+        return 1
+    names = ", ".join(p.name for p in args.requirement)
+    try:
+        if uv is not None:
+            install_with_uv(uv, python, args.venv, args.requirement)
+        else:
+            install_with_pip(python, args.venv, args.requirement)
+    except subprocess.CalledProcessError as exc:
+        if uv is None or args.installer == "uv":
+            raise
+        log(f"uv failed ({exc}); installing with pip instead")
+        install_with_pip(python, args.venv, args.requirement)
+        uv = None
+    args.stamp.touch()
+    log(f"{names}: {time.perf_counter() - started:.0f} s with {'uv' if uv else 'pip'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
