@@ -98,7 +98,7 @@ def install_with_uv(uv: str, python: str, venv: Path, requirements: list[Path]) 
 def install_with_pip(python: str, venv: Path, requirements: list[Path]) -> None:
     if not (venv / "bin" / "python").exists():
         run(python, "-m", "venv", venv)
-    pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
+    pip: list[str | Path] = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
     reqs = [arg for path in requirements for arg in ("-r", str(path))]
     run(*pip, "-c", CONSTRAINTS, *reqs)
     run(*pip, "--no-deps", "--no-build-isolation", "-e", ROOT)
