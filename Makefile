@@ -8,7 +8,7 @@ export AWS_REGION ?= ap-east-1
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= $(AWS_REGION)
 
-.PHONY: run test unit integration e2e build validate lint bench replay-dlq clean diagram
+.PHONY: run test test-browser unit integration e2e build validate lint bench replay-dlq clean diagram
 
 ## Two pinned sets, each behind its own stamp (scripts/install.py: uv from the package index, else pip;
 ## INSTALLER=pip forces pip): the runtime set for run, bench and replay-dlq; the dev set (SAM CLI,
@@ -37,6 +37,12 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
+
+## make test-browser: the citizen app and the staff console in Debian's Chromium (tests/browser; `make test`
+## runs them too, skipped without /usr/bin/chromium unless MINYI_REQUIRE_BROWSER=1, as .ci/run sets).
+## Screenshots land in tests/e2e/screenshots/; UPDATE_DOCS_SCREENSHOTS=1 also refreshes docs/screenshots/.
+test-browser: $(STAMP)
+	MINYI_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/browser
 
 validate: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml

@@ -132,7 +132,12 @@ def browser(runtime: Runtime) -> Iterator[Browser]:
 
 def _context(browser: Browser, viewport: dict[str, int]) -> BrowserContext:
     ctx = browser.new_context(
-        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1
+        viewport=viewport,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        device_scale_factor=1,
+        geolocation={"latitude": 22.5431, "longitude": 114.0579},  # Shenzhen Civic Centre, Futian
+        permissions=["geolocation"],
     )
     ctx.set_default_timeout(20_000)
     return ctx
@@ -148,9 +153,13 @@ class Pages:
 
     def new(self) -> Page:
         page = self.ctx.new_page()
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         return page
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.errors.append(message.text)
 
 
 @pytest.fixture(scope="module")

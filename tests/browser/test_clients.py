@@ -8,32 +8,43 @@ and is photographed (tests/e2e/screenshots/)."""
 
 from __future__ import annotations
 
-import base64
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Pages, Runtime, check_page
 
-pytestmark = pytest.mark.browser
+# one story in order: one xdist work unit
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 UNIT = "futian-traffic-police"
 PHONE_NO = "13812345678"
-# a real (tiny) PNG: the API checks the stored bytes against the declared type
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
 
 story: dict[str, Any] = {}
 
 
+STREET = """<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480" viewBox="0 0 640 480">
+<rect width="640" height="200" fill="#9cc9ee"/><rect y="200" width="640" height="280" fill="#5b5f66"/>
+<polygon points="250,200 390,200 640,480 0,480" fill="#b3262e"/>
+<text x="320" y="420" font-size="48" fill="#ffe08a" text-anchor="middle" font-family="Noto Sans CJK SC">公交专用</text>
+<rect x="40" y="90" width="120" height="110" fill="#d9d4c7"/>
+<rect x="480" y="60" width="140" height="140" fill="#cfc8b8"/>
+<rect x="255" y="270" width="150" height="70" rx="14" fill="#f2f2f2"/>
+<rect x="275" y="240" width="110" height="40" rx="10" fill="#e6e6e6"/>
+<circle cx="285" cy="342" r="16" fill="#222"/><circle cx="375" cy="342" r="16" fill="#222"/></svg>"""
+
+
 @pytest.fixture(scope="module")
-def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def photo(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A photo of the blocked bus lane (drawn, then photographed by the browser as a PNG)."""
     path = tmp_path_factory.mktemp("media") / "bus-lane.png"
-    path.write_bytes(PNG)
+    page = browser.new_page(viewport={"width": 640, "height": 480})
+    page.set_content(f"<body style='margin:0'>{STREET}</body>")
+    page.screenshot(path=str(path))
+    page.close()
     return path
 
 
@@ -91,6 +102,8 @@ def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtim
     page.get_by_test_id("field-description").fill("深南大道公交专用道每天早上被违停车辆占用，公交车无法进站。")
     expect(form).to_contain_text("29 / 4000")
     page.get_by_test_id("field-address").fill("福田区深南大道 6008 号")
+    page.get_by_role("button", name="使用当前位置").click()  # the context grants a position in Futian
+    expect(form).to_contain_text("22.5431, 114.0579")
     page.get_by_test_id("attach-input").set_input_files(str(photo))
     expect(page.locator("li[data-uploaded=true]")).to_have_count(1)  # straight to S3, progress bar full
     check_page(page, "citizen-new-request", full_page=True)
@@ -122,6 +135,7 @@ def test_unit_accepts_and_replies_in_the_console(clerk: Page, runtime: Runtime) 
     detail = page.get_by_test_id("case-detail")
     expect(detail).to_contain_text("深南大道公交专用道")
     expect(detail.locator("img.thumb")).to_have_count(1)  # the citizen's photo, through a media link
+    expect(detail).to_contain_text("22.54310, 114.05790")  # coordinates, no third-party map
     page.get_by_test_id("action-accept").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "IN_PROGRESS")
     page.get_by_test_id("reply-message").fill("已安排交警在早高峰时段巡查并拖移违停车辆。")
@@ -171,7 +185,8 @@ def test_second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen
     page.get_by_test_id("action-reply").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "REPLIED")
 
-    links = runtime.wait_for(lambda: (lambda ls: ls if len(ls) >= 2 else None)(runtime.rating_links(story["case_id"])), what="the second rating SMS")
+    links = runtime.wait_for(lambda: runtime.rating_links(story["case_id"])[1:], what="the second rating SMS")
+    links = runtime.rating_links(story["case_id"])
     link_page = phone.new()
     rate_from_link(link_page, links[-1], 5)
     link_page.get_by_test_id("submit-rating").click()
@@ -202,17 +217,27 @@ def test_second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen
 def test_dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> None:
     token = runtime.token(sub="citizen-queue", role="citizen", phone="+8613900001234")
     created = runtime.call(
-        "POST", "/v1/requests", token,
-        json={"category": "help", "topic": "other", "district": "nanshan", "phone": "13900001234",
-              "description": "小区门口的井盖松动，夜里有人差点摔倒，不知道该找哪个部门。", "address": "南山区科技园南区"},
+        "POST",
+        "/v1/requests",
+        token,
+        json={
+            "category": "help",
+            "topic": "other",
+            "district": "nanshan",
+            "phone": "13900001234",
+            "description": "小区门口的井盖松动，夜里有人差点摔倒，不知道该找哪个部门。",
+            "address": "南山区科技园南区",
+        },
     )
     assert created.status_code == 201, created.text
     case = created.json()
     dispatcher = runtime.token(sub="dispatcher-1", role="dispatcher")
-    runtime.wait_for(
-        lambda: any(c["id"] == case["id"] for c in runtime.call("GET", "/v1/units/dispatch-centre/cases", dispatcher).json()["items"]),
-        what="the case in the dispatch queue",
-    )
+
+    def queued() -> bool:
+        items = runtime.call("GET", "/v1/units/dispatch-centre/cases", dispatcher).json()["items"]
+        return any(c["id"] == case["id"] for c in items)
+
+    runtime.wait_for(queued, what="the case in the dispatch queue")
     page = clerk
     console_sign_in(page, runtime.base_url, "dispatcher")
     expect(page.get_by_role("heading", name="派单队列")).to_be_visible()

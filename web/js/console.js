@@ -5,7 +5,7 @@ import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount,
   registerServiceWorker, saveSession, session,
 } from './common.js';
-import { categoryLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
+import { actorLabel, categoryLabel, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { lineChart, pairedBars, rateBars } from './charts.js';
 
 const main = document.getElementById('main');
@@ -252,11 +252,11 @@ async function caseView(id, reveal = false) {
         h('section', { class: 'card' }, h('h2', {}, t('staff_timeline')),
           h('ol', { class: 'timeline staff', testid: 'timeline' }, [...tl.events].reverse().map((e) => h('li', { class: 'timeline-event', testid: 'timeline-event', 'data-type': e.type },
             h('span', { class: 'dot', 'aria-hidden': 'true' }),
-            h('p', { class: 'event-text' }, h('strong', {}, e.text || e.type), e.unit_id ? h('span', { class: 'muted' }, ` · ${unitName(e.unit_id)}`) : null),
+            h('p', { class: 'event-text' }, h('strong', {}, e.text || eventLabel(e.type)), e.unit_id ? h('span', { class: 'muted' }, ` · ${unitName(e.unit_id)}`) : null),
             e.note ? h('p', { class: 'note' }, e.note) : null,
-            h('time', { datetime: e.at }, `${fmtTime(e.at)} · ${e.actor}`)))),
+            h('time', { datetime: e.at }, `${fmtTime(e.at)} · ${eventLabel(e.type)} · ${actorLabel(e.actor)}`)))),
           tl.notifications?.length ? h('details', {}, h('summary', {}, `${t('sms')} (${tl.notifications.length})`),
-            h('ul', {}, tl.notifications.map((n) => h('li', {}, `${n.event} → ${n.to} · ${n.status}${n.sent_at ? ` · ${fmtTime(n.sent_at)}` : ''}`)))) : null)),
+            h('ul', {}, tl.notifications.map((n) => h('li', {}, `${eventLabel(n.event)} → ${n.to} · ${n.status}${n.sent_at ? ` · ${fmtTime(n.sent_at)}` : ''}`)))) : null)),
       h('aside', { class: 'actions', 'aria-label': t('actions') },
         open ? actions : h('p', { class: 'card' }, t('case_closed')),
         actionForm(t('notes'), field(t('note'), noteText), noteButton, () => post('notes', { text: noteText.value }))))));

@@ -113,6 +113,29 @@ export function t(key) {
   return TEXTS[lang()][key] ?? TEXTS.zh[key] ?? key;
 }
 
+const EVENTS = {
+  zh: { submitted: '提交', queued_for_dispatch: '进入派单队列', dispatched: '派单', accepted: '受理', returned: '退回',
+    replied: '答复', rated: '评价', reopened: '重新办理', supervised: '督办', closed: '办结', deadline_warning: '时限预警',
+    overdue: '超期', extension_requested: '申请延期', extension_approved: '延期获批', extension_refused: '延期未获批',
+    workflow_repaired: '流程修复', flagged_for_supervisor: '提请督办', phone_revealed: '查看完整号码', media_viewed: '查看附件',
+    note_added: '内部备注', withdrawn: '撤回', supplemented: '补充材料', transferred: '改派', dispatch_overdue: '派单超时',
+    supervision_instructed: '下达督办意见' },
+  en: { submitted: 'Submitted', queued_for_dispatch: 'Queued for dispatch', dispatched: 'Dispatched', accepted: 'Accepted',
+    returned: 'Returned', replied: 'Answered', rated: 'Rated', reopened: 'Reopened', supervised: 'Supervised', closed: 'Closed',
+    deadline_warning: 'Deadline warning', overdue: 'Overdue', extension_requested: 'Extension requested',
+    extension_approved: 'Extension approved', extension_refused: 'Extension refused', workflow_repaired: 'Workflow repaired',
+    flagged_for_supervisor: 'Flagged for a supervisor', phone_revealed: 'Phone revealed', media_viewed: 'Media viewed',
+    note_added: 'Internal note', withdrawn: 'Withdrawn', supplemented: 'Information added', transferred: 'Transferred',
+    dispatch_overdue: 'Dispatch overdue', supervision_instructed: 'Supervision instructions' },
+};
+
+const ROLES = {
+  zh: { citizen: '群众', operator: '坐席', staff: '承办单位', dispatcher: '派单员', supervisor: '督办员', admin: '管理员', system: '系统' },
+  en: { citizen: 'citizen', operator: 'operator', staff: 'unit', dispatcher: 'dispatcher', supervisor: 'supervisor', admin: 'admin', system: 'system' },
+};
+
+export const eventLabel = (e) => EVENTS[lang()][e] ?? e;
+export const actorLabel = (r) => ROLES[lang()][r] ?? r;
 export const statusLabel = (s) => STATUS[lang()][s] ?? s;
 export const categoryLabel = (c) => CATEGORY[lang()][c] ?? c;
 
