@@ -1,0 +1,161 @@
+"""Authorisation in one place (minyi.policy): one answer per situation, for every action.
+
+- a role that may never take an action: Forbidden (403);
+- a case the actor may not know about (another citizen's, another unit's): NotFound (404), exactly
+  as for a case that does not exist;
+- admins may do everything a role may.
+Pure: no AWS, no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from minyi import policy
+from minyi.domain.errors import Forbidden, NotFound
+from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, CaseStatus, Category, Role
+from minyi.policy import ROLES, Action
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+UNIT = "futian-traffic-police"
+OTHER_UNIT = "luohu-traffic-police"
+ACTORS = {
+    Role.CITIZEN: Actor(role=Role.CITIZEN, id="citizen-1"),
+    Role.STAFF: Actor(role=Role.STAFF, id="staff-1", unit_id=UNIT),
+    Role.DISPATCHER: Actor(role=Role.DISPATCHER, id="dispatcher-1"),
+    Role.SUPERVISOR: Actor(role=Role.SUPERVISOR, id="supervisor-1"),
+    Role.ADMIN: Actor(role=Role.ADMIN, id="admin-1"),
+    Role.SYSTEM: Actor(role=Role.SYSTEM, id="minyi"),
+}
+OWNER_ACTIONS = [Action.READ_OWN, Action.RATE, Action.WITHDRAW, Action.SUPPLEMENT]
+CASE_ACTIONS = [Action.READ_CASE, Action.ACCEPT, Action.REPLY, Action.RETURN, Action.REQUEST_EXTENSION]
+
+
+def make_case(**overrides: Any) -> Case:
+    fields: dict[str, Any] = {
+        "id": "case-1",
+        "tracking_no": "SZ2603-7KQ3MX",
+        "citizen_id": "citizen-1",
+        "phone": "+8613812345678",
+        "category": Category.COMPLAINT,
+        "topic": "traffic",
+        "district": "futian",
+        "description": "x",
+        "status": CaseStatus.DISPATCHED,
+        "unit_id": UNIT,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return Case(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize("action", list(Action), ids=[a.value for a in Action])
+@pytest.mark.parametrize("role", list(ACTORS), ids=[r.value for r in ACTORS])
+def test_each_role_may_take_exactly_the_actions_of_its_table(action: Action, role: Role) -> None:
+    # Given an actor of a role, when it asks to take an action at all
+    actor = ACTORS[role]
+    allowed = role == Role.ADMIN or role in ROLES[action]
+    # Then it may exactly when the table names its role (admins always), else 403 naming the roles
+    if allowed:
+        policy.require(actor, action)
+    else:
+        with pytest.raises(Forbidden, match="needs the role"):
+            policy.require(actor, action)
+
+
+def test_every_action_names_at_least_one_role() -> None:
+    assert set(ROLES) == set(Action)
+    assert all(ROLES[a] for a in Action)
+
+
+@pytest.mark.parametrize("action", OWNER_ACTIONS, ids=[a.value for a in OWNER_ACTIONS])
+def test_another_citizens_case_is_not_found_like_a_missing_one(action: Action) -> None:
+    # Given a case filed by citizen-1, and citizen-2
+    stranger = Actor(role=Role.CITIZEN, id="citizen-2")
+    # When citizen-2 acts on it, and on a case that does not exist
+    with pytest.raises(NotFound) as other:
+        policy.require_case(stranger, action, make_case())
+    with pytest.raises(NotFound) as missing:
+        policy.require_case(stranger, action, None)
+    # Then both answers are the same 404
+    assert str(other.value) == str(missing.value)
+    # And the owner may
+    assert policy.require_case(ACTORS[Role.CITIZEN], action, make_case()).id == "case-1"
+
+
+@pytest.mark.parametrize("action", CASE_ACTIONS, ids=[a.value for a in CASE_ACTIONS])
+def test_staff_of_another_unit_get_404_for_a_case_they_never_held(action: Action) -> None:
+    # Given a case with the Futian traffic police, and staff of another unit
+    other = Actor(role=Role.STAFF, id="staff-2", unit_id=OTHER_UNIT)
+    # When they act on it
+    with pytest.raises(NotFound) as refused:
+        policy.require_case(other, action, make_case())
+    with pytest.raises(NotFound) as missing:
+        policy.require_case(other, action, None)
+    # Then it is the answer for a case that does not exist
+    assert refused.type is missing.type
+    # And staff of the unit that held it before (returned, transferred) still know it
+    moved = make_case(unit_id=None, previous_unit_ids=[OTHER_UNIT], status=CaseStatus.RETURNED)
+    assert policy.require_case(other, Action.READ_CASE, moved).id == "case-1"
+
+
+def test_staff_without_a_unit_know_no_case() -> None:
+    unitless = Actor(role=Role.STAFF, id="staff-0")
+    with pytest.raises(NotFound):
+        policy.require_case(unitless, Action.READ_CASE, make_case())
+
+
+@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN])
+def test_desk_roles_know_every_unit_s_cases(role: Role) -> None:
+    assert policy.require_case(ACTORS[role], Action.READ_CASE, make_case(unit_id=OTHER_UNIT)).id == "case-1"
+
+
+def test_the_role_is_checked_before_the_case() -> None:
+    # Given a citizen asking for a staff action on their own case, and on a missing case
+    # Then the answer is 403 both times (the role never may), not 404
+    for case in (make_case(), None):
+        with pytest.raises(Forbidden):
+            policy.require_case(ACTORS[Role.CITIZEN], Action.ACCEPT, case)
+
+
+def test_unit_lists_staff_only_their_own_and_never_the_dispatch_queue() -> None:
+    staff = ACTORS[Role.STAFF]
+    policy.require_unit(staff, Action.LIST_UNIT, UNIT)
+    with pytest.raises(Forbidden):
+        policy.require_unit(staff, Action.LIST_UNIT, OTHER_UNIT)
+    with pytest.raises(Forbidden):
+        policy.require_unit(Actor(role=Role.STAFF, id="s", unit_id=DISPATCH_QUEUE), Action.LIST_UNIT, DISPATCH_QUEUE)
+    for role in (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN):
+        policy.require_unit(ACTORS[role], Action.LIST_UNIT, OTHER_UNIT)
+        policy.require_unit(ACTORS[role], Action.LIST_UNIT, DISPATCH_QUEUE)
+    with pytest.raises(Forbidden):
+        policy.require_unit(ACTORS[Role.CITIZEN], Action.LIST_UNIT, UNIT)
+
+
+def test_stats_scope() -> None:
+    staff = ACTORS[Role.STAFF]
+    # staff: their own unit's numbers, whatever they ask for, and never another unit's
+    assert policy.stats_scope(staff, None) == UNIT
+    assert policy.stats_scope(staff, UNIT) == UNIT
+    with pytest.raises(Forbidden):
+        policy.stats_scope(staff, OTHER_UNIT)
+    with pytest.raises(Forbidden):
+        policy.stats_scope(Actor(role=Role.STAFF, id="s"), None)
+    # dispatchers, supervisors and admins: any unit or all
+    for role in (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN):
+        assert policy.stats_scope(ACTORS[role], None) is None
+        assert policy.stats_scope(ACTORS[role], OTHER_UNIT) == OTHER_UNIT
+    # citizens: none
+    with pytest.raises(Forbidden):
+        policy.stats_scope(ACTORS[Role.CITIZEN], None)
+
+
+def test_the_full_phone_is_for_the_unit_holding_the_open_case() -> None:
+    staff = ACTORS[Role.STAFF]
+    assert policy.sees_full_phone(staff, make_case())
+    assert not policy.sees_full_phone(staff, make_case(status=CaseStatus.CLOSED))
+    assert not policy.sees_full_phone(Actor(role=Role.STAFF, id="s", unit_id=OTHER_UNIT), make_case())
+    for role in (Role.CITIZEN, Role.DISPATCHER, Role.SUPERVISOR):
+        assert not policy.sees_full_phone(ACTORS[role], make_case())

@@ -1,0 +1,120 @@
+"""template.yaml against the code: what each function is given is what its settings class reads, and
+every business metric an alarm or the dashboard names is one the code emits (minyi.domain.metrics).
+
+A renamed variable or metric that is not renamed in both places fails here, not in a deployment.
+Pure: reads template.yaml with a YAML loader that keeps CloudFormation's short tags."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from minyi.config import FUNCTION_SETTINGS, EnvSettings
+from minyi.domain.metrics import Metric
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+NAMESPACE = "Minyi"
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """Reads !Ref, !Sub, !GetAtt, !If... as {"Ref": ...} / {"Fn::Sub": ...} instead of failing."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        return {name: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {name: loader.construct_sequence(node, deep=True)}
+    return {name: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
+
+
+CloudFormationLoader.add_multi_constructor("!", _tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    with TEMPLATE.open(encoding="utf-8") as fh:
+        loaded: dict[str, Any] = yaml.load(fh, Loader=CloudFormationLoader)
+    return loaded
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+
+
+def environment(template: dict[str, Any], name: str) -> dict[str, Any]:
+    """The variables a function gets: the Globals' and its own."""
+    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    own = functions(template)[name].get("Properties", {}).get("Environment", {}).get("Variables", {})
+    return {**globals_env, **own}
+
+
+def variables_read(settings: type[EnvSettings]) -> set[str]:
+    return {name.upper() for name in settings.model_fields}
+
+
+def required_variables(settings: type[EnvSettings]) -> set[str]:
+    return {name.upper() for name, f in settings.model_fields.items() if f.is_required()}
+
+
+def test_every_function_of_the_template_has_its_settings_class(template: dict[str, Any]) -> None:
+    assert set(functions(template)) == set(FUNCTION_SETTINGS)
+
+
+def test_every_variable_a_function_is_given_is_read_by_its_settings(template: dict[str, Any]) -> None:
+    # Given each function's environment in the template (POWERTOOLS_* configure the library itself)
+    unread = {
+        name: sorted(
+            var
+            for var in environment(template, name)
+            if not var.startswith("POWERTOOLS_") and var not in variables_read(FUNCTION_SETTINGS[name])
+        )
+        for name in functions(template)
+    }
+    # Then its settings class validates every one of them (nothing is set that no code reads)
+    assert {name: vars_ for name, vars_ in unread.items() if vars_} == {}
+
+
+def test_every_required_setting_is_set_by_the_template(template: dict[str, Any]) -> None:
+    missing = {
+        name: sorted(required_variables(settings) - set(environment(template, name)))
+        for name, settings in FUNCTION_SETTINGS.items()
+    }
+    assert {name: vars_ for name, vars_ in missing.items() if vars_} == {}
+
+
+def _metric_names(node: Any, found: set[str]) -> None:
+    """MetricName under Namespace Minyi (alarms), and ["Minyi", "<name>", ...] in dashboard bodies."""
+    if isinstance(node, dict):
+        if node.get("Namespace") == NAMESPACE and isinstance(node.get("MetricName"), str):
+            found.add(node["MetricName"])
+        for value in node.values():
+            _metric_names(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _metric_names(value, found)
+    elif isinstance(node, str):
+        found.update(re.findall(rf'\[\s*"{NAMESPACE}"\s*,\s*"(\w+)"', node))
+
+
+def test_every_business_metric_the_template_names_is_emitted_by_the_code(template: dict[str, Any]) -> None:
+    # Given every metric of the Minyi namespace an alarm or the dashboard refers to
+    names: set[str] = set()
+    _metric_names(template["Resources"], names)
+    assert names, "the template refers to business metrics"
+    # Then each is a name the code emits
+    assert sorted(names - {m.value for m in Metric}) == []
+
+
+def test_the_metric_scan_reads_alarms_and_dashboards() -> None:
+    found: set[str] = set()
+    alarm = {"Properties": {"Namespace": "Minyi", "MetricName": "SlaBreaches"}}
+    other = {"Properties": {"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible"}}
+    dashboard = {"Fn::Sub": '{"metrics": [["Minyi", "CasesSubmitted", "service", "submit"], ["AWS/States", "X"]]}'}
+    _metric_names([alarm, other, dashboard], found)
+    assert found == {"SlaBreaches", "CasesSubmitted"}
