@@ -290,10 +290,11 @@ def test_empty_parameters_are_absent_and_lists_are_comma_separated() -> None:
         {"status": "", "service_code": " ", "page": "", "page_size": "", "extensions": ""}, CATALOG, T0
     )
     assert (q.statuses, q.service_codes, q.page, q.page_size, q.extensions) == (None, None, 1, 1000, False)
+    assert params.parse_request_query({"status": "closed,open"}, CATALOG, T0).statuses == ["open", "closed"]
     q = params.parse_request_query(
-        {"status": "closed,open", "service_request_id": "sz2611-abcdef, SZ2611-ABCDEF"}, CATALOG, T0
+        {"status": "nonsense", "page": "-1", "service_request_id": "sz2611-abcdef, SZ2611-ABCDEF"}, CATALOG, T0
     )
-    assert q.statuses == ["open", "closed"] and q.ids == ["SZ2611-ABCDEF"]
+    assert q.ids == ["SZ2611-ABCDEF"] and q.statuses is None  # the ids override every other argument
 
 
 def test_idempotency_key_from_the_field_or_the_header_but_not_two_different_ones() -> None:
@@ -482,3 +483,26 @@ def test_a_case_without_a_phone_sends_the_citizen_no_sms() -> None:
     )  # fmt: skip
     ctx = NoticeContext(case=case, unit=unit, supervisors_phone=None, rating_link="https://minyi.test/r/x")
     assert [n.kind for n in plan_notices(event, ctx)] == ["unit"]
+
+
+@pytest.mark.parametrize("function", ["Open311Function", "Open311FeedFunction", "AdminFunction"])
+def test_the_template_gives_each_open311_function_the_settings_it_validates(function: str) -> None:
+    from infra.local.template import Template
+    from minyi.config import FUNCTION_SETTINGS
+
+    template = Template("ap-east-1")
+    spec = template.functions()[function]
+    env = {k: str(template.resolve(v)) for k, v in spec.environment.items()}
+    settings_class = FUNCTION_SETTINGS[function]
+    values = {name: env[name.upper()] for name in settings_class.model_fields if name.upper() in env}
+    settings_class.model_validate(values)  # raises when a variable is missing or malformed
+    routes = {(r.method, r.path, r.public) for r in spec.routes}
+    if function == "Open311Function":
+        assert all(public for _, path, public in routes) and all(p.startswith("/open311/v2/") for _, p, _ in routes)
+        assert ("POST", "/open311/v2/requests.xml", True) in routes
+    if function == "AdminFunction":
+        assert routes == {
+            ("POST", "/v1/admin/open311-keys", False),
+            ("GET", "/v1/admin/open311-keys", False),
+            ("DELETE", "/v1/admin/open311-keys/{key_id}", False),
+        }

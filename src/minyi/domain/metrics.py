@@ -30,3 +30,5 @@ class Metric(StrEnum):
     SMS_FAILURES = "SmsFailures"
     SMS_DUPLICATES_SUPPRESSED = "SmsDuplicatesSuppressed"
     TRACKING_LOCKOUTS = "TrackingLockouts"
+    OPEN311_SUBMISSIONS = "Open311Submissions"
+    OPEN311_RATE_LIMITED = "Open311RateLimited"

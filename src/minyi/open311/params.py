@@ -292,16 +292,28 @@ def _list(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def _extensions(problems: _Problems, values: dict[str, str]) -> bool:
+    if "extensions" not in values:
+        return False
+    flag = values["extensions"].lower()
+    if flag not in ("true", "false"):
+        problems.add("extensions", "true or false")
+    return flag == "true"
+
+
 def parse_request_query(raw: dict[str, str], catalog: Catalog, now: datetime) -> RequestQuery:
     values = present(raw)
     problems = _Problems()
-    ids: list[str] | None = None
     if "service_request_id" in values:
+        # the ids override every other argument (only the extensions still apply)
         ids = list(dict.fromkeys(i.upper() for i in _list(values["service_request_id"])))
         if len(ids) > MAX_REQUEST_IDS:
             problems.add("service_request_id", f"at most {MAX_REQUEST_IDS} ids at once")
         if any(not _ID.match(i) for i in ids):
             problems.add("service_request_id", "not a service request id")
+        extensions = _extensions(problems, values)
+        problems.raise_any()
+        return RequestQuery(ids, None, None, Window(now - MAX_SPAN, now), 1, len(ids) or 1, extensions)
     codes: list[str] | None = None
     if "service_code" in values:
         codes = _list(values["service_code"])
@@ -314,16 +326,11 @@ def parse_request_query(raw: dict[str, str], catalog: Catalog, now: datetime) ->
         if any(s not in ("open", "closed") for s in wanted):
             problems.add("status", "open, closed or both (comma-separated)")
         statuses = [s for s in ("open", "closed") if s in wanted]  # type: ignore[misc]
-    extensions = False
-    if "extensions" in values:
-        flag = values["extensions"].lower()
-        if flag not in ("true", "false"):
-            problems.add("extensions", "true or false")
-        extensions = flag == "true"
+    extensions = _extensions(problems, values)
     window = _window(problems, values, now)
     page, size = _paging(problems, values)
     problems.raise_any()
-    return RequestQuery(ids, codes or None, statuses or None, window, page, size, extensions)
+    return RequestQuery(None, codes or None, statuses or None, window, page, size, extensions)
 
 
 def parse_update_query(raw: dict[str, str], now: datetime) -> UpdateQuery:

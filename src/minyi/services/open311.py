@@ -13,8 +13,9 @@ from datetime import timedelta
 
 from minyi import policy
 from minyi.domain.errors import InvalidInput, NotFound
+from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Case, Channel, Role, TimelineEvent
-from minyi.observability import logger
+from minyi.observability import logger, metrics
 from minyi.open311 import keys, mapping, params
 from minyi.open311.errors import bad_request, conflict, forbidden, not_found, too_many
 from minyi.open311.model import (
@@ -89,6 +90,7 @@ class Open311Service:
         window = int(now.timestamp()) // 60
         if not self.keys.take(key.key_id, window, self.rate_limit, expires_at=(window + 2) * 60):
             retry_after = max(1, (window + 1) * 60 - int(now.timestamp()))
+            metrics.add_metric(name=Metric.OPEN311_RATE_LIMITED, unit="Count", value=1)
             raise too_many(f"api_key: more than {self.rate_limit} requests a minute; retry later", retry_after)
 
     def submit(self, api_key: str | None, raw: dict[str, str], idempotency_key: str | None) -> Submitted:
@@ -155,6 +157,7 @@ class Open311Service:
             self.keys.count_submission(key.key_id, self.clock())
         except Exception:  # the case is filed; a lost count must not fail the answer
             logger.exception("open311 submission count failed", extra={"key_id": key.key_id})
+        metrics.add_metric(name=Metric.OPEN311_SUBMISSIONS, unit="Count", value=1)
         logger.info("open311 request filed", extra={"case_id": case.id, "key_id": key.key_id})
         return self._submitted(case, sub.account_id)
 
