@@ -130,7 +130,13 @@ class CaseService:
             policy.require_case(actor, action, case)
             return decide(case, now)
 
-        return self.store.apply(case_id, authorised)
+        try:
+            return self.store.apply(case_id, authorised)
+        except NotFound:
+            # a case that does not exist gets the policy's answer for it, word for word the answer for
+            # a case the actor may not know (another citizen's): ids cannot be probed by the message
+            policy.require_case(actor, action, None)
+            raise
 
     # --- reading -------------------------------------------------------------------------------
 
