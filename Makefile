@@ -48,9 +48,19 @@ validate: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml
 	$(BIN)/cfn-lint template.yaml
 
-build: $(STAMP)
-	$(BIN)/sam build --template template.yaml --cached --parallel >/dev/null
+## make build: sam build for the Lambda target (python3.13, x86_64) through src/Makefile and functions/Makefile,
+## plus the layer's dependencies as CPython 3.11 wheels (.aws-sam/host-layer) for tests/build on this machine
+HOST_LAYER := .aws-sam/host-layer
+build: $(STAMP) $(HOST_LAYER)/.built
+	LAYER_PYTHON=$(CURDIR)/$(BIN)/python $(BIN)/sam build --template template.yaml --cached --parallel >/dev/null
 	@echo "sam build: .aws-sam/build ready"
+
+$(HOST_LAYER)/.built: src/requirements.txt src/Makefile $(STAMP)
+	rm -rf $(HOST_LAYER)
+	$(MAKE) -C src --no-print-directory build-MinyiLayer ARTIFACTS_DIR=$(CURDIR)/$(HOST_LAYER) \
+		LAYER_PYTHON=$(CURDIR)/$(BIN)/python LAYER_PYTHON_VERSION=$(shell $(BIN)/python -c 'import sys;print("%d.%d" % sys.version_info[:2])')
+	rm -rf $(HOST_LAYER)/python/minyi
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

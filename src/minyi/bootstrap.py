@@ -22,7 +22,7 @@ from minyi.adapters.dynamo import (
 from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
 from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
 from minyi.adapters.secrets import secret_bytes
-from minyi.adapters.sms import SnsSmsSender
+from minyi.adapters.sms import sms_sender
 from minyi.adapters.storage import S3AttachmentStore
 from minyi.adapters.workflow import CaseWorkflow
 from minyi.config import (
@@ -133,7 +133,10 @@ def notify_service(settings: NotifySettings, sender: SmsSender | None = None) ->
         cases=DynamoCaseRepository(table),
         outbox=DynamoOutboxRepository(table),
         catalog=CatalogCache(DynamoCatalogRepository(table)),
-        sender=sender or SnsSmsSender(settings.sms_sender_id),
+        sender=sender
+        or sms_sender(
+            settings.sms_provider, settings.sms_region, settings.sms_sender_id, settings.sms_provider_secret_arn
+        ),
         clock=utcnow,
         links=rating_links(settings),
     )

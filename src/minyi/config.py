@@ -7,9 +7,9 @@ fails the cold start with a message naming it, instead of running on a silent de
 from __future__ import annotations
 
 import os
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from minyi.domain.rating_links import MAX_BASE_LENGTH
 
@@ -87,6 +87,26 @@ class AssignSettings(TableSettings, ClockSettings, DispatchSettings):
 class NotifySettings(TableSettings, RatingLinkSettings):
     #: Optional alphanumeric sender id where the destination country supports it.
     sms_sender_id: str | None = None
+    #: Who sends the SMS (minyi.adapters.sms): Amazon SNS, or Tencent Cloud SMS for mainland phones.
+    sms_provider: Literal["sns", "tencent"] = "sns"
+    #: SNS only: the region SNS sends SMS from (empty: the function's own region).
+    sms_region: str | None = None
+    #: Domestic providers: the secret holding credentials, signature and template ids (empty for SNS).
+    sms_provider_secret_arn: str | None = Field(default=None, validate_default=True)
+
+    @field_validator("sms_sender_id", "sms_region", "sms_provider_secret_arn", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # CloudFormation cannot leave a variable out conditionally: an empty value means "not set"
+        return None if value == "" else value
+
+    @field_validator("sms_provider_secret_arn")
+    @classmethod
+    def _domestic_provider_has_its_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        provider = info.data.get("sms_provider", "sns")
+        if provider != "sns" and not value:
+            raise ValueError(f"SMS_PROVIDER={provider} needs the provider's secret")
+        return value
 
 
 class SweepSettings(TableSettings):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from minyi.domain.lifecycle import Transition
 from minyi.domain.models import (
@@ -25,7 +25,7 @@ from minyi.domain.models import (
     Upload,
     WorkflowWait,
 )
-from minyi.domain.notices import Notice
+from minyi.domain.notices import Notice, TemplateMessage
 from minyi.open311.model import ApiKey, PublicRequest, PublicUpdate, SubmissionClaim
 
 #: A page of a list and the opaque cursor of the next page (None on the last page).
@@ -190,6 +190,16 @@ class AttachmentStore(Protocol):
 class SmsSender(Protocol):
     def send(self, to: str, body: str) -> str:
         """Send `body` to the E.164 number `to`; the provider's message id, or raise SmsError."""
+        ...
+
+
+@runtime_checkable
+class TemplateSmsSender(SmsSender, Protocol):
+    """A provider that sends only registered templates (mainland China SMS): the notify service hands
+    it the notice's template key and parameters instead of the text."""
+
+    def send_template(self, to: str, message: TemplateMessage) -> str:
+        """Send the registered template of `message` with its parameters; the message id, or raise SmsError."""
         ...
 
 

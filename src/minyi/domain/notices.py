@@ -8,10 +8,11 @@ per segment for Chinese (UCS-2; 67 per part when split), 160/153 for plain GSM-7
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from minyi.domain.deadlines import CITY_TZ
 from minyi.domain.models import Case, EventType, TimelineEvent, Unit
@@ -24,6 +25,16 @@ _GSM7 = set(
 )
 
 
+class TemplateMessage(BaseModel):
+    """A notice as a provider's registered template (mainland SMS providers send only registered
+    templates): which text it is and the values of its placeholders, in the order the text uses them."""
+
+    #: `<kind>.<event type>.<lang>`, e.g. `citizen.dispatched.zh`: one per text in this module.
+    key: str
+    #: placeholder name -> value (`no`, `unit`, `due`, `link`), in order of first use in the text.
+    params: dict[str, str]
+
+
 class Notice(BaseModel):
     case_id: str
     event_seq: int
@@ -32,6 +43,8 @@ class Notice(BaseModel):
     to: str
     body: str
     segments: int
+    #: The same notice for template-based providers (not stored in the outbox: the body is).
+    template: TemplateMessage | None = Field(default=None, exclude=True)
 
     @property
     def outbox_key(self) -> str:
@@ -150,7 +163,9 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
         if not to:
             return
         unit_name = (ctx.unit.name if lang == "zh" else ctx.unit.name_en) if ctx.unit else "-"
-        body = text.format(no=case.tracking_no, unit=unit_name, due=_due(event.due_at, lang), link=ctx.rating_link)
+        values = {"no": case.tracking_no, "unit": unit_name, "due": _due(event.due_at, lang), "link": ctx.rating_link}
+        body = text.format(**values)
+        params = {name: values[name] for name in template_placeholders(text)}
         notices.append(
             Notice(
                 case_id=case.id,
@@ -160,6 +175,7 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
                 to=to,
                 body=body,
                 segments=sms_segments(body),
+                template=TemplateMessage(key=template_key(kind, event.type, lang), params=params),
             )
         )
 
@@ -181,3 +197,35 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
     if supervisors_text:
         add("supervisors", ctx.supervisors_phone, supervisors_text, "zh")
     return notices
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def template_key(kind: RecipientKind, event_type: EventType, lang: str) -> str:
+    """The registered-template key of a notice text (unique: each recipient kind has one text per event)."""
+    return f"{kind}.{event_type.value}.{lang}"
+
+
+def notice_texts() -> dict[str, str]:
+    """Every notice text by its template key: what a template-based SMS provider must have registered."""
+    texts: dict[str, str] = {}
+    for event_type, by_lang in _CITIZEN.items():
+        for lang, text in by_lang.items():
+            texts[template_key("citizen", event_type, lang)] = text
+    groups: list[tuple[RecipientKind, dict[EventType, str]]] = [
+        ("unit", _UNIT),
+        ("previous_unit", _PREVIOUS_UNIT),
+        ("dispatchers", _DISPATCHERS),
+        ("supervisors", _SUPERVISORS),
+    ]
+    for kind, by_event in groups:
+        for event_type, text in by_event.items():
+            texts[template_key(kind, event_type, "zh")] = text
+    texts[template_key("supervisors", EventType.CLOSED, "zh")] = _SUPERVISED_CLOSED
+    return texts
+
+
+def template_placeholders(text: str) -> list[str]:
+    """The placeholder names of a notice text, in order of first use (the template's parameter order)."""
+    return list(dict.fromkeys(_PLACEHOLDER.findall(text)))

@@ -17,7 +17,7 @@ from minyi.domain.notices import Notice, NoticeContext, plan_notices
 from minyi.domain.phone import mask_phone
 from minyi.domain.rating_links import RatingLinks
 from minyi.observability import logger, metrics
-from minyi.ports import CaseRepository, Clock, OutboxRepository, SmsError, SmsSender
+from minyi.ports import CaseRepository, Clock, OutboxRepository, SmsError, SmsSender, TemplateSmsSender
 from minyi.services.catalog import CatalogCache
 
 
@@ -60,6 +60,12 @@ class NotifyService:
         )
         return plan_notices(event, ctx)
 
+    def _send(self, notice: Notice) -> str:
+        """Template-based providers get the registered template and its parameters, others the text."""
+        if notice.template is not None and isinstance(self.sender, TemplateSmsSender):
+            return self.sender.send_template(notice.to, notice.template)
+        return self.sender.send(notice.to, notice.body)
+
     def handle(self, event: TimelineEvent) -> int:
         """Send every notice the event causes that was not sent before. Returns how many were sent."""
         sent = 0
@@ -69,7 +75,7 @@ class NotifyService:
                 metrics.add_metric(name=Metric.SMS_DUPLICATES_SUPPRESSED, unit="Count", value=1)
                 continue
             try:
-                message_id = self.sender.send(notice.to, notice.body)
+                message_id = self._send(notice)
             except SmsError as exc:
                 self.outbox.finish(notice, OutboxStatus.FAILED, self.clock(), None, str(exc))
                 failures.append(f"{notice.kind}: {exc}")
