@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from minyi import bootstrap
 from minyi.api import schemas, views
 from minyi.api.http import caller, create_app, resolve
+from minyi.api.openapi import STAFF_LINKS, responses
 from minyi.config import CasesSettings
 from minyi.domain.models import CaseStatus
 from minyi.observability import logger, metrics, tracer
@@ -28,7 +29,11 @@ def service() -> CaseService:
     return bootstrap.case_service(settings)
 
 
-@app.get("/v1/units/<unit_id>/cases", summary="A unit's open cases, most urgent deadline first")
+@app.get(
+    "/v1/units/<unit_id>/cases",
+    summary="A unit's open cases, most urgent deadline first",
+    responses=responses(200, 404),
+)
 def unit_inbox(
     unit_id: Annotated[str, Path(max_length=64)],
     status: Annotated[CaseStatus | None, Query()] = None,
@@ -38,7 +43,9 @@ def unit_inbox(
     return views.case_list(service().inbox(caller(app), unit_id, status, limit, cursor))
 
 
-@app.get("/v1/cases/<case_id>", summary="A case as its unit sees it")
+@app.get(
+    "/v1/cases/<case_id>", summary="A case as its unit sees it", responses=responses(200, 404, 409, links=STAFF_LINKS)
+)
 def get_case(
     case_id: CaseId,
     reveal: Annotated[
@@ -49,22 +56,38 @@ def get_case(
     return views.staff_view(service().staff_case(caller(app), case_id, reveal_phone=reveal == "phone"))
 
 
-@app.get("/v1/cases/<case_id>/timeline", summary="Every event of a case with the notes staff wrote")
+@app.get(
+    "/v1/cases/<case_id>/timeline",
+    summary="Every event of a case with the notes staff wrote",
+    responses=responses(200, 404),
+)
 def get_staff_timeline(case_id: CaseId) -> schemas.StaffTimeline:
     return views.staff_timeline(service().staff_timeline(caller(app), case_id))
 
 
-@app.post("/v1/cases/<case_id>/accept", summary="Take up a dispatched, reopened or supervised case")
+@app.post(
+    "/v1/cases/<case_id>/accept",
+    summary="Take up a dispatched, reopened or supervised case",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
 def accept(case_id: CaseId) -> schemas.StaffCaseView:
     return views.staff_view(service().accept(caller(app), case_id))
 
 
-@app.post("/v1/cases/<case_id>/reply", summary="Answer the citizen (completes this round)")
+@app.post(
+    "/v1/cases/<case_id>/reply",
+    summary="Answer the citizen (completes this round)",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
 def reply(case_id: CaseId, body: schemas.ReplyBody) -> schemas.StaffCaseView:
     return views.staff_view(service().reply(caller(app), case_id, body.message))
 
 
-@app.post("/v1/cases/<case_id>/return", summary="Misrouted: back to the dispatch centre")
+@app.post(
+    "/v1/cases/<case_id>/return",
+    summary="Misrouted: back to the dispatch centre",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
 def return_case(case_id: CaseId, body: schemas.ReturnBody) -> schemas.StaffCaseView:
     return views.staff_view(service().return_case(caller(app), case_id, body.reason))
 
@@ -72,22 +95,31 @@ def return_case(case_id: CaseId, body: schemas.ReturnBody) -> schemas.StaffCaseV
 @app.post(
     "/v1/cases/<case_id>/dispatch",
     summary="Dispatcher: send a queued or returned case to a unit, or transfer (改派) one a unit holds",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
 )
 def dispatch(case_id: CaseId, body: schemas.DispatchBody) -> schemas.StaffCaseView:
     return views.staff_view(service().dispatch(caller(app), case_id, body.unit_id, body.reason))
 
 
-@app.post("/v1/cases/<case_id>/notes", summary="An internal note (staff views only)")
+@app.post(
+    "/v1/cases/<case_id>/notes",
+    summary="An internal note (staff views only)",
+    responses=responses(200, 404, 409, body=True),
+)
 def add_note(case_id: CaseId, body: schemas.NoteBody) -> schemas.StaffTimeline:
     return views.staff_timeline(service().add_note(caller(app), case_id, body.text))
 
 
-@app.post("/v1/cases/<case_id>/supervision", summary="Supervisor: instructions and a deadline for the unit")
+@app.post(
+    "/v1/cases/<case_id>/supervision",
+    summary="Supervisor: instructions and a deadline for the unit",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
 def instruct(case_id: CaseId, body: schemas.InstructionBody) -> schemas.StaffCaseView:
     return views.staff_view(service().instruct(caller(app), case_id, body.instructions, body.due_in_days))
 
 
-@app.get("/v1/units", summary="The unit directory (dispatchers, supervisors)")
+@app.get("/v1/units", summary="The unit directory (dispatchers, supervisors)", responses=responses())
 def unit_directory(
     district: Annotated[str | None, Query(max_length=64)] = None,
     topic: Annotated[str | None, Query(max_length=64)] = None,
@@ -95,17 +127,25 @@ def unit_directory(
     return views.unit_directory(service().units(caller(app), district, topic))
 
 
-@app.post("/v1/cases/<case_id>/extension", summary="Staff: ask for more working days")
+@app.post(
+    "/v1/cases/<case_id>/extension",
+    summary="Staff: ask for more working days",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
 def request_extension(case_id: CaseId, body: schemas.ExtensionBody) -> schemas.StaffCaseView:
     return views.staff_view(service().request_extension(caller(app), case_id, body.days, body.reason))
 
 
-@app.post("/v1/cases/<case_id>/extension/decision", summary="Supervisor: approve or refuse an extension")
+@app.post(
+    "/v1/cases/<case_id>/extension/decision",
+    summary="Supervisor: approve or refuse an extension",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
 def decide_extension(case_id: CaseId, body: schemas.ExtensionDecisionBody) -> schemas.StaffCaseView:
     return views.staff_view(service().decide_extension(caller(app), case_id, body.approve, body.note))
 
 
-@app.get("/v1/supervision", summary="Supervisor: the cases that need one, each with its reasons")
+@app.get("/v1/supervision", summary="Supervisor: the cases that need one, each with its reasons", responses=responses())
 def supervision(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
 ) -> schemas.SupervisionList:

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from minyi import bootstrap
 from minyi.api.http import create_app, resolve
+from minyi.api.openapi import georeport_responses
 from minyi.config import Open311Settings
 from minyi.domain.errors import DomainError, InvalidInput
 from minyi.observability import logger, metrics, tracer
@@ -29,7 +30,7 @@ from minyi.open311.params import split_format
 from minyi.services.open311 import Open311Service
 
 settings = Open311Settings.from_env()
-app = create_app()
+app = create_app(json_bodies=False)  # form-encoded POSTs, as GeoReport v2 sends them
 
 PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -38,6 +39,9 @@ CHANGESET = datetime(2026, 11, 26, tzinfo=UTC)
 MAX_FORM_FIELDS = 100
 
 Opt = Annotated[str | None, Query(description="empty is the same as absent")]
+
+OBJECT: dict[str, Any] = {"type": "object"}
+LIST: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
 
 
 @cache
@@ -123,8 +127,14 @@ def _no_route(exc: Exception) -> Response[str]:
 # --- routes ----------------------------------------------------------------------------------------
 
 
-@app.get(f"{PREFIX}/discovery.xml", summary="Open311 service discovery (XML)")
-@app.get(f"{PREFIX}/discovery.json", summary="Open311 service discovery (JSON)")
+@app.get(
+    f"{PREFIX}/discovery.xml", summary="Open311 service discovery (XML)", responses=georeport_responses("xml", OBJECT)
+)
+@app.get(
+    f"{PREFIX}/discovery.json",
+    summary="Open311 service discovery (JSON)",
+    responses=georeport_responses("json", OBJECT),
+)
 def discovery() -> Response[str]:
     doc = Discovery(
         changeset=CHANGESET,
@@ -143,13 +153,25 @@ def discovery() -> Response[str]:
     return _answer(render.discovery(doc, _format()))
 
 
-@app.get(f"{PREFIX}/services.xml", summary="GeoReport: the services (one per topic), XML")
-@app.get(f"{PREFIX}/services.json", summary="GeoReport: the services (one per topic), JSON")
+@app.get(
+    f"{PREFIX}/services.xml",
+    summary="GeoReport: the services (one per topic), XML",
+    responses=georeport_responses("xml", LIST),
+)
+@app.get(
+    f"{PREFIX}/services.json",
+    summary="GeoReport: the services (one per topic), JSON",
+    responses=georeport_responses("json", LIST),
+)
 def services(jurisdiction_id: Opt = None) -> Response[str]:
     return _answer(render.services(service().services(), _format()))
 
 
-@app.get(f"{PREFIX}/services/<service_code>", summary="GeoReport: a service definition (`{code}.xml`/`.json`)")
+@app.get(
+    f"{PREFIX}/services/<service_code>",
+    summary="GeoReport: a service definition (`{code}.xml`/`.json`)",
+    responses=georeport_responses(None, OBJECT, 404),
+)
 def service_definition(service_code: Annotated[str, Path(max_length=80)]) -> Response[str]:
     code, fmt = split_format(service_code)
     if fmt is None:
@@ -157,8 +179,16 @@ def service_definition(service_code: Annotated[str, Path(max_length=80)]) -> Res
     return _answer(render.service_definition(service().definition(code), fmt), fmt=fmt)
 
 
-@app.post(f"{PREFIX}/requests.xml", summary="GeoReport: file a request (form-encoded, api_key), XML")
-@app.post(f"{PREFIX}/requests.json", summary="GeoReport: file a request (form-encoded, api_key), JSON")
+@app.post(
+    f"{PREFIX}/requests.xml",
+    summary="GeoReport: file a request (form-encoded, api_key), XML",
+    responses=georeport_responses("xml", LIST, 400, 403, 404, 409, 429),
+)
+@app.post(
+    f"{PREFIX}/requests.json",
+    summary="GeoReport: file a request (form-encoded, api_key), JSON",
+    responses=georeport_responses("json", LIST, 400, 403, 404, 409, 429),
+)
 def post_request() -> Response[str]:
     """Form fields: api_key, service_code, lat+long or address_string, attribute[category],
     attribute[district] (unless lat/long are in Shenzhen), description, media_url, phone, first_name,
@@ -171,8 +201,16 @@ def post_request() -> Response[str]:
     return _answer(render.submitted([submitted], _format()))
 
 
-@app.get(f"{PREFIX}/requests.xml", summary="GeoReport: requests (filters, paging, 90 days by default), XML")
-@app.get(f"{PREFIX}/requests.json", summary="GeoReport: requests (filters, paging, 90 days by default), JSON")
+@app.get(
+    f"{PREFIX}/requests.xml",
+    summary="GeoReport: requests (filters, paging, 90 days by default), XML",
+    responses=georeport_responses("xml", LIST, 400),
+)
+@app.get(
+    f"{PREFIX}/requests.json",
+    summary="GeoReport: requests (filters, paging, 90 days by default), JSON",
+    responses=georeport_responses("json", LIST, 400),
+)
 def get_requests(
     service_request_id: Opt = None,
     service_code: Opt = None,
@@ -187,7 +225,11 @@ def get_requests(
     return _answer(render.requests(items, _format(), with_extensions))
 
 
-@app.get(f"{PREFIX}/requests/<service_request_id>", summary="GeoReport: one request (`{id}.xml`/`.json`)")
+@app.get(
+    f"{PREFIX}/requests/<service_request_id>",
+    summary="GeoReport: one request (`{id}.xml`/`.json`)",
+    responses=georeport_responses(None, LIST, 400, 404),
+)
 def get_request(service_request_id: Annotated[str, Path(max_length=80)], extensions: Opt = None) -> Response[str]:
     number, fmt = split_format(service_request_id)
     if fmt is None:
@@ -196,7 +238,11 @@ def get_request(service_request_id: Annotated[str, Path(max_length=80)], extensi
     return _answer(render.requests([found], fmt, with_extensions), fmt=fmt)
 
 
-@app.get(f"{PREFIX}/tokens/<token>", summary="GeoReport: the request id of a token (`{token}.xml`/`.json`)")
+@app.get(
+    f"{PREFIX}/tokens/<token>",
+    summary="GeoReport: the request id of a token (`{token}.xml`/`.json`)",
+    responses=georeport_responses(None, LIST, 404),
+)
 def get_token(token: Annotated[str, Path(max_length=80)]) -> Response[str]:
     value, fmt = split_format(token)
     if fmt is None:
@@ -204,8 +250,16 @@ def get_token(token: Annotated[str, Path(max_length=80)]) -> Response[str]:
     return _answer(render.tokens([service().token(value)], fmt), fmt=fmt)
 
 
-@app.get(f"{PREFIX}/servicerequestupdates.xml", summary="Updates extension: public status changes, XML")
-@app.get(f"{PREFIX}/servicerequestupdates.json", summary="Updates extension: public status changes, JSON")
+@app.get(
+    f"{PREFIX}/servicerequestupdates.xml",
+    summary="Updates extension: public status changes, XML",
+    responses=georeport_responses("xml", LIST, 400),
+)
+@app.get(
+    f"{PREFIX}/servicerequestupdates.json",
+    summary="Updates extension: public status changes, JSON",
+    responses=georeport_responses("json", LIST, 400),
+)
 def get_updates(start_date: Opt = None, end_date: Opt = None, page: Opt = None, page_size: Opt = None) -> Response[str]:
     return _answer(render.updates(service().updates(_params()), _format()))
 

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from minyi import bootstrap
 from minyi.api import schemas, views
 from minyi.api.http import caller, create_app, resolve
+from minyi.api.openapi import responses
 from minyi.config import RateSettings
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
@@ -27,7 +28,11 @@ def service() -> CaseService:
     return bootstrap.case_service(settings)
 
 
-@app.post("/v1/requests/<case_id>/rating", summary="Rate the reply (owner only, once per round)")
+@app.post(
+    "/v1/requests/<case_id>/rating",
+    summary="Rate the reply (owner only, once per round)",
+    responses=responses(200, 404, 409, body=True),
+)
 def rate(case_id: Annotated[str, Path(max_length=64)], body: schemas.RatingBody) -> schemas.CaseView:
     card = Scorecard.model_validate(body.model_dump())
     return views.owner_view(service().rate(caller(app), case_id, card))
@@ -38,7 +43,11 @@ def link_rating() -> LinkRating:
     return bootstrap.link_rating(settings)
 
 
-@app.post("/v1/track/<tracking_no>/rating", summary="Rate from the SMS link, without signing in (once per round)")
+@app.post(
+    "/v1/track/<tracking_no>/rating",
+    summary="Rate from the SMS link, without signing in (once per round)",
+    responses=responses(200, 404, 409, public=True, body=True),
+)
 def rate_by_link(tracking_no: Annotated[str, Path(max_length=32)], body: schemas.LinkRatingBody) -> schemas.CaseView:
     card = Scorecard.model_validate(body.model_dump(exclude={"token"}))
     return views.owner_view(link_rating().rate(tracking_no, body.token, card))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -14,6 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from minyi import bootstrap
 from minyi.api import views
 from minyi.api.http import caller, create_app, resolve
+from minyi.api.openapi import PublicStatsView, StatsView, responses
+from minyi.api.schemas import IsoDate
 from minyi.config import StatsSettings
 from minyi.observability import logger, metrics, tracer
 from minyi.services.scoreboard import ScoreboardService
@@ -27,12 +28,19 @@ def service() -> ScoreboardService:
     return bootstrap.scoreboard_service(settings)
 
 
-@app.get("/v1/stats", summary="Totals, rates and the league table of units for a date range")
+@app.get(
+    "/v1/stats",
+    summary="Totals, rates and the league table of units for a date range",
+    responses=responses(
+        model=StatsView,
+        csv="`format=csv`: one row per unit and a TOTAL row, UTF-8 with a byte order mark (an attachment)",
+    ),
+)
 def stats(
     from_: Annotated[
-        date | None, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Shanghai); default: 30 days back")
+        IsoDate | None, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Shanghai); default: 30 days back")
     ] = None,
-    to: Annotated[date | None, Query(description="last day, inclusive; default: today")] = None,
+    to: Annotated[IsoDate | None, Query(description="last day, inclusive; default: today")] = None,
     unit_id: Annotated[str | None, Query(max_length=64)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",  # the public name
 ) -> Response[Any]:
@@ -48,10 +56,14 @@ def stats(
     return Response(status_code=200, content_type="application/json", body=views.stats_body(report))
 
 
-@app.get("/v1/public/stats", summary="The city's published on-time and satisfaction rates (anonymous)")
+@app.get(
+    "/v1/public/stats",
+    summary="The city's published on-time and satisfaction rates (anonymous)",
+    responses=responses(public=True, model=PublicStatsView),
+)
 def public_stats(
-    from_: Annotated[date | None, Query(alias="from", description="first day; default: 30 days back")] = None,
-    to: Annotated[date | None, Query(description="last day, inclusive; default: today")] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from", description="first day; default: 30 days back")] = None,
+    to: Annotated[IsoDate | None, Query(description="last day, inclusive; default: today")] = None,
 ) -> Response[Any]:
     body = views.public_stats_body(service().public(from_, to))
     return Response(status_code=200, content_type="application/json", body=body)

@@ -15,6 +15,7 @@ from minyi.api import schemas, views
 from minyi.api.http import caller, create_app, resolve
 from minyi.api.i18n import DEFAULT_LANGUAGE
 from minyi.api.idempotency import IdempotentSubmit
+from minyi.api.openapi import CASE_LINKS, responses
 from minyi.config import SubmitSettings
 from minyi.domain.errors import InvalidInput
 from minyi.domain.models import Actor, CaseStatus
@@ -45,7 +46,13 @@ def idempotent_submit() -> IdempotentSubmit:
     return IdempotentSubmit(settings.idempotency_table, _submit)
 
 
-@app.post("/v1/requests", summary="Submit a request (citizen)")
+@app.post(
+    "/v1/requests",
+    summary="Submit a request (citizen)",
+    responses=responses(
+        201, 409, body=True, model=schemas.CaseCreated, description="The case is filed", links=CASE_LINKS
+    ),
+)
 def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCreated]:
     """Optional `Idempotency-Key` header: the same key and body return the same case."""
     citizen = caller(app)
@@ -56,7 +63,7 @@ def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCrea
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
 
 
-@app.get("/v1/requests", summary="The caller's own requests, newest first")
+@app.get("/v1/requests", summary="The caller's own requests, newest first", responses=responses())
 def list_requests(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query()] = None,
@@ -65,22 +72,30 @@ def list_requests(
     return views.case_list(service().list_own(caller(app), limit, cursor, status))
 
 
-@app.get("/v1/requests/<case_id>", summary="One of the caller's requests")
+@app.get("/v1/requests/<case_id>", summary="One of the caller's requests", responses=responses(200, 404))
 def get_request(case_id: Annotated[str, Path(max_length=64)]) -> schemas.CaseView:
     return views.owner_view(service().own_case(caller(app), case_id))
 
 
-@app.get("/v1/requests/<case_id>/timeline", summary="Every step of the caller's request")
+@app.get("/v1/requests/<case_id>/timeline", summary="Every step of the caller's request", responses=responses(200, 404))
 def get_timeline(case_id: Annotated[str, Path(max_length=64)]) -> schemas.Timeline:
     return views.owner_timeline(service().timeline(caller(app), case_id))
 
 
-@app.post("/v1/requests/<case_id>/withdraw", summary="Withdraw a request the unit has not answered yet")
+@app.post(
+    "/v1/requests/<case_id>/withdraw",
+    summary="Withdraw a request the unit has not answered yet",
+    responses=responses(200, 404, 409, body=True),
+)
 def withdraw(case_id: Annotated[str, Path(max_length=64)], body: schemas.WithdrawBody) -> schemas.CaseView:
     return views.owner_view(service().withdraw(caller(app), case_id, body.reason))
 
 
-@app.post("/v1/requests/<case_id>/supplements", summary="Add information (text, media) to an open request")
+@app.post(
+    "/v1/requests/<case_id>/supplements",
+    summary="Add information (text, media) to an open request",
+    responses=responses(200, 404, 409, body=True),
+)
 def supplement(case_id: Annotated[str, Path(max_length=64)], body: schemas.SupplementBody) -> schemas.CaseView:
     return views.owner_view(service().supplement(caller(app), case_id, body.text, body.attachments))
 
@@ -93,12 +108,16 @@ def track(
     return views.public_tracking(service().track(tracking_no, phone_last4))
 
 
-@app.get("/v1/catalog", summary="Categories, topics and districts")
+@app.get("/v1/catalog", summary="Categories, topics and districts", responses=responses(public=True))
 def catalog() -> schemas.CatalogView:
     return views.catalog_view(service().catalog_snapshot())
 
 
-@app.post("/v1/uploads", summary="A presigned upload for a photo, voice or video attachment")
+@app.post(
+    "/v1/uploads",
+    summary="A presigned upload for a photo, voice or video attachment",
+    responses=responses(201, body=True, model=schemas.UploadTicket, description="Upload with this presigned POST"),
+)
 def new_upload(body: schemas.UploadRequest) -> Response[schemas.UploadTicket]:
     ticket = views.upload_ticket(service().new_upload(caller(app), body.content_type, body.size))
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=ticket)

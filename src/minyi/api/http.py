@@ -7,7 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from minyi.api import i18n
 from minyi.api.body_guard import check_body
@@ -49,10 +52,20 @@ def _language_of(headers: dict[str, str] | None) -> Language:
     return i18n.negotiate(value)
 
 
-def create_app() -> APIGatewayRestResolver:
+#: What a JSON route answers for a body of another type (415).
+NOT_JSON = "the body must be JSON (Content-Type: application/json)"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_JSON_BODIES = "_minyi_json_bodies"
+
+
+def create_app(json_bodies: bool = True) -> APIGatewayRestResolver:
     """A REST resolver with request validation and JSON errors that name the field, in the caller's
-    language (Simplified Chinese unless Accept-Language prefers English)."""
+    language (Simplified Chinese unless Accept-Language prefers English).
+
+    `json_bodies`: its routes read JSON only, so `resolve` answers 415 for a body of any other type
+    (the resolver would otherwise parse a form-encoded body, or fail on others)."""
     app = APIGatewayRestResolver(enable_validation=True)
+    setattr(app, _JSON_BODIES, json_bodies)
 
     def language() -> Language:
         try:
@@ -79,6 +92,12 @@ def create_app() -> APIGatewayRestResolver:
         ]
         english = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         return error(422, "validation_error", english, problems)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(exc: RequestUnsupportedContentType) -> Response[Any]:
+        problem = i18n.text(NOT_JSON, language())
+        english = f"Content-Type: {NOT_JSON}"
+        return error(415, "unsupported_media_type", english, [{"field": "Content-Type", "problem": problem}])
 
     @app.exception_handler(InvalidInput)
     def _invalid(exc: InvalidInput) -> Response[Any]:
@@ -144,23 +163,39 @@ def _request_id(app: APIGatewayRestResolver) -> str:
         return "unknown"
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == content_types.APPLICATION_JSON or media.endswith("+json")
+
+
+def _refusal(event: dict[str, Any], status: int, error: str, field: str, problem: str) -> dict[str, Any]:
+    lang = _language_of(event.get("headers"))
+    text = i18n.text(problem, lang)
+    body = {
+        "error": error,
+        "message": f"{field}: {text}" if lang == "en" else f"{i18n.title(error, lang)}：{field} {text}",
+        "problems": [{"field": field, "problem": text}],
+    }
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, "Cache-Control": "no-store"},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
 def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """`app.resolve` behind the body guard: hostile bodies are refused before any parser runs."""
-    problem = check_body(event.get("body") if isinstance(event, dict) else None)
+    """`app.resolve` behind the body guard: hostile bodies are refused before any parser runs, and a
+    JSON API refuses a body of another type (415) rather than parse it as a form."""
+    body = event.get("body") if isinstance(event, dict) else None
+    problem = check_body(body)
     if problem is not None:
-        lang = _language_of(event.get("headers"))
-        text = i18n.text(problem.problem, lang)
-        body = {
-            "error": problem.error,
-            "message": f"body: {text}" if lang == "en" else f"{i18n.title(problem.error, lang)}：body {text}",
-            "problems": [{"field": "body", "problem": text}],
-        }
-        return {
-            "statusCode": problem.status,
-            "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": json.dumps(body),
-            "isBase64Encoded": False,
-        }
+        return _refusal(event, problem.status, problem.error, "body", problem.problem)
+    if body and getattr(app, _JSON_BODIES, False) and str(event.get("httpMethod", "")).upper() in _BODY_METHODS:
+        headers = event.get("headers") or {}
+        content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+        if content_type and not _is_json(content_type):
+            return _refusal(event, 415, "unsupported_media_type", "Content-Type", NOT_JSON)
     response = app.resolve(event, context)
     _cache_headers(event, response)
     return response

@@ -133,6 +133,8 @@ _TEXTS_ZH: dict[str, str] = {
     "not a valid phone number": "不是有效的电话号码",
     "must be a mobile number that can receive SMS": "须为能接收短信的手机号码",
     "no such route": "没有这个接口",
+    "must be a date YYYY-MM-DD": "日期格式应为 YYYY-MM-DD",
+    "the body must be JSON (Content-Type: application/json)": "请求体须为 JSON（Content-Type: application/json）",
 }
 
 _PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from minyi.domain.models import CaseStatus, Category, Channel, EventType, Language, Location, Role
 from minyi.domain.phone import normalise_phone
 from minyi.domain.supervision import SupervisionReason
+
+
+def _iso_date(value: object) -> object:
+    """Only `YYYY-MM-DD`: pydantic would also read `0` or `1700000000` as a date (seconds since 1970)."""
+    if isinstance(value, date) or (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+        return value
+    raise ValueError("must be a date YYYY-MM-DD")
+
+
+#: A calendar day in a query string, as the document says: `format: date`, nothing else.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class StrictBody(BaseModel):
