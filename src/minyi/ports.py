@@ -249,9 +249,9 @@ class Open311Repository(Protocol):
         """Status changes in [start, end], oldest first, from `offset` on."""
         ...
 
-    def claim(self, key: str, fingerprint: str, now: datetime, stale_before: datetime, expires_at: int) -> (
-        SubmissionClaim | None
-    ):
+    def claim(
+        self, key: str, fingerprint: str, now: datetime, stale_before: datetime, expires_at: int
+    ) -> SubmissionClaim | None:
         """Claim a submission key: None when claimed now, else the existing claim (a claim without a
         case older than `stale_before` is taken over)."""
         ...
