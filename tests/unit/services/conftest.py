@@ -17,7 +17,8 @@ TRAFFIC = "futian-traffic-police"
 OTHER_UNIT = "luohu-traffic-police"
 PHONE = "+8613812345678"
 CITIZEN = Actor(role=Role.CITIZEN, id="citizen-1", phone=PHONE)
-OTHER_CITIZEN = Actor(role=Role.CITIZEN, id="citizen-2", phone="+8613900001111")
+OTHER_PHONE = "+8613900001111"
+OTHER_CITIZEN = Actor(role=Role.CITIZEN, id="citizen-2", phone=OTHER_PHONE)
 STAFF = Actor(role=Role.STAFF, id="staff-1", unit_id=TRAFFIC)
 OTHER_STAFF = Actor(role=Role.STAFF, id="staff-2", unit_id=OTHER_UNIT)
 DISPATCHER = Actor(role=Role.DISPATCHER, id="dispatcher-1")

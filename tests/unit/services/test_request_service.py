@@ -13,6 +13,7 @@ from tests.fakes import Fakes
 from tests.unit.services.conftest import (
     CITIZEN,
     OTHER_CITIZEN,
+    OTHER_PHONE,
     PNG,
     STAFF,
     Recorded,
@@ -129,7 +130,7 @@ def test_another_citizens_upload_is_unknown(fakes: Fakes) -> None:
     service = fakes.request_service()
     upload_id = uploaded(fakes, service)
     with pytest.raises(InvalidInput) as refused:
-        service.submit(OTHER_CITIZEN, new_request(phone=OTHER_CITIZEN.phone, attachments=[upload_id]))
+        service.submit(OTHER_CITIZEN, new_request(phone=OTHER_PHONE, attachments=[upload_id]))
     assert refused.value.field == "attachments[0]"
 
 
@@ -202,7 +203,7 @@ def test_the_own_list_is_newest_first_paged_and_only_the_citizens(fakes: Fakes) 
     for _ in range(3):
         mine.append(service.submit(CITIZEN, new_request()).id)
         fakes.clock.advance(minutes=1)
-    service.submit(OTHER_CITIZEN, new_request(phone=OTHER_CITIZEN.phone))
+    service.submit(OTHER_CITIZEN, new_request(phone=OTHER_PHONE))
 
     first = service.list_own(CITIZEN, 2, None)
     second = service.list_own(CITIZEN, 2, first.next_cursor)

@@ -1,0 +1,128 @@
+"""NotifyService on fakes: each notice of an event sent exactly once through the outbox, a failed send
+marked FAILED and reported (NoticeFailed) so the record is retried, redeliveries suppressed."""
+
+from __future__ import annotations
+
+import pytest
+
+from minyi.domain import lifecycle
+from minyi.domain.errors import NotFound
+from minyi.domain.metrics import Metric
+from minyi.domain.models import Case, EventType, OutboxStatus, Role, TimelineEvent
+from minyi.services.notify import NoticeFailed
+from tests.fakes import Fakes
+from tests.unit.services.conftest import CITIZEN, PHONE, STAFF, TRAFFIC, Recorded, new_request
+
+
+def dispatched(fakes: Fakes, language: str = "zh") -> tuple[Case, TimelineEvent]:
+    """A case routed to the Futian traffic police, and its `dispatched` timeline event."""
+    created = fakes.request_service().submit(CITIZEN, new_request(language=language))
+    case = fakes.cases.get_case(created.id)
+    assert case is not None
+    now = fakes.clock()
+    due = fakes.deadlines.due_at(now, 5)
+    case = fakes.cases.save(lifecycle.dispatch(case, TRAFFIC, due, lifecycle.ROUTER, now, "rule"))
+    return case, fakes.cases.timeline(case.id)[-1]
+
+
+def unit_phone(fakes: Fakes) -> str:
+    phone = fakes.catalog.get().units[TRAFFIC].duty_phone
+    assert phone is not None
+    return phone
+
+
+def test_a_dispatch_texts_the_citizen_and_the_unit_once_each(fakes: Fakes, recorded: Recorded) -> None:
+    # Given a case just dispatched to the traffic police
+    case, event = dispatched(fakes)
+    assert event.type == EventType.DISPATCHED
+    # When its event is handled
+    sent = fakes.notify_service().handle(event)
+    # Then the citizen and the unit's duty phone each got one SMS naming the case
+    assert sent == 2
+    assert sorted(to for to, _, _ in fakes.sender.sent) == sorted([PHONE, unit_phone(fakes)])
+    assert all(case.tracking_no in body for _, body, _ in fakes.sender.sent)
+    # And the outbox records each as SENT with the provider's message id, one attempt
+    entries = fakes.outbox.entries(case.id)
+    assert sorted(e.kind for e in entries) == ["citizen", "unit"]
+    assert all(e.status == OutboxStatus.SENT and e.attempts == 1 for e in entries)
+    assert {e.provider_message_id for e in entries} == {m for _, _, m in fakes.sender.sent}
+    assert recorded(Metric.SMS_SENT) == 2 and recorded(Metric.SMS_SEGMENTS) >= 2
+
+
+def test_a_redelivered_event_sends_nothing_twice(fakes: Fakes, recorded: Recorded) -> None:
+    _, event = dispatched(fakes)
+    service = fakes.notify_service()
+    service.handle(event)
+    # When the stream delivers the same event again
+    again = service.handle(event)
+    # Then nothing more is sent, and the suppressed duplicates are counted
+    assert again == 0 and len(fakes.sender.sent) == 2
+    assert recorded(Metric.SMS_DUPLICATES_SUPPRESSED) == 2
+
+
+def test_a_failed_send_is_marked_failed_reported_and_sent_once_on_retry(fakes: Fakes, recorded: Recorded) -> None:
+    # Given a provider that refuses the next message
+    case, event = dispatched(fakes)
+    fakes.sender.fail_next = 1
+    service = fakes.notify_service()
+    # When the event is handled, the other notice still goes out, and the record is reported failed
+    with pytest.raises(NoticeFailed):
+        service.handle(event)
+    assert len(fakes.sender.sent) == 1
+    failed = [e for e in fakes.outbox.entries(case.id) if e.status == OutboxStatus.FAILED]
+    assert len(failed) == 1 and failed[0].attempts == 1 and failed[0].last_error
+    assert recorded(Metric.SMS_FAILURES) == 1
+    # When the record is retried and the provider accepts
+    assert service.handle(event) == 1
+    # Then every notice was sent exactly once, the failed one on its second attempt
+    entries = fakes.outbox.entries(case.id)
+    assert all(e.status == OutboxStatus.SENT for e in entries)
+    assert sorted(e.attempts for e in entries) == [1, 2]
+    assert sorted(to for to, _, _ in fakes.sender.sent) == sorted([PHONE, unit_phone(fakes)])
+    assert all(e.last_error is None for e in entries)
+
+
+def test_a_provider_outage_fails_every_notice_and_sends_nothing(fakes: Fakes) -> None:
+    case, event = dispatched(fakes)
+    fakes.sender.down = True
+    with pytest.raises(NoticeFailed):
+        fakes.notify_service().handle(event)
+    assert fakes.sender.sent == []
+    assert [e.status for e in fakes.outbox.entries(case.id)] == [OutboxStatus.FAILED] * 2
+
+
+def test_the_rating_sms_carries_the_signed_link_of_the_round(fakes: Fakes) -> None:
+    case, _ = dispatched(fakes)
+    case = fakes.cases.save(lifecycle.accept(case, STAFF, fakes.clock()))
+    case = fakes.cases.save(lifecycle.reply(case, "Done.", STAFF, fakes.clock()))
+    replied = fakes.cases.timeline(case.id)[-1]
+    assert replied.type == EventType.REPLIED
+
+    fakes.notify_service().handle(replied)
+
+    (body,) = fakes.sender.to(PHONE)
+    assert fakes.links.link(case.tracking_no, case.round) in body
+
+
+def test_a_citizen_who_chose_english_is_texted_in_english(fakes: Fakes) -> None:
+    _, event = dispatched(fakes, language="en")
+    fakes.notify_service().handle(event)
+    (body,) = fakes.sender.to(PHONE)
+    assert body.isascii()
+
+
+def test_an_event_that_notifies_nobody_writes_no_outbox(fakes: Fakes) -> None:
+    case, _ = dispatched(fakes)
+    case = fakes.cases.save(lifecycle.accept(case, STAFF, fakes.clock()))
+    accepted = fakes.cases.timeline(case.id)[-1]
+    assert accepted.type == EventType.ACCEPTED and accepted.actor_role == Role.STAFF
+    assert fakes.notify_service().handle(accepted) == 0
+    assert fakes.outbox.entries(case.id) == [] and fakes.sender.calls == 0
+
+
+def test_the_event_of_a_missing_case_is_an_error(fakes: Fakes) -> None:
+    _, event = dispatched(fakes)
+    orphan = event.model_copy(update={"case_id": "ghost"})
+    with pytest.raises(NotFound):
+        fakes.notify_service().handle(orphan)
+    assert fakes.sender.calls == 0
