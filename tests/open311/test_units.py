@@ -506,3 +506,24 @@ def test_the_template_gives_each_open311_function_the_settings_it_validates(func
             ("GET", "/v1/admin/open311-keys", False),
             ("DELETE", "/v1/admin/open311-keys/{key_id}", False),
         }
+
+
+def test_a_withdrawn_case_is_closed_and_its_withdrawal_an_update() -> None:
+    case = make_case(status=CaseStatus.WITHDRAWN, unit_id="futian-traffic-police", due_at=T0 + timedelta(days=5))
+    request = mapping.public_request(case, CATALOG)
+    assert (request.status, request.status_notes, request.expected_datetime) == ("closed", "诉求人已撤回诉求", None)
+    withdrawn = TimelineEvent(
+        case_id=case.id, seq=4, type=EventType.WITHDRAWN, at=T0, actor_role=Role.CITIZEN, actor_id="c-1",
+        status=CaseStatus.WITHDRAWN, note="不想要了，我叫张三",
+    )  # fmt: skip
+    update = mapping.public_update(case, withdrawn, CATALOG)
+    assert update is not None and update.status == "closed" and update.description == "诉求人已撤回诉求"
+
+
+def test_control_characters_are_refused_on_input_and_never_written_as_xml() -> None:
+    with pytest.raises(Open311Error) as exc:
+        params.parse_submission({**FORM, "description": "bad\x00byte"}, CATALOG)
+    assert problems(exc) == ["description"]
+    request = mapping.public_request(make_case(description="old\x07case\ttext"), CATALOG)
+    root = SafeET.fromstring(render.requests([request], "xml").encode())
+    assert root.findtext("request/description") == "oldcase\ttext"

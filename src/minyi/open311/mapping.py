@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from minyi.domain.models import (
+    TERMINAL_STATUSES,
     Case,
     CaseStatus,
     Catalog,
@@ -87,9 +88,20 @@ UPDATE_EVENTS = frozenset(
         EventType.SUPERVISED,
         EventType.EXTENSION_APPROVED,
         EventType.OVERDUE,
+        EventType.TRANSFERRED,
+        EventType.SUPPLEMENTED,
+        EventType.WITHDRAWN,
         EventType.CLOSED,
     }
 )
+
+#: Public texts for status changes the citizen's timeline words for the citizen (or not at all).
+_OWN_TEXTS: dict[EventType, str] = {
+    EventType.RATED: "群众已评价",
+    EventType.TRANSFERRED: "已改派至{unit}办理",
+    EventType.SUPPLEMENTED: "诉求人已补充材料",
+    EventType.WITHDRAWN: "诉求人已撤回诉求",
+}
 
 _CLOSED_NOTES: dict[CloseReason | None, str] = {
     CloseReason.SATISFIED: "已办结（群众满意）",
@@ -170,7 +182,8 @@ def nearest_district(lat: float, lon: float, districts: dict[str, dict[str, str]
 
 
 def geo_status(case: Case) -> GeoStatus:
-    return "closed" if case.status == CaseStatus.CLOSED else "open"
+    """Closed once the case can no longer change (closed or withdrawn), open before."""
+    return "closed" if case.status in TERMINAL_STATUSES else "open"
 
 
 def service_notice(catalog: Catalog, category: Category) -> str:
@@ -215,14 +228,17 @@ def status_notes(case: Case, catalog: Catalog) -> str:
             return f"已列入督办，{name}重新办理"
         case CaseStatus.CLOSED:
             return _CLOSED_NOTES.get(case.closed_reason, "已办结")
+        case CaseStatus.WITHDRAWN:
+            return "诉求人已撤回诉求"
     return case.status.value
 
 
 def event_text(event: TimelineEvent, catalog: Catalog) -> str:
-    """The platform's public text for a status change (the citizen's "you rated" said of the public)."""
-    if event.type == EventType.RATED:
-        return "群众已评价"
+    """The platform's public text for a status change (said of the public, never the staff's words)."""
     unit = _unit(catalog, event.unit_id)
+    own = _OWN_TEXTS.get(event.type)
+    if own is not None:
+        return own.format(unit=unit.name if unit else "承办单位")
     return public_text(event, "zh", unit.name if unit else None) or event.type.value
 
 
@@ -251,7 +267,7 @@ def public_request(case: Case, catalog: Catalog, events: list[TimelineEvent] | N
         service_notice=service_notice(catalog, case.category),
         requested_datetime=case.created_at,
         updated_datetime=case.closed_at or case.updated_at,
-        expected_datetime=None if case.status == CaseStatus.CLOSED else case.due_at,
+        expected_datetime=None if case.status in TERMINAL_STATUSES else case.due_at,
         address=address,
         lat=case.location.lat if case.location else None,
         long=case.location.lon if case.location else None,
@@ -269,7 +285,7 @@ def public_update(case: Case, event: TimelineEvent, catalog: Catalog) -> PublicU
     """The event as an entry of the updates extension, or None for internal events."""
     if event.type not in UPDATE_EVENTS:
         return None
-    status: GeoStatus = "closed" if event.status == CaseStatus.CLOSED else "open"
+    status: GeoStatus = "closed" if event.status in TERMINAL_STATUSES else "open"
     return PublicUpdate(
         update_id=f"{case.tracking_no}-{event.seq}",
         service_request_id=case.tracking_no,

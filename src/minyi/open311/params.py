@@ -100,9 +100,15 @@ def _float(problems: _Problems, values: dict[str, str], name: str) -> float | No
     return value
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_submission(raw: dict[str, str], catalog: Catalog) -> Submission:
     values = present(raw)
     problems = _Problems()
+    for name, value in values.items():
+        if _CONTROL.search(value):
+            problems.add(name, "contains control characters")
 
     service_code = values.get("service_code")
     if service_code is None:

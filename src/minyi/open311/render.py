@@ -9,6 +9,7 @@ Times are W3C date-times in Asia/Shanghai with their offset (`2026-11-26T08:30:0
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -76,6 +77,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Characters XML 1.0 cannot carry at all (C0 controls but tab, newline, return; U+FFFE, U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -83,7 +88,7 @@ def _text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3c(value)
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _xml_value(parent: ET.Element, name: str, value: Any, item_name: str | None = None) -> None:
