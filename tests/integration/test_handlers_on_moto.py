@@ -15,7 +15,7 @@ from minyi.adapters.aws import client
 from minyi.config import SubmitSettings, SweepSettings
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate
-from minyi.domain.models import Actor, Case, CaseStatus, Role, TrackingEntry, Upload
+from minyi.domain.models import Actor, Case, CaseStatus, Category, Role, TrackingEntry, Upload
 from minyi.services.results import NewRequest
 from tests.fakes import FakeWorkflow
 from tests.integration.conftest import Stack, citizen, staff
@@ -112,7 +112,7 @@ def test_stale_version_write_is_refused_and_writes_no_event(stack: Stack) -> Non
         tracking_no=f"SZ-{uuid.uuid4().hex[:6]}",
         citizen_id="c-lock",
         phone="+8613812345678",
-        category="complaint",
+        category=Category.COMPLAINT,
         topic="traffic",
         district="futian",
         description="optimistic locking",
@@ -177,7 +177,8 @@ def test_a_case_whose_workflow_did_not_start_is_started_by_the_sweep_and_routed(
     refusing = FakeWorkflow()
     refusing.refuse_starts = 1
     submit = bootstrap.request_service(stack.settings(SubmitSettings, "SubmitFunction"), workflow=refusing)
-    who = Actor(role=Role.CITIZEN, id=citizen()["sub"])
+    claims = citizen()
+    who = Actor(role=Role.CITIZEN, id=claims["sub"], phone=claims["phone_number"])
     # When a citizen submits
     case = submit.submit(who, NewRequest.model_validate(REQUEST | {"phone": "+8613812345678"}))
     # Then the case is saved, waiting without a workflow

@@ -591,7 +591,7 @@ def test_replay_reads_past_an_empty_page_and_never_drops_unsent_notices(
     drain(streams)
     assert dlq_depth(stack) == 1 and sender.sent == []
     # And DynamoDB Streams answering the replay's first GetRecords with an empty page, as it may
-    original = botocore.client.BaseClient._make_api_call
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
     empty_pages = [1]
 
     def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:

@@ -4,6 +4,7 @@ cases not due at any later moment of the run, so a report's counts are exact."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,11 @@ from minyi.domain.models import ExecutionStatus
 from minyi.services.sweep import SweepReport
 from tests.integration.conftest import Stack
 from tests.integration.sweep_helpers import event_types, execution_status, seed_dispatched, sweep_service
+
+
+def waiting_for_the_unit(stack: Stack, case_id: str) -> bool:
+    case = stack.repo.get_case(case_id)
+    return case is not None and case.wait is not None and case.wait.phase == "handling"
 
 
 def test_nothing_before_the_warning_point_is_even_read(stack: Stack) -> None:
@@ -123,4 +129,4 @@ def test_overlapping_runs_act_on_each_case_once(stack: Stack) -> None:
         assert execution_status(stack, f"{case.id}-r2") is None
         assert execution_status(stack, f"{case.id}-r1") == ExecutionStatus.RUNNING
         # (the restarted execution parks the case again, waiting for the unit)
-        stack.wait_for(lambda c=case: (s := stack.repo.get_case(c.id)) and s.wait and s.wait.phase == "handling")
+        stack.wait_for(functools.partial(waiting_for_the_unit, stack, case.id))

@@ -13,6 +13,7 @@ from minyi.domain.lifecycle import MAX_REPAIRS, Transition
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Case, CaseStatus, EventType, ExecutionStatus
 from minyi.domain.sweep import ROUTING_GRACE
+from minyi.services.sweep import SweepReport
 from tests.fakes import Fakes
 from tests.unit.services.conftest import CITIZEN, STAFF, TRAFFIC, Recorded, new_request
 
@@ -194,7 +195,7 @@ def test_a_run_reads_only_due_cases_at_most_the_batch_limit_per_shard(fakes: Fak
     at = later(fakes, HANDLING * 0.75 - timedelta(days=3) + timedelta(minutes=1))
     sweep = fakes.sweep_service(batch_limit=1)
 
-    runs = []
+    runs: list[SweepReport] = []
     while not runs or runs[-1].due:
         runs.append(sweep.run(at))
 
