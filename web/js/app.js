@@ -51,36 +51,47 @@ async function route() {
 // --- sign in ---------------------------------------------------------------------------------------
 async function signInView() {
   const cfg = await config();
+  const aws = cfg.mode === 'cognito' && cfg.cognito;
   const phone = h('input', { type: 'tel', name: 'phone', autocomplete: 'tel', inputmode: 'numeric', required: true, testid: 'signin-phone', pattern: '1[0-9]{10}', maxlength: 11 });
   const status = h('div', { 'aria-live': 'polite' });
   const codeBox = h('div');
+  const newUser = h('input', { type: 'checkbox', id: 'signin-new' });
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     const number = e164(phone.value);
     if (!number) { mount(status, errorBox({ message: t('phone_hint') })); return; }
     try {
-      if (cfg.mode === 'cognito' && cfg.cognito) return await cognitoSteps(cfg, number, codeBox, status);
+      if (aws) return await smsCodeStep(cfg.cognito, number, newUser.checked, codeBox, status);
       const token = await localToken({ sub: `citizen-${number.slice(1)}`, role: 'citizen', phone: number });
       saveSession('citizen', { token, phone: phone.value });
       route();
     } catch (err) { mount(status, errorBox(err)); }
   } },
   h('h1', {}, t('sign_in')),
-  field(t('phone'), phone, cfg.mode === 'cognito' ? t('phone_hint') : t('local_hint')),
+  field(t('phone'), phone, aws ? t('phone_hint') : t('local_hint')),
+  aws ? h('div', { class: 'check' }, newUser, h('label', { for: 'signin-new' }, t('first_time'))) : null,
   codeBox, status,
-  h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, cfg.mode === 'cognito' ? t('send_code') : t('sign_in')));
+  h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, aws ? t('send_code') : t('sign_in')));
   mount(main, form);
 }
 
-async function cognitoSteps(cfg, number, codeBox, status) {
-  let state = await cognito.start(cfg, number);
+/** AWS: an SMS code signs in (USER_AUTH, SMS_OTP); a first-time number is signed up and confirmed first. */
+async function smsCodeStep(pool, number, first, codeBox, status) {
+  let state;
+  if (first) { await cognito.signUp(pool, number); state = { challenge: 'CONFIRM_SIGN_UP' }; }
+  else state = await cognito.start(pool, number, 'SMS_OTP');
   const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, maxlength: 8 });
+  const done = (token) => {
+    saveSession('citizen', { token, phone: (claims(token).phone_number || number).replace('+86', '') });
+    route();
+  };
+  if (state.token) return done(state.token);
   mount(codeBox, field(t('sms_code'), code), h('button', { type: 'button', class: 'primary', onclick: async () => {
     try {
-      if (state.step === 'confirm') { state = await cognito.confirm(cfg, number, code.value); code.value = ''; return; }
-      const token = await cognito.answer(cfg, number, state.Session, code.value);
-      saveSession('citizen', { token, phone: (claims(token).phone_number || number).replace('+86', '') });
-      route();
+      const next = state.challenge === 'CONFIRM_SIGN_UP' ? await cognito.confirmSignUp(pool, number, code.value)
+        : await cognito.answer(pool, state, { SMS_OTP_CODE: code.value });
+      if (next.token) return done(next.token);
+      state = next; code.value = '';
     } catch (err) { mount(status, errorBox(err)); }
   } }, t('verify')));
   code.focus();

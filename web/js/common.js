@@ -99,41 +99,53 @@ export async function localToken(claims) {
   return data.token;
 }
 
-/** Cognito passwordless sign-in (USER_AUTH with an SMS one-time code); signs the number up on first use. */
+/** Cognito in AWS (config.json names the pools): USER_AUTH, answered challenge by challenge.
+ *  Citizens: passwordless, an SMS code (SMS_OTP); a new number signs up first (SignUp, ConfirmSignUp with
+ *  the SMS code, then signed in with the session ConfirmSignUp returns). Staff: password, then the
+ *  challenges their pool asks for (a new password, authenticator set-up, the authenticator code). */
 export const cognito = {
-  async call(cfg, target, payload) {
+  async call(pool, target, payload) {
+    const cfg = await config();
     const resp = await fetch(`https://cognito-idp.${cfg.region}.amazonaws.com/`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `AWSCognitoIdentityProviderService.${target}` },
-      body: JSON.stringify(payload),
+      body: JSON.stringify({ ClientId: pool.userPoolClientId, ...payload }),
     });
     const data = await resp.json().catch(() => ({}));
     if (!resp.ok) throw new ApiError(resp.status, { message: data.message || data.__type, error: data.__type });
     return data;
   },
-  async start(cfg, phone) {
-    const clientId = cfg.cognito.userPoolClientId;
-    const auth = () => this.call(cfg, 'InitiateAuth', {
-      AuthFlow: 'USER_AUTH', ClientId: clientId, AuthParameters: { USERNAME: phone, PREFERRED_CHALLENGE: 'SMS_OTP' },
-    });
-    try {
-      return { step: 'otp', ...(await auth()) };
-    } catch (err) {
-      if (!String(err.body?.error).includes('UserNotFound')) throw err;
-      await this.call(cfg, 'SignUp', { ClientId: clientId, Username: phone, UserAttributes: [{ Name: 'phone_number', Value: phone }] });
-      return { step: 'confirm' };
-    }
+  /** -> {token} or {challenge, session, parameters} */
+  async step(pool, username, data) {
+    if (data.AuthenticationResult) return { token: data.AuthenticationResult.IdToken };
+    return { challenge: data.ChallengeName, session: data.Session, parameters: data.ChallengeParameters || {}, username };
   },
-  async confirm(cfg, phone, code) {
-    await this.call(cfg, 'ConfirmSignUp', { ClientId: cfg.cognito.userPoolClientId, Username: phone, ConfirmationCode: code });
-    return this.start(cfg, phone);
+  async start(pool, username, preferred, password) {
+    const AuthParameters = { USERNAME: username, PREFERRED_CHALLENGE: preferred };
+    if (password) AuthParameters.PASSWORD = password;
+    return this.step(pool, username, await this.call(pool, 'InitiateAuth', { AuthFlow: 'USER_AUTH', AuthParameters }));
   },
-  async answer(cfg, phone, session, code) {
-    const data = await this.call(cfg, 'RespondToAuthChallenge', {
-      ClientId: cfg.cognito.userPoolClientId, ChallengeName: 'SMS_OTP', Session: session,
-      ChallengeResponses: { USERNAME: phone, SMS_OTP_CODE: code },
-    });
-    return data.AuthenticationResult.IdToken;
+  async answer(pool, state, responses) {
+    return this.step(pool, state.username, await this.call(pool, 'RespondToAuthChallenge', {
+      ChallengeName: state.challenge, Session: state.session, ChallengeResponses: { USERNAME: state.username, ...responses },
+    }));
+  },
+  async signUp(pool, phone) {
+    await this.call(pool, 'SignUp', { Username: phone, UserAttributes: [{ Name: 'phone_number', Value: phone }] });
+  },
+  async confirmSignUp(pool, phone, code) {
+    const data = await this.call(pool, 'ConfirmSignUp', { Username: phone, ConfirmationCode: code });
+    return this.step(pool, phone, await this.call(pool, 'InitiateAuth', {
+      AuthFlow: 'USER_AUTH', Session: data.Session, AuthParameters: { USERNAME: phone },
+    }));
+  },
+  async associateTotp(pool, state) {
+    const data = await this.call(pool, 'AssociateSoftwareToken', { Session: state.session });
+    return { ...state, session: data.Session, secret: data.SecretCode };
+  },
+  async verifyTotp(pool, state, code) {
+    const data = await this.call(pool, 'VerifySoftwareToken', { Session: state.session, UserCode: code });
+    return this.answer(pool, { ...state, session: data.Session }, {});
   },
 };
 

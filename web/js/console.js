@@ -65,25 +65,8 @@ async function route() {
 async function signInView() {
   const cfg = await config();
   const status = h('div', { 'aria-live': 'polite' });
-  if (cfg.mode === 'cognito' && cfg.cognito) {
-    const phone = h('input', { type: 'tel', required: true, testid: 'signin-phone', autocomplete: 'tel' });
-    const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code' });
-    let state = null;
-    mount(main, h('form', { class: 'card narrow', onsubmit: async (e) => {
-      e.preventDefault();
-      try {
-        const number = e164(phone.value);
-        if (!state || state.step === 'confirm') { state = state ? await cognito.confirm(cfg, number, code.value) : await cognito.start(cfg, number); return; }
-        const token = await cognito.answer(cfg, number, state.Session, code.value);
-        const c = claims(token);
-        const groups = [].concat(c['cognito:groups'] || []);
-        saveSession('console', { token, role: ['supervisor', 'dispatcher', 'staff', 'admin'].find((r) => groups.includes(r)) || 'staff', unit: c['custom:unit_id'] });
-        route();
-      } catch (err) { mount(status, errorBox(err)); }
-    } }, h('h1', {}, t('sign_in')), field(t('phone'), phone), field(t('sms_code'), code), status,
-    h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
-    return;
-  }
+  const pool = cfg.mode === 'cognito' ? cfg.staffCognito || cfg.cognito : null;
+  if (pool) return staffSignIn(pool, status);
   // local mode: pick a role and a unit; /local/tokens signs the token
   const directoryToken = await localToken({ sub: 'console-directory', role: 'dispatcher' });
   await loadDirectory(directoryToken);
@@ -105,6 +88,48 @@ async function signInView() {
     } catch (err) { mount(status, errorBox(err)); }
   } }, h('h1', {}, t('sign_in')), h('p', { class: 'muted' }, t('local_console_hint')),
   field(t('role'), role), unitField, status,
+  h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
+}
+
+/** AWS: password, then whatever the staff pool asks (new password, authenticator set-up, its code). */
+function staffSignIn(pool, status) {
+  const phone = h('input', { type: 'tel', required: true, testid: 'signin-phone', autocomplete: 'username' });
+  const password = h('input', { type: 'password', required: true, autocomplete: 'current-password' });
+  const steps = h('div');
+  let state = null;
+  const finish = (token) => {
+    const c = claims(token);
+    const groups = [].concat(c['cognito:groups'] || []);
+    const role = ['supervisor', 'dispatcher', 'staff', 'admin', 'operator'].find((r) => groups.includes(r)) || 'staff';
+    saveSession('console', { token, role, unit: c['custom:unit_id'] || null });
+    location.hash = role === 'supervisor' || role === 'admin' ? '#/supervision' : '#/inbox';
+    route();
+  };
+  const ask = async (next) => {
+    if (next.challenge === 'MFA_SETUP' && !next.secret) next = await cognito.associateTotp(pool, next);
+    if (next.token) return finish(next.token);
+    state = next;
+    const input = h('input', { type: next.challenge === 'NEW_PASSWORD_REQUIRED' ? 'password' : 'text', required: true,
+      autocomplete: next.challenge === 'NEW_PASSWORD_REQUIRED' ? 'new-password' : 'one-time-code' });
+    const label = { NEW_PASSWORD_REQUIRED: t('new_password'), MFA_SETUP: t('totp_code'), SOFTWARE_TOKEN_MFA: t('totp_code') }[next.challenge] || t('sms_code');
+    mount(steps, next.secret ? h('p', {}, t('totp_secret'), ' ', h('code', {}, next.secret)) : null, field(label, input),
+      h('button', { type: 'button', class: 'primary', onclick: async () => {
+        try {
+          if (state.challenge === 'NEW_PASSWORD_REQUIRED') await ask(await cognito.answer(pool, state, { NEW_PASSWORD: input.value }));
+          else if (state.challenge === 'MFA_SETUP') await ask(await cognito.verifyTotp(pool, state, input.value));
+          else if (state.challenge === 'SOFTWARE_TOKEN_MFA') await ask(await cognito.answer(pool, state, { SOFTWARE_TOKEN_MFA_CODE: input.value }));
+          else await ask(await cognito.answer(pool, state, { SMS_OTP_CODE: input.value, SMS_MFA_CODE: input.value }));
+        } catch (err) { mount(status, errorBox(err)); }
+      } }, t('verify')));
+    input.focus();
+  };
+  mount(main, h('form', { class: 'card narrow', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const first = await cognito.start(pool, e164(phone.value) || phone.value, 'PASSWORD', password.value);
+      await ask(first);
+    } catch (err) { mount(status, errorBox(err)); }
+  } }, h('h1', {}, t('sign_in')), field(t('phone'), phone), field(t('password'), password), steps, status,
   h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
 }
 
