@@ -26,17 +26,23 @@ run: $(RUN_STAMP)
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
 ## make test: template checks, sam build, then every test (unit, integration, built artifacts, e2e)
-test: $(STAMP) validate build
-	$(BIN)/python -m pytest -q
+## on pytest-xdist workers (tests/conftest.py tells which tests share a worker); prints its duration.
+## TEST_WORKERS=1 runs the tests in one process.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory validate build && $(BIN)/python -m pytest -q $(XDIST); \
+	status=$$?; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
 integration: $(STAMP)
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q $(XDIST) tests/integration
 
 e2e: $(STAMP)
-	$(BIN)/python -m pytest -q tests/e2e
+	$(BIN)/python -m pytest -q $(XDIST) tests/e2e
 
 ## make test-browser: the citizen app and the staff console in Debian's Chromium (tests/browser; `make test`
 ## runs them too, skipped without /usr/bin/chromium unless MINYI_REQUIRE_BROWSER=1, as .ci/run sets).

@@ -32,10 +32,16 @@ class Api:
         self.log_path = log_path
         self.http = requests.Session()
 
-    def token(self, role: str = "citizen", sub: str | None = None, unit: str | None = None) -> str:
+    def token(
+        self, role: str = "citizen", sub: str | None = None, unit: str | None = None, phone: str | None = None
+    ) -> str:
+        """A citizen's token carries the account's verified mobile (notices go there only): `phone`, or
+        the one VALID_REQUEST names."""
         body: dict[str, Any] = {"sub": sub or f"{role}-{uuid.uuid4().hex[:8]}", "role": role}
         if unit:
             body["unit"] = unit
+        if phone or role == "citizen":
+            body["phone"] = phone or VALID_REQUEST["phone"]
         resp = self.http.post(f"{self.base_url}/local/tokens", json=body, timeout=10)
         resp.raise_for_status()
         return str(resp.json()["token"])
@@ -58,51 +64,101 @@ class Api:
         raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
-def _start(env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    port = _free_port()
-    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", **env_overrides}
-    log_path = tmp_path_factory.mktemp(name) / "runtime.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    api = Api(f"http://127.0.0.1:{port}", log_path)
-    try:
+class _Runtimes:
+    """The local runtimes this pytest process started. Each starts when a test first needs it and
+    lives until the end of the session; at the end all are told to stop at once and then awaited
+    (a runtime takes a second or more to stop, so stopping them one after another would add up)."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Api:
+        port = _free_port()
+        env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", **env_overrides}
+        log_path = tmp_path_factory.mktemp(name) / "runtime.log"
+        with log_path.open("w") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        self.procs.append(proc)
+        api = Api(f"http://127.0.0.1:{port}", log_path)
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"local runtime exited:\n{log_path.read_text()}")
             try:
                 if requests.get(f"{api.base_url}/local/health", timeout=1).ok:
-                    break
+                    return api
             except requests.ConnectionError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield api
+            time.sleep(0.05)
+
+    def stop_all(self, grace: float = 3.0) -> None:
+        """SIGTERM to every runtime at once, SIGKILL to those still running after `grace` seconds
+        (all their state is in memory; a loaded machine can take long to stop one politely)."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + grace
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+
+def _start(env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One runtime for the caller's own fixture (`yield from _start(...)`), stopped when it ends."""
+    runtimes = _Runtimes()
+    try:
+        yield runtimes.start(env_overrides, name, tmp_path_factory)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        runtimes.stop_all()
 
 
 @pytest.fixture(scope="session")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def _runtimes() -> Iterator[_Runtimes]:
+    runtimes = _Runtimes()
+    try:
+        yield runtimes
+    finally:
+        runtimes.stop_all()
+
+
+@pytest.fixture(scope="session")
+def api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
     """The runtime as `make run` starts it: real working-day deadlines, a 3-day rating window."""
-    yield from _start({}, "runtime", tmp_path_factory)
+    return _runtimes.start({}, "runtime", tmp_path_factory)
+
+
+# Runtimes with compressed time (README "Local time"), so that deadlines pass and rating windows
+# close within a test. The escalation sweep does not run on its own in them (its 75 % warnings
+# would land at random in the timelines these tests compare exactly); the sweep has its own tests.
+# Tests that use them are kept on one xdist worker (tests/conftest.py, COMPRESSED_TIME_FIXTURES).
 
 
 @pytest.fixture(scope="session")
-def fast_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    """A runtime with compressed time (README "Local time"): a working day lasts 4 s and the rating
-    window 10 s, so overdue escalation and unrated closing happen within a test (the window leaves a
-    loaded CI machine time to rate when a test means to). The escalation sweep
-    does not run on its own here (its 75 % warnings would land at random in the timelines these tests
-    compare exactly); the sweep has its own tests."""
-    yield from _start(
-        {"WORKING_DAY_SECONDS": "4", "RATING_WINDOW_SECONDS": "10", "LOCAL_SCHEDULE_SECONDS": "0"},
+def fast_api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
+    """A working day lasts 2 s, so a request for help (1 working day) is overdue 2 s after it is
+    dispatched. The rating window stays 10 s: tests here rate within it, and a loaded CI machine
+    needs that time to rate when a test means to."""
+    return _runtimes.start(
+        {"WORKING_DAY_SECONDS": "2", "RATING_WINDOW_SECONDS": "10", "LOCAL_SCHEDULE_SECONDS": "0"},
         "fast-runtime",
+        tmp_path_factory,
+    )
+
+
+@pytest.fixture(scope="session")
+def short_rating_window_api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
+    """A rating window of 3 s, for a test that never rates (the case must close unrated), and a
+    working day of 4 s, so the unit's answer (complaint: 5 days = 20 s) is on time even on a
+    loaded machine."""
+    return _runtimes.start(
+        {"WORKING_DAY_SECONDS": "4", "RATING_WINDOW_SECONDS": "3", "LOCAL_SCHEDULE_SECONDS": "0"},
+        "short-rating-window-runtime",
         tmp_path_factory,
     )
 
