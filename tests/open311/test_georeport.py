@@ -8,6 +8,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -447,3 +448,28 @@ def test_open311_routes_are_in_the_openapi_document(stack: Stack) -> None:
         "/open311/v2/tokens/{token}",
         "/open311/v2/servicerequestupdates.json",
     } <= paths
+
+
+def test_open311_submissions_are_counted_by_channel_in_the_stats(
+    stack: Stack, geo: GeoReport, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.local.streams import StreamPoller
+
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    poller = StreamPoller(stack.lambdas.template, stack.lambdas, stack.resources)
+    poller.mappings = [m for m in poller.mappings if m.function == "ScoreboardFunction"]
+    supervisor = {"sub": "sup-1", "cognito:groups": "supervisor"}
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+    def by_channel() -> dict[str, int]:
+        idle = 0
+        while idle < 2:
+            idle = idle + 1 if poller.poll_once() == 0 else 0
+        status, body = stack.request("GET", f"/v1/stats?from={day}&to={day}", supervisor)
+        assert status == 200, body
+        return dict(body["submitted_by_channel"])
+
+    before = by_channel().get("open311", 0)
+    file(geo, api_key)
+    file(geo, api_key, service_code="environment")
+    assert by_channel().get("open311", 0) == before + 2
