@@ -16,6 +16,7 @@ uv does not read pip's configuration files, so the index settings pip would use 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +32,8 @@ PIP_TO_UV = {
     "extra-index-url": ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"),
     "find-links": ("PIP_FIND_LINKS", "UV_FIND_LINKS"),
 }
+#: Where each install records how long it took (read by `make bench` for the fresh-clone target).
+TIMES_FILE = "install-times.json"
 #: pip considers every index for the best version; uv by default stops at the first that has the name.
 UV_INDEX_STRATEGY = "unsafe-best-match"
 
@@ -129,9 +132,21 @@ def main() -> int:
         log(f"uv failed ({exc}); installing with pip instead")
         install_with_pip(python, args.venv, args.requirement)
         uv = None
+    seconds = time.perf_counter() - started
+    record_time(args.venv, names, seconds, "uv" if uv else "pip")
     args.stamp.touch()
-    log(f"{names}: {time.perf_counter() - started:.0f} s with {'uv' if uv else 'pip'}")
+    log(f"{names}: {seconds:.0f} s with {'uv' if uv else 'pip'}")
     return 0
+
+
+def record_time(venv: Path, names: str, seconds: float, installer: str) -> None:
+    path = venv / TIMES_FILE
+    try:
+        times = json.loads(path.read_text())
+    except (OSError, ValueError):
+        times = {}
+    times[names] = {"seconds": round(seconds, 1), "installer": installer, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    path.write_text(json.dumps(times, indent=1))
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ def stream_mappings(template: Template) -> list[StreamMapping]:
 
 @dataclass
 class StreamPage:
-    """Records of one shard after a position, in the GetRecords shape (copies: the caller owns them)."""
+    """Records of one shard after a position, in the GetRecords shape."""
 
     stream_arn: str
     shard_id: str
@@ -120,9 +120,24 @@ class MotoStreamReader:
                 return None
             first = 0 if after is None else max(0, int(after) + 1 - shard.starting_sequence_number)
             raw = [record.to_json() for record in shard.items[first : first + limit]]
-            page = StreamPage(f"{table.table_arn}/stream/{table.latest_stream_label}", shard.id, raw)
-        page.records = copy.deepcopy(page.records)  # moto never changes a record once written
-        return page
+            stream_arn, shard_id = f"{table.table_arn}/stream/{table.latest_stream_label}", shard.id
+        return StreamPage(stream_arn, shard_id, raw)  # moto's own dicts: copy before handing them out
+
+
+def _copy_records(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies the consumers own (moto never changes a record once written, but a consumer might change
+    its event), with the creation time as the datetime GetRecords gives. A JSON round trip copies
+    several times faster than `copy.deepcopy`: the records are JSON but for that field and binary
+    attributes (rare: then `deepcopy`)."""
+    created = [r["dynamodb"].get("ApproximateCreationDateTime") for r in raw]
+    plain = [{**r, "dynamodb": {**r["dynamodb"], "ApproximateCreationDateTime": None}} for r in raw]
+    try:
+        copies: list[dict[str, Any]] = json.loads(json.dumps(plain))
+    except TypeError:  # binary attributes (bytes): the slow, general copy
+        copies = copy.deepcopy(plain)
+    for record, at in zip(copies, created, strict=True):
+        record["dynamodb"]["ApproximateCreationDateTime"] = at
+    return copies
 
 
 class StreamPoller:
@@ -176,18 +191,24 @@ class StreamPoller:
     def poll_once(self) -> int:
         """One pass over every mapped shard. Returns how many stream records were read (0: caught up)."""
         delivered = 0
+        pages: dict[tuple[str, str | None], StreamPage | None] = {}  # mappings of one table share a read
         for mapping in self.mappings:
             if self._stop.is_set():
                 break
             table_name = self.resources[mapping.table_logical_id]
             shard_key = (mapping.function, table_name)
-            page = self.reader.read(table_name, self._positions.get(shard_key))
+            after = self._positions.get(shard_key)
+            if (table_name, after) not in pages:
+                pages[(table_name, after)] = self.reader.read(table_name, after)
+            page = pages[(table_name, after)]
             if page is None or not page.records:
                 continue
             self._positions[shard_key] = page.records[-1]["dynamodb"]["SequenceNumber"]
-            records = [lambda_record(r, page.stream_arn, self.template.region) for r in page.records]
+            records = [lambda_record(r, page.stream_arn, self.template.region) for r in _copy_records(page.records)]
             wanted = [r for r in records if mapping.wanted(r)]
             for i in range(0, len(wanted), mapping.batch_size):
+                if self._stop.is_set():  # stopping: the runtime's AWS is going away
+                    return delivered
                 self.deliver(mapping, wanted[i : i + mapping.batch_size], page.shard_id, page.stream_arn)
             delivered += len(records)
         return delivered

@@ -208,3 +208,16 @@ def test_another_moto_version_gets_only_the_lock_and_a_warning(monkeypatch: pyte
         monkeypatch.undo()
         if was_installed:
             moto_patches.install()
+
+
+@pytest.mark.parametrize("attributes", [1, 5], ids=["one large attribute", "many attributes adding up"])
+def test_an_item_over_400_kb_is_still_refused(patched: None, ddb: Any, attributes: int) -> None:
+    # Given an item whose attributes add up to more than DynamoDB's 400 KB
+    size = 420_000 // attributes
+    item = {**key("CASE#big"), **{f"a{i}": {"S": "x" * size} for i in range(attributes)}}
+    # When it is written
+    with pytest.raises(ClientError) as refused:
+        ddb.put_item(TableName=TABLE, Item=item)
+    # Then DynamoDB's size error comes back and nothing is stored
+    assert "maximum allowed size" in refused.value.response["Error"]["Message"]
+    assert "Item" not in ddb.get_item(TableName=TABLE, Key=key("CASE#big"))
