@@ -166,6 +166,14 @@ def stack() -> Iterator[Stack]:
         yield from _build_stack(mp)
 
 
+@pytest.fixture
+def fresh_stack() -> Iterator[Stack]:
+    """A stack for this test alone (it deletes the table, or reads all of it). Only in a module whose
+    tests do not use `stack`: moto's mock does not nest."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield from _build_stack(mp)
+
+
 def _end_waiting_executions(stack: Stack) -> None:
     """Executions parked on a callback outlive mock_aws unless their task fails (platform notes)."""
     from minyi.adapters.aws import client
