@@ -29,7 +29,10 @@ PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 800}
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+    # generous: `make test` runs these next to other suites on two cores
+    expect.set_options(timeout=30_000)
 except ImportError:  # pragma: no cover - the dev requirements pin it
     sync_playwright = None
 
@@ -65,7 +68,7 @@ class Runtime:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return self.http.request(method, f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs)
 
-    def wait_for(self, probe: Any, timeout: float = 45.0, what: str = "condition") -> Any:
+    def wait_for(self, probe: Any, timeout: float = 90.0, what: str = "condition") -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = probe()
@@ -139,7 +142,7 @@ def _context(browser: Browser, viewport: dict[str, int]) -> BrowserContext:
         geolocation={"latitude": 22.5431, "longitude": 114.0579},  # Shenzhen Civic Centre, Futian
         permissions=["geolocation"],
     )
-    ctx.set_default_timeout(20_000)
+    ctx.set_default_timeout(45_000)
     return ctx
 
 
@@ -200,7 +203,11 @@ def check_page(page: Page, name: str, full_page: bool = False) -> None:
     ]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    if full_page:  # the phone's fixed tab bar would sit mid-page in a full-page picture
+        page.evaluate("document.querySelector('.tabbar')?.style.setProperty('position', 'static')")
     page.screenshot(path=str(path), full_page=full_page)
+    if full_page:
+        page.evaluate("document.querySelector('.tabbar')?.style.removeProperty('position')")
     if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")

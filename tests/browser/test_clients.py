@@ -118,7 +118,7 @@ def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtim
     expect(page.get_by_test_id("case-status")).to_be_visible()
     story["case_id"] = page.url.rsplit("/", 1)[-1]
     # routed by rule to the traffic police brigade; the photo is sealed as evidence
-    expect(page.get_by_test_id("timeline-event").filter(has_text="福田区交警大队")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_test_id("timeline-event").filter(has_text="福田区交警大队")).to_have_count(1, timeout=60_000)
     page.reload()
     expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", "DISPATCHED")
     expect(page.locator("img.thumb")).to_have_count(1)
@@ -167,7 +167,7 @@ def test_citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(
     citizen.goto(f"{runtime.base_url}/#/mine")
     expect(citizen.get_by_test_id("my-requests")).to_be_visible()
     row = citizen.get_by_test_id("request-row").filter(has_text=story["tracking_no"])
-    expect(row).to_contain_text("重新办理", timeout=30_000)
+    expect(row).to_contain_text("重新办理", timeout=60_000)
     check_page(citizen, "citizen-my-requests")
     row.click()
     expect(citizen.get_by_test_id("case-status")).to_have_attribute("data-status", "REOPENED")
@@ -248,13 +248,39 @@ def test_dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> N
     page.get_by_test_id("action-dispatch").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "DISPATCHED")
     expect(page.get_by_test_id("case-detail")).to_contain_text("南山区城市管理和综合执法局")
+    story["queued_no"] = case["tracking_no"]
+
+    # the unit takes it up and asks for more time: a decision for the supervisor
+    console_sign_in(page, runtime.base_url, "staff", "nanshan-urban-management")
+    open_case_in_console(page, case["tracking_no"])
+    page.get_by_test_id("action-accept").click()
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "IN_PROGRESS")
+    page.get_by_label("延期工作日").fill("2")
+    page.get_by_label("延期原因").fill("需协调燃气公司共同排查井盖下的管线")
+    page.get_by_test_id("action-extension").click()
+    expect(page.get_by_test_id("case-detail")).to_contain_text("需协调燃气公司")
 
 
 def test_supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime: Runtime) -> None:
     page = clerk
     console_sign_in(page, runtime.base_url, "supervisor")
-    expect(page.get_by_test_id("supervision-list")).to_be_visible()
+    listing = page.get_by_test_id("supervision-list")
+    expect(listing).to_be_visible()
+    row = listing.get_by_test_id("case-row").filter(has_text=story["queued_no"])
+    expect(row).to_contain_text("待审延期")  # the reason it needs a supervisor
     check_page(page, "console-supervision")
+    row.get_by_role("link", name=story["queued_no"]).click()
+    expect(page.get_by_test_id("case-detail")).to_be_visible()
+    page.get_by_label("同意", exact=True).check()
+    page.get_by_label("审批意见").fill("同意延期，请于期限内办结")
+    page.get_by_test_id("action-decision").click()
+    expect(page.get_by_test_id("action-decision")).to_have_count(0)
+    page.get_by_test_id("supervision-instructions").fill("请会同燃气公司今日到场排查，办结后回复群众。")
+    check_page(page, "console-supervise", full_page=True)
+    page.get_by_test_id("action-supervise").click()
+    expect(page.get_by_test_id("timeline-event").filter(has_text="请会同燃气公司")).to_have_count(1)
+    page.get_by_role("link", name="督办").click()
+    expect(page.get_by_test_id("supervision-list")).to_be_visible()
     page.get_by_role("link", name="考核看板").click()
     chart = page.get_by_test_id("scoreboard-chart")
     expect(chart).to_be_visible()
