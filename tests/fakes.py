@@ -26,9 +26,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, case_keys
+from minyi.domain.accounts import Account, NewAccount
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
+from minyi.domain.catalog_doc import StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
-from minyi.domain.errors import ConcurrentUpdate, InvalidInput
+from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput
 from minyi.domain.lifecycle import Transition
 from minyi.domain.models import (
     Case,
@@ -37,6 +39,7 @@ from minyi.domain.models import (
     ExecutionStatus,
     OutboxEntry,
     OutboxStatus,
+    Role,
     RoutingRule,
     TimelineEvent,
     TrackingEntry,
@@ -445,6 +448,8 @@ class FakeCatalogRepository:
         self.catalog = catalog or Catalog(categories=[], topics={}, districts={}, units={}, deadline_days={})
         self.rules = {(r.topic, r.district): r for r in rules}
         self.loads = 0
+        #: the accepted documents (PUT /v1/admin/catalog), oldest first
+        self.documents: list[StoredCatalog] = []
 
     @classmethod
     def shenzhen(cls) -> FakeCatalogRepository:
@@ -461,6 +466,59 @@ class FakeCatalogRepository:
 
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
         return self.rules.get((topic, district))
+
+    def current_document(self) -> StoredCatalog | None:
+        return self.documents[-1] if self.documents else None
+
+    def publish(self, stored: StoredCatalog, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
+        current = self.current_document()
+        if stored.version != (current.version if current else 0) + 1:
+            raise ConcurrentUpdate("another catalogue was accepted meanwhile")
+        self.documents.append(stored)
+        self.catalog = catalog.model_copy(deep=True)
+        self.rules = {(r.topic, r.district): r for r in rules}
+
+
+class FakeUserDirectory:
+    """`minyi.ports.UserDirectory`: accounts by username, as Cognito keeps them (phone unique)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, Account] = {}
+        self.signed_out: list[str] = []
+
+    def create(self, account: NewAccount) -> Account:
+        if self.find_by_phone(account.phone) is not None:
+            raise AlreadyExists("an account with this phone number exists")
+        username = f"user-{len(self.users) + 1}"
+        self.users[username] = Account(
+            username=username,
+            phone=account.phone,
+            name=account.name,
+            role=account.role,
+            unit_id=account.unit_id,
+            status="FORCE_CHANGE_PASSWORD",
+        )
+        return self.users[username]
+
+    def accounts(self, roles: Sequence[Role]) -> list[Account]:
+        return [a for a in self.users.values() if a.role in roles]
+
+    def get(self, username: str) -> Account | None:
+        return self.users.get(username)
+
+    def find_by_phone(self, phone: str) -> Account | None:
+        return next((a for a in self.users.values() if a.phone == phone), None)
+
+    def disable(self, username: str) -> Account | None:
+        if username not in self.users:
+            return None
+        self.signed_out.append(username)
+        self.users[username] = self.users[username].model_copy(update={"enabled": False})
+        return self.users[username]
+
+    def add_to_group(self, username: str, role: Role) -> None:
+        account = self.users.get(username) or Account(username=username)
+        self.users[username] = account.model_copy(update={"role": role})
 
 
 # --- workflow --------------------------------------------------------------------------------------

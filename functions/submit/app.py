@@ -36,7 +36,11 @@ def service() -> RequestService:
 
 def _submit(citizen: Actor, body: schemas.SubmitRequestBody) -> schemas.CaseCreated:
     request = NewRequest.model_validate(
-        {**body.model_dump(), "language": body.language or citizen.language or DEFAULT_LANGUAGE}
+        {
+            **body.model_dump(),
+            "phone": body.phone or "",
+            "language": body.language or citizen.language or DEFAULT_LANGUAGE,
+        }
     )
     return views.created(service().submit(citizen, request))
 

@@ -17,11 +17,11 @@ def banner(rt: LocalRuntime) -> str:
   API          {url}
   Swagger UI   {url}/swagger
   OpenAPI      {url}/openapi.json
-  Catalogue    {url}/v1/catalog
+  Catalogue    {url}/v1/catalog   ({rt.seeded})
 
-  Try it (a citizen submits a request, then follows it):
-    TOKEN=$(curl -s -X POST {url}/local/tokens -d '{{"sub":"citizen-1","role":"citizen"}}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["token"])')
-    curl -s -X POST {url}/v1/requests -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{{"category":"complaint","topic":"traffic","district":"futian","description":"Illegal parking blocks the bus lane on Shennan Road","phone":"13812345678"}}'
+  Try it (a citizen, signed in with a verified mobile, submits a request, then follows it):
+    TOKEN=$(curl -s -X POST {url}/local/tokens -d '{{"sub":"citizen-1","role":"citizen","phone":"13812345678"}}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["token"])')
+    curl -s -X POST {url}/v1/requests -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{{"category":"complaint","topic":"traffic","district":"futian","description":"Illegal parking blocks the bus lane on Shennan Road"}}'
     curl -s {url}/v1/requests -H "Authorization: Bearer $TOKEN"
 
   Ctrl-C stops it.

@@ -42,7 +42,9 @@ class TokenIssuer:
         if unit:
             claims["custom:unit_id"] = unit
         if phone:
+            # Cognito's ID token: the number and that the account verified it by SMS
             claims["phone_number"] = phone
+            claims["phone_number_verified"] = "true"
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> dict[str, Any]:

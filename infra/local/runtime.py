@@ -7,9 +7,9 @@ import json
 import os
 from typing import Any
 
-from infra.local import moto_patches
+from infra.local import accounts, moto_patches
 from infra.local.aws import EmbeddedAws
-from infra.local.gateway import ROLES, LocalGateway, TokenIssuer, swagger_page
+from infra.local.gateway import LocalGateway, TokenIssuer, swagger_page
 from infra.local.lambdas import LocalLambdas
 from infra.local.schedules import LocalScheduler
 from infra.local.streams import StreamPoller
@@ -72,6 +72,7 @@ class LocalRuntime:
         self.tokens = TokenIssuer()
         self.gateway: LocalGateway | None = None
         self.resources: dict[str, str] = {}
+        self.seeded = ""
         self.streams: StreamPoller | None = None
         self.scheduler: LocalScheduler | None = None
 
@@ -84,7 +85,9 @@ class LocalRuntime:
         moto_patches.install()
         self.aws.start()
         self.resources = self.aws.create_resources()
-        self._seed()
+        pools = accounts.create_user_pools(self.template)
+        self.resources.update(pools)
+        self.lambdas.env_overrides.update(accounts.pool_environment(self.template, pools))
         self.lambdas.warm_all()
         _print_sms_on_publish()
         self.streams = StreamPoller(self.template, self.lambdas, self.resources)
@@ -111,6 +114,7 @@ class LocalRuntime:
                 ("POST", "/local/schedules/run"): lambda *_: _json(200, {"results": self._fire_schedules()}),
             },
         )
+        self.seeded = self._seed()  # through the admin API, before anyone else can call it
         self.port = self.gateway.serve(self.host, self.port)
         return self
 
@@ -127,12 +131,16 @@ class LocalRuntime:
             self.gateway.stop()
         self.aws.stop()
 
-    def _seed(self) -> None:
-        from minyi.adapters.dynamo import DynamoCatalogRepository, Table
-        from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
+    def _seed(self) -> str:
+        """The catalogue MINYI_SEED names, loaded as `minyi catalog import` loads it (none: start empty)."""
+        assert self.gateway is not None
+        gateway = self.gateway
 
-        _, rules = shenzhen_units_and_rules()
-        DynamoCatalogRepository(Table(self.resources["CasesTable"])).seed(shenzhen_catalog(), rules)
+        def send(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+            status, _, data = gateway.handle(method, path, headers, body or b"", "127.0.0.1")
+            return status, data
+
+        return accounts.seed_catalog(send, self.tokens.issue("minyi-seed", "admin", None, None, ttl=300))
 
     # --- local-only endpoints ------------------------------------------------------------------
 
@@ -141,20 +149,15 @@ class LocalRuntime:
             req = json.loads(body or b"{}")
         except ValueError:
             return _json(400, {"error": "bad_json", "message": "body is not JSON", "problems": []})
-        problems = []
         if not isinstance(req, dict):
             req = {}
-        if not isinstance(req.get("sub"), str) or not req.get("sub"):
-            problems.append({"field": "sub", "problem": "required: the user id"})
-        if req.get("role") not in ROLES:
-            problems.append({"field": "role", "problem": f"one of {sorted(ROLES)}"})
-        if req.get("role") == "staff" and not req.get("unit"):
-            problems.append({"field": "unit", "problem": "staff tokens carry their unit id"})
-        if problems:
+        pools = {k: self.resources[k] for k in self.template.of_type("AWS::Cognito::UserPool")}
+        claims, problems = accounts.token_claims(req, pools)
+        if claims is None:
             message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
             return _json(422, {"error": "validation_error", "message": message, "problems": problems})
-        token = self.tokens.issue(req["sub"], req["role"], req.get("unit"), req.get("phone"))
-        return _json(200, {"token": token})
+        token = self.tokens.issue(claims["sub"], claims["role"], claims["unit"], claims["phone"])
+        return _json(200, {"token": token, "sub": claims["sub"], "role": claims["role"], "phone": claims["phone"]})
 
     def sent_sms(self, phone: str | None = None) -> list[dict[str, Any]]:
         """Every SMS the notify function sent (its outbox), oldest first."""

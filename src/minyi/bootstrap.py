@@ -51,7 +51,17 @@ from minyi.services.sweep import SweepService
 from minyi.services.workflow_tasks import WorkflowTasks
 
 if TYPE_CHECKING:
-    from minyi.config import AdminSettings, Open311FeedSettings, Open311Settings
+    from minyi.config import (
+        AccountsSettings,
+        AccountsTriggerSettings,
+        AdminSettings,
+        CatalogAdminSettings,
+        Open311FeedSettings,
+        Open311Settings,
+    )
+    from minyi.ports import UserDirectory
+    from minyi.services.accounts import AccountService
+    from minyi.services.catalog_admin import CatalogAdminService
 
 #: Functions that only complete parked tasks need no state machine ARN (the token names the execution).
 NO_STATE_MACHINE = ""
@@ -83,6 +93,7 @@ def request_service(settings: SubmitSettings, workflow: Workflow | None = None) 
         clock=utcnow,
         upload_ttl=settings.upload_url_ttl_seconds,
         download_ttl=settings.download_url_ttl_seconds,
+        sms_countries=settings.sms_countries,
     )
 
 
@@ -186,3 +197,31 @@ def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
 
 def api_key_service(settings: AdminSettings) -> ApiKeyService:
     return ApiKeyService(keys=DynamoApiKeyRepository(Table(settings.table_name)), clock=utcnow)
+
+
+def account_service(settings: AccountsSettings, directory: UserDirectory | None = None) -> AccountService:
+    """`directory` replaces the Cognito user pool (tests: an in-memory directory)."""
+    from minyi.adapters.cognito import CognitoUserDirectory
+    from minyi.services.accounts import AccountService
+
+    return AccountService(
+        directory=directory or CognitoUserDirectory(settings.user_pool_id),
+        catalog=CatalogCache(DynamoCatalogRepository(Table(settings.table_name))),
+        sms_countries=settings.sms_countries,
+    )
+
+
+def account_trigger_service(settings: AccountsTriggerSettings, user_pool_id: str) -> AccountService:
+    """Cognito's triggers: the pool is the one the event comes from."""
+    from minyi.adapters.cognito import CognitoUserDirectory
+    from minyi.services.accounts import AccountService
+
+    return AccountService(
+        directory=CognitoUserDirectory(user_pool_id), catalog=None, sms_countries=settings.sms_countries
+    )
+
+
+def catalog_admin_service(settings: CatalogAdminSettings) -> CatalogAdminService:
+    from minyi.services.catalog_admin import CatalogAdminService
+
+    return CatalogAdminService(repo=DynamoCatalogRepository(Table(settings.table_name)), clock=utcnow)

@@ -11,6 +11,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from minyi.domain.phone import parse_country_codes
 from minyi.domain.rating_links import MAX_BASE_LENGTH
 
 T = TypeVar("T", bound="EnvSettings")
@@ -45,7 +46,23 @@ class ClockSettings(EnvSettings):
 # --- one settings class per function: each validates exactly the variables it reads ---------------
 
 
-class SubmitSettings(TableSettings):
+class SmsCountrySettings(EnvSettings):
+    #: Country calling codes whose mobiles may receive SMS (sign-up, notices): `86` (mainland China)
+    #: unless the SmsCountryCodes parameter widens it, e.g. `86,852,853`.
+    sms_country_codes: str = Field(min_length=1, max_length=200)
+
+    @property
+    def sms_countries(self) -> frozenset[str]:
+        return parse_country_codes(self.sms_country_codes)
+
+    @field_validator("sms_country_codes")
+    @classmethod
+    def _codes(cls, value: str) -> str:
+        parse_country_codes(value)
+        return value
+
+
+class SubmitSettings(TableSettings, SmsCountrySettings):
     attachments_bucket: str = Field(min_length=1)
     idempotency_table: str = Field(min_length=1)
     state_machine_arn: str = Field(min_length=1)
@@ -143,6 +160,20 @@ class AdminSettings(TableSettings):
     pass
 
 
+class AccountsSettings(TableSettings, SmsCountrySettings):
+    """The staff-accounts API: the user pool it manages (and the catalogue, for staff units)."""
+
+    user_pool_id: str = Field(min_length=1)
+
+
+class AccountsTriggerSettings(TableSettings, SmsCountrySettings):
+    """Cognito's sign-up triggers (the pool comes with each event; the table of the Globals is unused)."""
+
+
+class CatalogAdminSettings(TableSettings):
+    pass
+
+
 #: The settings each function of template.yaml reads (a test checks the template against it).
 FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
     "SubmitFunction": SubmitSettings,
@@ -156,4 +187,7 @@ FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
     "Open311Function": Open311Settings,
     "Open311FeedFunction": Open311FeedSettings,
     "AdminFunction": AdminSettings,
+    "AccountsFunction": AccountsSettings,
+    "AccountsTriggerFunction": AccountsTriggerSettings,
+    "CatalogAdminFunction": CatalogAdminSettings,
 }

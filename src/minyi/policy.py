@@ -39,6 +39,8 @@ class Action(StrEnum):
     SUPPLEMENT = "supplement"
     STATS = "stats"
     MANAGE_API_KEYS = "manage_api_keys"
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_CATALOG = "manage_catalog"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -66,6 +68,9 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.SUPPLEMENT: frozenset({Role.CITIZEN}),
     Action.STATS: _STAFF_DESK,
     Action.MANAGE_API_KEYS: frozenset({Role.ADMIN}),
+    # accounts other than citizens' exist only because an admin created them
+    Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
+    Action.MANAGE_CATALOG: frozenset({Role.ADMIN}),
 }
 
 #: Actions on a case that belong to the citizen who filed it.

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from minyi.domain.accounts import Account, NewAccount
+from minyi.domain.catalog_doc import StoredCatalog
 from minyi.domain.lifecycle import Transition
 from minyi.domain.models import (
     Case,
@@ -19,6 +21,7 @@ from minyi.domain.models import (
     ExecutionStatus,
     OutboxEntry,
     OutboxStatus,
+    Role,
     RoutingRule,
     TimelineEvent,
     TrackingEntry,
@@ -147,6 +150,38 @@ class CatalogRepository(Protocol):
     def load(self) -> Catalog: ...
 
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None: ...
+
+    def current_document(self) -> StoredCatalog | None:
+        """The accepted catalogue document now in force, or None before the first."""
+        ...
+
+    def publish(self, stored: StoredCatalog, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
+        """Make `stored` (version n) the catalogue in force: its document kept under its version, its
+        items replacing the current ones. Raises ConcurrentUpdate unless version n-1 is in force."""
+        ...
+
+
+class UserDirectory(Protocol):
+    """The accounts of the user pool (Cognito in AWS): staff created by admins, citizens who signed up."""
+
+    def create(self, account: NewAccount) -> Account:
+        """Create the account (verified phone, name, unit) in its role's group; the directory tells the
+        person how to sign in. Raises AlreadyExists when the phone has an account."""
+        ...
+
+    def accounts(self, roles: Sequence[Role]) -> list[Account]:
+        """Every account in these roles' groups."""
+        ...
+
+    def get(self, username: str) -> Account | None: ...
+
+    def find_by_phone(self, phone: str) -> Account | None: ...
+
+    def disable(self, username: str) -> Account | None:
+        """Disable the account and end its sessions; None when there is no such account."""
+        ...
+
+    def add_to_group(self, username: str, role: Role) -> None: ...
 
 
 class Workflow(Protocol):

@@ -25,12 +25,12 @@ class BodyProblem:
     problem: str
 
 
-def check_body(body: str | None) -> BodyProblem | None:
+def check_body(body: str | None, max_bytes: int = MAX_BODY_BYTES) -> BodyProblem | None:
     """None if the raw body is within bounds, else what is wrong with it."""
     if not body:
         return None
-    if len(body.encode("utf-8", errors="surrogatepass")) > MAX_BODY_BYTES:
-        return BodyProblem(413, "payload_too_large", f"the body may be at most {MAX_BODY_BYTES // 1024} KB")
+    if len(body.encode("utf-8", errors="surrogatepass")) > max_bytes:
+        return BodyProblem(413, "payload_too_large", f"the body may be at most {max_bytes // 1024} KB")
     depth = 0
     digits = 0
     in_string = False

@@ -18,10 +18,12 @@ from minyi.domain.errors import (
     ConcurrentUpdate,
     DomainError,
     Forbidden,
+    InvalidFields,
     InvalidInput,
     InvalidTransition,
     NotFound,
     TooManyAttempts,
+    Unavailable,
 )
 from minyi.domain.models import Actor, Language, Role
 from minyi.observability import logger
@@ -104,6 +106,18 @@ def create_app(json_bodies: bool = True) -> APIGatewayRestResolver:
         problem = i18n.text(exc.problem, language())
         return error(422, exc.code, str(exc), [{"field": exc.field, "problem": problem}])
 
+    @app.exception_handler(InvalidFields)
+    def _invalid_fields(exc: InvalidFields) -> Response[Any]:
+        lang = language()
+        problems = [{"field": path, "problem": i18n.text(problem, lang)} for path, problem in exc.problems]
+        return error(422, exc.code, str(exc), problems)
+
+    @app.exception_handler(Unavailable)
+    def _unavailable(exc: Unavailable) -> Response[Any]:
+        resp = error(503, exc.code, str(exc))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+
     @app.exception_handler(NotFound)
     def _not_found(exc: NotFound) -> Response[Any]:
         return error(404, exc.code, str(exc) or "not found")
@@ -184,11 +198,13 @@ def _refusal(event: dict[str, Any], status: int, error: str, field: str, problem
     }
 
 
-def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+def resolve(
+    app: APIGatewayRestResolver, event: dict[str, Any], context: Any, max_body_bytes: int | None = None
+) -> dict[str, Any]:
     """`app.resolve` behind the body guard: hostile bodies are refused before any parser runs, and a
     JSON API refuses a body of another type (415) rather than parse it as a form."""
     body = event.get("body") if isinstance(event, dict) else None
-    problem = check_body(body)
+    problem = check_body(body) if max_body_bytes is None else check_body(body, max_body_bytes)
     if problem is not None:
         return _refusal(event, problem.status, problem.error, "body", problem.problem)
     if body and getattr(app, _JSON_BODIES, False) and str(event.get("httpMethod", "")).upper() in _BODY_METHODS:
@@ -230,5 +246,20 @@ def caller(app: APIGatewayRestResolver) -> Actor:
         if role.value in groups:
             locale = str(claims.get("locale") or "").lower()
             language: Language | None = "en" if locale.startswith("en") else "zh" if locale.startswith("zh") else None
-            return Actor(role=role, id=str(sub), unit_id=claims.get("custom:unit_id") or None, language=language)
+            return Actor(
+                role=role,
+                id=str(sub),
+                unit_id=claims.get("custom:unit_id") or None,
+                language=language,
+                phone=verified_phone(claims),
+            )
     raise Forbidden("the caller belongs to no Minyi group")
+
+
+def verified_phone(claims: dict[str, Any]) -> str | None:
+    """The account's mobile number, if Cognito verified it (`phone_number_verified`): the only number a
+    citizen's notices go to."""
+    phone = str(claims.get("phone_number") or "").strip()
+    if not phone or str(claims.get("phone_number_verified", "")).lower() != "true":
+        return None
+    return phone

@@ -54,6 +54,9 @@ TITLES: dict[str, str] = {
     "payload_too_large": "请求内容过大",
     "no_route": "没有这个接口",
     "in_progress": "相同的请求正在处理中",
+    "invalid_catalog": "目录内容有误",
+    "catalog_empty": "服务目录尚未导入，暂不能受理",
+    "already_exists": "已存在",
     "unsupported_media_type": "不支持的内容类型",
 }
 

@@ -35,7 +35,13 @@ class SubmitRequestBody(StrictBody):
     description: str = Field(min_length=1, max_length=4000)
     address: str | None = Field(default=None, max_length=300)
     location: Location | None = None
-    phone: str = Field(description="mainland mobile (13812345678) or E.164 (+8613812345678)")
+    phone: str | None = Field(
+        default=None,
+        description=(
+            "citizens: optional, and if given the account's verified mobile (notices go only there); hotline"
+            " operators: the caller's mobile. Mainland (13812345678) or E.164 (+8613812345678)"
+        ),
+    )
     attachments: list[str] = Field(default_factory=list, max_length=9, description="upload ids from POST /v1/uploads")
     language: Language | None = Field(
         default=None, description="for SMS and timeline texts; default: the account's language, else zh"
@@ -46,8 +52,8 @@ class SubmitRequestBody(StrictBody):
 
     @field_validator("phone")
     @classmethod
-    def _phone(cls, value: str) -> str:
-        return normalise_phone(value)
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_phone(value)
 
 
 class CaseCreated(BaseModel):

@@ -18,6 +18,33 @@ class InvalidInput(DomainError):
         self.problem = problem
 
 
+class InvalidFields(DomainError):
+    """Input that breaks several rules at once (a whole document); each problem names its path (HTTP 422)."""
+
+    code = "invalid_input"
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{path}: {problem}" for path, problem in self.problems))
+
+
+class Unavailable(DomainError):
+    """The stack cannot serve this yet, e.g. no catalogue is loaded (HTTP 503); not the caller's fault."""
+
+    code = "unavailable"
+    retry_after = 60
+
+
+class CatalogEmpty(Unavailable):
+    code = "catalog_empty"
+
+
+class AlreadyExists(DomainError):
+    """What the caller asks to create exists already (HTTP 409)."""
+
+    code = "already_exists"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

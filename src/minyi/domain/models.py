@@ -219,6 +219,8 @@ class Actor(BaseModel):
     unit_id: str | None = None
     #: The language stored on the account (Cognito `locale`), the default for the citizen's requests.
     language: Literal["zh", "en"] | None = None
+    #: The account's verified mobile number (Cognito `phone_number`, E.164), where a citizen's notices go.
+    phone: str | None = None
 
 
 SYSTEM_ACTOR = Actor(role=Role.SYSTEM, id="minyi")
@@ -279,6 +281,8 @@ class Case(BaseModel):
     #: Step Functions execution name: the case id, or `<id>-r<n>` after the sweep restarted it.
     execution_name: str | None = None
     repair_count: int = 0
+    #: The catalogue version the case was routed with (its rules, units and deadline days).
+    catalog_version: int | None = None
     #: Needs a supervisor's eyes (the workflow could not be repaired automatically).
     flagged: bool = False
     event_count: int = 0
@@ -315,6 +319,8 @@ class RoutingRule(BaseModel):
     topic: str
     district: str
     unit_id: str
+    #: The catalogue version that defined the rule (None for rules seeded before versions).
+    catalog_version: int | None = None
 
 
 class Bounds(BaseModel):
@@ -336,6 +342,8 @@ class Catalog(BaseModel):
     units: dict[str, Unit]
     deadline_days: dict[Category, int]
     bounds: Bounds | None = None
+    #: The accepted catalogue document this is (0: none accepted yet, or seeded without versions).
+    version: int = 0
 
 
 class TrackingEntry(BaseModel):

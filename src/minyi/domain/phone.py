@@ -26,6 +26,26 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+#: Where SMS go by default: mainland China only (a deployment widens it with the SmsCountryCodes parameter).
+DEFAULT_SMS_COUNTRIES = frozenset({"86"})
+
+
+def parse_country_codes(text: str) -> frozenset[str]:
+    """`"86, 852,853"` -> {"86", "852", "853"}; raises ValueError on anything but calling codes."""
+    codes = frozenset(part.strip().removeprefix("+") for part in text.split(",") if part.strip())
+    if not codes or not all(c.isdigit() and 1 <= len(c) <= 3 for c in codes):
+        raise ValueError("a comma-separated list of country calling codes, e.g. 86,852,853")
+    return codes
+
+
+def country_code(e164: str) -> str:
+    """The calling code of an E.164 number (`+8613812345678` -> `86`)."""
+    try:
+        return str(phonenumbers.parse(e164, None).country_code)
+    except phonenumbers.NumberParseException:
+        return ""
+
+
 def mask_phone(phone: str) -> str:
     """`+8613812345678` -> `138****5678` (national significant number, middle four hidden)."""
     digits = re.sub(r"\D", "", phone)

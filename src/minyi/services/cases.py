@@ -13,7 +13,7 @@ from datetime import datetime
 
 from minyi import policy
 from minyi.domain import lifecycle
-from minyi.domain.catalog import SUPERVISION_OFFICE
+from minyi.domain.catalog import SUPERVISION_OFFICE_ID
 from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
@@ -195,7 +195,7 @@ class CaseService:
         return [
             u
             for u in self.catalog.units.values()
-            if u.id not in {DISPATCH_QUEUE, SUPERVISION_OFFICE.id}
+            if u.id not in {DISPATCH_QUEUE, SUPERVISION_OFFICE_ID}
             and (district is None or u.district == district)
             and (topic is None or topic in u.topics)
         ]
@@ -235,7 +235,7 @@ class CaseService:
         policy.require(actor, Action.DISPATCH)
         catalog = self.catalog
         unit = catalog.units.get(unit_id)
-        if unit is None or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE.id}:
+        if unit is None or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE_ID}:
             raise InvalidInput("unit_id", "unknown unit; see GET /v1/units")
 
         def decide(case: Case, now: datetime) -> Transition:

@@ -26,7 +26,8 @@ class CatalogCache:
         self._loaded = 0.0
 
     def get(self) -> Catalog:
-        if self._value is None or self._monotonic() - self._loaded > self.ttl:
+        """An empty catalogue (a fresh stack) is never kept: the first import applies at once."""
+        if self._value is None or not self._value.topics or self._monotonic() - self._loaded > self.ttl:
             self._value = self.repo.load()
             self._loaded = self._monotonic()
         return self._value

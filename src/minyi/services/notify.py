@@ -9,7 +9,7 @@ provider accepting a message and the SENT write.
 
 from __future__ import annotations
 
-from minyi.domain.catalog import SUPERVISION_OFFICE
+from minyi.domain.catalog import SUPERVISION_OFFICE_ID
 from minyi.domain.errors import NotFound
 from minyi.domain.metrics import Metric
 from minyi.domain.models import DISPATCH_QUEUE, OutboxStatus, TimelineEvent
@@ -47,7 +47,7 @@ class NotifyService:
         if case is None:
             raise NotFound(f"case {event.case_id} of a streamed event does not exist")
         catalog = self.catalog.get()
-        supervisors = catalog.units.get(SUPERVISION_OFFICE.id)
+        supervisors = catalog.units.get(SUPERVISION_OFFICE_ID)
         dispatchers = catalog.units.get(DISPATCH_QUEUE)
         from_unit = event.facts.get("from_unit")
         ctx = NoticeContext(

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 
 from minyi import policy
 from minyi.domain import lifecycle
-from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
+from minyi.domain.errors import CatalogEmpty, ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
 from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB, SIGNATURE_BYTES, matches
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Attachment, Case, CaseStatus, Catalog, Channel, Role, Upload
-from minyi.domain.phone import last4
+from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
@@ -56,6 +56,7 @@ class RequestService:
         clock: Clock,
         upload_ttl: int,
         download_ttl: int,
+        sms_countries: frozenset[str] = DEFAULT_SMS_COUNTRIES,
     ):
         self.cases = cases
         self.uploads = uploads
@@ -66,6 +67,7 @@ class RequestService:
         self.clock = clock
         self.upload_ttl = upload_ttl
         self.download_ttl = download_ttl
+        self.sms_countries = sms_countries
 
     # --- submit --------------------------------------------------------------------------------
 
@@ -73,13 +75,16 @@ class RequestService:
         """File a request. A hotline operator (坐席) files on behalf of a caller: the case belongs to
         the caller's number, who follows it by public tracking and rates from the SMS link."""
         policy.require(citizen, Action.SUBMIT)
+        catalog = self.catalog.get()
+        if not catalog.topics:
+            raise CatalogEmpty("no catalogue is loaded yet; an administrator must import one (minyi catalog import)")
         submitter = citizen
         owner_id = citizen.id
+        if citizen.role == Role.OPERATOR and request.channel != Channel.HOTLINE:
+            raise InvalidInput("channel", "an operator files hotline calls: use channel 'hotline'")
+        request = request.model_copy(update={"phone": self.notice_phone(citizen, request)})
         if citizen.role == Role.OPERATOR:
-            if request.channel != Channel.HOTLINE:
-                raise InvalidInput("channel", "an operator files hotline calls: use channel 'hotline'")
             owner_id = caller_id(request.phone)
-        catalog = self.catalog.get()
         if (
             request.location is not None
             and catalog.bounds is not None
@@ -124,6 +129,31 @@ class RequestService:
             logger.exception("workflow start failed; the sweep will start it", extra={"case_id": case.id})
             metrics.add_metric(name=Metric.WORKFLOW_START_FAILURES, unit="Count", value=1)
         return transition.after
+
+    def notice_phone(self, citizen: Actor, request: NewRequest) -> str:
+        """Where the citizen's notices go. A citizen's: the account's verified number (the body's `phone`
+        may repeat it, nothing else); a hotline operator's: the caller's number from the body. Either
+        must be a mobile of a country we text (mainland China unless the deployment widens it)."""
+        if request.channel == Channel.OPEN311:
+            return request.phone  # GeoReport keeps only a mainland mobile, or none (no citizen SMS)
+        if citizen.role == Role.CITIZEN:
+            if not citizen.phone:
+                raise InvalidInput("phone", "the account has no verified mobile number; sign in with your mobile")
+            try:
+                verified = normalise_phone(citizen.phone)
+            except ValueError as exc:
+                raise InvalidInput("phone", "the account's mobile number cannot receive SMS") from exc
+            if request.phone and request.phone != verified:
+                raise InvalidInput("phone", "must be the account's verified mobile number (or leave it out)")
+            phone = verified
+        else:
+            if not request.phone:
+                raise InvalidInput("phone", "required: the caller's mobile number")
+            phone = request.phone
+        if country_code(phone) not in self.sms_countries:
+            codes = ", ".join(f"+{c}" for c in sorted(self.sms_countries))
+            raise InvalidInput("phone", f"we can text only mobile numbers of {codes}")
+        return phone
 
     def _check_upload(self, citizen: Actor, upload_id: str, index: int) -> Attachment:
         """Seal the upload as evidence, then check the sealed copy: what the unit will see is exactly

@@ -33,7 +33,8 @@ class NewRequest(BaseModel):
     district: str
     description: str
     #: E.164; empty when there is no number to text (an Open311 report without a mainland mobile): no citizen SMS.
-    phone: str
+    #: A citizen's is the account's verified number (the service fills it in); an operator's the caller's.
+    phone: str = ""
     language: Language = "zh"
     address: str | None = None
     location: Location | None = None

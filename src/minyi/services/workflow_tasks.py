@@ -151,9 +151,14 @@ class WorkflowTasks:
                 if unit is None:
                     reason = f"no routing rule for {current.topic} in {current.district}"
                     dispatch_due = after_working_hours(self.deadlines, now, self.dispatch_deadline_hours)
-                    return lifecycle.queue_for_dispatcher(current, now, reason, dispatch_due)
-                due = self.deadlines.due_at(now, catalog.deadline_days[current.category])
-                return lifecycle.dispatch(current, unit.id, due, lifecycle.ROUTER, now, f"routed to {unit.name}")
+                    routed = lifecycle.queue_for_dispatcher(current, now, reason, dispatch_due)
+                else:
+                    due = self.deadlines.due_at(now, catalog.deadline_days[current.category])
+                    note = f"routed to {unit.name}"
+                    routed = lifecycle.dispatch(current, unit.id, due, lifecycle.ROUTER, now, note)
+                # the case keeps the catalogue version it was routed with (its rule, unit and deadline)
+                routed.after.catalog_version = (rule.catalog_version if rule else None) or catalog.version or None
+                return routed
 
             try:
                 case = self.store.apply(case_id, decide)

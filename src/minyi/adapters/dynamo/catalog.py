@@ -1,18 +1,36 @@
-"""The catalogue under one partition (`CATALOG`): topics, districts, units, routing rules, deadline days.
+"""The catalogue under one partition (`CATALOG`): topics, districts, units, routing rules, deadline days,
+and the `VERSION` item naming the accepted document in force; every accepted document is kept under
+its version in `CATALOG#DOCUMENTS` (gzipped JSON).
 
 A few hundred small items read with one query; callers cache the result in the warm container.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from minyi.adapters.dynamo.table import Table
+from minyi.domain.catalog_doc import StoredCatalog
+from minyi.domain.errors import ConcurrentUpdate
 from minyi.domain.models import Bounds, Catalog, Category, RoutingRule, Unit
 
 CATALOG_PARTITION = "CATALOG"
+DOCUMENTS_PARTITION = "CATALOG#DOCUMENTS"
+VERSION_KEY = "VERSION"
 BATCH_WRITE_LIMIT = 25
+BATCH_RETRIES = 8
+
+
+def _document_key(version: int) -> str:
+    return f"V#{version:08d}"
+
+
+def _bytes(value: Any) -> bytes:
+    return bytes(getattr(value, "value", value))
 
 
 class DynamoCatalogRepository:
@@ -21,7 +39,8 @@ class DynamoCatalogRepository:
     def __init__(self, table: Table):
         self.table = table
 
-    def seed(self, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
+    @staticmethod
+    def _items(catalog: Catalog, rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for code, names in catalog.topics.items():
             items.append({"SK": f"TOPIC#{code}", "code": code, **names})
@@ -30,16 +49,91 @@ class DynamoCatalogRepository:
         for unit in catalog.units.values():
             items.append({"SK": f"UNIT#{unit.id}", **unit.model_dump(exclude_none=True)})
         for rule in rules:
-            items.append({"SK": f"RULE#{rule.topic}#{rule.district}", **rule.model_dump()})
+            items.append({"SK": f"RULE#{rule.topic}#{rule.district}", **rule.model_dump(exclude_none=True)})
         items.append({"SK": "DEADLINES", "days": {c.value: d for c, d in catalog.deadline_days.items()}})
         if catalog.bounds is not None:
             items.append({"SK": "BOUNDS", **catalog.bounds.model_dump()})
-        for i in range(0, len(items), BATCH_WRITE_LIMIT):
-            chunk = [
-                {"PutRequest": {"Item": self.table.codec.item({"PK": CATALOG_PARTITION, **it})}}
-                for it in items[i : i + BATCH_WRITE_LIMIT]
-            ]
-            self.table.ddb.batch_write_item(RequestItems={self.table.name: chunk})
+        return items
+
+    def _batch(self, requests: list[dict[str, Any]]) -> None:
+        """BatchWriteItem in chunks, retrying what DynamoDB left unprocessed."""
+        for i in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending: dict[str, Any] = {self.table.name: requests[i : i + BATCH_WRITE_LIMIT]}
+            for attempt in range(BATCH_RETRIES):
+                resp = self.table.ddb.batch_write_item(RequestItems=pending)
+                pending = resp.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise RuntimeError("the catalogue could not be written completely (throttled); try again")
+
+    def _put_all(self, items: list[dict[str, Any]]) -> None:
+        self._batch([{"PutRequest": {"Item": self.table.codec.item({"PK": CATALOG_PARTITION, **it})}} for it in items])
+
+    def seed(self, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
+        """Write a catalogue without a document or version (tests); `publish` is how stacks load one."""
+        self._put_all(self._items(catalog, rules))
+
+    def current_document(self) -> StoredCatalog | None:
+        head = self.table.get(CATALOG_PARTITION, VERSION_KEY, consistent=True)
+        if head is None:
+            return None
+        item = self.table.get(DOCUMENTS_PARTITION, _document_key(int(head["version"])), consistent=True)
+        if item is None:
+            return None
+        return StoredCatalog(
+            version=int(head["version"]),
+            document=json.loads(gzip.decompress(_bytes(item["document"]))),
+            published_at=item["published_at"],
+            published_by=item["published_by"],
+        )
+
+    def publish(self, stored: StoredCatalog, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
+        """Keep the document under its version, write its items, remove what it no longer has, then move
+        `VERSION` on (conditional on the previous version, so of two concurrent publishers one loses).
+        Readers see the new items as they are written; the version changes last."""
+        previous = stored.version - 1
+        head = self.table.get(CATALOG_PARTITION, VERSION_KEY, consistent=True)
+        if (int(head["version"]) if head else 0) != previous:
+            raise ConcurrentUpdate("another catalogue was accepted meanwhile; export it and try again")
+        meta = {"published_at": stored.published_at.isoformat(), "published_by": stored.published_by}
+        body = gzip.compress(json.dumps(stored.document, ensure_ascii=False, separators=(",", ":")).encode())
+        self.table.ddb.put_item(
+            TableName=self.table.name,
+            Item=self.table.codec.item(
+                {"PK": DOCUMENTS_PARTITION, "SK": _document_key(stored.version), "document": body, **meta}
+            ),
+        )
+        items = self._items(catalog, rules)
+        keep = {it["SK"] for it in items} | {VERSION_KEY}
+        stale = [
+            item["SK"]
+            for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": CATALOG_PARTITION}},
+                ProjectionExpression="SK",
+                ConsistentRead=True,
+            )
+            if item["SK"] not in keep
+        ]
+        self._put_all(items)
+        self._batch(
+            [{"DeleteRequest": {"Key": self.table.codec.item({"PK": CATALOG_PARTITION, "SK": sk})}} for sk in stale]
+        )
+        condition = "attribute_not_exists(PK)" if previous == 0 else "version = :previous"
+        values = {} if previous == 0 else {"ExpressionAttributeValues": self.table.codec.item({":previous": previous})}
+        try:
+            self.table.ddb.put_item(
+                TableName=self.table.name,
+                Item=self.table.codec.item(
+                    {"PK": CATALOG_PARTITION, "SK": VERSION_KEY, "version": stored.version, **meta}
+                ),
+                ConditionExpression=condition,
+                **values,
+            )
+        except self.table.ddb.exceptions.ConditionalCheckFailedException as exc:
+            raise ConcurrentUpdate("another catalogue was accepted meanwhile; export it and try again") from exc
 
     def load(self) -> Catalog:
         """One query for the whole catalogue."""
@@ -48,6 +142,7 @@ class DynamoCatalogRepository:
         units: dict[str, Unit] = {}
         deadline_days: dict[Category, int] = {}
         bounds: Bounds | None = None
+        version = 0
         for item in self.table.query_all(
             KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": CATALOG_PARTITION}}
         ):
@@ -62,6 +157,8 @@ class DynamoCatalogRepository:
                 deadline_days = {Category(k): int(v) for k, v in item["days"].items()}
             elif kind == "BOUNDS":
                 bounds = Bounds.model_validate(item)
+            elif kind == VERSION_KEY:
+                version = int(item["version"])
         return Catalog(
             categories=list(Category),
             topics=topics,
@@ -69,6 +166,7 @@ class DynamoCatalogRepository:
             units=units,
             deadline_days=deadline_days,
             bounds=bounds,
+            version=version,
         )
 
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None:

@@ -1,0 +1,87 @@
+"""The admin API for accounts and the catalogue: request and response models, and their views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from minyi.domain.accounts import Account, NewAccount
+from minyi.domain.catalog_doc import StoredCatalog
+from minyi.domain.models import Role
+from minyi.domain.phone import normalise_phone
+from minyi.services.catalog_admin import CatalogChange
+
+StaffRole = Literal["staff", "dispatcher", "supervisor", "operator", "admin"]
+
+
+class NewStaffBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str = Field(description="the person's mobile: their sign-in name; the temporary password comes by SMS")
+    name: str = Field(min_length=1, max_length=64)
+    role: StaffRole
+    unit_id: str | None = Field(default=None, max_length=64, description="staff only: their unit (GET /v1/units)")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+    def command(self) -> NewAccount:
+        return NewAccount(phone=self.phone, name=self.name, role=Role(self.role), unit_id=self.unit_id)
+
+
+class StaffView(BaseModel):
+    username: str = Field(description="the account's id (the `sub` of its tokens)")
+    phone: str | None = None
+    name: str | None = None
+    role: Role | None = None
+    unit_id: str | None = None
+    enabled: bool
+    status: str | None = Field(default=None, description="FORCE_CHANGE_PASSWORD until the first sign-in")
+    created_at: datetime | None = None
+
+
+class StaffList(BaseModel):
+    items: list[StaffView]
+
+
+def staff_view(account: Account) -> StaffView:
+    return StaffView.model_validate(account.model_dump())
+
+
+class CatalogVersionView(BaseModel):
+    version: int
+    published_at: datetime
+    published_by: str
+    document: dict[str, object]
+
+
+class SectionChanges(BaseModel):
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+
+class CatalogChangeView(BaseModel):
+    dry_run: bool
+    previous_version: int
+    version: int | None = Field(description="the version the document became; null on a dry run or no change")
+    changes: int
+    diff: dict[str, SectionChanges]
+
+
+def catalog_version_view(stored: StoredCatalog) -> CatalogVersionView:
+    return CatalogVersionView.model_validate(stored.model_dump())
+
+
+def catalog_change_view(change: CatalogChange) -> CatalogChangeView:
+    return CatalogChangeView(
+        dry_run=change.dry_run,
+        previous_version=change.previous_version,
+        version=change.version,
+        changes=change.diff.changes,
+        diff={name: SectionChanges(**s.model_dump()) for name, s in change.diff.sections.items()},
+    )

@@ -1,0 +1,434 @@
+"""`minyi`: load a stack's catalogue from data, and read it back.
+
+    minyi catalog import FILE.yaml --api URL --token TOKEN [--dry-run]
+    minyi catalog export --api URL --token TOKEN [--output FILE.yaml]
+    minyi catalog check FILE.yaml
+    minyi rules import FILE.csv [--catalog FILE.yaml [--output OUT.yaml] | --api URL --token TOKEN [--dry-run]]
+
+`catalog import` checks the document here first (the same validation the API runs), shows what it
+changes (`PUT /v1/admin/catalog?dry_run=true`), then sends it; the stack keeps it as a new version.
+`rules import` reads routing rules from a spreadsheet export (CSV with the columns topic, district,
+unit) and reports every bad row by its line number; with `--catalog` it writes them into a catalogue
+file, with `--api` into the stack's catalogue. The token is an admin's (`/local/tokens` locally).
+The local runtime seeds itself with `import_catalog` too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from minyi.domain.catalog_doc import CatalogDocument, InvalidDocument, RuleEntry, parse_document, rule_problems
+
+CATALOG_PATH = "/v1/admin/catalog"
+#: (method, path, body, headers) -> (status, body)
+Send = Callable[[str, str, bytes | None, dict[str, str]], tuple[int, bytes]]
+
+
+class CliError(Exception):
+    """What went wrong, worded for the person at the terminal."""
+
+
+# --- talking to the API ----------------------------------------------------------------------------
+
+
+def _urllib_send(base_url: str, timeout: float = 60.0) -> Send:
+    def send(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        request = urllib.request.Request(base_url.rstrip("/") + path, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as resp:
+                return int(resp.status), resp.read()
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read()
+        except urllib.error.URLError as exc:
+            raise CliError(f"cannot reach {base_url}: {exc.reason}") from exc
+
+    return send
+
+
+class AdminApi:
+    """The admin routes of a stack, with a bearer token (an admin's)."""
+
+    def __init__(self, base_url: str, token: str, send: Send | None = None):
+        self.token = token
+        self.send = send or _urllib_send(base_url)
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        status, raw = self.send(method, path, data, headers)
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = {"message": raw[:200].decode(errors="replace")}
+        return status, payload
+
+    def current(self) -> dict[str, Any] | None:
+        status, payload = self.call("GET", CATALOG_PATH)
+        if status == 404:
+            return None
+        _raise_for(status, payload)
+        return payload  # type: ignore[no-any-return]
+
+    def put(self, document: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+        status, payload = self.call("PUT", CATALOG_PATH + ("?dry_run=true" if dry_run else ""), document)
+        _raise_for(status, payload)
+        return payload  # type: ignore[no-any-return]
+
+
+def _raise_for(status: int, payload: Any) -> None:
+    if 200 <= status < 300:
+        return
+    if not isinstance(payload, dict):
+        raise CliError(f"HTTP {status}")
+    problems = payload.get("problems") or []
+    lines = [f"HTTP {status} {payload.get('error', '')}: {payload.get('message', '')}".rstrip(": ")]
+    lines += [f"  {p.get('field')}: {p.get('problem')}" for p in problems if isinstance(p, dict)]
+    raise CliError("\n".join(lines))
+
+
+# --- progress and the difference, for people --------------------------------------------------------
+
+
+class Progress:
+    """A one-line progress bar on a terminal (stderr); plain lines when it is not a terminal."""
+
+    WIDTH = 24
+
+    def __init__(self, total: int, out: TextIO | None = None):
+        self.total = total
+        self.done = 0
+        self.out = out or sys.stderr
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        filled = round(self.WIDTH * self.done / self.total)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        tty = getattr(self.out, "isatty", lambda: False)()
+        end = "\n" if (not tty or self.done == self.total) else ""
+        self.out.write(f"{chr(13) if tty else ''}[{bar}] {self.done}/{self.total} {label:<40}{end}")
+        self.out.flush()
+
+
+def format_diff(change: dict[str, Any]) -> str:
+    """The API's diff as lines: `units: +1 -0 ~2` and each id under it."""
+    lines: list[str] = []
+    for section, parts in change.get("diff", {}).items():
+        added, removed, changed = parts.get("added", []), parts.get("removed", []), parts.get("changed", [])
+        if not (added or removed or changed):
+            continue
+        lines.append(f"{section}: +{len(added)} -{len(removed)} ~{len(changed)}")
+        lines += [f"  + {x}" for x in added] + [f"  - {x}" for x in removed] + [f"  ~ {x}" for x in changed]
+    return "\n".join(lines) if lines else "no changes"
+
+
+# --- the catalogue -----------------------------------------------------------------------------------
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        with path.open(encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise CliError(f"{path} is not YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CliError(f"{path}: a catalogue is a mapping (districts, topics, units, rules, ...)")
+    return raw
+
+
+def check_document(raw: dict[str, Any], source: str) -> CatalogDocument:
+    try:
+        return parse_document(raw)
+    except InvalidDocument as exc:
+        lines = [f"{source}: {len(exc.problems)} problem(s)"] + [f"  {path}: {p}" for path, p in exc.problems]
+        raise CliError("\n".join(lines)) from None
+
+
+@dataclass
+class ImportResult:
+    change: dict[str, Any]
+    version: int | None
+
+
+def import_catalog(
+    raw: dict[str, Any], api: AdminApi, dry_run: bool = False, source: str = "catalogue", out: TextIO | None = None
+) -> ImportResult:
+    """Check here, show the difference, then send: what `minyi catalog import` and the local seed do."""
+    progress = Progress(2 if dry_run else 4, out)
+    doc = check_document(raw, source)
+    progress.step(f"checked {len(doc.units)} units, {len(doc.rules)} rules")
+    document = doc.as_json()
+    preview = api.put(document, dry_run=True)
+    progress.step(f"{preview.get('changes', 0)} change(s) against version {preview.get('previous_version')}")
+    if dry_run:
+        return ImportResult(preview, None)
+    if preview.get("changes", 0) == 0 and preview.get("previous_version", 0) > 0:
+        progress.step("nothing to send")
+        progress.step("done")
+        return ImportResult(preview, None)
+    result = api.put(document, dry_run=False)
+    progress.step(f"accepted as version {result.get('version')}")
+    current = api.current()
+    if current is None or current.get("version") != result.get("version"):
+        raise CliError("the stack does not show the new version; run `minyi catalog export` to see what it has")
+    progress.step("verified")
+    return ImportResult(result, result.get("version"))
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    import yaml
+
+    return str(yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120))
+
+
+# --- routing rules from a spreadsheet ----------------------------------------------------------------
+
+#: Accepted column headings (a spreadsheet export may carry Chinese ones).
+_COLUMNS = {
+    "topic": "topic",
+    "主题": "topic",
+    "district": "district",
+    "区": "district",
+    "辖区": "district",
+    "unit": "unit",
+    "unit_id": "unit",
+    "单位": "unit",
+    "责任单位": "unit",
+}
+
+
+@dataclass
+class RowProblem:
+    line: int
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.problem}"
+
+
+@dataclass
+class RulesFile:
+    rules: list[RuleEntry] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    """Spreadsheets export UTF-8 (often with a byte order mark) or, from Chinese Excel, GB18030."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def parse_rules_csv(data: bytes, catalog: CatalogDocument | None = None) -> RulesFile:
+    """Every row's rule and every bad row's problem, by the line it is on (the header is line 1). With
+    a catalogue, codes and units are checked against it."""
+    text = _decode(data)
+    try:
+        dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    result = RulesFile()
+    header = next(reader, None)
+    if header is None:
+        result.problems.append(RowProblem(1, "header", "the file is empty; expected the columns topic, district, unit"))
+        return result
+    columns = {_COLUMNS.get(h.strip().lower()): i for i, h in enumerate(header) if _COLUMNS.get(h.strip().lower())}
+    missing = [c for c in ("topic", "district", "unit") if c not in columns]
+    if missing:
+        result.problems.append(RowProblem(1, "header", f"missing column(s) {', '.join(missing)}"))
+        return result
+    entries: list[tuple[int, RuleEntry]] = []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        values = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items() if name}
+        bad = False
+        for name in ("topic", "district", "unit"):
+            if not values[name]:
+                result.problems.append(RowProblem(line, name, "empty"))
+                bad = True
+        if bad:
+            continue
+        try:
+            entries.append((line, RuleEntry(topic=values["topic"], district=values["district"], unit=values["unit"])))
+        except ValueError as exc:
+            for err in getattr(exc, "errors", lambda: [])():
+                name = str(err["loc"][0]) if err.get("loc") else "row"
+                result.problems.append(RowProblem(line, name, "lower-case letters, digits, - and _ only"))
+    lines = [line for line, _ in entries]
+    rules = [rule for _, rule in entries]
+    topics: set[str]
+    districts: set[str]
+    if catalog is not None:
+        topics, districts = set(catalog.topics), set(catalog.districts)
+        units = {u.id for u in catalog.units}
+    else:
+        topics = {r.topic for r in rules}
+        districts = {r.district for r in rules}
+        units = {r.unit for r in rules}
+    triples = [(r.topic, r.district, r.unit) for r in rules]
+    for path, problem in rule_problems(triples, topics, districts, units, "rules"):
+        index = int(path.split("[", 1)[1].split("]", 1)[0])
+        name = path.split(".", 1)[1] if "." in path else "row"
+        if "first: rules[" in problem:
+            first = int(problem.rsplit("rules[", 1)[1].rstrip("])"))
+            problem = problem.split(" (first", 1)[0] + f" (first on line {lines[first]})"
+        result.problems.append(RowProblem(lines[index], name, problem))
+    result.problems.sort(key=lambda p: p.line)
+    result.rules, result.lines = rules, lines
+    return result
+
+
+def with_rules(document: dict[str, Any], rules: Sequence[RuleEntry]) -> dict[str, Any]:
+    return {**document, "rules": [r.model_dump() for r in rules]}
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+
+def _api(args: argparse.Namespace) -> AdminApi:
+    url = args.api or os.environ.get("MINYI_API")
+    token = args.token or os.environ.get("MINYI_TOKEN")
+    if not url or not token:
+        raise CliError("give --api URL and --token TOKEN (or MINYI_API and MINYI_TOKEN)")
+    return AdminApi(url, token)
+
+
+def _catalog_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    result = import_catalog(read_document(path), _api(args), dry_run=args.dry_run, source=str(path))
+    print(format_diff(result.change))
+    if args.dry_run:
+        print(f"dry run: nothing was changed (version {result.change.get('previous_version')} stays in force)")
+    elif result.version is None:
+        print(f"no changes: version {result.change.get('previous_version')} stays in force")
+    else:
+        print(f"version {result.version} is in force")
+    return 0
+
+
+def _catalog_export(args: argparse.Namespace) -> int:
+    current = _api(args).current()
+    if current is None:
+        raise CliError("the stack has no catalogue yet (import one with `minyi catalog import`)")
+    header = f"# version {current['version']}, accepted {current['published_at']} by {current['published_by']}\n"
+    text = header + dump_yaml(current["document"])
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote version {current['version']} to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _catalog_check(args: argparse.Namespace) -> int:
+    doc = check_document(read_document(Path(args.file)), args.file)
+    print(f"{args.file}: ok ({len(doc.districts)} districts, {len(doc.topics)} topics, {len(doc.units)} units, "
+          f"{len(doc.rules)} rules)")  # fmt: skip
+    return 0
+
+
+def _rules_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    api = _api(args) if (args.api or args.token) else None
+    document: dict[str, Any] | None = None
+    if api is not None:
+        current = api.current()
+        if current is None:
+            raise CliError("the stack has no catalogue yet: import one first (`minyi catalog import`)")
+        document = current["document"]
+    elif args.catalog:
+        document = read_document(Path(args.catalog))
+    catalog = check_document(document, "catalogue") if document is not None else None
+    parsed = parse_rules_csv(data, catalog)
+    if parsed.problems:
+        for problem in parsed.problems:
+            print(f"{path}:{problem}", file=sys.stderr)
+        raise CliError(f"{len(parsed.problems)} bad row(s) in {path}; nothing was changed")
+    if document is None:
+        print(f"{path}: {len(parsed.rules)} rules, no bad rows (give --catalog or --api to load them)")
+        return 0
+    updated = with_rules(document, parsed.rules)
+    if api is not None:
+        result = import_catalog(updated, api, dry_run=args.dry_run, source=str(path))
+        print(format_diff(result.change))
+        print("dry run: nothing was changed" if args.dry_run else f"version {result.version} is in force")
+        return 0
+    check_document(updated, str(path))
+    target = Path(args.output or args.catalog)
+    target.write_text(dump_yaml(updated), encoding="utf-8")
+    print(f"wrote {len(parsed.rules)} rules to {target}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="minyi", description="Load and read a Minyi stack's catalogue.")
+    sub = top.add_subparsers(dest="noun", required=True)
+
+    def api_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--api", help="the stack's API URL (or MINYI_API), e.g. http://127.0.0.1:3000")
+        p.add_argument("--token", help="an admin's bearer token (or MINYI_TOKEN)")
+
+    catalog = sub.add_parser("catalog", help="the catalogue document").add_subparsers(dest="verb", required=True)
+    imp = catalog.add_parser("import", help="check a YAML catalogue, show its changes, make it the next version")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="show the changes only")
+    api_options(imp)
+    imp.set_defaults(run=_catalog_import)
+    exp = catalog.add_parser("export", help="the catalogue in force, as YAML")
+    exp.add_argument("--output", "-o", help="write to this file instead of stdout")
+    api_options(exp)
+    exp.set_defaults(run=_catalog_export)
+    chk = catalog.add_parser("check", help="validate a YAML catalogue here (no stack needed)")
+    chk.add_argument("file")
+    chk.set_defaults(run=_catalog_check)
+
+    rules = sub.add_parser("rules", help="routing rules").add_subparsers(dest="verb", required=True)
+    rim = rules.add_parser("import", help="routing rules from a CSV (topic, district, unit)")
+    rim.add_argument("file")
+    rim.add_argument("--catalog", help="check against and write into this catalogue file")
+    rim.add_argument("--output", "-o", help="with --catalog: write here instead of into the catalogue file")
+    rim.add_argument("--dry-run", action="store_true", help="with --api: show the changes only")
+    api_options(rim)
+    rim.set_defaults(run=_rules_import)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CliError as exc:
+        print(f"minyi: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

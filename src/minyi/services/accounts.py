@@ -1,0 +1,81 @@
+"""Accounts: admins create, list and disable staff accounts; citizens who confirm their sign-up join
+the `citizen` group. The user directory (Cognito in AWS) stands behind `minyi.ports.UserDirectory`."""
+
+from __future__ import annotations
+
+from minyi import policy
+from minyi.domain.accounts import STAFF_ROLES, Account, NewAccount
+from minyi.domain.catalog import DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID
+from minyi.domain.errors import InvalidInput, InvalidTransition, NotFound
+from minyi.domain.models import Actor, Role
+from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code
+from minyi.observability import logger
+from minyi.policy import Action
+from minyi.ports import UserDirectory
+from minyi.services.catalog import CatalogCache
+
+
+class AccountService:
+    def __init__(
+        self,
+        directory: UserDirectory,
+        catalog: CatalogCache | None,
+        sms_countries: frozenset[str] = DEFAULT_SMS_COUNTRIES,
+    ):
+        self.directory = directory
+        self.catalog = catalog
+        self.sms_countries = sms_countries
+
+    # --- admins --------------------------------------------------------------------------------
+
+    def create_staff(self, actor: Actor, new: NewAccount) -> Account:
+        """A staff, dispatcher, supervisor, operator or admin account; staff belong to a unit of the
+        catalogue. The directory texts the person a temporary password; staff then set up TOTP."""
+        policy.require(actor, Action.MANAGE_STAFF)
+        if new.role not in STAFF_ROLES:
+            roles = ", ".join(r.value for r in STAFF_ROLES)
+            raise InvalidInput("role", f"one of {roles} (citizens sign up themselves)")
+        if new.role == Role.STAFF:
+            if not new.unit_id:
+                raise InvalidInput("unit_id", "required for staff: the unit they work for")
+            units = self.catalog.get().units if self.catalog is not None else {}
+            if new.unit_id not in units or new.unit_id in (DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID):
+                raise InvalidInput("unit_id", "not a unit of the catalogue; see GET /v1/units")
+        elif new.unit_id:
+            raise InvalidInput("unit_id", "only staff belong to a unit")
+        if country_code(new.phone) not in self.sms_countries:
+            raise InvalidInput("phone", "the sign-in code and password come by SMS: use a number we can text")
+        account = self.directory.create(new)
+        logger.info("account created", extra={"username": account.username, "role": new.role.value, "by": actor.id})
+        return account
+
+    def list_staff(self, actor: Actor) -> list[Account]:
+        policy.require(actor, Action.MANAGE_STAFF)
+        return self.directory.accounts(STAFF_ROLES)
+
+    def disable(self, actor: Actor, username: str) -> Account:
+        """Disable a staff account and end its sessions (citizens' accounts are not managed here)."""
+        policy.require(actor, Action.MANAGE_STAFF)
+        account = self.directory.get(username)
+        if account is None or account.role not in STAFF_ROLES:
+            raise NotFound("no such staff account")
+        if account.username == actor.id:
+            raise InvalidTransition("disable", "ENABLED", "an admin cannot disable their own account")
+        disabled = self.directory.disable(username)
+        if disabled is None:
+            raise NotFound("no such staff account")
+        logger.info("account disabled", extra={"username": username, "by": actor.id})
+        return disabled
+
+    # --- Cognito triggers ----------------------------------------------------------------------
+
+    def may_sign_up(self, phone: str | None) -> None:
+        """PreSignUp: only numbers we can text may sign up (the code that confirms them comes by SMS)."""
+        if not phone or country_code(phone) not in self.sms_countries:
+            codes = ", ".join(f"+{c}" for c in sorted(self.sms_countries))
+            raise InvalidInput("phone_number", f"sign up with a mobile number of {codes}")
+
+    def confirmed(self, username: str) -> None:
+        """PostConfirmation of a sign-up: the person is a citizen."""
+        self.directory.add_to_group(username, Role.CITIZEN)
+        logger.info("citizen signed up", extra={"username": username})
