@@ -128,7 +128,9 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 def browser(runtime: Runtime) -> Iterator[Browser]:
     assert sync_playwright is not None
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # a fake microphone and camera, granted without a prompt: the voice note is recorded in the page
+        fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", *fake_media])
         yield b
         b.close()
 
@@ -140,7 +142,7 @@ def _context(browser: Browser, viewport: dict[str, int]) -> BrowserContext:
         timezone_id="Asia/Shanghai",
         device_scale_factor=1,
         geolocation={"latitude": 22.5431, "longitude": 114.0579},  # Shenzhen Civic Centre, Futian
-        permissions=["geolocation"],
+        permissions=["geolocation", "microphone"],
     )
     ctx.set_default_timeout(45_000)
     return ctx

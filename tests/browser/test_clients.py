@@ -106,6 +106,11 @@ def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtim
     expect(form).to_contain_text("22.5431, 114.0579")
     page.get_by_test_id("attach-input").set_input_files(str(photo))
     expect(page.locator("li[data-uploaded=true]")).to_have_count(1)  # straight to S3, progress bar full
+    page.get_by_role("button", name="开始录音").click()  # a voice note, recorded in the page (MediaRecorder)
+    expect(page.get_by_role("button", name="停止录音")).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="停止录音").click()
+    expect(page.locator("li[data-uploaded=true]")).to_have_count(2)
     check_page(page, "citizen-new-request", full_page=True)
 
     page.get_by_test_id("submit-request").click()
@@ -122,6 +127,7 @@ def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtim
     page.reload()
     expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", "DISPATCHED")
     expect(page.locator("img.thumb")).to_have_count(1)
+    expect(page.locator("audio")).to_have_count(1)
     check_page(page, "citizen-request", full_page=True)
 
 
@@ -259,6 +265,37 @@ def test_dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> N
     page.get_by_label("延期原因").fill("需协调燃气公司共同排查井盖下的管线")
     page.get_by_test_id("action-extension").click()
     expect(page.get_by_test_id("case-detail")).to_contain_text("需协调燃气公司")
+
+
+def test_unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:
+    token = runtime.token(sub="citizen-return", role="citizen", phone="+8613900005678")
+    created = runtime.call(
+        "POST",
+        "/v1/requests",
+        token,
+        json={
+            "category": "complaint",
+            "topic": "traffic",
+            "district": "luohu",
+            "phone": "13900005678",
+            "description": "东门步行街的共享单车堆满盲道，轮椅无法通过。",
+        },
+    )
+    assert created.status_code == 201, created.text
+    case = created.json()
+    staff = runtime.token(sub="staff-luohu", role="staff", unit="luohu-traffic-police")
+
+    def routed() -> bool:
+        items = runtime.call("GET", "/v1/units/luohu-traffic-police/cases", staff).json()["items"]
+        return any(c["id"] == case["id"] for c in items)
+
+    runtime.wait_for(routed, what="the case in the unit's inbox")
+    page = clerk
+    console_sign_in(page, runtime.base_url, "staff", "luohu-traffic-police")
+    open_case_in_console(page, case["tracking_no"])
+    page.get_by_test_id("return-reason").fill("共享单车停放归城管部门管理，非交警职责")
+    page.get_by_test_id("action-return").click()
+    expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "RETURNED")
 
 
 def test_supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime: Runtime) -> None:
