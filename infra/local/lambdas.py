@@ -76,12 +76,15 @@ class LocalLambdas:
         self.env_overrides = env_overrides
         self._modules: dict[str, ModuleType] = {}
         self._powertools: dict[str, tuple[list[Any], list[Any]]] = {}  # function -> (loggers, metrics)
+        self._service_names: dict[str, str] = {}
         self._import_lock = threading.RLock()
         self.invocations = InvocationCounter()
 
     def service_name(self, name: str) -> str:
         """The function's Powertools service name as template.yaml sets it (else its logical id)."""
-        return self.environment(name).get(SERVICE_NAME_VARIABLE) or name
+        if name not in self._service_names:
+            self._service_names[name] = self.environment(name).get(SERVICE_NAME_VARIABLE) or name
+        return self._service_names[name]
 
     def environment(self, name: str) -> dict[str, str]:
         spec = self.specs[name]

@@ -29,7 +29,7 @@ MIN_LOAD_SECONDS = 30.0
 class Plan:
     """How much to measure: the full run, or a quick look."""
 
-    cold_start_runs: int = 5
+    cold_start_runs: int = 3
     path_repeats: int = 2
     submit_requests: int = 1000
     sms_cases: tuple[int, int] = (100, 300)

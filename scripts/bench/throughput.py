@@ -42,7 +42,8 @@ class LoadRun:
     table_items_at_start: int
     cpu_seconds: float = 0.0  # the process's CPU time during the run (all threads)
     moto_calls: dict[str, int] = field(default_factory=dict)
-    moto_seconds: dict[str, float] = field(default_factory=dict)
+    moto_seconds: dict[str, float] = field(default_factory=dict)  # wall clock, under moto's lock
+    moto_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU of the calling thread
     backlog_seconds: float | None = None  # until the background work the run caused went quiet
 
     @property
@@ -112,9 +113,9 @@ def run_load(runtime: Any, label: str, token: str, max_requests: int, time_limit
             w.join()
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
-        calls, moto_seconds = moto_times.snapshot()
+        calls, moto_seconds, moto_cpu = moto_times.snapshot()
     log(f"load ({label}): {len(latencies)} submits in {seconds:.1f} s")
-    return LoadRun(label, SUBMIT_THREADS, seconds, latencies, statuses, items, cpu, calls, moto_seconds)
+    return LoadRun(label, SUBMIT_THREADS, seconds, latencies, statuses, items, cpu, calls, moto_seconds, moto_cpu)
 
 
 def measure_submit_throughput(runtime: Any, meters: Meters, requests_total: int, time_limit: float) -> LoadRun:
@@ -170,58 +171,54 @@ def moto_breakdown_table(run: LoadRun) -> str:
     """moto's own cost, operation by operation, during the load run."""
     if not run.requests or not run.moto_calls:
         return "2b. moto's cost per operation: not measured."
-    total_moto = sum(run.moto_seconds.values())
-    ordered = sorted(run.moto_seconds, key=lambda op: -run.moto_seconds[op])
-    rows: list[list[object]] = []
-    for op in ordered[:MOTO_ROWS]:
-        calls, seconds = run.moto_calls[op], run.moto_seconds[op]
-        rows.append(
-            [
-                op,
-                calls,
-                f"{calls / run.requests:.2f}",
-                f"{seconds * 1000 / calls:.2f}",
-                f"{seconds * 1000 / run.requests:.2f}",
-                f"{seconds / run.cpu_seconds * 100:.1f}%" if run.cpu_seconds else "-",
-            ]
-        )
+    per_submit = 1000 / run.requests
+    cpu_total = run.cpu_seconds or float("nan")
+
+    def cells(calls: int, cpu: float, wall: float) -> list[object]:
+        return [
+            calls,
+            f"{calls / run.requests:.2f}",
+            f"{cpu * 1000 / calls:.2f}" if calls else "",
+            f"{cpu * per_submit:.2f}",
+            f"{wall * per_submit:.2f}",
+            f"{cpu / cpu_total * 100:.1f}%",
+        ]
+
+    ordered = sorted(run.moto_calls, key=lambda op: -run.moto_cpu_seconds.get(op, 0.0))
+    rows: list[list[object]] = [
+        [op, *cells(run.moto_calls[op], run.moto_cpu_seconds.get(op, 0.0), run.moto_seconds.get(op, 0.0))]
+        for op in ordered[:MOTO_ROWS]
+    ]
     rest = ordered[MOTO_ROWS:]
     if rest:
-        seconds = sum(run.moto_seconds[op] for op in rest)
         rows.append(
             [
                 "(other operations)",
-                sum(run.moto_calls[op] for op in rest),
-                "",
-                "",
-                f"{seconds * 1000 / run.requests:.2f}",
-                "",
+                *cells(
+                    sum(run.moto_calls[op] for op in rest),
+                    sum(run.moto_cpu_seconds.get(op, 0.0) for op in rest),
+                    sum(run.moto_seconds.get(op, 0.0) for op in rest),
+                ),
             ]
         )
-    per_submit = total_moto * 1000 / run.requests
+    moto_cpu = sum(run.moto_cpu_seconds.values())
     rows.append(
-        [
-            "moto, all operations",
-            sum(run.moto_calls.values()),
-            "",
-            "",
-            f"{per_submit:.2f}",
-            f"{total_moto / run.cpu_seconds * 100:.1f}%" if run.cpu_seconds else "-",
-        ]
+        ["moto, all operations", *cells(sum(run.moto_calls.values()), moto_cpu, sum(run.moto_seconds.values()))]
     )
-    cpu_per_submit = run.cpu_seconds * 1000 / run.requests
-    ceiling = 1000 / per_submit if per_submit else float("inf")
-    headers = ["operation", "calls", "per submit", "ms each", "ms per submit", "share of CPU"]
+    cpu_per_submit = run.cpu_seconds * per_submit
+    ceiling = 1000 / (moto_cpu * per_submit) if moto_cpu else float("inf")
+    headers = ["operation", "calls", "per submit", "CPU ms each", "CPU ms/submit", "wall ms/submit", "share of CPU"]
     return (
         render_table(
             "2b. Where a submit's time goes: moto's own work per operation, during the load run", headers, rows
         )
         + "\n"
         + notes(
-            "Time inside moto's action dispatch (request parsing, the backend, the answer), under moto's lock,",
-            f"wall clock (it includes waiting for the GIL). Process CPU per submit: {cpu_per_submit:.1f} ms; moto",
-            f"alone would allow at most {ceiling:.0f} submits/s in one process. The rest of the CPU: the handlers",
-            "(Powertools, pydantic), botocore on the client side, the Step Functions interpreter, the stream",
-            "consumers and the local API Gateway.",
+            "moto's action dispatch (request parsing, the backend, the answer), timed inside moto's lock: CPU",
+            "of the calling thread, and wall clock (which also counts waiting for the GIL on a busy machine).",
+            f"Process CPU per submit (all threads): {cpu_per_submit:.1f} ms; moto's work alone would allow at most",
+            f"{ceiling:.0f} submits/s in one process. The rest of the CPU: the handlers (Powertools, pydantic),",
+            "botocore on the client side, the Step Functions interpreter, the stream consumers, the local API",
+            "Gateway.",
         )
     )
