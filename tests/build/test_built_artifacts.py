@@ -73,6 +73,8 @@ def _import(function: str, interpreter: str, path: list[Path]) -> dict[str, obje
             "AWS_REGION": "ap-east-1",
             "AWS_DEFAULT_REGION": "ap-east-1",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # the artifacts are what gets deployed: no bytecode of this interpreter written into them
+            "PYTHONDONTWRITEBYTECODE": "1",
             # like Lambda: the function's code first, then the layer
             "PYTHONPATH": os.pathsep.join(str(p) for p in path),
         }
