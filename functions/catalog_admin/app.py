@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from minyi import bootstrap
 from minyi.api.admin import CatalogChangeView, CatalogVersionView, catalog_change_view, catalog_version_view
 from minyi.api.http import caller, create_app, resolve
+from minyi.api.openapi import responses
 from minyi.config import CatalogAdminSettings
 from minyi.observability import logger, metrics, tracer
 from minyi.services.catalog_admin import CatalogAdminService
@@ -30,12 +31,20 @@ def service() -> CatalogAdminService:
     return bootstrap.catalog_admin_service(settings)
 
 
-@app.get("/v1/admin/catalog", summary="Admin: the catalogue document in force, with its version")
+@app.get(
+    "/v1/admin/catalog",
+    summary="Admin: the catalogue document in force, with its version",
+    responses=responses(200, 404),
+)
 def get_catalog() -> CatalogVersionView:
     return catalog_version_view(service().current(caller(app)))
 
 
-@app.put("/v1/admin/catalog", summary="Admin: a new catalogue document (whole), or its difference (dry run)")
+@app.put(
+    "/v1/admin/catalog",
+    summary="Admin: a new catalogue document (whole), or its difference (dry run)",
+    responses=responses(200, 409, body=True, description="What the document changes, and the version it became"),
+)
 def put_catalog(
     document: Annotated[dict[str, Any], Body(embed=False, description="the document, as data/catalog/*.yaml")],
     dry_run: Annotated[bool, Query()] = False,

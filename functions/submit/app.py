@@ -54,7 +54,7 @@ def idempotent_submit() -> IdempotentSubmit:
     "/v1/requests",
     summary="Submit a request (citizen)",
     responses=responses(
-        201, 409, body=True, model=schemas.CaseCreated, description="The case is filed", links=CASE_LINKS
+        201, 409, 503, body=True, model=schemas.CaseCreated, description="The case is filed", links=CASE_LINKS
     ),
 )
 def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCreated]:

@@ -9,7 +9,8 @@ Each route passes `responses=` built here, so the OpenAPI document names every s
 - 404 a case, unit or key the caller may not know about (the same answer as for none at all);
 - 409 the case is in no state for the action (`current_status`), or it changed meanwhile;
 - 413 a body over 64 KB; 415 a body that is not JSON; 422 input that breaks the schema or a rule;
-- 429 too many attempts (`Retry-After`); 500 our fault, with a `request_id` the logs carry.
+- 429 too many attempts (`Retry-After`); 500 our fault, with a `request_id` the logs carry;
+- 503 a fresh stack with no catalogue yet (`catalog_empty`, `Retry-After`).
 
 Every error is `{error, message, problems[{field, problem}]}`; 409s add `current_status` where the case's
 status is the reason, 500s add `request_id`.
@@ -121,6 +122,7 @@ _ERRORS: dict[int, tuple[str, type[BaseModel]]] = {
     422: ("Invalid input: the schema or a business rule; `problems` names each field", ErrorView),
     429: ("Too many attempts; retry after `Retry-After` seconds", ErrorView),
     500: ("Our fault; quote the `request_id`", ServerErrorView),
+    503: ("Not ready: no catalogue is loaded yet (`catalog_empty`); retry after `Retry-After` seconds", ErrorView),
 }
 
 RETRY_AFTER: dict[str, OpenAPIResponseHeader] = {
@@ -136,7 +138,7 @@ SIGNED_IN = (401, 403, *ALWAYS)
 def error_response(status: int) -> OpenAPIResponse:
     description, model = _ERRORS[status]
     response: OpenAPIResponse = {"description": description, "content": {JSON: {"model": model}}}
-    if status == 429:
+    if status in (429, 503):
         response["headers"] = RETRY_AFTER
     return response
 
