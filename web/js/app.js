@@ -7,6 +7,9 @@ import {
 import { categoryLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 
 const main = document.getElementById('main');
+// each navigation renders only while it is the latest (a slow view never paints over a newer one)
+let generation = 0;
+const paint = (gen, ...children) => { if (gen === generation) mount(main, ...children); };
 let catalog = null;
 
 const getCatalog = async () => (catalog ??= await api('/v1/catalog'));
@@ -29,6 +32,7 @@ function chrome() {
 }
 
 async function route() {
+  const gen = ++generation;
   chrome();
   const path = location.pathname;
   try {
@@ -37,6 +41,7 @@ async function route() {
     if (link) return await linkRatingView(link[1], new URLSearchParams(location.search).get('t') || '');
     if (!me()) return await signInView();
     await getCatalog();
+    if (gen !== generation) return;
     const hash = location.hash;
     const caseMatch = hash.match(/^#\/case\/([A-Za-z0-9]+)/);
     if (caseMatch) return await caseView(caseMatch[1]);
@@ -44,12 +49,13 @@ async function route() {
     return await newRequestView();
   } catch (err) {
     if (err.status === 401) { saveSession('citizen', null); return signInView(); }
-    mount(main, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
+    paint(gen, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
   }
 }
 
 // --- sign in ---------------------------------------------------------------------------------------
 async function signInView() {
+  const gen = generation;
   const cfg = await config();
   const aws = cfg.mode === 'cognito' && cfg.cognito;
   const phone = h('input', { type: 'tel', name: 'phone', autocomplete: 'tel', inputmode: 'numeric', required: true, testid: 'signin-phone', pattern: '1[0-9]{10}', maxlength: 11 });
@@ -72,7 +78,7 @@ async function signInView() {
   aws ? h('div', { class: 'check' }, newUser, h('label', { for: 'signin-new' }, t('first_time'))) : null,
   codeBox, status,
   h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, aws ? t('send_code') : t('sign_in')));
-  mount(main, form);
+  paint(gen, form);
 }
 
 /** AWS: an SMS code signs in (USER_AUTH, SMS_OTP); a first-time number is signed up and confirmed first. */
@@ -104,6 +110,7 @@ function selectOf(name, testid, entries, value) {
 }
 
 async function newRequestView() {
+  const gen = generation;
   const cat = await getCatalog();
   const s = me();
   const category = selectOf('category', 'field-category', cat.categories.map((c) => [c, `${categoryLabel(c)}（${cat.deadline_days[c]}${lang() === 'en' ? ' working days' : '个工作日'}）`]), 'complaint');
@@ -173,7 +180,7 @@ async function newRequestView() {
   field(t('photos'), photos), field(t('video'), video), voice, list,
   field(t('contact_phone'), phone),
   status, submit);
-  mount(main, form);
+  paint(gen, form);
 }
 
 function voiceRecorder(addFile) {
@@ -216,8 +223,9 @@ function badge(status) {
 }
 
 async function listView() {
+  const gen = generation;
   const data = await api('/v1/requests?limit=50', { token: me().token });
-  mount(main, h('section', { testid: 'my-requests' },
+  paint(gen, h('section', { testid: 'my-requests' },
     h('h1', {}, t('my_requests')),
     data.items.length ? h('ul', { class: 'cards' }, data.items.map((c) => h('li', {},
       h('a', { class: 'request-row', href: `/#/case/${c.id}`, testid: 'request-row' },
@@ -276,6 +284,7 @@ export function ratingForm(onSubmit) {
 }
 
 async function caseView(id) {
+  const gen = generation;
   const token = me().token;
   const [c, tl] = await Promise.all([api(`/v1/requests/${id}`, { token }), api(`/v1/requests/${id}/timeline`, { token })]);
   const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
@@ -300,7 +309,7 @@ async function caseView(id) {
         try { await api(`/v1/requests/${id}/withdraw`, { method: 'POST', token, body: reason.value ? { reason: reason.value } : {} }); route(); } catch (err) { mount(st, errorBox(err)); } } },
       field(t('withdraw_reason'), reason), st, h('button', { type: 'submit', class: 'danger' }, t('withdraw')))));
   }
-  mount(main, h('article', { class: 'case' },
+  paint(gen, h('article', { class: 'case' },
     h('a', { href: '/#/mine', class: 'back' }, `‹ ${t('my_requests')}`),
     h('header', { class: 'card case-head' },
       h('p', { class: 'muted' }, t('tracking_no')),
@@ -323,12 +332,13 @@ async function caseView(id) {
 
 // --- public tracking and the SMS rating link ---------------------------------------------------------
 async function trackView() {
+  const gen = generation;
   await getCatalog().catch(() => null);
   const params = new URLSearchParams(location.search);
   const no = h('input', { type: 'text', name: 'no', required: true, value: params.get('no') || '', autocapitalize: 'characters', maxlength: 40, testid: 'track-no' });
   const last4 = h('input', { type: 'text', name: 'last4', required: true, inputmode: 'numeric', pattern: '[0-9]{4}', maxlength: 4, testid: 'track-last4' });
   const result = h('div', { 'aria-live': 'polite' });
-  mount(main, h('form', { class: 'card', onsubmit: async (e) => {
+  paint(gen, h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     try {
       const r = await api(`/v1/track/${encodeURIComponent(no.value.trim())}?phone_last4=${encodeURIComponent(last4.value)}`);
@@ -345,7 +355,8 @@ async function trackView() {
 }
 
 async function linkRatingView(no, token) {
-  mount(main, h('section', {},
+  const gen = generation;
+  paint(gen, h('section', {},
     h('h1', {}, t('rate_link_title')),
     h('p', {}, `${t('rate_link_intro')}: `, h('strong', { testid: 'tracking-no' }, no)),
     ratingForm((body) => api(`/v1/track/${encodeURIComponent(no)}/rating`, { method: 'POST', body: { token, ...body } })),

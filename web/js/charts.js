@@ -11,6 +11,16 @@ function table(headers, rows) {
       h('tbody', {}, rows.map((r) => h('tr', {}, r.map((x) => h('td', {}, x)))))));
 }
 
+/** Fits a unit name into the label column (CJK characters are about twice as wide as Latin ones). */
+function fit(label, px = 180) {
+  let width = 0;
+  for (let i = 0; i < label.length; i += 1) {
+    width += /[\u2E80-\uFFFF]/.test(label[i]) ? 12 : 6.6;
+    if (width > px) return `${label.slice(0, Math.max(1, i - 1))}…`;
+  }
+  return label;
+}
+
 const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
 
 /** rows: [{label, value (0..1 or null)}] sorted by value, best first. */
@@ -20,7 +30,7 @@ export function rateBars(title, rows, testid) {
   const height = Math.max(1, sorted.length) * rowH + 8;
   const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title}: ${sorted.map((r) => `${r.label} ${pct(r.value)}`).join(', ') || t('no_data')}`, class: 'chart' },
     sorted.length ? sorted.map((r, i) => h('g', {},
-      h('text', { x: labelW - 8, y: i * rowH + 17, 'text-anchor': 'end', class: 'axis' }, r.label.length > 14 ? `${r.label.slice(0, 13)}…` : r.label),
+      h('text', { x: labelW - 8, y: i * rowH + 17, 'text-anchor': 'end', class: 'axis' }, fit(r.label)),
       h('rect', { x: labelW, y: i * rowH + 4, width: barW, height: rowH - 8, class: 'track' }),
       h('rect', { x: labelW, y: i * rowH + 4, width: Math.max(0, (r.value ?? 0) * barW), height: rowH - 8, fill: r.value === null ? '#bbb' : (r.value >= 0.9 ? '#2da44e' : r.value >= 0.7 ? '#bf8700' : '#c8102e') }),
       h('text', { x: labelW + barW + 6, y: i * rowH + 17, class: 'value' }, pct(r.value))))
@@ -60,7 +70,7 @@ export function pairedBars(title, names, groups, testid) {
   const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'chart',
     'aria-label': `${title}: ${rows.map((g) => `${g.label} ${names.map((n, k) => `${n} ${g.values[k]}`).join(' ')}`).join(', ') || t('no_data')}` },
   rows.length ? rows.map((g, i) => h('g', {},
-    h('text', { x: labelW - 8, y: i * rowH + 20, 'text-anchor': 'end', class: 'axis' }, g.label.length > 14 ? `${g.label.slice(0, 13)}…` : g.label),
+    h('text', { x: labelW - 8, y: i * rowH + 20, 'text-anchor': 'end', class: 'axis' }, fit(g.label)),
     g.values.map((v, k) => h('g', {},
       h('rect', { x: labelW, y: i * rowH + 4 + k * 13, width: (v / maxV) * barW, height: 11, fill: PALETTE[k + 1] }),
       h('text', { x: labelW + (v / maxV) * barW + 4, y: i * rowH + 14 + k * 13, class: 'value' }, String(v))))))

@@ -57,15 +57,26 @@ export class ApiError extends Error {
   }
 }
 
+// The local runtime runs a function's handler in the gateway's threads, and two requests to one
+// function at once can trip over Powertools' shared resolver state (Lambda never runs two invocations
+// in one container). Locally a page therefore sends its API requests one at a time.
+let queue = Promise.resolve();
+function oneAtATime(send) {
+  const run = queue.then(send, send);
+  queue = run.catch(() => {});
+  return run;
+}
+
 export async function api(path, { method = 'GET', body, token, accept } = {}) {
   const cfg = await config();
   const headers = { 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (accept) headers.Accept = accept;
-  const resp = await fetch(`${cfg.apiBase || ''}${path}`, {
+  const send = () => fetch(`${cfg.apiBase || ''}${path}`, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
   });
+  const resp = await (cfg.mode === 'local' ? oneAtATime(send) : send());
   if (accept && accept !== 'application/json') {
     if (!resp.ok) throw new ApiError(resp.status, await resp.json().catch(() => null));
     return resp.blob();

@@ -9,6 +9,9 @@ import { actorLabel, categoryLabel, eventLabel, fmtTime, lang, statusLabel, t } 
 import { lineChart, pairedBars, rateBars } from './charts.js';
 
 const main = document.getElementById('main');
+// each navigation renders only while it is the latest (a slow view never paints over a newer one)
+let generation = 0;
+const paint = (gen, ...children) => { if (gen === generation) mount(main, ...children); };
 let catalog = null;
 let units = null;  // id -> UnitView
 const me = () => session('console');
@@ -43,11 +46,14 @@ async function loadDirectory(token) {
 }
 
 async function route() {
+  const gen = ++generation;
   try {
     const s = me();
     catalog ??= await api('/v1/catalog');
+    if (gen !== generation) return;
     if (!s) { chrome(); return await signInView(); }
     if (s.role !== 'staff' || !units) await loadDirectory(s.directoryToken || s.token).catch(() => {});
+    if (gen !== generation) return;
     chrome();
     const [, view, arg] = location.hash.match(/^#\/(\w+)(?:\/([^/?]+))?/) || [];
     if (view === 'case' && arg) return await caseView(arg);
@@ -57,12 +63,13 @@ async function route() {
     return await supervisionView();
   } catch (err) {
     if (err.status === 401) { saveSession('console', null); return route(); }
-    mount(main, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
+    paint(gen, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
   }
 }
 
 // --- sign in ---------------------------------------------------------------------------------------
 async function signInView() {
+  const gen = generation;
   const cfg = await config();
   const status = h('div', { 'aria-live': 'polite' });
   const pool = cfg.mode === 'cognito' ? cfg.staffCognito || cfg.cognito : null;
@@ -76,7 +83,7 @@ async function signInView() {
     Object.values(units).sort((a, b) => a.id.localeCompare(b.id)).map((u) => h('option', { value: u.id }, `${lang() === 'en' ? u.name_en : u.name} (${u.id})`)));
   const unitField = field(t('your_unit'), unit);
   role.addEventListener('change', () => { unit.disabled = role.value !== 'staff'; });
-  mount(main, h('form', { class: 'card narrow', onsubmit: async (e) => {
+  paint(gen, h('form', { class: 'card narrow', onsubmit: async (e) => {
     e.preventDefault();
     try {
       const claimsIn = { sub: `${role.value}-${role.value === 'staff' ? unit.value : 'console'}`, role: role.value };
@@ -93,6 +100,7 @@ async function signInView() {
 
 /** AWS: password, then whatever the staff pool asks (new password, authenticator set-up, its code). */
 function staffSignIn(pool, status) {
+  const gen = generation;
   const phone = h('input', { type: 'tel', required: true, testid: 'signin-phone', autocomplete: 'username' });
   const password = h('input', { type: 'password', required: true, autocomplete: 'current-password' });
   const steps = h('div');
@@ -123,7 +131,7 @@ function staffSignIn(pool, status) {
       } }, t('verify')));
     input.focus();
   };
-  mount(main, h('form', { class: 'card narrow', onsubmit: async (e) => {
+  paint(gen, h('form', { class: 'card narrow', onsubmit: async (e) => {
     e.preventDefault();
     try {
       const first = await cognito.start(pool, e164(phone.value) || phone.value, 'PASSWORD', password.value);
@@ -137,6 +145,7 @@ function staffSignIn(pool, status) {
 function badge(status) { return h('span', { class: `badge s-${status.toLowerCase()}` }, statusLabel(status)); }
 
 async function inboxView(unitArg) {
+  const gen = generation;
   const s = me();
   const unit = s.role === 'staff' ? s.unit : unitArg || (s.role === 'dispatcher' ? 'dispatch-centre' : 'dispatch-centre');
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
@@ -155,7 +164,7 @@ async function inboxView(unitArg) {
       h('td', {}, badge(c.status)),
       h('td', {}, c.due_at ? fmtTime(c.due_at) : '—', due === 'overdue' ? h('span', { class: 'badge s-overdue' }, t('overdue')) : due === 'near' ? h('span', { class: 'badge s-near' }, t('near_deadline')) : null));
   });
-  mount(main, h('section', { testid: 'inbox' },
+  paint(gen, h('section', { testid: 'inbox' },
     h('div', { class: 'row spread' }, h('h1', {}, unit === 'dispatch-centre' ? t('queue') : `${t('inbox')} · ${unitName(unit)}`),
       h('div', { class: 'row' }, unitPick ? field(t('unit'), unitPick) : null, field(t('show'), statusPick))),
     rows.length ? h('table', { class: 'grid-table' },
@@ -187,13 +196,14 @@ function actionForm(title, controls, button, run) {
 }
 
 async function caseView(id, reveal = false) {
+  const gen = generation;
   const s = me();
   const token = s.token;
   const [c, tl] = await Promise.all([api(`/v1/cases/${id}${reveal ? '?reveal=phone' : ''}`, { token }), api(`/v1/cases/${id}/timeline`, { token })]);
   const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
   const post = (path, body) => api(`/v1/cases/${id}/${path}`, { method: 'POST', token, body });
   const actions = [];
-  if (s.role === 'staff' && open && c.unit_id === s.unit) {
+  if (s.role === 'staff' && open && c.unit_id === s.unit && c.status !== 'RETURNED') {
     if (['DISPATCHED', 'REOPENED', 'SUPERVISED'].includes(c.status)) {
       const b = h('button', { type: 'submit', class: 'primary', testid: 'action-accept' }, t('accept'));
       actions.push(actionForm(t('accept'), null, b, () => post('accept')));
@@ -252,7 +262,7 @@ async function caseView(id, reveal = false) {
   const noteText = h('textarea', { rows: 2, maxlength: 2000, required: true, testid: 'note-text' });
   const noteButton = h('button', { type: 'submit', class: 'secondary' }, t('add_note'));
   const due = dueState(c);
-  mount(main, h('article', { class: 'case-page', testid: 'case-detail', 'data-status': c.status },
+  paint(gen, h('article', { class: 'case-page', testid: 'case-detail', 'data-status': c.status },
     h('a', { href: '#/inbox', class: 'back' }, `‹ ${t('back')}`),
     h('header', { class: 'row spread' },
       h('h1', {}, `${t('case')} ${c.tracking_no}`),
@@ -267,7 +277,7 @@ async function caseView(id, reveal = false) {
             h('dt', {}, t('current_unit')), h('dd', {}, unitName(c.unit_id)),
             h('dt', {}, t('deadline')), h('dd', {}, c.due_at ? fmtTime(c.due_at) : '—'),
             h('dt', {}, t('citizen_phone')), h('dd', {}, c.citizen_phone || c.phone,
-              s.role === 'supervisor' && !c.citizen_phone ? h('button', { type: 'button', class: 'link-button', onclick: () => caseView(id, true).catch((err) => mount(main, errorBox(err))) }, t('reveal_phone')) : null),
+              s.role === 'supervisor' && !c.citizen_phone ? h('button', { type: 'button', class: 'link-button', onclick: () => caseView(id, true).catch((err) => paint(gen, errorBox(err))) }, t('reveal_phone')) : null),
             h('dt', {}, t('address')), h('dd', {}, c.address || '—'),
             h('dt', {}, t('coordinates')), h('dd', {}, c.location ? h('a', { href: `geo:${c.location.lat},${c.location.lon}` }, `${c.location.lat.toFixed(5)}, ${c.location.lon.toFixed(5)}`) : t('location_none_staff')),
             c.extension ? [h('dt', {}, t('extension_status')), h('dd', {}, `${c.extension.days} · ${c.extension.reason} · ${c.extension.status}`)] : null),
@@ -289,8 +299,9 @@ async function caseView(id, reveal = false) {
 
 // --- supervision -----------------------------------------------------------------------------------
 async function supervisionView() {
+  const gen = generation;
   const data = await api('/v1/supervision?limit=100', { token: me().token });
-  mount(main, h('section', { testid: 'supervision-list' },
+  paint(gen, h('section', { testid: 'supervision-list' },
     h('h1', {}, t('supervision')),
     data.items.length ? h('table', { class: 'grid-table' },
       h('thead', {}, h('tr', {}, [t('tracking_no'), t('unit'), t('status'), t('deadline'), t('reasons')].map((x) => h('th', { scope: 'col' }, x)))),
@@ -305,6 +316,7 @@ async function supervisionView() {
 const isoDay = (d) => new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);  // Asia/Shanghai
 
 async function scoreboardView() {
+  const gen = generation;
   const s = me();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const today = new Date();
@@ -326,9 +338,9 @@ async function scoreboardView() {
   const picker = h('form', { class: 'card row wrap', onsubmit: (e) => { e.preventDefault(); go(fromIn.value, toIn.value); } },
     h('h2', { class: 'visually-hidden' }, t('period')), field(t('from'), fromIn), field(t('to'), toIn),
     h('button', { type: 'submit', class: 'primary' }, t('apply')), preset(7), preset(30), preset(90), csv);
-  mount(main, h('section', {}, h('h1', {}, t('scoreboard')), picker, status, h('p', { class: 'muted' }, t('loading'))));
+  paint(gen, h('section', {}, h('h1', {}, t('scoreboard')), picker, status, h('p', { class: 'muted' }, t('loading'))));
   const stats = await api(`/v1/stats?from=${from}&to=${to}${unitQ}`, { token: s.token });
-  // cases per day: one read of the day counters per day (weekly buckets past 31 days)
+  // cases per day: weekly buckets past 31 days
   const days = [];
   const start = new Date(`${from}T00:00:00Z`), end = new Date(`${to}T00:00:00Z`);
   const span = Math.round((end - start) / 86400e3) + 1;
@@ -337,27 +349,31 @@ async function scoreboardView() {
     const last = new Date(Math.min(end.getTime(), d.getTime() + (step - 1) * 86400e3));
     days.push([d.toISOString().slice(0, 10), last.toISOString().slice(0, 10)]);
   }
-  const perDay = [];
-  for (let i = 0; i < days.length; i += 6) {
-    perDay.push(...await Promise.all(days.slice(i, i + 6).map(([a, b]) => api(`/v1/stats?from=${a}&to=${b}${unitQ}`, { token: s.token }).then((r) => r.totals))));
-  }
   const label = (u) => (lang() === 'en' ? units?.[u.unit_id]?.name_en : u.unit_name) || u.unit_name || u.unit_id;
   const tot = stats.totals;
+  const daily = h('figure', { class: 'chart-card' }, h('figcaption', {}, t('cases_per_day')), h('p', { class: 'muted' }, t('loading')));
   const tile = (k, v) => h('div', { class: 'tile' }, h('span', { class: 'tile-value' }, v), h('span', { class: 'tile-label' }, t(k)));
   const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
-  mount(main, h('section', {},
+  paint(gen, h('section', {},
     h('h1', {}, t('scoreboard')), picker, status,
     h('div', { class: 'tiles' }, tile('submitted', tot.submitted), tile('closed', tot.closed), tile('on_time_rate', pct(tot.on_time_rate)),
       tile('satisfaction_rate', pct(tot.satisfaction_rate)), tile('reopened', tot.reopened), tile('supervised', tot.supervised), tile('overdue_n', tot.open_overdue ?? tot.overdue)),
     h('div', { class: 'charts', testid: 'scoreboard-chart' },
       rateBars(t('on_time_rate'), stats.units.map((u) => ({ label: label(u), value: u.on_time_rate })), 'chart-on-time'),
       rateBars(t('satisfaction_rate'), stats.units.map((u) => ({ label: label(u), value: u.satisfaction_rate })), 'chart-satisfaction'),
-      lineChart(t('cases_per_day'), [
-        { name: t('submitted'), points: days.map(([d], i) => ({ x: d, y: perDay[i].submitted })) },
-        { name: t('closed'), points: days.map(([d], i) => ({ x: d, y: perDay[i].closed })) },
-      ], 'chart-per-day'),
+      daily,
       pairedBars(t('rollbacks'), [t('reopened'), t('resolved_after_rollback')],
         stats.units.map((u) => ({ label: label(u), values: [u.reopened, u.resolved_after_rollback] })), 'chart-rollbacks'))));
+  // cases per day: the day counters read day by day (no series in /v1/stats), drawn when they are in
+  const perDay = [];
+  for (let i = 0; i < days.length; i += 6) {
+    perDay.push(...await Promise.all(days.slice(i, i + 6).map(([a, b]) => api(`/v1/stats?from=${a}&to=${b}${unitQ}`, { token: s.token }).then((r) => r.totals))));
+    if (gen !== generation) return;
+  }
+  daily.replaceWith(lineChart(t('cases_per_day'), [
+    { name: t('submitted'), points: days.map(([d], i) => ({ x: d, y: perDay[i].submitted })) },
+    { name: t('closed'), points: days.map(([d], i) => ({ x: d, y: perDay[i].closed })) },
+  ], 'chart-per-day'));
 }
 
 addEventListener('hashchange', route);
