@@ -4,6 +4,7 @@ Step Functions interpreter executing the case workflow and its Lambda tasks rout
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -32,6 +33,7 @@ from minyi.adapters.dynamo import (
 )
 from minyi.config import EnvSettings
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
+from minyi.domain.models import Catalog, RoutingRule
 
 REGION = "ap-east-1"
 S = TypeVar("S", bound=EnvSettings)
@@ -126,6 +128,21 @@ def staff(unit: str = "futian-traffic-police") -> dict[str, str]:
     return {"sub": f"s-{uuid.uuid4().hex[:8]}", "cognito:groups": "staff", "custom:unit_id": unit}
 
 
+@functools.cache
+def _runtime() -> tuple[Template, LocalLambdas]:
+    """The template and the loaded functions, shared by every stack of the session: each stack's moto
+    resources get the same names, the functions read their settings once at import (as a warm Lambda
+    container does) and fetch their boto3 clients anew after `reset_clients()`."""
+    template = Template(REGION)
+    return template, LocalLambdas(template, {"POWERTOOLS_LOG_LEVEL": "WARNING"})
+
+
+@functools.cache
+def _catalog() -> tuple[Catalog, list[RoutingRule]]:
+    _, rules = shenzhen_units_and_rules()
+    return shenzhen_catalog(), rules
+
+
 def _build_stack(mp: pytest.MonkeyPatch) -> Iterator[Stack]:
     for key, value in {
         "AWS_REGION": REGION,
@@ -139,8 +156,7 @@ def _build_stack(mp: pytest.MonkeyPatch) -> Iterator[Stack]:
         mp.setenv(key, value)
     mp.delenv("AWS_ENDPOINT_URL", raising=False)
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-    template = Template(REGION)
-    lambdas = LocalLambdas(template, {"POWERTOOLS_LOG_LEVEL": "WARNING"})
+    template, lambdas = _runtime()
     lambdas.install_botocore_hook()
     moto_patches.install()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -148,8 +164,8 @@ def _build_stack(mp: pytest.MonkeyPatch) -> Iterator[Stack]:
         from infra.local.aws import EmbeddedAws
 
         resources = EmbeddedAws(template).create_resources()
-        _, rules = shenzhen_units_and_rules()
-        DynamoCatalogRepository(Table(resources["CasesTable"])).seed(shenzhen_catalog(), rules)
+        catalog, rules = _catalog()
+        DynamoCatalogRepository(Table(resources["CasesTable"])).seed(catalog, rules)
         stack = Stack(lambdas, resources)
         try:
             yield stack
