@@ -131,6 +131,8 @@ async function newRequestView() {
     }, () => { locText.textContent = t('location_denied'); }, { timeout: 10000 });
   } }, t('use_location'));
 
+  // a retried send of this form files one case (getRandomValues also works outside a secure context)
+  const idempotencyKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   const uploads = [];  // {promise, id}
   const list = h('ul', { class: 'uploads', 'aria-label': t('attachments') });
   const addFile = (file) => {
@@ -165,7 +167,7 @@ async function newRequestView() {
         language: lang() === 'en' ? 'en' : 'zh' };
       if (address.value.trim()) body.address = address.value.trim();
       if (location_) body.location = location_;
-      const created = await api('/v1/requests', { method: 'POST', token: s.token, body });
+      const created = await api('/v1/requests', { method: 'POST', token: s.token, body, idempotencyKey });
       submittedView(created);
     } catch (err) {
       mount(status, errorBox(err));

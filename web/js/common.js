@@ -67,12 +67,13 @@ function oneAtATime(send) {
   return run;
 }
 
-export async function api(path, { method = 'GET', body, token, accept } = {}) {
+export async function api(path, { method = 'GET', body, token, accept, idempotencyKey } = {}) {
   const cfg = await config();
   const headers = { 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (accept) headers.Accept = accept;
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   const send = () => fetch(`${cfg.apiBase || ''}${path}`, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
   });
