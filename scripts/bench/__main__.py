@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.ops_only:
-        with contextlib.redirect_stdout(sys.stderr):  # handlers print; keep stdout for the report
+        # Services called directly record metrics that no invocation clears; handlers print SMS:
+        # none of it belongs on the console, only the report does.
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             lines = ops_sections(plan)
         print("\n".join(lines), flush=True)
         return 0
