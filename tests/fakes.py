@@ -118,8 +118,8 @@ def _page(
     if after is not None:
         rows = [r for r in rows if (r[0] < after if descending else r[0] > after)]
     page = rows[:limit]
-    more = len(rows) > limit
-    next_cursor = _encode_cursor(list_name, partition, page[-1][0]) if page and more else None
+    # like DynamoDB: a full page has a cursor even when nothing follows (the next page is then empty)
+    next_cursor = _encode_cursor(list_name, partition, page[-1][0]) if page and len(page) == limit else None
     return [c.model_copy(deep=True) for _, c in page], next_cursor
 
 

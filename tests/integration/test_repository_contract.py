@@ -1,0 +1,363 @@
+"""The fakes keep the adapters' contracts: each scenario runs against the DynamoDB repositories on moto
+and against the in-memory fakes of tests/fakes.py, with the same expectations. If an adapter changes
+what it promises, the fake that the service tests rely on must change with it, or this fails.
+
+One stack serves the module; every scenario works on ids (and, for the sweep index, a year) of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from minyi.adapters.dynamo import (
+    DynamoCaseRepository,
+    DynamoOutboxRepository,
+    DynamoScoreboardRepository,
+    DynamoUploadRepository,
+)
+from minyi.domain import lifecycle
+from minyi.domain.errors import ConcurrentUpdate, InvalidInput
+from minyi.domain.lifecycle import Transition
+from minyi.domain.models import (
+    Actor,
+    Attachment,
+    AttachmentKind,
+    Case,
+    CaseStatus,
+    Category,
+    EventType,
+    OutboxStatus,
+    Role,
+    TrackingEntry,
+    Upload,
+    WorkflowWait,
+)
+from minyi.domain.notices import Notice
+from minyi.ports import CaseRepository, OutboxRepository, ScoreboardRepository, UploadRepository
+from tests.fakes import FakeCaseRepository, FakeOutboxRepository, FakeScoreboardRepository, FakeUploadRepository
+from tests.integration.conftest import Stack
+
+UNIT = "futian-traffic-police"
+STAFF = Actor(role=Role.STAFF, id="staff-1", unit_id=UNIT)
+
+
+@dataclass
+class Repos:
+    kind: str
+    cases: CaseRepository
+    uploads: UploadRepository
+    outbox: OutboxRepository
+    counters: ScoreboardRepository
+
+
+@pytest.fixture(params=["dynamo", "fake"])
+def repos(request: pytest.FixtureRequest) -> Iterator[Repos]:
+    if request.param == "dynamo":
+        stack: Stack = request.getfixturevalue("stack")
+        yield Repos(
+            "dynamo",
+            DynamoCaseRepository(stack.table),
+            DynamoUploadRepository(stack.table),
+            DynamoOutboxRepository(stack.table),
+            DynamoScoreboardRepository(stack.table),
+        )
+    else:
+        uploads = FakeUploadRepository()
+        cases = FakeCaseRepository(uploads)
+        yield Repos("fake", cases, uploads, FakeOutboxRepository(), FakeScoreboardRepository(cases))
+
+
+def new_case(at: datetime, **overrides: Any) -> Case:
+    fields: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "tracking_no": f"SZ-{uuid.uuid4().hex[:10].upper()}",
+        "citizen_id": f"c-{uuid.uuid4().hex[:8]}",
+        "phone": "+8613812345678",
+        "category": Category.COMPLAINT,
+        "topic": "traffic",
+        "district": "futian",
+        "description": "contract",
+        "status": CaseStatus.SUBMITTED,
+        "created_at": at,
+        "updated_at": at,
+    }
+    return Case(**{**fields, **overrides})
+
+
+def create(repos: Repos, at: datetime, uploads: list[str] | None = None, **overrides: Any) -> Case:
+    case = new_case(at, **overrides)
+    repos.cases.create_case(lifecycle.submitted(case, at), "5678", uploads or [])
+    stored = repos.cases.get_case(case.id)
+    assert stored is not None
+    return stored
+
+
+def dispatched(repos: Repos, at: datetime, due: datetime, **overrides: Any) -> Case:
+    case = create(repos, at, **overrides)
+    return repos.cases.save(lifecycle.dispatch(case, UNIT, due, lifecycle.ROUTER, at, "rule"))
+
+
+def upload(repos: Repos, owner: str, at: datetime) -> Upload:
+    item = Upload(
+        upload_id=uuid.uuid4().hex,
+        owner_id=owner,
+        key=f"uploads/{owner}/x",
+        content_type="image/png",
+        size=10,
+        created_at=at,
+        expires_at=int(at.timestamp()) + 3600,
+    )
+    repos.uploads.put(item)
+    return item
+
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+# --- cases -----------------------------------------------------------------------------------------
+
+
+def test_a_save_with_a_stale_version_is_refused_and_writes_no_event(repos: Repos) -> None:
+    case = dispatched(repos, NOW, NOW + timedelta(days=5))
+    first = lifecycle.accept(case, STAFF, NOW)
+    second = lifecycle.accept(case, STAFF, NOW)
+
+    saved = repos.cases.save(first)
+    with pytest.raises(ConcurrentUpdate):
+        repos.cases.save(second)
+
+    assert saved.version == case.version + 1
+    stored = repos.cases.get_case(case.id)
+    assert stored is not None and stored.version == saved.version and stored.status == CaseStatus.IN_PROGRESS
+    assert [e.type for e in repos.cases.timeline(case.id)].count(EventType.ACCEPTED) == 1
+
+
+def test_park_stores_the_wait_with_a_version_check_and_moves_the_version(repos: Repos) -> None:
+    case = dispatched(repos, NOW, NOW + timedelta(days=5))
+    wait = WorkflowWait(phase="handling", round=1, token="tok-1", due_at=case.due_at)
+
+    parked = repos.cases.park(case, wait)
+    with pytest.raises(ConcurrentUpdate):
+        repos.cases.park(case, wait.model_copy(update={"token": "tok-2"}))  # the version it read is gone
+    with pytest.raises(ConcurrentUpdate):
+        repos.cases.save(lifecycle.accept(case, STAFF, NOW))  # a writer that read before the park
+
+    stored = repos.cases.get_case(case.id)
+    assert stored is not None and stored.wait == wait and stored.version == parked.version == case.version + 1
+    # nothing else of the case changed, and no event was written
+    assert stored.model_dump(exclude={"wait", "version"}) == case.model_dump(exclude={"wait", "version"})
+    assert [e.type for e in repos.cases.timeline(case.id)] == [EventType.SUBMITTED, EventType.DISPATCHED]
+
+
+def test_creation_claims_the_citizens_uploads_all_or_nothing(repos: Repos) -> None:
+    owner = f"c-{uuid.uuid4().hex[:8]}"
+    mine = upload(repos, owner, NOW)
+    theirs = upload(repos, "someone-else", NOW)
+    attachment = Attachment(upload_id=mine.upload_id, key="k", kind=AttachmentKind.PHOTO, content_type="x", size=1)
+
+    refused = new_case(NOW, citizen_id=owner, attachments=[attachment])
+    with pytest.raises(ConcurrentUpdate):
+        repos.cases.create_case(lifecycle.submitted(refused, NOW), "5678", [mine.upload_id, theirs.upload_id])
+    assert repos.cases.get_case(refused.id) is None
+    assert repos.cases.tracking(refused.tracking_no) is None
+    assert (repos.uploads.get(mine.upload_id) or mine).case_id is None
+
+    case = create(repos, NOW, uploads=[mine.upload_id], citizen_id=owner, attachments=[attachment])
+    claimed = repos.uploads.get(mine.upload_id)
+    assert claimed is not None and claimed.case_id == case.id
+    with pytest.raises(ConcurrentUpdate):  # claimed once only
+        create(repos, NOW, uploads=[mine.upload_id], citizen_id=owner)
+
+
+def test_a_tracking_number_is_taken_once_and_found_by_its_number(repos: Repos) -> None:
+    case = create(repos, NOW)
+    assert repos.cases.tracking(case.tracking_no) == TrackingEntry(
+        tracking_no=case.tracking_no, case_id=case.id, phone_last4="5678"
+    )
+    with pytest.raises(ConcurrentUpdate):
+        create(repos, NOW, tracking_no=case.tracking_no)
+    assert repos.cases.tracking("SZ-NO-SUCH") is None
+
+
+def pages(fetch: Any, limit: int) -> list[list[str]]:
+    """Every page of a list, following cursors (a full page may be followed by an empty one)."""
+    result: list[list[str]] = []
+    cursor = None
+    while True:
+        cases, cursor = fetch(limit, cursor)
+        if cases:
+            result.append([c.id for c in cases])
+        if cursor is None:
+            return result
+
+
+def test_a_citizens_list_is_newest_first_in_pages_with_cursors_bound_to_it(repos: Repos) -> None:
+    citizen = f"c-{uuid.uuid4().hex[:8]}"
+    ids = [create(repos, NOW + timedelta(minutes=i), citizen_id=citizen).id for i in range(3)]
+
+    listed = pages(lambda limit, cursor: repos.cases.list_citizen_cases(citizen, limit, cursor), 2)
+
+    assert listed == [ids[::-1][:2], ids[::-1][2:]]
+    _, cursor = repos.cases.list_citizen_cases(citizen, 2, None)
+    with pytest.raises(InvalidInput) as refused:
+        repos.cases.list_citizen_cases("someone-else", 2, cursor)
+    assert refused.value.field == "cursor"
+    with pytest.raises(InvalidInput):
+        repos.cases.list_citizen_cases(citizen, 2, "not-a-cursor")
+
+
+def test_a_units_inbox_is_most_urgent_first_and_a_closed_case_moves_to_its_history(repos: Repos) -> None:
+    unit = f"unit-{uuid.uuid4().hex[:6]}"
+    later = create(repos, NOW)
+    sooner = create(repos, NOW)
+    later = repos.cases.save(lifecycle.dispatch(later, unit, NOW + timedelta(days=9), lifecycle.ROUTER, NOW, "r"))
+    sooner = repos.cases.save(lifecycle.dispatch(sooner, unit, NOW + timedelta(days=2), lifecycle.ROUTER, NOW, "r"))
+    staff = Actor(role=Role.STAFF, id="s", unit_id=unit)
+    accepted = repos.cases.save(lifecycle.accept(sooner, staff, NOW))
+
+    inbox = pages(lambda limit, cursor: repos.cases.list_unit_cases(unit, None, limit, cursor), 1)
+    in_progress, _ = repos.cases.list_unit_cases(unit, CaseStatus.IN_PROGRESS, 10, None)
+    assert inbox == [[sooner.id], [later.id]]
+    assert [c.id for c in in_progress] == [sooner.id]
+
+    replied = repos.cases.save(lifecycle.reply(accepted, "done", staff, NOW))
+    repos.cases.save(lifecycle.close_unrated(replied, NOW + timedelta(days=3)))
+    open_cases, _ = repos.cases.list_unit_cases(unit, None, 10, None)
+    history, _ = repos.cases.list_unit_history(unit, CaseStatus.CLOSED, 10, None)
+    assert [c.id for c in open_cases] == [later.id]
+    assert [c.id for c in history] == [sooner.id]
+
+
+def test_the_sweep_index_holds_the_due_cases_per_shard_up_to_the_limit(repos: Repos) -> None:
+    # a year no other scenario uses: only this test's cases can be due
+    at = datetime(2001, 5, 7, 1, 0, tzinfo=UTC)
+    due = [dispatched(repos, at, at + timedelta(days=8)) for _ in range(6)]
+    dispatched(repos, at, at + timedelta(days=80))  # its warning point is far later
+    warn_at = at + timedelta(days=6)
+
+    found: list[str] = []
+    for shard in range(4):
+        cases, read = repos.cases.due_for_sweep(shard, warn_at, 500)
+        assert read == len(cases)
+        found += [c.id for c in cases]
+        limited, read = repos.cases.due_for_sweep(shard, warn_at, 1)
+        assert len(limited) == read == min(1, len(cases))
+
+    assert sorted(found) == sorted(c.id for c in due)
+    assert all(repos.cases.due_for_sweep(s, warn_at - timedelta(seconds=1), 500)[0] == [] for s in range(4))
+    # flagged cases leave the index
+    for case in due:
+        repos.cases.save(lifecycle.flag_for_supervisor(case, warn_at, "contract test"))
+    assert all(repos.cases.due_for_sweep(s, warn_at, 500)[0] == [] for s in range(4))
+
+
+def test_the_supervision_list_holds_open_cases_a_supervisor_must_see(repos: Repos) -> None:
+    case = dispatched(repos, NOW, NOW + timedelta(days=1))
+    listed = pages(lambda limit, cursor: repos.cases.list_supervision(limit, cursor), 100)
+    assert case.id not in [i for page in listed for i in page]
+    overdue = repos.cases.save(lifecycle.mark_overdue(case, NOW + timedelta(days=2)))
+    listed = pages(lambda limit, cursor: repos.cases.list_supervision(limit, cursor), 100)
+    assert case.id in [i for page in listed for i in page]
+    assert overdue.overdue
+
+
+# --- outbox ----------------------------------------------------------------------------------------
+
+
+def notice(case_id: str, kind: str = "citizen") -> Notice:
+    return Notice(
+        case_id=case_id,
+        event_seq=2,
+        event_type=EventType.DISPATCHED,
+        kind=kind,  # type: ignore[arg-type]
+        to="+8613812345678",
+        body="text",
+        segments=1,
+    )
+
+
+def test_the_outbox_claims_once_and_sent_is_final(repos: Repos) -> None:
+    case_id = uuid.uuid4().hex
+    citizen, unit = notice(case_id), notice(case_id, "unit")
+
+    assert repos.outbox.claim(citizen, NOW) is None
+    assert repos.outbox.claim(citizen, NOW) == OutboxStatus.PENDING
+    repos.outbox.finish(citizen, OutboxStatus.FAILED, NOW, None, "refused " * 100)
+    assert repos.outbox.claim(citizen, NOW) == OutboxStatus.FAILED
+    repos.outbox.finish(citizen, OutboxStatus.SENT, NOW, "sms-1", None)
+    assert repos.outbox.claim(citizen, NOW) == OutboxStatus.SENT
+    with pytest.raises(Exception):  # noqa: B017 - the table's conditional check, the fake's ConcurrentUpdate
+        repos.outbox.finish(citizen, OutboxStatus.FAILED, NOW, None, "late failure")
+    assert repos.outbox.claim(unit, NOW) is None
+
+    entries = {e.kind: e for e in repos.outbox.entries(case_id)}
+    assert set(entries) == {"citizen", "unit"}
+    sent = entries["citizen"]
+    assert (sent.status, sent.attempts, sent.provider_message_id, sent.last_error) == (
+        OutboxStatus.SENT,
+        2,
+        "sms-1",
+        None,
+    )
+    assert sent.sent_at is not None and entries["unit"].status == OutboxStatus.PENDING
+
+
+# --- scoreboard ------------------------------------------------------------------------------------
+
+
+def test_an_event_is_counted_once_and_only_if_it_is_in_the_table(repos: Repos) -> None:
+    at = datetime(2002, 3, 4, 2, 0, tzinfo=UTC)  # days no other scenario counts on
+    case = dispatched(repos, at, at + timedelta(days=5))
+    unit = f"unit-{uuid.uuid4().hex[:6]}"
+    submitted_event, dispatched_event = repos.cases.timeline(case.id)
+
+    assert repos.counters.count_event(dispatched_event, "2002-03-04", unit, {"dispatched": 1}, at) is True
+    assert repos.counters.count_event(dispatched_event, "2002-03-04", unit, {"dispatched": 1}, at) is False
+    ghost = dispatched_event.model_copy(update={"case_id": "ghost-" + uuid.uuid4().hex})
+    assert repos.counters.count_event(ghost, "2002-03-04", unit, {"dispatched": 1}, at) is False
+    assert repos.counters.count_event(submitted_event, "2002-04-01", unit, {"submitted": 1}, at) is True
+
+    def totals(day_from: date, day_to: date) -> dict[str, int]:
+        rows, _ = repos.counters.stats_rows(day_from, day_to, unit)
+        summed: dict[str, int] = {}
+        for row_unit, counts in rows:
+            assert row_unit == unit
+            for name in ("dispatched", "submitted"):
+                summed[name] = summed.get(name, 0) + int(counts.get(name, 0))
+        return summed
+
+    assert totals(date(2002, 3, 4), date(2002, 3, 4)) == {"dispatched": 1, "submitted": 0}
+    assert totals(date(2002, 3, 1), date(2002, 4, 30)) == {"dispatched": 1, "submitted": 1}  # a month and a day
+    assert totals(date(2002, 3, 5), date(2002, 3, 31)) == {}
+    _, reads = repos.counters.stats_rows(date(2002, 1, 1), date(2002, 12, 31), unit)
+    assert reads <= 4
+
+
+def test_open_overdue_gauges_move_with_their_events(repos: Repos) -> None:
+    at = datetime(2003, 3, 4, 2, 0, tzinfo=UTC)
+    unit = f"unit-{uuid.uuid4().hex[:6]}"
+    first = dispatched(repos, at, at + timedelta(days=5))
+    second = dispatched(repos, at, at + timedelta(days=5))
+    day = "2003-03-04"
+    for case in (first, second):
+        event = repos.cases.timeline(case.id)[-1]
+        assert repos.counters.count_event(event, day, unit, {"overdue": 1}, at, gauges={unit: 1})
+    closing = repos.cases.timeline(first.id)[0]
+    assert repos.counters.count_event(closing, day, unit, {}, at, gauges={unit: -1})
+
+    assert repos.counters.open_overdue(unit) == {unit: 1}
+    assert unit in repos.counters.open_overdue(None)
+
+
+def test_a_save_without_events_moves_only_the_version(repos: Repos) -> None:
+    case = dispatched(repos, NOW, NOW + timedelta(days=5))
+    saved = repos.cases.save(Transition(before=case, after=case, events=[]))
+    stored = repos.cases.get_case(case.id)
+    assert stored is not None and stored.version == saved.version == case.version + 1
+    assert [e.seq for e in repos.cases.timeline(case.id)] == [1, 2]
