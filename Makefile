@@ -25,15 +25,20 @@ $(STAMP): $(RUN_STAMP) requirements-dev.txt
 run: $(RUN_STAMP)
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
-## make test: template checks, sam build, then every test (unit, integration, built artifacts, e2e)
-## on pytest-xdist workers (tests/conftest.py tells which tests share a worker); prints its duration.
+## make test: template checks and sam build (`make validate build`, run alongside the tests; the tests of
+## tests/build wait for it), and every test (unit, integration, built artifacts, e2e, ...) on pytest-xdist
+## workers (tests/conftest.py tells which tests share a worker); prints its duration last.
 ## TEST_WORKERS=1 runs the tests in one process.
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 test: $(STAMP)
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory validate build && $(BIN)/python -m pytest -q $(XDIST); \
-	status=$$?; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+	@start=$$(date +%s); checks=$$(mktemp -d); \
+	( $(MAKE) --no-print-directory validate build >$$checks/log 2>&1; echo $$? >$$checks/status.new; \
+	  mv $$checks/status.new $$checks/status ) & \
+	MINYI_TEMPLATE_CHECKS=$$checks $(BIN)/python -m pytest -q $(XDIST); status=$$?; wait; \
+	if [ "$$(cat $$checks/status)" != 0 ]; then \
+	  [ -e $$checks/reported ] || cat $$checks/log; echo "make test: make validate build failed"; status=1; \
+	fi; rm -rf $$checks; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
