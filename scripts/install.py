@@ -46,24 +46,25 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(a) for a in args], check=True, env=env)
 
 
-def pip_setting(python: str, name: str, env_var: str) -> str:
-    """A pip setting as pip would see it: its environment variable, else `pip config`."""
-    if os.environ.get(env_var):
-        return os.environ[env_var]
-    for section in ("install", "global"):
-        found = subprocess.run(
-            [python, "-m", "pip", "config", "get", f"{section}.{name}"], capture_output=True, text=True, check=False
-        )
-        if found.returncode == 0 and found.stdout.strip():
-            return found.stdout.strip()
-    return ""
+def pip_settings(python: str) -> dict[str, str]:
+    """pip's configuration as pip would merge it (`pip config list`: files and environment), by key."""
+    listed = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False)
+    settings: dict[str, str] = {}
+    for line in listed.stdout.splitlines():
+        key, _, value = line.partition("=")
+        section, _, name = key.rpartition(".")
+        if section in {"global", "install"} or section.startswith(":env:"):
+            settings.setdefault(name, value.strip().strip("'\""))  # the first listed wins, as in pip
+    return settings
 
 
 def uv_environment(python: str) -> dict[str, str]:
     """The environment for uv: pip's index settings, unless uv's own are already set."""
     env = dict(os.environ)
+    pip = pip_settings(python)
     for pip_name, (pip_var, uv_var) in PIP_TO_UV.items():
-        if not env.get(uv_var) and (value := pip_setting(python, pip_name, pip_var)):
+        value = env.get(pip_var) or pip.get(pip_name, "")
+        if not env.get(uv_var) and value:
             env[uv_var] = " ".join(value.split())
     env.setdefault("UV_INDEX_STRATEGY", UV_INDEX_STRATEGY)
     return env
