@@ -109,6 +109,49 @@ def test_no_wildcard_actions_and_resource_star_only_where_nothing_else_exists() 
             assert set(actions) <= RESOURCE_STAR_OK, f"{name}: {actions} on every resource"
 
 
+def _translated() -> dict[str, Any]:
+    """The template as CloudFormation gets it from the SAM transform (offline), so the roles SAM writes
+    for functions and state machines, policy templates and event sources included, are checked too."""
+    import copy
+    import os
+
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    template = copy.deepcopy(T)
+    for res in template["Resources"].values():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::Serverless::Function" and "CodeUri" in props:
+            props["CodeUri"] = "s3://bucket/function.zip"
+        elif res["Type"] == "AWS::Serverless::LayerVersion":
+            props["ContentUri"] = "s3://bucket/layer.zip"
+        elif res["Type"] == "AWS::Serverless::StateMachine":
+            props.pop("DefinitionUri", None)
+            props["Definition"] = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-east-1")
+    return dict(transform(template, {}, NoManagedPolicies()))
+
+
+def test_no_role_the_stack_makes_allows_wildcard_actions() -> None:
+    resources = _translated()["Resources"]
+    roles = {k: v for k, v in resources.items() if v["Type"] == "AWS::IAM::Role"}
+    assert len(roles) >= len(SERVERLESS)
+    for name, role in roles.items():
+        for policy in walk(role["Properties"].get("Policies", [])):
+            if not (isinstance(policy, dict) and "PolicyDocument" in policy):
+                continue
+            for st in as_list(policy["PolicyDocument"]["Statement"]):
+                if st.get("Effect") != "Allow":
+                    continue
+                actions = as_list(st["Action"])
+                assert not [a for a in actions if "*" in a], f"{name}: {actions}"
+                if st.get("Resource") == "*":
+                    assert set(actions) <= RESOURCE_STAR_OK, f"{name}: {actions} on every resource"
+
+
 def test_no_crud_policy_templates_on_the_table() -> None:
     for name, res in SERVERLESS.items():
         for policy in as_list(res["Properties"].get("Policies", [])):
