@@ -279,9 +279,9 @@ def test_misrouted_case_returns_to_the_dispatch_centre_and_is_redispatched(api: 
     assert dispatched["due_at"] is not None
     dispatched_to(api, citizen, case_id, URBAN_MANAGEMENT)
     assert not listed(api, f"/v1/units/{DISPATCH_CENTRE}/cases", dispatcher, case_id)
-    # And the brigade can no longer act on it
+    # And the brigade can no longer act on it: for them it is another unit's case (404)
     refused = api.call("POST", f"/v1/cases/{case_id}/accept", traffic)
-    assert refused.status_code in (403, 404), refused.text
+    assert refused.status_code == 404, refused.text
 
     # When urban management handles it and the citizen is satisfied
     handle(api, case_id, urban, "Vendors relocated to the night market.")
@@ -560,11 +560,12 @@ def test_refusals_by_role_unit_state_owner_and_input(api: Api) -> None:
     resp = api.call("POST", f"/v1/cases/{case_id}/dispatch", staff, json={"unit_id": URBAN_MANAGEMENT})
     assert resp.status_code == 403, resp.text
 
-    # Wrong unit: another unit's staff cannot accept it, see it, nor read this unit's inbox
+    # Wrong unit: another unit's staff cannot accept it nor see it (another unit's case is 404,
+    # reads and actions alike), nor read this unit's inbox
     resp = api.call("POST", f"/v1/cases/{case_id}/accept", other_staff)
-    assert resp.status_code in (403, 404), resp.text
+    assert resp.status_code == 404, resp.text
     resp = api.call("GET", f"/v1/cases/{case_id}", other_staff)
-    assert resp.status_code in (403, 404), resp.text
+    assert resp.status_code == 404, resp.text
     resp = api.call("GET", f"/v1/units/{TRAFFIC_POLICE}/cases", other_staff)
     assert resp.status_code == 403, resp.text
 
@@ -582,7 +583,7 @@ def test_refusals_by_role_unit_state_owner_and_input(api: Api) -> None:
     # Extensions: only the case's own unit asks, only a supervisor decides, only when one is pending
     extension = {"days": 2, "reason": "busy"}
     resp = api.call("POST", f"/v1/cases/{case_id}/extension", other_staff, json=extension)
-    assert resp.status_code in (403, 404), resp.text
+    assert resp.status_code == 404, resp.text
     resp = api.call("POST", f"/v1/cases/{case_id}/extension/decision", staff, json={"approve": True})
     assert resp.status_code == 403, resp.text
     resp = api.call("POST", f"/v1/cases/{case_id}/extension/decision", api.token("supervisor"), json={"approve": True})
