@@ -255,3 +255,29 @@ def test_the_tencent_configuration_is_read_from_its_secret_once_per_container(aw
     assert first.config == second.config == _config()
     with pytest.raises(ValueError):
         sms_sender("tencent", secret_arn=None)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("event_type", list(EventType))
+def test_every_notice_the_planner_makes_is_a_registered_template_with_its_parameters(
+    event_type: EventType, language: str
+) -> None:
+    from minyi.domain.notices import NoticeContext, plan_notices, template_placeholders
+    from tests.unit.test_notices import UNIT, context, make_case, make_event
+
+    base = context(make_case(language=language, supervised=True))
+    ctx = NoticeContext(
+        **{**base.model_dump(), "previous_unit": UNIT, "dispatchers_phone": "+8675588880000"},
+    )
+    texts = notice_texts()
+    registered = registrations()
+    for notice in plan_notices(make_event(event_type), ctx):
+        assert notice.template is not None
+        key = notice.template.key
+        assert key in texts, key
+        # the parameters are the text's placeholders, in order, and fill the registered template into the body
+        assert list(notice.template.params) == template_placeholders(texts[key])
+        rendered = str(registered[key]["text"])
+        for number, value in enumerate(notice.template.params.values(), start=1):
+            rendered = rendered.replace("{" + str(number) + "}", value)
+        assert notice.body.endswith(rendered), (notice.body, rendered)
