@@ -136,12 +136,20 @@ _TEXTS_ZH: dict[str, str] = {
     "not a valid phone number": "不是有效的电话号码",
     "must be a mobile number that can receive SMS": "须为能接收短信的手机号码",
     "no such route": "没有这个接口",
+    "must be the account's verified mobile number (or leave it out)": "须为账号已验证的手机号码（或不填）",
+    "the account has no verified mobile number; sign in with your mobile": "账号没有已验证的手机号码，请用手机号登录",
+    "the account's mobile number cannot receive SMS": "账号的手机号码无法接收短信",
+    "required: the caller's mobile number": "必填：来电人的手机号码",
+    "no catalogue is loaded yet; an administrator must import one (minyi catalog import)": (
+        "服务目录尚未导入，请管理员先导入（minyi catalog import）"
+    ),
     "must be a date YYYY-MM-DD": "日期格式应为 YYYY-MM-DD",
     "the body must be JSON (Content-Type: application/json)": "请求体须为 JSON（Content-Type: application/json）",
 }
 
 _PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^this action needs the role: (.+)$"), r"此操作需要角色：\1"),
+    (re.compile(r"^we can text only mobile numbers of (.+)$"), r"仅能向以下号码段的手机发送短信：\1"),
     (re.compile(r"^at most (\d+) days per query for your role$"), r"您的角色每次最多查询\1天"),
     (re.compile(r"^at most (\d+) days per query$"), r"每次最多查询\1天"),
     (re.compile(r"^at most (\d+) extension\(s\) per handling round$"), r"每个办理轮次最多申请\1次延期"),
