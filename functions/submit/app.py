@@ -104,7 +104,11 @@ def supplement(case_id: Annotated[str, Path(max_length=64)], body: schemas.Suppl
     return views.owner_view(service().supplement(caller(app), case_id, body.text, body.attachments))
 
 
-@app.get("/v1/track/<tracking_no>", summary="Public tracking by number and the phone's last four digits")
+@app.get(
+    "/v1/track/<tracking_no>",
+    summary="Public tracking by number and the phone's last four digits",
+    responses=responses(200, 404, 429, public=True),
+)
 def track(
     tracking_no: Annotated[str, Path(max_length=32)],
     phone_last4: Annotated[str, Query(pattern=r"^[0-9]{4}$")],

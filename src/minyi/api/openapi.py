@@ -24,7 +24,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from pydantic import BaseModel, ConfigDict, Field
 
-from minyi.domain.models import CaseStatus
 from minyi.domain.scoreboard import Scores, UnitScores
 
 # --- the one error shape ---------------------------------------------------------------------------
@@ -63,7 +62,10 @@ class ConflictView(ErrorView):
 
     model_config = ConfigDict(extra="forbid", title="Conflict", json_schema_extra=_no_default)
 
-    current_status: CaseStatus | None = None
+    current_status: str | None = Field(
+        default=None,
+        description="what the resource is in now: a case's status (CaseStatus), or an account's (ENABLED, DISABLED)",
+    )
 
 
 class ServerErrorView(ErrorView):

@@ -6,7 +6,8 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from minyi.domain.models import CaseStatus, Category, Channel, EventType, Language, Location, Role
 from minyi.domain.phone import normalise_phone
@@ -26,6 +27,20 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _max_length_as_sent(cls, value: object, info: ValidationInfo) -> object:
+        """Whitespace is stripped before the length checks, but the document's `maxLength` counts what is
+        sent: a text longer than that is refused even if it would fit once stripped."""
+        if isinstance(value, str) and info.field_name in cls.model_fields:
+            for meta in cls.model_fields[info.field_name].metadata:
+                limit = getattr(meta, "max_length", None)
+                if isinstance(limit, int) and len(value) > limit:
+                    raise PydanticCustomError(
+                        "string_too_long", "String should have at most {max_length} characters", {"max_length": limit}
+                    )
+        return value
 
 
 class SubmitRequestBody(StrictBody):

@@ -179,9 +179,9 @@ def return_to_dispatch(
     """A unit says the case is not theirs: back to the dispatch centre. Only in the first round:
     a reopened or supervised case must be redone by the unit that answered it."""
     _require(case, "return", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
-    _require_unit(case, actor)
     if case.round > 1:
         raise InvalidTransition("return", case.status, "a reopened case stays with its unit")
+    _require_unit(case, actor)
     assert case.unit_id is not None
     b = _Builder(case, actor, now)
     b.case.status = CaseStatus.RETURNED
@@ -308,7 +308,6 @@ def request_extension(
     """Only before the deadline, and at most `max_per_round` times in one handling round: an
     extension may not turn an overdue case into an on-time one."""
     _require(case, "extend", HANDLING_STATUSES)
-    _require_unit(case, actor)
     if case.extension and case.extension.status == "pending":
         raise InvalidTransition("request an extension for", case.status, "one is already pending")
     if case.overdue or case.ever_overdue or (case.due_at is not None and now >= case.due_at):
@@ -317,6 +316,7 @@ def request_extension(
         raise InvalidTransition(
             "request an extension for", case.status, f"at most {max_per_round} extension(s) per handling round"
         )
+    _require_unit(case, actor)  # after every rule of the case's state (409 before "another unit")
     b = _Builder(case, actor, now)
     b.case.extension = Extension(days=days, reason=reason, requested_at=now, requested_by=actor.id)
     b.case.extension_rounds.append(case.round)

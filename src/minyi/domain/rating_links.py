@@ -32,4 +32,5 @@ class RatingLinks:
         return f"{self.base.rstrip('/')}/r/{tracking_no}?t={self.token(tracking_no, round_)}"
 
     def verify(self, tracking_no: str, round_: int, token: str) -> bool:
-        return hmac.compare_digest(self.token(tracking_no, round_), token)
+        # as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a mismatch)
+        return hmac.compare_digest(self.token(tracking_no, round_).encode(), token.encode("utf-8", "surrogatepass"))

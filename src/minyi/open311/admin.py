@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from minyi.api.schemas import StrictBody
 from minyi.open311.model import ApiKey, IssuedKey
 
 
-class NewKeyBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class NewKeyBody(StrictBody):
     name: str = Field(min_length=1, max_length=100, description="who the key is for, e.g. the FixMyStreet site")
 
 
