@@ -54,6 +54,16 @@ def test_a_fresh_stack_serves_citizens_once_its_catalogue_and_staff_are_loaded(f
     assert refused.status_code == 503, refused.text
     assert refused.json()["error"] == "catalog_empty"
     assert fresh.call("GET", "/v1/admin/catalog", admin).status_code == 404
+    # and so is an Open311 report (in GeoReport's own error list)
+    key = fresh.call("POST", "/v1/admin/open311-keys", admin, json={"name": "fresh"}).json()["api_key"]
+    report = fresh.call(
+        "POST",
+        "/open311/v2/requests.json",
+        data={"api_key": key, "service_code": "traffic", "attribute[category]": "complaint",
+              "attribute[district]": "futian", "description": "违停"},
+    )  # fmt: skip
+    assert report.status_code == 503, report.text
+    assert report.json()[0]["code"] == 503 and "catalog_empty" in report.json()[0]["description"]
 
     # When an admin loads the Shenzhen catalogue with the CLI: first a dry run shows the difference
     dry = minyi("catalog", "import", str(CATALOG_FILE), "--api", fresh.base_url, "--token", admin, "--dry-run")

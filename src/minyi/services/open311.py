@@ -17,7 +17,7 @@ from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Case, Channel, Role, TimelineEvent
 from minyi.observability import logger, metrics
 from minyi.open311 import keys, mapping, params
-from minyi.open311.errors import bad_request, conflict, forbidden, not_found, too_many
+from minyi.open311.errors import Open311Error, Problem, bad_request, conflict, forbidden, not_found, too_many
 from minyi.open311.model import (
     ApiKey,
     IssuedKey,
@@ -97,6 +97,12 @@ class Open311Service:
         key = self.authenticate(api_key)
         self._rate_limit(key)
         catalog = self.catalog.get()
+        if not catalog.topics:
+            # a fresh stack: say so, rather than call every service_code unknown
+            raise Open311Error(
+                [Problem(503, "no catalogue is loaded yet; an administrator must import one (catalog_empty)")],
+                retry_after=60,
+            )
         sub = params.parse_submission(raw, catalog)
         claim_key: str | None = None
         if idempotency_key is not None:
