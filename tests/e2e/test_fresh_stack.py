@@ -122,6 +122,8 @@ def test_a_fresh_stack_serves_citizens_once_its_catalogue_and_staff_are_loaded(f
     assert view["unit_id"] == UNIT
     inbox = fresh.call("GET", f"/v1/units/{UNIT}/cases", staff)
     assert inbox.status_code == 200 and case_id in {c["id"] for c in inbox.json()["items"]}
+    # with the catalogue version it was routed with
+    assert fresh.call("GET", f"/v1/cases/{case_id}", staff).json()["catalog_version"] == 1
 
     # And the staff account accepts and replies
     accepted = fresh.call("POST", f"/v1/cases/{case_id}/accept", staff)

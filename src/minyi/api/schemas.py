@@ -327,3 +327,6 @@ class StaffCaseView(CaseView):
         description="full number: only for the unit holding the open case, or a supervisor's recorded reveal",
     )
     notifications: list[NotificationView] = Field(default_factory=list)
+    catalog_version: int | None = Field(
+        default=None, description="the catalogue version the case was routed with (GET /v1/admin/catalog)"
+    )
