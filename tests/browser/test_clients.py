@@ -1,10 +1,11 @@
 """The reference clients in a real browser (issue 11): the handling loop driven through the pages.
 
-One story, in order: a citizen files a complaint with a photo (phone-sized app), the unit accepts and
-answers in the console, the citizen rates 1 from the SMS link and the case goes back to the unit, the
-second answer is rated 5 and the timeline shows the case closed; a dispatcher dispatches a queued
-case; a supervisor sees the supervision list and the scoreboard. Every page passes an axe-core scan
-and is photographed (tests/e2e/screenshots/)."""
+One story, in order (one test of steps): a citizen files a complaint with a photo and a voice note
+(phone-sized app), the unit accepts and answers in the console, the citizen rates 1 from the SMS link
+and the case goes back to the unit, the second answer is rated 5 and the timeline shows the case
+closed; a dispatcher dispatches a queued case, a unit returns a misrouted one; a supervisor decides
+an extension, gives instructions and sees the scoreboard; English and the offline shell. Every page
+passes an axe-core scan and is photographed (tests/e2e/screenshots/)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Pages, Runtime, check_page
 
-# one story in order: one xdist work unit
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 UNIT = "futian-traffic-police"
 PHONE_NO = "13812345678"
@@ -86,7 +86,7 @@ def rate_from_link(page: Page, link: str, score: int) -> None:
     page.get_by_test_id("rating-comment").fill("态度很好" if score >= 4 else "问题没有解决")
 
 
-def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, photo: Path) -> None:
+def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, photo: Path) -> None:
     page = citizen
     page.goto(f"{runtime.base_url}/")
     expect(page.get_by_test_id("signin-phone")).to_be_visible()
@@ -131,7 +131,7 @@ def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtim
     check_page(page, "citizen-request", full_page=True)
 
 
-def test_unit_accepts_and_replies_in_the_console(clerk: Page, runtime: Runtime) -> None:
+def unit_accepts_and_replies_in_the_console(clerk: Page, runtime: Runtime) -> None:
     page = clerk
     page.goto(f"{runtime.base_url}/console")
     expect(page.get_by_test_id("signin-role")).to_be_visible()
@@ -150,7 +150,7 @@ def test_unit_accepts_and_replies_in_the_console(clerk: Page, runtime: Runtime) 
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "REPLIED")
 
 
-def test_inbox_marks_urgency(clerk: Page, runtime: Runtime) -> None:
+def inbox_marks_urgency(clerk: Page, runtime: Runtime) -> None:
     page = clerk
     page.get_by_role("link", name="待办工单").click()
     inbox = page.get_by_test_id("inbox")
@@ -158,7 +158,7 @@ def test_inbox_marks_urgency(clerk: Page, runtime: Runtime) -> None:
     check_page(page, "console-inbox")
 
 
-def test_citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(
+def citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(
     phone: Pages, citizen: Page, runtime: Runtime
 ) -> None:
     links = runtime.wait_for(lambda: runtime.rating_links(story["case_id"]), what="the rating SMS")
@@ -180,7 +180,7 @@ def test_citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(
     expect(citizen.locator("[data-testid=timeline-event][data-type=reopened]")).to_have_count(1)
 
 
-def test_second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen: Page, runtime: Runtime) -> None:
+def second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen: Page, runtime: Runtime) -> None:
     page = clerk
     page.goto(f"{runtime.base_url}/console#/inbox")
     open_case_in_console(page, story["tracking_no"])
@@ -220,7 +220,7 @@ def test_second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen
     check_page(citizen, "citizen-track", full_page=True)
 
 
-def test_dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> None:
+def dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> None:
     token = runtime.token(sub="citizen-queue", role="citizen", phone="+8613900001234")
     created = runtime.call(
         "POST",
@@ -267,7 +267,7 @@ def test_dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> N
     expect(page.get_by_test_id("case-detail")).to_contain_text("需协调燃气公司")
 
 
-def test_unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:
+def unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:
     token = runtime.token(sub="citizen-return", role="citizen", phone="+8613900005678")
     created = runtime.call(
         "POST",
@@ -298,7 +298,7 @@ def test_unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "RETURNED")
 
 
-def test_supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime: Runtime) -> None:
+def supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime: Runtime) -> None:
     page = clerk
     console_sign_in(page, runtime.base_url, "supervisor")
     listing = page.get_by_test_id("supervision-list")
@@ -330,7 +330,7 @@ def test_supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, ru
     assert download.value.suggested_filename.endswith(".csv")
 
 
-def test_english_switch_and_offline_shell(phone: Pages, runtime: Runtime) -> None:
+def english_switch_and_offline_shell(phone: Pages, runtime: Runtime) -> None:
     page = phone.new()
     page.goto(f"{runtime.base_url}/track")
     page.get_by_role("button", name="切换语言").click()
@@ -347,3 +347,19 @@ def test_english_switch_and_offline_shell(phone: Pages, runtime: Runtime) -> Non
     finally:
         phone.ctx.set_offline(False)
         page.evaluate("localStorage.setItem('minyi.lang', 'zh')")
+
+
+def test_the_handling_loop_through_both_clients(
+    phone: Pages, citizen: Page, clerk: Page, runtime: Runtime, photo: Path
+) -> None:
+    """One test, its steps in order (each builds on the one before, and one test is one work unit
+    whatever pytest-xdist does): one runtime and one browser."""
+    citizen_submits_a_complaint_with_a_photo(citizen, runtime, photo)
+    unit_accepts_and_replies_in_the_console(clerk, runtime)
+    inbox_marks_urgency(clerk, runtime)
+    citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(phone, citizen, runtime)
+    second_reply_rated_5_closes_the_case(phone, clerk, citizen, runtime)
+    dispatcher_dispatches_a_queued_case(clerk, runtime)
+    unit_returns_a_misrouted_case(clerk, runtime)
+    supervisor_sees_the_supervision_list_and_the_scoreboard(clerk, runtime)
+    english_switch_and_offline_shell(phone, runtime)
