@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 800}
+PHONE: Any = {"width": 390, "height": 844}
+DESK: Any = {"width": 1280, "height": 800}
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -34,7 +34,7 @@ try:
     # generous: `make test` runs these next to other suites on two cores
     expect.set_options(timeout=30_000)
 except ImportError:  # pragma: no cover - the dev requirements pin it
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]
 
 
 def _require_browser() -> None:
@@ -135,7 +135,7 @@ def browser(runtime: Runtime) -> Iterator[Browser]:
         b.close()
 
 
-def _context(browser: Browser, viewport: dict[str, int]) -> BrowserContext:
+def _context(browser: Browser, viewport: Any) -> BrowserContext:
     ctx = browser.new_context(
         viewport=viewport,
         locale="zh-CN",
