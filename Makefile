@@ -69,7 +69,7 @@ build: $(STAMP) $(HOST_LAYER)/.built
 $(HOST_LAYER)/.built: src/requirements.txt src/Makefile $(STAMP)
 	rm -rf $(HOST_LAYER)
 	$(MAKE) -C src --no-print-directory build-MinyiLayer ARTIFACTS_DIR=$(CURDIR)/$(HOST_LAYER) \
-		LAYER_PYTHON=$(CURDIR)/$(BIN)/python LAYER_PYTHON_VERSION=$(shell $(BIN)/python -c 'import sys;print("%d.%d" % sys.version_info[:2])')
+		LAYER_PYTHON=$(CURDIR)/$(BIN)/python LAYER_PYTHON_VERSION=$$($(BIN)/python -c 'import sys;print("%d.%d" % sys.version_info[:2])')
 	rm -rf $(HOST_LAYER)/python/minyi
 	touch $@
 
