@@ -115,3 +115,11 @@ def test_the_cache_keeps_a_loaded_catalogue() -> None:
     cache.get()
     cache.get()
     assert repo.loads == 1
+
+
+def test_a_document_in_force_that_no_longer_validates_is_compared_with_nothing() -> None:
+    repo = FakeCatalogRepository()
+    service(repo).put(ADMIN, document())
+    repo.documents[-1] = repo.documents[-1].model_copy(update={"document": {"schema": 0}})
+    change = service(repo).put(ADMIN, document())
+    assert change.version == 2 and len(change.diff.sections["units"].added) == 90

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from minyi import policy
-from minyi.domain.catalog_doc import CatalogDiff, StoredCatalog, diff, parse_document
+from minyi.domain.catalog_doc import CatalogDiff, InvalidDocument, StoredCatalog, diff, parse_document
 from minyi.domain.errors import NotFound
 from minyi.domain.models import Actor
 from minyi.observability import logger
@@ -43,7 +43,13 @@ class CatalogAdminService:
         policy.require(actor, Action.MANAGE_CATALOG)
         doc = parse_document(raw)
         stored = self.repo.current_document()
-        previous = None if stored is None else parse_document(stored.document)
+        previous = None
+        if stored is not None:
+            try:
+                previous = parse_document(stored.document)
+            except InvalidDocument:
+                # kept by an older release whose rules differ: compare with nothing rather than refuse
+                logger.warning("the catalogue in force no longer validates", extra={"version": stored.version})
         change = diff(previous, doc)
         previous_version = stored.version if stored else 0
         if dry_run or (stored is not None and change.changes == 0):
