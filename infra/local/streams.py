@@ -220,6 +220,8 @@ class StreamPoller:
             records = pending.pop(0)
             attempt = 0
             while records:
+                if self._stop.is_set():  # stopping: no retries, no dead letters into an AWS going away
+                    return
                 mapping.stats["invocations"] += 1
                 error: str | None = None
                 try:

@@ -156,7 +156,9 @@ def throughput_table(run: LoadRun) -> str:
     ]
     return (
         render_table(
-            "2. Local API: POST /v1/requests on the in-process LocalRuntime (embedded moto)", ["metric", ""], rows
+            "2. Local API: POST /v1/requests on the in-process LocalRuntime (embedded moto)",
+            ["metric", run.label],
+            rows,
         )
         + "\n"
         + notes(
