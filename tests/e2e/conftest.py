@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -64,6 +67,13 @@ class Api:
         raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
+def _die_with_pytest() -> None:
+    """Runs in the runtime's process before it starts (Linux): SIGTERM when the pytest process that
+    started it dies, so a killed test run leaves no runtime behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 class _Runtimes:
     """The local runtimes this pytest process started. Each starts when a test first needs it and
     lives until the end of the session; at the end all are told to stop at once and then awaited
@@ -77,7 +87,14 @@ class _Runtimes:
         env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", **env_overrides}
         log_path = tmp_path_factory.mktemp(name) / "runtime.log"
         with log_path.open("w") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "infra.local"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+                preexec_fn=_die_with_pytest if sys.platform == "linux" else None,
+            )
         self.procs.append(proc)
         api = Api(f"http://127.0.0.1:{port}", log_path)
         deadline = time.monotonic() + 90
