@@ -16,9 +16,10 @@ code knows nothing of this; these patches make moto fit that use:
    reason (a malformed expression) would not be rolled back.
 3. One boto3 client per (service, region) for the Step Functions interpreter, which otherwise builds
    a new client (about 5 ms of CPU) for every Lambda task of every execution.
-4. Parse caches for the interpreter: it parses the state machine definition with ANTLR at every
-   `StartExecution` (about 10 ms) and every JSONPath at every use; both parsed forms are immutable
-   and are cached by their text.
+4. Parse caches. The Step Functions interpreter parses the state machine definition with ANTLR at
+   every `StartExecution` (about 10 ms) and every JSONPath at every use; DynamoDB parses an
+   `UpdateExpression` twice per call. The parsed forms are never changed (moto's validator works on
+   a deep copy), so they are cached by their text.
 5. Plain JSON for DynamoDB item answers. moto 5.2 serialises every answer through a generic,
    shape-driven serialiser that tries about ten spellings of every member of every attribute value:
    4 of the 5.8 ms of a `GetItem` of a 30-attribute item. DynamoDB's item operations answer in
@@ -55,6 +56,7 @@ SUPPORTED_MOTO = "5.2.5"
 #: Distinct definitions / JSONPath expressions kept parsed (one state machine, a few dozen paths).
 DEFINITION_CACHE_SIZE = 16
 JSONPATH_CACHE_SIZE = 512
+UPDATE_EXPRESSION_CACHE_SIZE = 512  # the code's update expressions are a few dozen fixed strings
 #: moto's item size limit (DynamoDB's 400 KB, as moto measured it between 409 and 410 KB).
 ITEM_SIZE_LIMIT = 405_000
 #: DynamoDB operations whose answers are items, keys and counts: plain DynamoDB JSON.
@@ -274,6 +276,10 @@ def _cache_parses() -> None:
     _replace(AmazonStateLanguageParser, "parse", staticmethod(parse_definition))
     _replace(json_path, "parse", functools.lru_cache(maxsize=JSONPATH_CACHE_SIZE)(json_path.parse))
     _replace(result_path, "parse", functools.lru_cache(maxsize=JSONPATH_CACHE_SIZE)(result_path.parse))
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    parse_update = functools.lru_cache(maxsize=UPDATE_EXPRESSION_CACHE_SIZE)(UpdateExpressionParser.make)
+    _replace(UpdateExpressionParser, "make", staticmethod(parse_update))
 
 
 # --- 5. plain JSON for item answers ----------------------------------------------------------------
