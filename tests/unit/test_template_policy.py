@@ -249,11 +249,21 @@ def test_the_waf_limits_tracking_tighter_and_can_be_switched_off() -> None:
     acl = RESOURCES["ApiWebAcl"]
     assert acl["Condition"] == "WafEnabled"
     assert RESOURCES["ApiWebAclAssociation"]["Condition"] == "WafEnabled"
-    rules = {r["Name"]: r for r in acl["Properties"]["Rules"]}
-    track = rules["track-per-ip"]["Statement"]["RateBasedStatement"]
+    rules = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Properties"]["Rules"] if "Action" in r}
+    # per client (the viewer address CloudFront forwards) and per connecting IP (direct callers, floods)
+    track = rules["track-per-client"]
     assert track["Limit"] == {"Ref": "WafTrackRateLimit"}
+    assert track["AggregateKeyType"] == "FORWARDED_IP"
     assert track["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/v1/track/"
-    assert rules["api-per-ip"]["Statement"]["RateBasedStatement"]["Limit"] == {"Ref": "WafRateLimit"}
+    assert rules["track-per-ip"]["ScopeDownStatement"] == track["ScopeDownStatement"]
+    assert rules["api-per-client"]["Limit"] == {"Ref": "WafRateLimit"}
+    assert rules["api-per-ip"]["Limit"] == {"Ref": "WafIpRateLimit"}
+    assert "ScopeDownStatement" not in rules["api-per-client"]
+    assert "ScopeDownStatement" not in rules["api-per-ip"]
+    defaults = {
+        name: T["Parameters"][name]["Default"] for name in ("WafTrackRateLimit", "WafRateLimit", "WafIpRateLimit")
+    }
+    assert defaults["WafTrackRateLimit"] < defaults["WafRateLimit"] < defaults["WafIpRateLimit"]
 
 
 def test_data_is_kept() -> None:
