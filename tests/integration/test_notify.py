@@ -348,15 +348,30 @@ def outbox_of(stack: Stack, case_ids: list[str]) -> list[OutboxEntry]:
     return [entry for case_id in case_ids for entry in stack.outbox.entries(case_id)]
 
 
-def stream_records(stack: Stack, mapping: StreamMapping, case_id: str) -> list[dict[str, Any]]:
-    """The case's timeline inserts from the stream, in the shape Lambda delivers them."""
+def stream_mark(stack: Stack) -> dict[str, str]:
+    """An iterator at the current end of each shard of the table's stream: reading from a mark gives
+    only what was written after it (the module's shared stream holds every earlier test's records)."""
+    streams = client("dynamodbstreams")
+    arn = client("dynamodb").describe_table(TableName=stack.resources["CasesTable"])["Table"]["LatestStreamArn"]
+    mark: dict[str, str] = {}
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")
+        mark[shard["ShardId"]] = latest["ShardIterator"]
+    return mark
+
+
+def stream_records(stack: Stack, mapping: StreamMapping, case_id: str, since: dict[str, str]) -> list[dict[str, Any]]:
+    """The case's timeline inserts written after the mark `since`, in the shape Lambda delivers them."""
     streams = client("dynamodbstreams")
     arn = client("dynamodb").describe_table(TableName=stack.resources["CasesTable"])["Table"]["LatestStreamArn"]
     records: list[dict[str, Any]] = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
+        iterator = (
+            since.get(shard["ShardId"])
+            or streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")[
+                "ShardIterator"
+            ]
+        )
         while iterator:
             resp = streams.get_records(ShardIterator=iterator, Limit=1000)
             if not resp["Records"]:
@@ -456,10 +471,11 @@ def test_flaky_provider_every_notice_delivered_exactly_once_after_retries_and_re
 def test_redelivering_a_whole_batch_sends_nothing_twice(stack: Stack, streams: NotifyPoller) -> None:
     # Given a case answered and closed, and its timeline inserts as Lambda delivers them
     writer = CaseWriter(stack)
+    mark = stream_mark(stack)
     case = writer.scenario(1)  # dispatched, replied, reopened, replied, closed
     sender = FlakySender()
     connect(streams, sender)
-    event = {"Records": stream_records(stack, notify_mapping(streams), case.id)}
+    event = {"Records": stream_records(stack, notify_mapping(streams), case.id, since=mark)}
     assert len(event["Records"]) == case.event_count
     expected = expected_notices(stack, writer, [case.id])
 
@@ -522,6 +538,7 @@ def test_a_poison_record_is_dead_lettered_without_blocking_the_others(
 ) -> None:
     # Given a stream with good cases before and after a poison record
     writer = CaseWriter(stack)
+    mark = stream_mark(stack)
     before = [writer.scenario(0).id, writer.scenario(3).id]
     poison_case = poison(stack)
     after = [writer.scenario(2).id, writer.scenario(4).id]
@@ -543,7 +560,7 @@ def test_a_poison_record_is_dead_lettered_without_blocking_the_others(
     assert body["requestContext"]["functionArn"] == stack.lambdas.template.arn(NOTIFY)
     info = failure.ddb_stream_batch_info
     # And it starts at the poison record (the stream keeps the records for the replay)
-    poison_records = stream_records(stack, notify_mapping(streams), poison_case)
+    poison_records = stream_records(stack, notify_mapping(streams), poison_case, since=mark)
     assert len(poison_records) == 1
     assert info.start_sequence_number == poison_records[0]["dynamodb"]["SequenceNumber"]
     assert int(info.end_sequence_number) >= int(info.start_sequence_number)
