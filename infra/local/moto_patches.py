@@ -27,9 +27,9 @@ code knows nothing of this; these patches make moto fit that use:
    `json.dumps` (anything that is not plain JSON falls back to moto's serialiser).
 6. A running item size. moto checks DynamoDB's 400 KB item limit on every attribute it sets by
    summing the sizes of all attributes already set: building a 40-attribute item costs 800 size
-   computations, a third of a `TransactWriteItems`. The size is kept as attributes are added (moto's
-   own check still runs when an attribute is replaced); a nested value changed in place is not
-   re-measured until then, which only matters for items near 400 KB.
+   computations, a third of a `TransactWriteItems`. The size is kept as attributes are added and
+   measured again in full when one is replaced; a nested value changed in place is not re-measured
+   until then, which only matters for items near 400 KB.
 
 Patches 2-6 reach into moto's internals, so they are installed only on the moto version they were
 written for (`SUPPORTED_MOTO`); on another version `install()` skips them with a warning (the runtime
@@ -321,17 +321,14 @@ def _running_item_size() -> None:
     from moto.dynamodb.models.utilities import bytesize
 
     limited = dynamo_type.LimitedSizeDict
-    moto_check = limited.__setitem__
 
     def size_of(value: Any) -> int:
         return int(value.size()) if type(value) is dynamo_type.DynamoType else bytesize(str(value))
 
     def __setitem__(self: Any, key: str, value: Any) -> None:
         running = self.__dict__.get("_running_size")
-        if running is None or key in self:  # first attribute, or a replacement: moto's exact check
-            moto_check(self, key, value)
-            self._running_size = sum(size_of(k) + size_of(v) for k, v in self.items())
-            return
+        if running is None or key in self:  # first attribute, or a replacement: measure the others now
+            running = sum(size_of(k) + size_of(v) for k, v in self.items() if k != key)
         added = bytesize(key) + size_of(value)
         if running + added > ITEM_SIZE_LIMIT:
             raise ItemSizeTooLarge
