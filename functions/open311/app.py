@@ -182,12 +182,12 @@ def service_definition(service_code: Annotated[str, Path(max_length=80)]) -> Res
 @app.post(
     f"{PREFIX}/requests.xml",
     summary="GeoReport: file a request (form-encoded, api_key), XML",
-    responses=georeport_responses("xml", LIST, 400, 403, 404, 409, 429),
+    responses=georeport_responses("xml", LIST, 400, 403, 404, 409, 429, 503),
 )
 @app.post(
     f"{PREFIX}/requests.json",
     summary="GeoReport: file a request (form-encoded, api_key), JSON",
-    responses=georeport_responses("json", LIST, 400, 403, 404, 409, 429),
+    responses=georeport_responses("json", LIST, 400, 403, 404, 409, 429, 503),
 )
 def post_request() -> Response[str]:
     """Form fields: api_key, service_code, lat+long or address_string, attribute[category],

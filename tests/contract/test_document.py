@@ -6,6 +6,7 @@ The document checks read `/openapi.json` of the local runtime, so a route added 
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -177,3 +178,53 @@ def test_a_text_longer_than_the_documented_maximum_is_refused_even_if_it_fits_on
     resp = requests.post(f"{runtime}/v1/admin/open311-keys", json={"name": "  padded  "}, headers=headers)
     assert resp.status_code == 201, resp.text
     assert resp.json()["name"] == "padded"
+
+
+# --- 409 before ownership (issue 13, point 8) ------------------------------------------------------
+
+
+def test_a_unit_that_returned_a_case_hears_409_with_the_status_for_every_action_not_another_unit(
+    runtime: str,
+) -> None:
+    citizen = _token(runtime, "citizen", phone="+8613800000011")
+    staff = _token(runtime, "staff", unit="futian-traffic-police")
+    other_staff = _token(runtime, "staff", unit="nanshan-traffic-police")
+
+    def call(method: str, path: str, token: str, body: dict[str, Any] | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+        return requests.request(method, f"{runtime}{path}", json=body, headers=headers, timeout=30)
+
+    created = call(
+        "POST",
+        "/v1/requests",
+        citizen,
+        {
+            "category": "complaint",
+            "topic": "traffic",
+            "district": "futian",
+            "description": "Illegal parking blocks the bus lane on Shennan Road",
+            "phone": "13800000011",
+        },
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    deadline = time.monotonic() + 60
+    while call("GET", f"/v1/requests/{case_id}", citizen).json()["status"] != "DISPATCHED":
+        assert time.monotonic() < deadline, "the case was never dispatched"
+        time.sleep(0.2)
+    returned = call("POST", f"/v1/cases/{case_id}/return", staff, {"reason": "not ours: a road works permit"})
+    assert returned.status_code == 200, returned.text
+
+    actions: list[tuple[str, dict[str, Any] | None]] = [
+        ("accept", None),
+        ("reply", {"message": "done"}),
+        ("return", {"reason": "again"}),
+        ("extension", {"days": 2, "reason": "more time"}),
+    ]
+    for action, body in actions:
+        resp = call("POST", f"/v1/cases/{case_id}/{action}", staff, body)
+        assert resp.status_code == 409, (action, resp.text)
+        assert resp.json()["current_status"] == "RETURNED", action
+        assert "another unit" not in resp.json()["message"], action
+        # a unit that never held the case may not know it exists
+        assert call("POST", f"/v1/cases/{case_id}/{action}", other_staff, body).status_code == 404, action

@@ -243,6 +243,7 @@ _GEOREPORT_STATUSES = {
     404: "No such service, request, token or format (GeoReport error list)",
     409: "The first request with this idempotency key is still being processed (GeoReport error list)",
     429: "More requests a minute than the key may make; retry after `Retry-After` seconds (GeoReport error list)",
+    503: "Not ready: no catalogue is loaded yet; retry after `Retry-After` seconds (GeoReport error list)",
 }
 
 
@@ -266,7 +267,7 @@ def georeport_responses(fmt: str | None, ok: dict[str, Any], *errors: int) -> di
                 "description": _GEOREPORT_STATUSES[status],
                 "content": content(GEOREPORT_ERRORS),
             }
-            if status == 429:
+            if status in (429, 503):
                 response["headers"] = RETRY_AFTER
             out[status] = response
         else:
