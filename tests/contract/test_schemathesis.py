@@ -1,10 +1,10 @@
 """The OpenAPI document is the contract: Schemathesis drives the local runtime once per role.
 
-Each role (and an anonymous caller) gets a bearer token from `POST /local/tokens` and runs every phase
-(examples, coverage, fuzzing and the stateful phase, which follows the document's links from a
-created case to its reads and actions) with bounded examples. The run fails on any 5xx, any answer
-that does not match the document (status, content type, headers, body schema) and any input the API
-should have refused but took.
+Each role (and an anonymous caller) gets a bearer token from `POST /local/tokens` and runs the
+examples, fuzzing and the stateful phase (which follows the document's links from a created case to
+its reads and actions), the admin the coverage phase too, all with bounded examples (schemathesis.toml).
+The run fails on any 5xx, any answer that does not match the document (status, content type, headers,
+body schema) and any input the API should have refused but took.
 
 The counts per role (requests, 5xx, schema mismatches, undocumented statuses) are printed and written
 to `tests/contract/results/counts.json` (git-ignored). `MINYI_CONTRACT_SEED` changes the seed,
@@ -26,7 +26,6 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CONFIG = HERE / "schemathesis.toml"
