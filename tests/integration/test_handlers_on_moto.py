@@ -1,6 +1,7 @@
 """Handlers on moto: transactions, optimistic locking, idempotency and the workflow wiring.
 
-One stack for the module: every test works on its own citizens and cases."""
+One stack for the module: every test works on its own citizens and cases. A submission while Step
+Functions is unavailable: tests/integration/test_submit_without_workflow.py."""
 
 from __future__ import annotations
 
@@ -10,14 +11,10 @@ from typing import Any
 
 import pytest
 
-from minyi import bootstrap
 from minyi.adapters.aws import client
-from minyi.config import SubmitSettings, SweepSettings
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate
 from minyi.domain.models import Actor, Case, CaseStatus, Category, Role, TrackingEntry, Upload
-from minyi.services.results import NewRequest
-from tests.fakes import FakeWorkflow
 from tests.integration.conftest import Stack, citizen, staff
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(8))  # a PNG's signature: the content check reads it
@@ -169,28 +166,3 @@ def test_workflow_runs_from_dispatch_to_close_and_a_retried_reply_changes_nothin
     stack.wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED")
     types = [e.type.value for e in stack.repo.timeline(case_id)]
     assert types == ["submitted", "dispatched", "accepted", "replied", "rated", "closed"]
-
-
-def test_a_case_whose_workflow_did_not_start_is_started_by_the_sweep_and_routed(stack: Stack) -> None:
-    # Given Step Functions refusing to start executions for a moment (a workflow that refuses, passed to
-    # the submit service as the one wiring module allows)
-    refusing = FakeWorkflow()
-    refusing.refuse_starts = 1
-    submit = bootstrap.request_service(stack.settings(SubmitSettings, "SubmitFunction"), workflow=refusing)
-    claims = citizen()
-    who = Actor(role=Role.CITIZEN, id=claims["sub"], phone=claims["phone_number"])
-    # When a citizen submits
-    case = submit.submit(who, NewRequest.model_validate(REQUEST | {"phone": "+8613812345678"}))
-    # Then the case is saved, waiting without a workflow
-    stored = stack.repo.get_case(case.id)
-    assert stored is not None and stored.status == CaseStatus.SUBMITTED and refusing.starts == []
-    # When Step Functions is back and the sweep runs after the routing grace period
-    sweep = bootstrap.sweep_service(stack.settings(SweepSettings, "SweepFunction"))
-    report = sweep.run(case.created_at + timedelta(minutes=6))
-    # Then it starts the workflow, which dispatches the case
-    assert report.repaired >= 1 and report.errors == []
-    stack.wait_for(lambda: stack.status(case.id) == "DISPATCHED")
-    types = [e.type.value for e in stack.repo.timeline(case.id)]
-    assert types[:3] == ["submitted", "workflow_repaired", "dispatched"]
-    repaired = stack.repo.get_case(case.id)
-    assert repaired is not None and repaired.execution_name == f"{case.id}-r1"
