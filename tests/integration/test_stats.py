@@ -134,14 +134,16 @@ def test_stats_reads_do_not_grow_with_the_number_of_cases(stack: Stack) -> None:
     at = datetime(2025, 6, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shenzhen, a day no other test counts on
     day = date(2025, 6, 10)
 
-    def add_cases(n: int) -> None:
+    def add_cases(n: int, count_twice: bool = False) -> None:
         for _ in range(n):
             case = seed_dispatched(stack, at, at + timedelta(minutes=1), at + timedelta(days=5), TRAFFIC)
             for event in stack.repo.timeline(case.id):
                 assert service.count(event) is True
-                assert service.count(event) is False  # counted once, whatever happens
+                # counted once, whatever happens (checked on the first cases only: each second count is
+                # a cancelled transaction, which moto rolls back by copying the whole table)
+                assert not count_twice or service.count(event) is False
 
-    add_cases(2)
+    add_cases(2, count_twice=True)
     few = service.stats(day, day, TRAFFIC)
     few_all = service.stats(day, day, None)
 
