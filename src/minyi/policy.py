@@ -94,7 +94,7 @@ def require_case(actor: Actor, action: Action, case: Case | None) -> Case:
         if case.citizen_id != actor.id:
             raise NotFound("no such request")
     elif actor.role == Role.STAFF and not _unit_knows(actor, case):
-        raise NotFound("no such case in your unit")
+        raise NotFound("no such case")  # word for word the answer for a missing case
     return case
 
 

@@ -295,10 +295,11 @@ def test_another_citizens_case_is_404_for_rating_as_for_a_missing_one(fakes: Fak
 def test_staff_of_another_unit_get_404_as_for_a_missing_case(fakes: Fakes, act: object) -> None:
     case = dispatched(fakes)
     service = fakes.case_service()
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as refused:
         act(service, case.id)  # type: ignore[operator]
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         act(service, "no-such-case")  # type: ignore[operator]
+    assert str(refused.value) == str(missing.value)  # the message does not tell them apart either
     assert stored(fakes, case.id).status == CaseStatus.DISPATCHED
 
 
