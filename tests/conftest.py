@@ -1,15 +1,17 @@
 """Suite-wide pytest hooks: how the tests are spread over pytest-xdist workers (`make test` runs
-`pytest -n … --dist loadgroup`). Without xdist these hooks change nothing.
+`pytest -n 2 --dist loadgroup --no-loadscope-reorder`). Without xdist these hooks change nothing.
 
-- tests/e2e: every test is its own work unit; each worker starts its own local runtime (session
-  fixtures in tests/e2e/conftest.py) and every test uses its own citizens and cases. The tests on
-  one compressed-time runtime form one work unit (so one worker starts that runtime), and so do the
-  tests of a module with a module-scoped fixture (e.g. a runtime of its own).
-- everything else (unit, integration, build, ...): one work unit per module, so a module-scoped
-  fixture (the integration `stack`: one embedded AWS per module) is built once, on one worker.
+A work unit goes whole to one worker:
+- the tests of a module that use a module-, class- or package-scoped fixture (e.g. the integration
+  `stack`, one embedded AWS per module, or a module's own local runtime) are one work unit, so that
+  fixture is built once, on one worker;
+- the e2e tests on one compressed-time runtime (COMPRESSED_TIME_FIXTURES) are one work unit, so one
+  worker starts that runtime;
+- every other test is a work unit of its own: session fixtures (the e2e `api` runtime) are built
+  once per worker, and such tests use their own citizens and cases.
 
-Work units are handed out longest first (known slow groups and tests, then the rest in collection
-order), so no worker is left with a long test at the end.
+Work units are handed out longest first (SLOW_FIRST, else a per-folder guess), so no worker is
+left with a long unit at the end.
 
 `make test` runs `make validate build` alongside the tests: MINYI_TEMPLATE_CHECKS names the folder
 where that run leaves its output (`log`) and, when done, its exit status (`status`). The tests of
@@ -28,14 +30,20 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 
-# Work units are started longest first. A unit's cost is guessed from its folder (seconds per test on a
-# quiet 2-core machine), or taken from SLOW_FIRST (xdist group names or test node ids without parameters).
-SECONDS_PER_TEST = {"unit": 0.01, "local": 0.2, "build": 0.5, "e2e": 0.5, "integration": 0.5, "open311": 0.5}
+# Seconds per work unit on a quiet 2-core machine, roughly: the known long ones by xdist group or test
+# node id without parameters, else a guess per folder (seconds per test of the unit).
 SLOW_FIRST: dict[str, float] = {
-    "module:tests/integration/test_notify.py": 30,
-    "module:tests/integration/test_stats.py": 45,
-    "e2e:fast_api": 15,
+    "module:tests/contract/test_schemathesis.py": 120,
+    "module:tests/integration/test_notify.py": 60,
+    "module:tests/integration/test_stats.py": 40,
+    "e2e:fast_api": 20,
+    "tests/browser/test_clients.py::test_the_handling_loop_through_both_clients": 20,
+    "module:tests/browser/test_clients.py": 20,
+    "module:tests/open311/test_georeport.py": 15,
+    "module:tests/e2e/test_fresh_stack.py": 15,
+    "module:tests/open311/test_over_http.py": 10,
 }
+SECONDS_PER_TEST = {"unit": 0.01, "local": 0.2, "integration": 0.5, "open311": 0.5, "e2e": 0.5, "contract": 10}
 
 # e2e fixtures of runtimes with compressed time (tests/e2e/conftest.py)
 COMPRESSED_TIME_FIXTURES = ("fast_api", "short_rating_window_api")
@@ -91,25 +99,38 @@ def _uses_module_scoped_fixture(item: pytest.Item) -> bool:
     return any(d.scope in ("module", "class", "package") for defs in info.name2fixturedefs.values() for d in defs)
 
 
+def _name_the_group_in_the_node_id(item: pytest.Item) -> None:
+    """--dist loadgroup reads an item's group from its node id (`...@group`). pytest-xdist 3.8 writes
+    that suffix into `item._nodeid`, which pytest 9.2 no longer reads (the id is `item._id`, a
+    NodeId): without this every test would be scheduled on its own, whatever its group."""
+    group = _group_of(item)
+    if group is None or "@" in item.nodeid.rpartition("]")[2] or not hasattr(item, "_id"):
+        return
+    from _pytest.nodeid import NodeId
+
+    item._id = NodeId.parse(f"{item.nodeid}@{group}")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
-        path = Path(str(item.fspath)).resolve()
         if _group_of(item) is not None:
-            continue
-        module_group = pytest.mark.xdist_group(f"module:{path.relative_to(TESTS.parent).as_posix()}")
-        if not _in(item, "e2e"):
-            item.add_marker(module_group)
-            continue
+            continue  # grouped by its author
         fixtures = getattr(item, "fixturenames", ())
         compressed = [name for name in COMPRESSED_TIME_FIXTURES if name in fixtures]
-        if compressed:
+        if compressed and _in(item, "e2e"):
             item.add_marker(pytest.mark.xdist_group(f"e2e:{compressed[0]}"))
         elif _uses_module_scoped_fixture(item):
-            item.add_marker(module_group)  # e.g. a runtime of the module's own
+            module = Path(str(item.fspath)).resolve().relative_to(TESTS.parent).as_posix()
+            item.add_marker(pytest.mark.xdist_group(f"module:{module}"))
 
     if not hasattr(config, "workerinput"):
         return  # not an xdist worker: keep pytest's own order (modules stay together)
+    if config.getvalue("loadgroup"):
+        for item in items:
+            _name_the_group_in_the_node_id(item)
     sizes = Counter(_group_of(item) for item in items)
 
     def cost(item: pytest.Item) -> float:
