@@ -633,7 +633,7 @@ def test_attaching_an_upload_never_uploaded_is_rejected(api: Api) -> None:
 def test_attaching_an_unknown_upload_id_names_its_position(api: Api) -> None:
     # Given a citizen with one real upload
     token = api.token()
-    good = upload_file(api, token, b"\xff\xd8" + b"x" * 100)
+    good = upload_file(api, token, b"\xff\xd8\xff" + b"x" * 100)
     # When the second attachment is an id that never existed
     resp = api.call("POST", "/v1/requests", token, json=request_body(attachments=[good, uuid.uuid4().hex]))
     # Then the problem names attachments[1]
@@ -646,7 +646,7 @@ def test_attaching_an_unknown_upload_id_names_its_position(api: Api) -> None:
 def test_attaching_another_citizens_upload_is_rejected(api: Api) -> None:
     # Given Alice's uploaded photo
     alice, bob = api.token(), api.token()
-    upload_id = upload_file(api, alice, b"\xff\xd8" + b"a" * 500)
+    upload_id = upload_file(api, alice, b"\xff\xd8\xff" + b"a" * 500)
     # When Bob submits a request naming it
     resp = api.call("POST", "/v1/requests", bob, json=request_body(attachments=[upload_id]))
     # Then it is refused, naming the attachment
@@ -660,7 +660,7 @@ def test_attaching_another_citizens_upload_is_rejected(api: Api) -> None:
 def test_reusing_an_attached_upload_is_rejected(api: Api) -> None:
     # Given a citizen whose photo is already attached to a case
     token = api.token()
-    upload_id = upload_file(api, token, b"\xff\xd8" + b"b" * 300)
+    upload_id = upload_file(api, token, b"\xff\xd8\xff" + b"b" * 300)
     first = submit(api, token, attachments=[upload_id])
     # When they attach the same upload to a second request
     resp = api.call("POST", "/v1/requests", token, json=request_body(attachments=[upload_id]))
@@ -672,7 +672,7 @@ def test_reusing_an_attached_upload_is_rejected(api: Api) -> None:
 def test_naming_the_same_upload_twice_is_rejected(api: Api) -> None:
     # Given a citizen with one upload
     token = api.token()
-    upload_id = upload_file(api, token, b"\xff\xd8" + b"c" * 300)
+    upload_id = upload_file(api, token, b"\xff\xd8\xff" + b"c" * 300)
     # When the same upload id is listed twice
     resp = api.call("POST", "/v1/requests", token, json=request_body(attachments=[upload_id, upload_id]))
     # Then it is refused naming attachments
@@ -692,7 +692,7 @@ def test_more_than_nine_attachments_are_rejected(api: Api) -> None:
 def test_file_larger_than_declared_is_rejected_at_submit(api: Api) -> None:
     # Given a citizen who declared 10 bytes but sent 1000 (the embedded S3 does not enforce the policy)
     token = api.token()
-    upload_id = upload_file(api, token, b"\xff\xd8" + b"d" * 998, "image/jpeg", declared=10)
+    upload_id = upload_file(api, token, b"\xff\xd8\xff" + b"d" * 998, "image/jpeg", declared=10)
     # When they submit with it
     resp = api.call("POST", "/v1/requests", token, json=request_body(attachments=[upload_id]))
     # Then it is refused naming the attachment

@@ -18,7 +18,6 @@ from tests.e2e.conftest import VALID_REQUEST, Api
 TRAFFIC_POLICE = "futian-traffic-police"
 DUTY_PHONE = str(shenzhen_catalog().units[TRAFFIC_POLICE].duty_phone)  # +8613900000001
 CITIZEN_PHONE = "+86" + VALID_REQUEST["phone"]
-RATING_LINK_BASE = "https://minyi.example.gov.cn/r"  # template parameter RatingLinkBase (default)
 SATISFIED = {"speed": 4, "effectiveness": 5, "experience": 4, "feedback_quality": 4}
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -129,7 +128,9 @@ def test_reply_and_close_each_text_the_citizen_exactly_once(api: Api) -> None:
     assert replied["status"] == "REPLIED"
     # Then the citizen is texted the answer with an invitation to rate, linking the case
     message = wait_sms(api, VALID_REQUEST["phone"], case_id, "replied", "citizen")
-    assert f"{RATING_LINK_BASE}/{tracking_no}" in message["body"]
+    # the link opens the web app's rating page for this case, with a signed token (one SMS segment)
+    assert f"{api.base_url}/r/{tracking_no}?t=" in message["body"]
+    assert message["segments"] == 1
     assert "评价" in message["body"]
 
     # When the citizen rates it satisfied, which closes it
@@ -146,14 +147,15 @@ def test_reply_and_close_each_text_the_citizen_exactly_once(api: Api) -> None:
     citizen_sms = sms(api, VALID_REQUEST["phone"], case_id)
     unit_sms = sms(api, DUTY_PHONE, case_id)
     assert Counter((m["event"], m["kind"]) for m in citizen_sms + unit_sms) == {
+        ("submitted", "citizen"): 1,  # the receipt with the tracking number
         ("dispatched", "citizen"): 1,
         ("dispatched", "unit"): 1,
         ("replied", "citizen"): 1,
         ("closed", "citizen"): 1,
     }
     # And the citizen's messages arrived in the order of the case's events
-    assert [m["event"] for m in citizen_sms] == ["dispatched", "replied", "closed"]
-    assert len({m["provider_message_id"] for m in citizen_sms + unit_sms}) == 4
+    assert [m["event"] for m in citizen_sms] == ["submitted", "dispatched", "replied", "closed"]
+    assert len({m["provider_message_id"] for m in citizen_sms + unit_sms}) == 5
 
 
 def test_an_unsatisfied_rating_texts_the_citizen_and_the_unit_about_the_redo(api: Api) -> None:

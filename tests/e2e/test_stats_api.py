@@ -152,8 +152,10 @@ def test_stats_as_csv(api: Api) -> None:
     assert resp.status_code == 200, resp.text
     assert resp.headers["Content-Type"].startswith("text/csv")
     assert resp.headers["Content-Disposition"] == f'attachment; filename="minyi-stats-{day_from}-{day_to}.csv"'
-    rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8"))))
-    assert rows[0] == ["unit_id", "unit_name", *COUNTERS, "on_time_rate", "satisfaction_rate"]
+    text = resp.content.decode("utf-8")
+    assert text.startswith("\ufeff"), "a byte order mark, so Excel reads the Chinese unit names"
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0] == ["unit_id", "unit_name", *COUNTERS, "open_overdue", "on_time_rate", "satisfaction_rate"]
     assert rows[-1][0] == "TOTAL"
     units = [r[0] for r in rows[1:-1]]
     assert len(units) == len(set(units)) and "TOTAL" not in units
