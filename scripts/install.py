@@ -32,7 +32,7 @@ PIP_TO_UV = {
     "extra-index-url": ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"),
     "find-links": ("PIP_FIND_LINKS", "UV_FIND_LINKS"),
 }
-#: Where each install records how long it took (read by `make bench` for the fresh-clone target).
+#: Where an install into a new venv records how long it took (`make bench`: the fresh-clone target).
 TIMES_FILE = "install-times.json"
 #: pip considers every index for the best version; uv by default stops at the first that has the name.
 UV_INDEX_STRATEGY = "unsafe-best-match"
@@ -122,6 +122,7 @@ def main() -> int:
         log("uv is not available")
         return 1
     names = ", ".join(p.name for p in args.requirement)
+    fresh = not (args.venv / "bin" / "python").exists()
     try:
         if uv is not None:
             install_with_uv(uv, python, args.venv, args.requirement)
@@ -134,7 +135,8 @@ def main() -> int:
         install_with_pip(python, args.venv, args.requirement)
         uv = None
     seconds = time.perf_counter() - started
-    record_time(args.venv, names, seconds, "uv" if uv else "pip")
+    if fresh:  # an update of an existing venv says nothing about a fresh clone
+        record_time(args.venv, names, seconds, "uv" if uv else "pip")
     args.stamp.touch()
     log(f"{names}: {seconds:.0f} s with {'uv' if uv else 'pip'}")
     return 0

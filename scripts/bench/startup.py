@@ -84,9 +84,9 @@ def measure_startup() -> Startup:
 def note(startup: Startup) -> str:
     start = "-" if startup.start_seconds is None else f"{startup.start_seconds:.1f} s"
     install = (
-        "not recorded (venv made before scripts/install.py)"
+        "not recorded (this venv was not made by scripts/install.py)"
         if startup.install_seconds is None
         else f"{startup.install_seconds:.1f} s with {startup.installer}"
     )
     error = f"; the runtime failed: {startup.error}" if startup.error else ""
-    return f"runtime start {start} + last install of the runtime set {install}{error}"
+    return f"runtime start {start} (existing venv) + install of the runtime set into a new venv {install}{error}"
