@@ -11,6 +11,12 @@ thread-local log key, so a log line says which function wrote it. Metrics are di
 (there is no CloudWatch to read EMF): Powertools keeps a disabled metric set without ever
 clearing it and prints it as EMF JSON once a metric reaches 100 values, so the set is cleared
 after every invocation.
+
+In AWS the API's functions and the background ones (workflow tasks, stream batches, schedules) run
+on separate compute, so a burst of workflow work does not slow an API answer. Here they share one
+interpreter lock; background invocations therefore run at most BACKGROUND_CONCURRENCY at a time
+(like a reserved concurrency), and the API's requests never wait for them. Background work queues
+instead, and drains as soon as the API is quiet.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 #: The Powertools setting that names a function's service in its logs and metrics.
 SERVICE_NAME_VARIABLE = "POWERTOOLS_SERVICE_NAME"
+#: Background invocations (anything but API Gateway requests) running at once.
+BACKGROUND_CONCURRENCY = 2
 
 
 @dataclass
@@ -78,6 +86,8 @@ class LocalLambdas:
         self._powertools: dict[str, tuple[list[Any], list[Any]]] = {}  # function -> (loggers, metrics)
         self._service_names: dict[str, str] = {}
         self._import_lock = threading.RLock()
+        self._background = threading.BoundedSemaphore(BACKGROUND_CONCURRENCY)
+        self._in_background = threading.local()  # a background invocation's own nested calls pass
         self.invocations = InvocationCounter()
 
     def service_name(self, name: str) -> str:
@@ -125,8 +135,21 @@ class LocalLambdas:
             deadline=time.time() + 900,
         )
         self.invocations.add(name)
-        with self._as_function(name):
+        with self._lane(event), self._as_function(name):
             return handler(event, context)
+
+    @contextlib.contextmanager
+    def _lane(self, event: Any) -> Iterator[None]:
+        """API Gateway requests run at once; background invocations wait for one of their slots."""
+        if (isinstance(event, dict) and "httpMethod" in event) or getattr(self._in_background, "active", False):
+            yield
+            return
+        with self._background:
+            self._in_background.active = True
+            try:
+                yield
+            finally:
+                self._in_background.active = False
 
     @contextlib.contextmanager
     def _as_function(self, name: str) -> Iterator[None]:
