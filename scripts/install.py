@@ -105,7 +105,7 @@ def install_with_pip(python: str, venv: Path, requirements: list[Path]) -> None:
     pip: list[str | Path] = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
     reqs = [arg for path in requirements for arg in ("-r", str(path))]
     run(*pip, "-c", CONSTRAINTS, *reqs)
-    run(*pip, "--no-deps", "--no-build-isolation", "-e", ROOT)
+    run(*pip, "--no-deps", "-e", ROOT)  # built in isolation: the bundled setuptools is too old
 
 
 def main() -> int:
