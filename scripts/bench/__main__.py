@@ -90,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 
     region = os.environ.get("AWS_REGION") or "ap-east-1"
     lam = cases.LambdaPricing.from_template(region)
-    log("start-up: the local runtime until /openapi.json answers")
-    started = startup.measure_startup()
+    log(
+        "start-up: " + ("" if args.quick else "the runtime set into a new venv, then ") + "the runtime to /openapi.json"
+    )
+    started = startup.measure_startup(fresh_install=not args.quick)
     log("1. cold start")
     baseline, functions = cold_start.measure_cold_starts(region, plan.cold_start_runs)
 
