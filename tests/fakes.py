@@ -679,6 +679,7 @@ class Fakes:
             store=self.case_store(),
             outbox=self.outbox,
             attachments=self.store,
+            uploads=self.uploads,
             deadlines=self.deadlines,
             rules=self.rules,
             download_ttl=download_ttl,

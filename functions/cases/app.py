@@ -80,7 +80,7 @@ def accept(case_id: CaseId) -> schemas.StaffCaseView:
     responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
 )
 def reply(case_id: CaseId, body: schemas.ReplyBody) -> schemas.StaffCaseView:
-    return views.staff_view(service().reply(caller(app), case_id, body.message))
+    return views.staff_view(service().reply(caller(app), case_id, body.message, body.attachments))
 
 
 @app.post(

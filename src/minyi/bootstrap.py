@@ -111,6 +111,7 @@ def case_service(settings: CasesSettings | RateSettings) -> CaseService:
         store=_store(table, CaseWorkflow(NO_STATE_MACHINE)),
         outbox=DynamoOutboxRepository(table),
         attachments=S3AttachmentStore(settings.attachments_bucket),
+        uploads=DynamoUploadRepository(table),
         deadlines=DeadlineClock(settings.working_day_seconds),
         rules=rules,
         download_ttl=settings.download_url_ttl_seconds,

@@ -48,7 +48,7 @@ _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
 #: Who may take each action at all (admins may take every action).
 ROLES: dict[Action, frozenset[Role]] = {
     Action.SUBMIT: frozenset({Role.CITIZEN, Role.OPERATOR}),
-    Action.UPLOAD: frozenset({Role.CITIZEN, Role.OPERATOR}),
+    Action.UPLOAD: frozenset({Role.CITIZEN, Role.OPERATOR, Role.STAFF, Role.SUPERVISOR}),
     Action.READ_OWN: frozenset({Role.CITIZEN}),
     Action.RATE: frozenset({Role.CITIZEN}),
     Action.READ_CASE: _STAFF_DESK,

@@ -329,3 +329,27 @@ def test_an_operator_must_file_hotline_calls(stack: Stack) -> None:
     # When an operator files without channel hotline / Then it is refused naming the field
     status, body = stack.request("POST", "/v1/requests", OPERATOR, REQUEST)
     assert status == 422 and body["problems"][0]["field"] == "channel"
+
+
+def test_a_unit_replies_with_a_photo_the_citizen_can_open(stack: Stack) -> None:
+    # Given a case the unit has taken up, and a photo of the repair the unit uploaded
+    who, case_id = dispatched(stack)
+    unit = staff()
+    stack.request("POST", f"/v1/cases/{case_id}/accept", unit)
+    upload_id = posted_upload(stack, unit["sub"])
+    # When the unit replies with it
+    status, view = stack.request(
+        "POST", f"/v1/cases/{case_id}/reply", unit, {"message": "Repaired, see photo", "attachments": [upload_id]}
+    )
+    # Then the reply names the file and the citizen gets a link to it
+    assert status == 200, view
+    assert view["replies"][-1]["attachments"] == [upload_id]
+    _, own = stack.request("GET", f"/v1/requests/{case_id}", who)
+    (attachment,) = own["attachments"]
+    assert attachment["upload_id"] == upload_id and attachment["download_url"]
+    # And a file another account uploaded cannot be attached
+    other = posted_upload(stack, "someone-else")
+    _, second = dispatched(stack)
+    stack.request("POST", f"/v1/cases/{second}/accept", unit)
+    refused = stack.request("POST", f"/v1/cases/{second}/reply", unit, {"message": "x", "attachments": [other]})
+    assert refused[0] == 422 and refused[1]["problems"][0]["field"] == "attachments[0]"

@@ -3,7 +3,7 @@
 // instructions) and the scoreboard (charts, period picker, CSV export). What it shows follows the role.
 import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount,
-  registerServiceWorker, saveSession, session,
+  registerServiceWorker, saveSession, session, upload,
 } from './common.js';
 import { actorLabel, categoryLabel, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { lineChart, pairedBars, rateBars } from './charts.js';
@@ -210,8 +210,14 @@ async function caseView(id, reveal = false) {
     }
     if (c.status !== 'REPLIED') {
       const msg = h('textarea', { rows: 4, maxlength: 4000, required: true, testid: 'reply-message' });
+      // files sent with the answer (a photo of the repair): uploaded straight to S3 when the reply is sent
+      const files = h('input', { type: 'file', multiple: true, accept: 'image/jpeg,image/png,image/heic,video/mp4,video/quicktime', testid: 'reply-attachments' });
       const b = h('button', { type: 'submit', class: 'primary', testid: 'action-reply' }, t('reply'));
-      actions.push(actionForm(t('reply'), field(t('reply_message'), msg), b, () => post('reply', { message: msg.value })));
+      actions.push(actionForm(t('reply'), [field(t('reply_message'), msg), field(t('attachments'), files)], b, async () => {
+        const ids = [];
+        for (const file of files.files) ids.push(await upload(token, file, () => {}));
+        return post('reply', { message: msg.value, attachments: ids });
+      }));
       const reason = h('input', { type: 'text', maxlength: 1000, required: true, testid: 'return-reason' });
       const rb = h('button', { type: 'submit', class: 'secondary', testid: 'action-return' }, t('return'));
       actions.push(actionForm(t('return'), field(t('return_reason'), reason), rb, () => post('return', { reason: reason.value })));

@@ -103,6 +103,7 @@ class ReplyView(BaseModel):
     message: str
     at: datetime
     on_time: bool
+    attachments: list[str] = Field(default_factory=list, description="upload ids of the unit's files")
 
 
 class ExtensionView(BaseModel):
@@ -263,6 +264,9 @@ class LinkRatingBody(RatingBody):
 
 class ReplyBody(StrictBody):
     message: str = Field(min_length=1, max_length=4000)
+    attachments: list[str] = Field(
+        default_factory=list, max_length=9, description="upload ids from POST /v1/uploads (e.g. a photo of the repair)"
+    )
 
 
 class ReturnBody(StrictBody):

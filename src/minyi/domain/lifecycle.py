@@ -8,6 +8,7 @@ the state machine and the table can never disagree about what happened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -158,13 +159,18 @@ def accept(case: Case, actor: Actor, now: datetime) -> Transition:
     return b.done()
 
 
-def reply(case: Case, message: str, actor: Actor, now: datetime) -> Transition:
+def reply(case: Case, message: str, actor: Actor, now: datetime, attachments: Sequence[Attachment] = ()) -> Transition:
+    """The unit answers this round (with files, e.g. a photo of the repair)."""
     _require(case, "reply to", {CaseStatus.IN_PROGRESS})
     _require_unit(case, actor)
     assert case.unit_id is not None and case.due_at is not None
     b = _Builder(case, actor, now)
     on_time = now <= case.due_at and not case.overdue and not case.ever_overdue
-    b.case.replies.append(Reply(round=case.round, unit_id=case.unit_id, message=message, at=now, on_time=on_time))
+    files = [a.upload_id for a in attachments]
+    b.case.replies.append(
+        Reply(round=case.round, unit_id=case.unit_id, message=message, at=now, on_time=on_time, attachments=files)
+    )
+    b.case.attachments.extend(attachments)
     b.case.status = CaseStatus.REPLIED
     b.case.overdue = False
     if case.extension and case.extension.status == "pending":

@@ -176,6 +176,8 @@ class Reply(BaseModel):
     message: str
     at: datetime
     on_time: bool
+    #: Upload ids of the files the unit sent with its answer (in the case's attachments).
+    attachments: list[str] = Field(default_factory=list)
 
 
 class Extension(BaseModel):

@@ -7,7 +7,7 @@ complete the workflow's parked task if the transition finished the phase it wait
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,26 +17,14 @@ from minyi.domain.catalog import SUPERVISION_OFFICE_ID
 from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
-from minyi.domain.media import ALLOWED_MEDIA
 from minyi.domain.metrics import Metric
 from minyi.domain.models import DISPATCH_QUEUE, TERMINAL_STATUSES, Actor, Case, CaseStatus, Catalog, Unit
 from minyi.observability import logger, metrics
 from minyi.policy import Action
-from minyi.ports import AttachmentStore, CaseRepository, Clock, OutboxRepository, Workflow
+from minyi.ports import AttachmentStore, CaseRepository, Clock, OutboxRepository, UploadRepository, Workflow
 from minyi.services.catalog import CatalogCache
+from minyi.services.evidence import media_links, seal_upload
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, Scorecard
-
-
-def media_links(store: AttachmentStore, case: Case, ttl: int) -> dict[str, str]:
-    """Short-lived download links for every attachment (the citizen's and the supplements')."""
-    return {
-        a.upload_id: store.download_url(
-            a.key, ttl, a.content_type, f"{a.upload_id}.{ALLOWED_MEDIA[a.content_type].extension}"
-        )
-        for a in case.attachments
-        if a.content_type in ALLOWED_MEDIA
-    }
-
 
 #: How often a load-decide-save is retried when another writer changed the case in between.
 MAX_ATTEMPTS = 4
@@ -57,12 +45,15 @@ class CaseStore:
             raise NotFound("no such case")
         return case
 
-    def apply(self, case_id: str, decide: Callable[[Case, datetime], Transition]) -> Case:
+    def apply(
+        self, case_id: str, decide: Callable[[Case, datetime], Transition], claim_uploads: Sequence[str] = ()
+    ) -> Case:
+        """Load, decide, save (with the claim on each named upload) and signal; retried on conflicts."""
         for _ in range(MAX_ATTEMPTS):
             case = self.load(case_id)
             transition = decide(case, self.clock())
             try:
-                after = self.cases.save(transition)
+                after = self.cases.save(transition, claim_uploads=claim_uploads)
             except ConcurrentUpdate:
                 continue
             self.signal_workflow(case, after)
@@ -102,6 +93,7 @@ class CaseService:
         store: CaseStore,
         outbox: OutboxRepository,
         attachments: AttachmentStore,
+        uploads: UploadRepository,
         deadlines: DeadlineClock,
         rules: HandlingRules,
         download_ttl: int,
@@ -109,6 +101,7 @@ class CaseService:
         self.store = store
         self.outbox = outbox
         self.attachments = attachments
+        self.uploads = uploads
         self.deadlines = deadlines
         self.rules = rules
         self.download_ttl = download_ttl
@@ -123,7 +116,14 @@ class CaseService:
         outbox = self.outbox.entries(case.id) if with_outbox else []
         return CaseDetail(case=case, unit=unit, outbox=outbox, citizen_phone=citizen_phone)
 
-    def _act(self, actor: Actor, action: Action, case_id: str, decide: Callable[[Case, datetime], Transition]) -> Case:
+    def _act(
+        self,
+        actor: Actor,
+        action: Action,
+        case_id: str,
+        decide: Callable[[Case, datetime], Transition],
+        claim_uploads: Sequence[str] = (),
+    ) -> Case:
         policy.require(actor, action)
 
         def authorised(case: Case, now: datetime) -> Transition:
@@ -131,7 +131,7 @@ class CaseService:
             return decide(case, now)
 
         try:
-            return self.store.apply(case_id, authorised)
+            return self.store.apply(case_id, authorised, claim_uploads)
         except NotFound:
             # a case that does not exist gets the policy's answer for it, word for word the answer for
             # a case the actor may not know (another citizen's): ids cannot be probed by the message
@@ -211,8 +211,22 @@ class CaseService:
         case = self._act(actor, Action.ACCEPT, case_id, lambda c, now: lifecycle.accept(c, actor, now))
         return self.detail(case)
 
-    def reply(self, actor: Actor, case_id: str, message: str) -> CaseDetail:
-        case = self._act(actor, Action.REPLY, case_id, lambda c, now: lifecycle.reply(c, message, actor, now))
+    def reply(self, actor: Actor, case_id: str, message: str, upload_ids: Sequence[str] = ()) -> CaseDetail:
+        """Answer the citizen, with files the unit uploaded (sealed and checked like the citizen's)."""
+        policy.require(actor, Action.REPLY)
+        if len(set(upload_ids)) != len(upload_ids):
+            raise InvalidInput("attachments", "the same upload is named twice")
+        files = [
+            seal_upload(self.uploads, self.attachments, actor, upload_id, f"attachments[{i}]")
+            for i, upload_id in enumerate(upload_ids)
+        ]
+        case = self._act(
+            actor,
+            Action.REPLY,
+            case_id,
+            lambda c, now: lifecycle.reply(c, message, actor, now, files),
+            claim_uploads=upload_ids,
+        )
         metrics.add_metric(name=Metric.CASES_REPLIED, unit="Count", value=1)
         return self.detail(case)
 

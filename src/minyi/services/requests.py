@@ -12,15 +12,15 @@ from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.errors import CatalogEmpty, ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
 from minyi.domain.lifecycle import Transition
-from minyi.domain.media import ALLOWED_MEDIA, MB, SIGNATURE_BYTES, matches
+from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Attachment, Case, CaseStatus, Catalog, Channel, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
-from minyi.services.cases import media_links
 from minyi.services.catalog import CatalogCache
+from minyi.services.evidence import media_links, seal_upload
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
@@ -156,38 +156,7 @@ class RequestService:
         return phone
 
     def _check_upload(self, citizen: Actor, upload_id: str, index: int) -> Attachment:
-        """Seal the upload as evidence, then check the sealed copy: what the unit will see is exactly
-        what was checked, whatever is posted with the old ticket afterwards."""
-        field = f"attachments[{index}]"
-        upload = self.uploads.get(upload_id)
-        if upload is None or upload.owner_id != citizen.id:
-            raise InvalidInput(field, "unknown upload id; use one returned by POST /v1/uploads")
-        if upload.case_id:
-            raise InvalidInput(field, "this upload is already attached to another case")
-        if self.store.stored_object(upload.key) is None:
-            raise InvalidInput(field, "nothing was uploaded for this upload id yet")
-        media = ALLOWED_MEDIA[upload.content_type]
-        evidence_key = f"evidence/{citizen.id}/{upload_id}"
-        self.store.seal(upload.key, evidence_key, upload.content_type)
-        stored = self.store.stored_object(evidence_key)
-        if stored is None:
-            raise InvalidInput(field, "nothing was uploaded for this upload id yet")
-        size, content_type = stored
-        # S3 enforces the presigned policy; checking what arrived also covers stores that do not.
-        if size > media.max_size or size > upload.size:
-            raise InvalidInput(field, f"the uploaded file is {size} bytes, more than the {upload.size} declared")
-        if content_type != upload.content_type:
-            raise InvalidInput(field, f"the uploaded file is not of the declared type {upload.content_type}")
-        if not matches(upload.content_type, self.store.first_bytes(evidence_key, SIGNATURE_BYTES)):
-            raise InvalidInput(field, f"the uploaded file's content is not {upload.content_type}")
-        return Attachment(
-            upload_id=upload_id,
-            key=evidence_key,
-            kind=media.kind,
-            content_type=content_type,
-            size=size,
-            uploaded_by=citizen.id,
-        )
+        return seal_upload(self.uploads, self.store, citizen, upload_id, f"attachments[{index}]")
 
     # --- uploads -------------------------------------------------------------------------------
 
