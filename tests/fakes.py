@@ -383,15 +383,13 @@ class FakeOutboxRepository:
 
 
 class FakeScoreboardRepository:
-    """`minyi.ports.ScoreboardRepository`: counters per unit and day and per unit and month, gauges
-    per unit, each event added once. Linked to a case fake, an event that is not in the table is not
-    counted (the table's condition). Reads follow the table's plan (`spans`): whole months from the
-    monthly counters, the ends from the daily ones, one read request per span."""
+    """`minyi.ports.ScoreboardRepository`: counters per unit and day, gauges per unit, each event added
+    once. Linked to a case fake, an event that is not in the table is not counted (the table's
+    condition). Reads follow the table's plan (`spans`): one read request per month."""
 
     def __init__(self, cases: FakeCaseRepository | None = None):
         self.cases = cases
         self.daily: dict[tuple[str, str], dict[str, int]] = {}  # (yyyy-mm-dd, unit)
-        self.monthly: dict[tuple[str, str], dict[str, int]] = {}  # (yyyy-mm, unit)
         self.gauges: dict[str, int] = {}
         self.counted: dict[tuple[str, int], datetime] = {}
 
@@ -410,11 +408,10 @@ class FakeScoreboardRepository:
         if self.cases is not None and event.seq not in self.cases.events.get(event.case_id, {}):
             return False
         self.counted[key] = now
-        for rows, period in ((self.daily, day), (self.monthly, day[:7])):
-            if counts:
-                row = rows.setdefault((period, unit_id), {})
-                for name, value in counts.items():
-                    row[name] = row.get(name, 0) + value
+        if counts:
+            row = self.daily.setdefault((day, unit_id), {})
+            for name, value in counts.items():
+                row[name] = row.get(name, 0) + value
         for gauge_unit, change in (gauges or {}).items():
             self.gauges[gauge_unit] = self.gauges.get(gauge_unit, 0) + change
         return True
@@ -424,8 +421,7 @@ class FakeScoreboardRepository:
     ) -> tuple[list[tuple[str, dict[str, int]]], int]:
         rows: list[tuple[str, dict[str, int]]] = []
         for span in spans(day_from, day_to):
-            source = self.monthly if span.monthly else self.daily
-            for (period, unit), counters in sorted(source.items()):
+            for (period, unit), counters in sorted(self.daily.items()):
                 if span.first <= period <= span.last and unit_id in (None, unit):
                     rows.append((unit, dict(counters)))
         return rows, len(spans(day_from, day_to))

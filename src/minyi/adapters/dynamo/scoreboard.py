@@ -1,8 +1,7 @@
 """Scoreboard counters, added to exactly once per timeline event.
 
-Layout (flows are kept twice, per day and per month, so any period is a few partition reads):
+Layout (daily counters partitioned by month, so any period is one read per month it touches):
   STATS#D#<yyyy-mm> / <yyyy-mm-dd>#UNIT#<unit>   a unit's counts for one day
-  STATS#M#<yyyy>    / <yyyy-mm>#UNIT#<unit>      a unit's counts for one month
   STATS#GAUGE       / UNIT#<unit>                 a unit's cases open past their deadline, now
 The event item is marked counted in the same transaction, so a redelivered stream record adds nothing.
 """
@@ -21,10 +20,6 @@ GAUGE_PARTITION = "STATS#GAUGE"
 
 def daily_key(day: str, unit_id: str) -> dict[str, str]:
     return {"PK": f"STATS#D#{day[:7]}", "SK": f"{day}#UNIT#{unit_id}"}
-
-
-def monthly_key(day: str, unit_id: str) -> dict[str, str]:
-    return {"PK": f"STATS#M#{day[:4]}", "SK": f"{day[:7]}#UNIT#{unit_id}"}
 
 
 class DynamoScoreboardRepository:
@@ -58,7 +53,7 @@ class DynamoScoreboardRepository:
         now: datetime,
         gauges: dict[str, int] | None = None,
     ) -> bool:
-        """Add the event's counts to its unit's day and month, and move the open-overdue gauges,
+        """Add the event's counts to its unit's day, and move the open-overdue gauges,
         exactly once. False if the event was counted before (a redelivered stream record)."""
         codec = self.table.codec
         items: list[dict[str, Any]] = [
@@ -74,7 +69,6 @@ class DynamoScoreboardRepository:
         ]
         if counts:
             items.append(self._add(daily_key(day, unit_id), unit_id, counts, day))
-            items.append(self._add(monthly_key(day, unit_id), unit_id, counts, day[:7]))
         for gauge_unit, change in (gauges or {}).items():
             items.append(
                 self._add(
@@ -94,16 +88,15 @@ class DynamoScoreboardRepository:
     def stats_rows(
         self, day_from: date, day_to: date, unit_id: str | None
     ) -> tuple[list[tuple[str, dict[str, int]]], int]:
-        """(unit, counts) rows covering the period — monthly items for whole months, daily items for
-        the ends — and the number of read requests it took. Never reads cases."""
+        """(unit, counts) rows covering the period, one query per month, and the number of read
+        requests it took. Never reads cases."""
         rows: list[tuple[str, dict[str, int]]] = []
         requests = 0
         for span in spans(day_from, day_to):
-            prefix = "STATS#M#" if span.monthly else "STATS#D#"
             query: dict[str, Any] = {
                 "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
                 "ExpressionAttributeValues": {
-                    ":pk": f"{prefix}{span.partition}",
+                    ":pk": f"STATS#D#{span.partition}",
                     ":first": f"{span.first}#",
                     ":last": f"{span.last}#~",
                 },
