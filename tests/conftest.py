@@ -1,5 +1,5 @@
 """Suite-wide pytest hooks: how the tests are spread over pytest-xdist workers (`make test` runs
-`pytest -n 2 --dist loadgroup --no-loadscope-reorder`). Without xdist these hooks change nothing.
+`pytest -n <cores + 1> --dist loadgroup --no-loadscope-reorder`). Without xdist these hooks change nothing.
 
 A work unit goes whole to one worker:
 - the tests of a module that use a module-, class- or package-scoped fixture (e.g. the integration
@@ -33,7 +33,7 @@ TESTS = Path(__file__).resolve().parent
 # Seconds per work unit on a quiet 2-core machine, roughly: the known long ones by xdist group or test
 # node id without parameters, else a guess per folder (seconds per test of the unit).
 SLOW_FIRST: dict[str, float] = {
-    "module:tests/contract/test_schemathesis.py": 120,
+    "module:tests/contract/test_schemathesis.py": 250,
     "module:tests/integration/test_notify.py": 60,
     "module:tests/integration/test_stats.py": 40,
     "e2e:fast_api": 20,
