@@ -25,8 +25,8 @@ $(STAMP): $(RUN_STAMP) requirements-dev.txt
 run: $(RUN_STAMP)
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
-## make test: template checks and sam build (`make validate build`, run alongside the tests; the tests of
-## tests/build wait for it), and every test (unit, integration, built artifacts, e2e, ...) on pytest-xdist
+## make test: template checks and sam build (`make validate build`, run alongside the tests at a lower CPU
+## priority; the tests of tests/build wait for it), and every test (unit, integration, built artifacts, e2e, ...) on pytest-xdist
 ## workers (tests/conftest.py tells which tests share a worker); prints its duration last.
 ## TEST_WORKERS=1 runs the tests in one process; the default is one worker per core plus one (many tests wait
 ## on timers and a local runtime's answers, so a third worker on two cores keeps them busy).
@@ -34,7 +34,7 @@ TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 test: $(STAMP)
 	@start=$$(date +%s); checks=$$(mktemp -d); \
-	( $(MAKE) --no-print-directory validate build >$$checks/log 2>&1; echo $$? >$$checks/status.new; \
+	( nice -n 10 $(MAKE) --no-print-directory validate build >$$checks/log 2>&1; echo $$? >$$checks/status.new; \
 	  mv $$checks/status.new $$checks/status ) & \
 	MINYI_TEMPLATE_CHECKS=$$checks $(BIN)/python -m pytest -q $(XDIST); status=$$?; wait; \
 	if [ "$$(cat $$checks/status)" != 0 ]; then \
