@@ -19,8 +19,6 @@ from minyi.adapters.dynamo import (
     DynamoUploadRepository,
     Table,
 )
-from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
-from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
 from minyi.adapters.secrets import secret_bytes
 from minyi.adapters.sms import sms_sender
 from minyi.adapters.storage import S3AttachmentStore
@@ -43,7 +41,6 @@ from minyi.ports import SmsSender, Workflow
 from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.notify import NotifyService
-from minyi.services.open311 import ApiKeyService, Open311Service
 from minyi.services.rating_links import LinkRating
 from minyi.services.requests import RequestService
 from minyi.services.scoreboard import ScoreboardService
@@ -62,6 +59,7 @@ if TYPE_CHECKING:
     from minyi.ports import UserDirectory
     from minyi.services.accounts import AccountService
     from minyi.services.catalog_admin import CatalogAdminService
+    from minyi.services.open311 import ApiKeyService, Open311Service
 
 #: Functions that only complete parked tasks need no state machine ARN (the token names the execution).
 NO_STATE_MACHINE = ""
@@ -170,6 +168,10 @@ def scoreboard_service(settings: ScoreboardSettings | StatsSettings) -> Scoreboa
 
 def open311_service(settings: Open311Settings) -> Open311Service:
     """GeoReport v2: submissions go through the citizen API's request service (same loop)."""
+    from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+    from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
+    from minyi.services.open311 import Open311Service
+
     table = Table(settings.table_name)
     return Open311Service(
         requests=request_service(settings),
@@ -184,6 +186,10 @@ def open311_service(settings: Open311Settings) -> Open311Service:
 
 def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
     """The open-data feed kept from the stream: reads cases, files nothing."""
+    from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+    from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
+    from minyi.services.open311 import Open311Service
+
     table = Table(settings.table_name)
     return Open311Service(
         requests=None,
@@ -197,6 +203,9 @@ def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
 
 
 def api_key_service(settings: AdminSettings) -> ApiKeyService:
+    from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+    from minyi.services.open311 import ApiKeyService
+
     return ApiKeyService(keys=DynamoApiKeyRepository(Table(settings.table_name)), clock=utcnow)
 
 
