@@ -608,15 +608,18 @@ def test_upload_tickets_are_refused(api: Api, content_type: str, size: int, fiel
     assert_error(resp, 422, field)
 
 
-def test_upload_ticket_needs_a_citizen(api: Api) -> None:
-    # Given no token, and a staff token
-    staff = api.token("staff", unit="futian-traffic-police")
+def test_upload_ticket_needs_an_account_that_attaches_files(api: Api) -> None:
+    # Given no token, and a dispatcher's token (dispatchers attach nothing; citizens, operators,
+    # staff and supervisors do)
+    dispatcher = api.token("dispatcher")
     # When each asks for an upload ticket
     anonymous = api.call("POST", "/v1/uploads", json={"content_type": "image/jpeg", "size": 10})
-    as_staff = new_upload(api, staff)
-    # Then the first is 401 and the second 403
+    as_dispatcher = new_upload(api, dispatcher)
+    as_staff = new_upload(api, api.token("staff", unit="futian-traffic-police"))
+    # Then the first is 401, the second 403, and staff get a ticket (for files with their reply)
     assert_error(anonymous, 401, "Authorization")
-    assert_error(as_staff, 403)
+    assert_error(as_dispatcher, 403)
+    assert as_staff.status_code == 201, as_staff.text
 
 
 def test_attaching_an_upload_never_uploaded_is_rejected(api: Api) -> None:
