@@ -26,8 +26,9 @@ run: $(RUN_STAMP)
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
 ## make test: template checks and sam build (`make validate build`, run alongside the tests at a lower CPU
-## priority; the tests of tests/build wait for it), and every test (unit, integration, built artifacts, e2e, ...) on pytest-xdist
-## workers (tests/conftest.py tells which tests share a worker); prints its duration last.
+## priority; the tests of tests/build wait for it), and every test (unit, integration, built artifacts,
+## e2e, ...) on pytest-xdist workers (tests/conftest.py tells which tests share a worker); prints its
+## duration last.
 ## TEST_WORKERS=1 runs the tests in one process; the default is one worker per core plus one (many tests wait
 ## on timers and a local runtime's answers, so a third worker on two cores keeps them busy).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
