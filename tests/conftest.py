@@ -33,7 +33,7 @@ TESTS = Path(__file__).resolve().parent
 # Seconds per work unit on a quiet 2-core machine, roughly: the known long ones by xdist group or test
 # node id without parameters, else a guess per folder (seconds per test of the unit).
 SLOW_FIRST: dict[str, float] = {
-    "module:tests/contract/test_schemathesis.py": 250,
+    "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 100,
     "module:tests/integration/test_notify.py": 60,
     "module:tests/integration/test_stats.py": 40,
     "e2e:fast_api": 20,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -51,3 +52,13 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Merge each role's counts (written by whichever worker ran it) into results/counts.json."""
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the controller merges
+    results = Path(__file__).resolve().parent / "results"
+    rows = [json.loads(p.read_text()) for p in sorted(results.glob("*/counts.json"))]
+    if rows:
+        (results / "counts.json").write_text(json.dumps(rows, indent=2) + "\n")

@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -185,28 +184,26 @@ def _table(all_counts: list[Counts]) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def tally(request: pytest.FixtureRequest) -> Iterator[list[Counts]]:
-    """Every role's counts: printed and written to tests/contract/results/counts.json at the end."""
-    all_counts: list[Counts] = []
-    yield all_counts
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "counts.json").write_text(json.dumps([asdict(c) for c in all_counts], indent=2) + "\n")
+def _report(request: pytest.FixtureRequest, counts: Counts) -> None:
+    """One role's row, printed at once and kept in tests/contract/results/<role>/counts.json (the
+    session merges them into results/counts.json), so each role can run on its own worker."""
+    folder = RESULTS / counts.role
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "counts.json").write_text(json.dumps(asdict(counts), indent=2) + "\n")
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        print("\n" + _table(all_counts), flush=True)
+        print("\n" + _table([counts]), flush=True)
 
 
 @pytest.mark.contract
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_answer_is_documented(runtime: str, tally: list[Counts], role: str) -> None:
+def test_every_answer_is_documented(runtime: str, request: pytest.FixtureRequest, role: str) -> None:
     body = ROLES[role]
     token = _token(runtime, body) if body else None
     if body and token is None:
-        tally.append(Counts(role=role, skipped="POST /local/tokens does not issue this role"))
+        _report(request, Counts(role=role, skipped="POST /local/tokens does not issue this role"))
         pytest.skip(f"POST /local/tokens does not issue the role {role}")
     phases = "examples,coverage,fuzzing,stateful" if role in COVERAGE_ROLES else "examples,fuzzing,stateful"
     counts = _run(runtime, role, token, phases, RESULTS / role)
-    tally.append(counts)
-    (RESULTS / role / "counts.json").write_text(json.dumps(asdict(counts), indent=2) + "\n")
+    _report(request, counts)
     assert counts.clean, f"{_table([counts])}\n\n" + "\n".join(counts.failures) + f"\n\nsee {RESULTS / role}"
