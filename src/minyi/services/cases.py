@@ -26,6 +26,22 @@ from minyi.services.catalog import CatalogCache
 from minyi.services.evidence import media_links, seal_upload
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, Scorecard
 
+
+def signal_workflow(workflow: Workflow, before: Case, after: Case) -> None:
+    """If the workflow was parked on `before` and `after` ends that wait, complete its task."""
+    wait = before.wait
+    if wait is None:
+        return
+    outcome = lifecycle.workflow_outcome(after, wait.phase, wait.round, wait.due_at)
+    if outcome is not None:
+        workflow.signal(wait.token, {"outcome": outcome})
+
+
+def unit_names(catalog: Catalog, case: Case) -> dict[str, str]:
+    """Every unit's name in the case's language (for the timeline texts)."""
+    return {u.id: (u.name if case.language == "zh" else u.name_en) for u in catalog.units.values()}
+
+
 #: How often a load-decide-save is retried when another writer changed the case in between.
 MAX_ATTEMPTS = 4
 
@@ -67,13 +83,7 @@ class CaseStore:
         return after
 
     def signal_workflow(self, before: Case, after: Case) -> None:
-        """If the workflow was parked on `before` and `after` ends that wait, complete its task."""
-        wait = before.wait
-        if wait is None:
-            return
-        outcome = lifecycle.workflow_outcome(after, wait.phase, wait.round, wait.due_at)
-        if outcome is not None:
-            self.workflow.signal(wait.token, {"outcome": outcome})
+        signal_workflow(self.workflow, before, after)
 
 
 @dataclass(frozen=True)
@@ -176,8 +186,7 @@ class CaseService:
         return self.staff_timeline(actor, case_id)
 
     def unit_names(self, case: Case) -> dict[str, str]:
-        units = self.catalog.units
-        return {u: (units[u].name if case.language == "zh" else units[u].name_en) for u in units}
+        return unit_names(self.catalog, case)
 
     def inbox(self, actor: Actor, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> CasePage:
         policy.require_unit(actor, Action.LIST_UNIT, unit_id)

@@ -19,6 +19,7 @@ from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, norma
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
+from minyi.services.cases import signal_workflow, unit_names
 from minyi.services.catalog import CatalogCache
 from minyi.services.evidence import media_links, seal_upload
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
@@ -231,11 +232,7 @@ class RequestService:
         raise ConcurrentUpdate("the case kept changing")
 
     def _signal(self, before: Case, after: Case) -> None:
-        wait = before.wait
-        if wait is not None:
-            outcome = lifecycle.workflow_outcome(after, wait.phase, wait.round, wait.due_at)
-            if outcome is not None:
-                self.workflow.signal(wait.token, {"outcome": outcome})
+        signal_workflow(self.workflow, before, after)
 
     def _own(self, citizen: Actor, action: Action, case_id: str, consistent: bool = False) -> Case:
         return policy.require_case(citizen, action, self.cases.get_case(case_id, consistent=consistent))
@@ -258,8 +255,7 @@ class RequestService:
         return CaseTimeline(case=case, events=self.cases.timeline(case_id), unit_names=self._unit_names(case))
 
     def _unit_names(self, case: Case) -> dict[str, str]:
-        units = self.catalog.get().units
-        return {u: (units[u].name if case.language == "zh" else units[u].name_en) for u in units}
+        return unit_names(self.catalog.get(), case)
 
     def track(self, tracking_no: str, phone_last4: str) -> PublicCase:
         """Public tracking by number and the phone's last four digits.

@@ -193,57 +193,47 @@ class DynamoCaseRepository:
         items, next_cursor = self.table.page_of(limit, cursor, **query)
         return [self._case(i) for i in items], next_cursor
 
-    def list_citizen_cases(
-        self, citizen_id: str, limit: int, cursor: str | None, status: CaseStatus | None = None
+    def _index_page(
+        self,
+        index: str,
+        partition: str,
+        status: CaseStatus | None,
+        limit: int,
+        cursor: str | None,
+        newest_first: bool,
     ) -> tuple[list[Case], str | None]:
+        """One page of a case index's partition, optionally only the cases in `status`."""
         extra: dict[str, Any] = {}
-        values: dict[str, Any] = {":pk": f"CITIZEN#{citizen_id}"}
+        values: dict[str, Any] = {":pk": partition}
         if status is not None:
             extra = {"FilterExpression": "#s = :status", "ExpressionAttributeNames": {"#s": "status"}}
             values[":status"] = status.value
         return self._page(
             limit,
             cursor,
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :pk",
+            IndexName=index,
+            KeyConditionExpression=f"{index}PK = :pk",
             ExpressionAttributeValues=self.table.codec.item(values),
-            ScanIndexForward=False,
+            ScanIndexForward=not newest_first,
             **extra,
         )
+
+    def list_citizen_cases(
+        self, citizen_id: str, limit: int, cursor: str | None, status: CaseStatus | None = None
+    ) -> tuple[list[Case], str | None]:
+        return self._index_page("GSI1", f"CITIZEN#{citizen_id}", status, limit, cursor, newest_first=True)
 
     def list_unit_cases(
         self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[Case], str | None]:
         """A unit's open cases, most urgent deadline first (closed cases leave the index)."""
-        extra: dict[str, Any] = {}
-        values: dict[str, Any] = {":pk": f"UNIT#{unit_id}"}
-        if status is not None:
-            extra = {"FilterExpression": "#s = :status", "ExpressionAttributeNames": {"#s": "status"}}
-            values[":status"] = status.value
-        return self._page(
-            limit,
-            cursor,
-            IndexName="GSI2",
-            KeyConditionExpression="GSI2PK = :pk",
-            ExpressionAttributeValues=self.table.codec.item(values),
-            ScanIndexForward=True,
-            **extra,
-        )
+        return self._index_page("GSI2", f"UNIT#{unit_id}", status, limit, cursor, newest_first=False)
 
     def list_unit_history(
         self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None
     ) -> tuple[list[Case], str | None]:
         """Cases the unit finished (closed or withdrawn while with it), newest first."""
-        return self._page(
-            limit,
-            cursor,
-            IndexName="GSI5",
-            KeyConditionExpression="GSI5PK = :pk",
-            FilterExpression="#s = :status",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=self.table.codec.item({":pk": f"DONE#{unit_id}", ":status": status.value}),
-            ScanIndexForward=False,
-        )
+        return self._index_page("GSI5", f"DONE#{unit_id}", status, limit, cursor, newest_first=True)
 
     def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
         """Open cases that need a supervisor: overdue, under special supervision, extension pending."""
