@@ -155,6 +155,9 @@ class LocalGateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY: the head and the body are two writes; with Nagle's algorithm the body waits
+            # for the client's delayed ACK of the head (40 ms per answer on a kept-alive connection).
+            disable_nagle_algorithm = True
 
             def _dispatch(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
