@@ -30,8 +30,14 @@ code knows nothing of this; these patches make moto fit that use:
    computations, a third of a `TransactWriteItems`. The size is kept as attributes are added and
    measured again in full when one is replaced; a nested value changed in place is not re-measured
    until then, which only matters for items near 400 KB.
+7. No AWS Batch in the Step Functions interpreter. The interpreter imports its Batch integration,
+   which imports moto's Batch and EC2 models; EC2 loads botocore's EC2 model and the endpoint table
+   at import: 0.9 s of a runtime's 2.4 s start, for an integration the state machine never uses. A
+   stand-in module takes its place, and a `batch:` task fails as an unsupported resource would.
+   Installed only before the interpreter is first imported; `uninstall()` removes the stand-in from
+   `sys.modules`, but an interpreter imported meanwhile keeps it.
 
-Patches 2-6 reach into moto's internals, so they are installed only on the moto version they were
+Patches 2-7 reach into moto's internals, so they are installed only on the moto version they were
 written for (`SUPPORTED_MOTO`); on another version `install()` skips them with a warning (the runtime
 stays correct, only slower) until someone checks them against the new version. Patch 1 wraps a
 single, long-stable entry point and is always installed: without it the runtime is wrong, not slow.
@@ -44,8 +50,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import sys
 import threading
 import time
+import types
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -101,6 +109,7 @@ def install() -> list[str]:
         _serialise_calls()
         version = moto_version()
         if version == SUPPORTED_MOTO:
+            _no_batch_in_the_interpreter()
             _skip_snapshot_when_conditions_hold()
             _reuse_interpreter_clients()
             _cache_parses()
@@ -126,12 +135,20 @@ def uninstall() -> None:
                 delattr(owner, name)
             else:
                 setattr(owner, name, original)
+        while _stand_ins:
+            stand_in = _stand_ins.pop()
+            if sys.modules.get(stand_in.__name__) is stand_in:
+                del sys.modules[stand_in.__name__]
         _interpreter_client.cache_clear()
 
 
 def patch_names() -> list[str]:
-    return [f"{getattr(owner, '__name__', type(owner).__name__)}.{name}" for owner, name, _ in _replaced]
+    replaced = [f"{getattr(owner, '__name__', type(owner).__name__)}.{name}" for owner, name, _ in _replaced]
+    return replaced + [f"sys.modules[{stand_in.__name__!r}]" for stand_in in _stand_ins]
 
+
+#: Modules put in `sys.modules` in place of moto's (patch 7).
+_stand_ins: list[types.ModuleType] = []
 
 _INHERITED = object()  # the attribute came from a base class: uninstall deletes the override
 
@@ -265,6 +282,27 @@ def _reuse_interpreter_clients() -> None:
 
 
 # --- 4. parse caches -------------------------------------------------------------------------------
+
+
+# --- 7. no AWS Batch in the Step Functions interpreter ----------------------------------------------
+
+BATCH_INTEGRATION = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch"
+
+
+def _no_batch_in_the_interpreter() -> None:
+    if BATCH_INTEGRATION in sys.modules:
+        return  # the interpreter (and moto's Batch) are already loaded: nothing left to save
+    stand_in = types.ModuleType(
+        BATCH_INTEGRATION, "Stand-in for moto's Batch integration (infra/local/moto_patches.py)"
+    )
+
+    class StateTaskServiceBatch:
+        def __init__(self) -> None:
+            raise NotImplementedError("the local runtime's Step Functions has no AWS Batch integration")
+
+    stand_in.StateTaskServiceBatch = StateTaskServiceBatch  # type: ignore[attr-defined]
+    sys.modules[BATCH_INTEGRATION] = stand_in
+    _stand_ins.append(stand_in)
 
 
 def _cache_parses() -> None:

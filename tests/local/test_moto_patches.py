@@ -3,8 +3,12 @@ while they are active, DynamoDB answers are unchanged, and they come off again."
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,6 +18,7 @@ from moto import mock_aws
 
 from infra.local import moto_patches
 
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-east-1"
 TABLE = "patched"
 
@@ -221,3 +226,32 @@ def test_an_item_over_400_kb_is_still_refused(patched: None, ddb: Any, attribute
     # Then DynamoDB's size error comes back and nothing is stored
     assert "maximum allowed size" in refused.value.response["Error"]["Message"]
     assert "Item" not in ddb.get_item(TableName=TABLE, Key=key("CASE#big"))
+
+
+def test_the_interpreter_loads_without_moto_batch_and_ec2_and_a_batch_task_fails_plainly() -> None:
+    # Given a fresh process with the patches installed before the Step Functions interpreter is loaded
+    script = """
+import sys
+from infra.local import moto_patches
+names = moto_patches.install()
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser  # noqa: F401
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_factory as f
+loaded = sorted(m for m in ("moto.batch", "moto.ec2") if m in sys.modules)
+try:
+    f.StateTaskServiceBatch()
+    refused = ""
+except NotImplementedError as exc:
+    refused = str(exc)
+moto_patches.uninstall()
+print(repr((loaded, refused, moto_patches.BATCH_INTEGRATION in sys.modules, any("batch" in n for n in names))))
+"""
+    # When the interpreter is imported and a Batch task would be built
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded, refused, stand_in_left, named = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    # Then neither moto's Batch nor its EC2 was imported, a Batch task says plainly it is not supported,
+    # the stand-in is listed among the patches, and uninstall takes it out of sys.modules
+    assert loaded == []
+    assert "no AWS Batch integration" in refused
+    assert named
+    assert not stand_in_left

@@ -113,12 +113,17 @@ def test_a_reporter_with_a_mainland_mobile_rates_from_the_sms_link_and_the_feed_
             == ["已办结（群众满意）"]
         )
     )
+    # (each step reaches the updates feed from the stream on its own, the closing one last)
+
+    def steps_so_far() -> list[str | None]:
+        root = SafeET.fromstring(runtime.call("GET", "/open311/v2/servicerequestupdates.xml").content)
+        return [
+            u.findtext("external_status_code")
+            for u in root.findall("request_update")
+            if u.findtext("service_request_id") == number
+        ]
+
+    steps = runtime.wait_for(lambda: (found := steps_so_far()) and found[-1] == "CLOSED" and found)
+    assert steps[0] == "SUBMITTED" and "REPLIED" in steps
     updates = runtime.call("GET", "/open311/v2/servicerequestupdates.xml")
-    root = SafeET.fromstring(updates.content)
-    steps = [
-        u.findtext("external_status_code")
-        for u in root.findall("request_update")
-        if u.findtext("service_request_id") == number
-    ]
-    assert steps[0] == "SUBMITTED" and steps[-1] == "CLOSED" and "REPLIED" in steps
     assert phone not in updates.text and phone not in runtime.call("GET", f"/open311/v2/requests/{number}.xml").text

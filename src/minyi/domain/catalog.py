@@ -34,7 +34,7 @@ def load_document_file(path: Path) -> CatalogDocument:
     from minyi.domain.catalog_doc import parse_document
 
     with path.open(encoding="utf-8") as fh:
-        return parse_document(yaml.safe_load(fh))
+        return parse_document(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 @cache
