@@ -18,7 +18,7 @@ $(RUN_STAMP): requirements-run.txt src/requirements.txt constraints.txt pyprojec
 	$(PYTHON) scripts/install.py --venv $(VENV) --stamp $@ -r requirements-run.txt
 
 $(STAMP): $(RUN_STAMP) requirements-dev.txt
-	$(PYTHON) scripts/install.py --venv $(VENV) --stamp $@ -r requirements-dev.txt
+	$(PYTHON) scripts/install.py --venv $(VENV) --stamp $@ -r requirements-dev.txt --compile-bytecode
 
 
 ## make run: the whole system on embedded AWS (moto) at http://127.0.0.1:$(PORT)
@@ -28,13 +28,15 @@ run: $(RUN_STAMP)
 ## make test: template checks and sam build (`make validate build`, run alongside the tests at a lower CPU
 ## priority; the tests of tests/build wait for it), and every test (unit, integration, built artifacts,
 ## e2e, ...) on pytest-xdist workers (tests/conftest.py tells which tests share a worker); prints its
-## duration last.
+## duration last. The repository's own modules are compiled first (what changed since the last run), so
+## the test processes and local runtimes read bytecode even where PYTHONDONTWRITEBYTECODE is set.
 ## TEST_WORKERS=1 runs the tests in one process; the default is one worker per core plus one (many tests wait
 ## on timers and a local runtime's answers, so a third worker on two cores keeps them busy).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 test: $(STAMP)
 	@start=$$(date +%s); checks=$$(mktemp -d); \
+	$(BIN)/python -m compileall -q -j 0 src functions infra scripts tests >/dev/null; \
 	( nice -n 10 $(MAKE) --no-print-directory validate build >$$checks/log 2>&1; echo $$? >$$checks/status.new; \
 	  mv $$checks/status.new $$checks/status ) & \
 	MINYI_TEMPLATE_CHECKS=$$checks $(BIN)/python -m pytest -q $(XDIST); status=$$?; wait; \
