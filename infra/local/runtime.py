@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import socket
 from typing import Any
 
 from infra.local import accounts, moto_patches
@@ -44,10 +45,21 @@ def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False).encode()
 
 
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 class LocalRuntime:
-    def __init__(self, host: str = "127.0.0.1", port: int = 3000, region: str | None = None):
+    """`port=0` picks a free port up front: the rating SMS links to the runtime's own address, which the
+    functions' settings carry from the start. `print_sms=False` keeps the SMS off the console (the
+    benchmark's)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 3000, region: str | None = None, *, print_sms: bool = True):
         self.host = host
-        self.port = port
+        self.port = port or _free_port(host)
+        self.print_sms = print_sms
         self.region = region or os.environ.get("AWS_REGION") or "ap-east-1"
         for key, value in {
             "AWS_REGION": self.region,
@@ -63,7 +75,7 @@ class LocalRuntime:
             os.environ[key] = value
         overrides = {param: os.environ[env] for env, param in TIME_KNOBS.items() if param and env in os.environ}
         # the rating SMS links to this runtime's own web app (`/r/<tracking no>?t=...`)
-        overrides["RatingLinkBase"] = f"http://{host}:{port}"
+        overrides["RatingLinkBase"] = f"http://{host}:{self.port}"
         self.template = Template(self.region, parameter_overrides=overrides)
         env_overrides = {k: os.environ[k] for k in TIME_KNOBS if k in os.environ}
         env_overrides["POWERTOOLS_LOG_LEVEL"] = os.environ.get("MINYI_LOG_LEVEL", "WARNING")
@@ -89,7 +101,8 @@ class LocalRuntime:
         self.resources.update(pools)
         self.lambdas.env_overrides.update(accounts.pool_environment(self.template, pools))
         self.lambdas.warm_all()
-        _print_sms_on_publish()
+        if self.print_sms:
+            _print_sms_on_publish()
         self.streams = StreamPoller(self.template, self.lambdas, self.resources)
         self.streams.start()
         self.scheduler = LocalScheduler(

@@ -53,7 +53,7 @@ def start_runtime(aws: AwsMeter) -> Any:
     os.environ["LOCAL_SCHEDULE_SECONDS"] = "0"  # no escalation sweep: a fixed cost, not a per-case one
     from infra.local.runtime import LocalRuntime
 
-    runtime = LocalRuntime(host="127.0.0.1", port=0)  # port 0: a free port
+    runtime = LocalRuntime(host="127.0.0.1", port=0, print_sms=False)  # port 0: a free port
     aws.install()  # before runtime.start() creates the first boto3 client
     return runtime.start()
 
