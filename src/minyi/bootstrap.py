@@ -2,6 +2,9 @@
 
 Each handler validates its settings at cold start and asks here once for its service; tests build
 the same services from fakes (`tests/fakes.py`) instead. Nothing else constructs an adapter.
+
+Each factory imports what it builds: a handler's cold start loads its own service and adapters, not
+every function's (this module is imported by all of them).
 """
 
 from __future__ import annotations
@@ -9,57 +12,38 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from minyi.adapters.dynamo import (
-    SWEEP_SHARDS,
-    DynamoCaseRepository,
-    DynamoCatalogRepository,
-    DynamoOutboxRepository,
-    DynamoScoreboardRepository,
-    DynamoTrackingLockouts,
-    DynamoUploadRepository,
-    Table,
-)
-from minyi.adapters.secrets import secret_bytes
-from minyi.adapters.sms import sms_sender
-from minyi.adapters.storage import S3AttachmentStore
-from minyi.adapters.workflow import CaseWorkflow
-from minyi.config import (
-    AssignSettings,
-    CasesSettings,
-    NotifySettings,
-    RateSettings,
-    RatingLinkSettings,
-    ScoreboardSettings,
-    StatsSettings,
-    SubmitSettings,
-    SweepSettings,
-)
-from minyi.domain.deadlines import DeadlineClock
-from minyi.domain.lifecycle import RatingPolicy
-from minyi.domain.rating_links import RatingLinks
-from minyi.ports import SmsSender, Workflow
-from minyi.services.cases import CaseService, CaseStore, HandlingRules
-from minyi.services.catalog import CatalogCache
-from minyi.services.notify import NotifyService
-from minyi.services.rating_links import LinkRating
-from minyi.services.requests import RequestService
-from minyi.services.scoreboard import ScoreboardService
-from minyi.services.sweep import SweepService
-from minyi.services.workflow_tasks import WorkflowTasks
-
 if TYPE_CHECKING:
+    from minyi.adapters.dynamo.table import Table
+    from minyi.adapters.workflow import CaseWorkflow
     from minyi.config import (
         AccountsSettings,
         AccountsTriggerSettings,
         AdminSettings,
+        AssignSettings,
+        CasesSettings,
         CatalogAdminSettings,
+        NotifySettings,
         Open311FeedSettings,
         Open311Settings,
+        RateSettings,
+        RatingLinkSettings,
+        ScoreboardSettings,
+        StatsSettings,
+        SubmitSettings,
+        SweepSettings,
     )
-    from minyi.ports import UserDirectory
+    from minyi.domain.rating_links import RatingLinks
+    from minyi.ports import SmsSender, UserDirectory, Workflow
     from minyi.services.accounts import AccountService
+    from minyi.services.cases import CaseService, CaseStore
     from minyi.services.catalog_admin import CatalogAdminService
+    from minyi.services.notify import NotifyService
     from minyi.services.open311 import ApiKeyService, Open311Service
+    from minyi.services.rating_links import LinkRating
+    from minyi.services.requests import RequestService
+    from minyi.services.scoreboard import ScoreboardService
+    from minyi.services.sweep import SweepService
+    from minyi.services.workflow_tasks import WorkflowTasks
 
 #: Functions that only complete parked tasks need no state machine ARN (the token names the execution).
 NO_STATE_MACHINE = ""
@@ -70,6 +54,11 @@ def utcnow() -> datetime:
 
 
 def _store(table: Table, workflow: CaseWorkflow) -> CaseStore:
+    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+    from minyi.services.cases import CaseStore
+    from minyi.services.catalog import CatalogCache
+
     return CaseStore(
         cases=DynamoCaseRepository(table),
         catalog=CatalogCache(DynamoCatalogRepository(table)),
@@ -80,6 +69,16 @@ def _store(table: Table, workflow: CaseWorkflow) -> CaseStore:
 
 def request_service(settings: SubmitSettings, workflow: Workflow | None = None) -> RequestService:
     """`workflow` replaces Step Functions (tests: a workflow that refuses to start)."""
+    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+    from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
+    from minyi.adapters.dynamo.table import Table
+    from minyi.adapters.dynamo.uploads import DynamoUploadRepository
+    from minyi.adapters.storage import S3AttachmentStore
+    from minyi.adapters.workflow import CaseWorkflow
+    from minyi.services.catalog import CatalogCache
+    from minyi.services.requests import RequestService
+
     table = Table(settings.table_name)
     return RequestService(
         cases=DynamoCaseRepository(table),
@@ -96,6 +95,16 @@ def request_service(settings: SubmitSettings, workflow: Workflow | None = None) 
 
 
 def case_service(settings: CasesSettings | RateSettings) -> CaseService:
+    from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
+    from minyi.adapters.dynamo.table import Table
+    from minyi.adapters.dynamo.uploads import DynamoUploadRepository
+    from minyi.adapters.storage import S3AttachmentStore
+    from minyi.adapters.workflow import CaseWorkflow
+    from minyi.config import CasesSettings
+    from minyi.domain.deadlines import DeadlineClock
+    from minyi.domain.lifecycle import RatingPolicy
+    from minyi.services.cases import CaseService, HandlingRules
+
     table = Table(settings.table_name)
     rules = HandlingRules()
     if isinstance(settings, CasesSettings):
@@ -117,15 +126,27 @@ def case_service(settings: CasesSettings | RateSettings) -> CaseService:
 
 
 def rating_links(settings: RatingLinkSettings) -> RatingLinks:
+    from minyi.adapters.secrets import secret_bytes
+    from minyi.domain.rating_links import RatingLinks
+
     return RatingLinks(secret=secret_bytes(settings.rating_link_secret_arn), base=settings.rating_link_base)
 
 
 def link_rating(settings: RateSettings) -> LinkRating:
+    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+    from minyi.adapters.dynamo.table import Table
+    from minyi.services.rating_links import LinkRating
+
     table = Table(settings.table_name)
     return LinkRating(DynamoCaseRepository(table), case_service(settings), rating_links(settings))
 
 
 def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
+    from minyi.adapters.dynamo.table import Table
+    from minyi.adapters.workflow import CaseWorkflow
+    from minyi.domain.deadlines import DeadlineClock
+    from minyi.services.workflow_tasks import WorkflowTasks
+
     workflow = CaseWorkflow(NO_STATE_MACHINE)
     return WorkflowTasks(
         store=_store(Table(settings.table_name), workflow),
@@ -138,6 +159,14 @@ def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
 
 def notify_service(settings: NotifySettings, sender: SmsSender | None = None) -> NotifyService:
     """`sender` replaces the configured SMS provider (tests: a recording or failing fake)."""
+    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+    from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
+    from minyi.adapters.dynamo.table import Table
+    from minyi.adapters.sms import sms_sender
+    from minyi.services.catalog import CatalogCache
+    from minyi.services.notify import NotifyService
+
     table = Table(settings.table_name)
     return NotifyService(
         cases=DynamoCaseRepository(table),
@@ -153,11 +182,22 @@ def notify_service(settings: NotifySettings, sender: SmsSender | None = None) ->
 
 
 def sweep_service(settings: SweepSettings) -> SweepService:
+    from minyi.adapters.dynamo.cases import SWEEP_SHARDS
+    from minyi.adapters.dynamo.table import Table
+    from minyi.adapters.workflow import CaseWorkflow
+    from minyi.services.sweep import SweepService
+
     store = _store(Table(settings.table_name), CaseWorkflow(settings.state_machine_arn))
     return SweepService(store=store, shards=SWEEP_SHARDS, batch_limit=settings.sweep_batch_limit)
 
 
 def scoreboard_service(settings: ScoreboardSettings | StatsSettings) -> ScoreboardService:
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+    from minyi.adapters.dynamo.scoreboard import DynamoScoreboardRepository
+    from minyi.adapters.dynamo.table import Table
+    from minyi.services.catalog import CatalogCache
+    from minyi.services.scoreboard import ScoreboardService
+
     table = Table(settings.table_name)
     return ScoreboardService(
         counters=DynamoScoreboardRepository(table),
@@ -169,7 +209,11 @@ def scoreboard_service(settings: ScoreboardSettings | StatsSettings) -> Scoreboa
 def open311_service(settings: Open311Settings) -> Open311Service:
     """GeoReport v2: submissions go through the citizen API's request service (same loop)."""
     from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
     from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
+    from minyi.adapters.dynamo.table import Table
+    from minyi.services.catalog import CatalogCache
     from minyi.services.open311 import Open311Service
 
     table = Table(settings.table_name)
@@ -187,7 +231,11 @@ def open311_service(settings: Open311Settings) -> Open311Service:
 def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
     """The open-data feed kept from the stream: reads cases, files nothing."""
     from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
     from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
+    from minyi.adapters.dynamo.table import Table
+    from minyi.services.catalog import CatalogCache
     from minyi.services.open311 import Open311Service
 
     table = Table(settings.table_name)
@@ -204,6 +252,7 @@ def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
 
 def api_key_service(settings: AdminSettings) -> ApiKeyService:
     from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+    from minyi.adapters.dynamo.table import Table
     from minyi.services.open311 import ApiKeyService
 
     return ApiKeyService(keys=DynamoApiKeyRepository(Table(settings.table_name)), clock=utcnow)
@@ -212,7 +261,10 @@ def api_key_service(settings: AdminSettings) -> ApiKeyService:
 def account_service(settings: AccountsSettings, directory: UserDirectory | None = None) -> AccountService:
     """`directory` replaces the Cognito user pool (tests: an in-memory directory)."""
     from minyi.adapters.cognito import CognitoUserDirectory
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+    from minyi.adapters.dynamo.table import Table
     from minyi.services.accounts import AccountService
+    from minyi.services.catalog import CatalogCache
 
     return AccountService(
         directory=directory or CognitoUserDirectory(settings.user_pool_id),
@@ -232,6 +284,8 @@ def account_trigger_service(settings: AccountsTriggerSettings, user_pool_id: str
 
 
 def catalog_admin_service(settings: CatalogAdminSettings) -> CatalogAdminService:
+    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+    from minyi.adapters.dynamo.table import Table
     from minyi.services.catalog_admin import CatalogAdminService
 
     return CatalogAdminService(repo=DynamoCatalogRepository(Table(settings.table_name)), clock=utcnow)

@@ -1,7 +1,9 @@
 """Deadlines counted in mainland working days (pure).
 
 Public holidays, substituted days off and weekend make-up working days come from the maintained
-`holidays` library (holidays.China), never from a hand-written list.
+`holidays` library (holidays.China), never from a hand-written list. It is loaded when a deadline is
+first counted, not when the module is imported: many handlers import this module only for the
+city's time zone.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from minyi.domain.models import Category
+
+if TYPE_CHECKING:
+    import holidays
 
 CITY_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -28,6 +32,8 @@ DEFAULT_DEADLINE_DAYS: dict[Category, int] = {
 
 @lru_cache(maxsize=8)
 def _calendar(first_year: int) -> holidays.HolidayBase:
+    import holidays
+
     return holidays.China(years=range(first_year, first_year + 3))
 
 

@@ -354,6 +354,11 @@ def decide_extension(
 MAX_REPAIRS = 3
 
 
+def restart_execution_name(case: Case) -> str | None:
+    """The execution name the case's last restart gave it (None before any restart)."""
+    return f"{case.id}-r{case.repair_count}" if case.repair_count > 0 else None
+
+
 def restart_workflow(case: Case, now: datetime, reason: str) -> Transition:
     """The case's execution failed, timed out or never started: a new one resumes it at the step
     its status implies (every workflow step decides from the case)."""
@@ -363,7 +368,7 @@ def restart_workflow(case: Case, now: datetime, reason: str) -> Transition:
         raise InvalidTransition("restart the workflow of", case.status, "too many restarts: flag it instead")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.repair_count += 1
-    b.case.execution_name = f"{case.id}-r{b.case.repair_count}"
+    b.case.execution_name = restart_execution_name(b.case)
     b.case.wait = None
     b.event(EventType.WORKFLOW_REPAIRED, f"{reason}; restarted as {b.case.execution_name}")
     return b.done()

@@ -1,12 +1,24 @@
-"""Citizen phone numbers: validation, E.164 normalisation and masking (pure)."""
+"""Citizen phone numbers: validation, E.164 normalisation and masking (pure).
+
+`phonenumbers` (its metadata is a large import) is loaded by the functions that parse a number, not
+with the module: masking, which every staff view does, needs none of it.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 
-import phonenumbers
+if TYPE_CHECKING:
+    from types import ModuleType
 
-_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+@cache
+def _phonenumbers() -> ModuleType:
+    import phonenumbers
+
+    return phonenumbers
 
 
 def normalise_phone(raw: str) -> str:
@@ -14,6 +26,8 @@ def normalise_phone(raw: str) -> str:
 
     Raises ValueError with a reason a citizen can act on.
     """
+    phonenumbers = _phonenumbers()
+    mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
     text = raw.strip()
     try:
         parsed = phonenumbers.parse(text, None if text.startswith("+") else "CN")
@@ -21,7 +35,7 @@ def normalise_phone(raw: str) -> str:
         raise ValueError("not a phone number") from exc
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("not a valid phone number")
-    if phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
+    if phonenumbers.number_type(parsed) not in mobile_types:
         raise ValueError("must be a mobile number that can receive SMS")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -41,8 +55,8 @@ def parse_country_codes(text: str) -> frozenset[str]:
 def country_code(e164: str) -> str:
     """The calling code of an E.164 number (`+8613812345678` -> `86`)."""
     try:
-        return str(phonenumbers.parse(e164, None).country_code)
-    except phonenumbers.NumberParseException:
+        return str(_phonenumbers().parse(e164, None).country_code)
+    except _phonenumbers().NumberParseException:
         return ""
 
 

@@ -26,6 +26,7 @@ class SweepReport:
     escalated: int = 0
     dispatch_overdue: int = 0
     repaired: int = 0
+    resumed: int = 0  # starts of an execution a recorded restart had already named (see _repair_if_dead)
     flagged: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
@@ -87,6 +88,15 @@ class SweepService:
         status = self.workflow.status(case.execution_name or case.id)
         if status in HEALTHY:
             return False
+        if status is None and case.execution_name and case.execution_name == lifecycle.restart_execution_name(case):
+            # A restart is recorded under this name but its execution does not exist: another run is
+            # between its write and its start, or crashed (or was throttled) there. Starting that very
+            # name finishes the repair; starts are idempotent by name, so two runs make one execution,
+            # and no further restart is used up.
+            self.workflow.start(case.id, case.execution_name)
+            report.resumed += 1
+            logger.info("recorded workflow restart started", extra={"case_id": case.id})
+            return True
         reason = f"workflow execution {status or 'never started'}"
         try:
             restarted = self._save(lifecycle.restart_workflow(case, now, reason))

@@ -148,11 +148,30 @@ def test_a_restart_that_fails_is_an_error_and_the_next_run_retries_it(fakes: Fak
     not_yet = fakes.cases.get_case(case.id)
     assert not_yet is not None and not not_yet.overdue
 
+    # When the next run comes / Then it starts the execution the first run named, using up no
+    # further restart, and escalates
     second = sweep.run(due + timedelta(minutes=15))
-    assert (second.escalated, second.repaired, second.errors) == (1, 1, [])
+    assert (second.escalated, second.repaired, second.resumed, second.errors) == (1, 0, 1, [])
     stored = fakes.cases.get_case(case.id)
-    assert stored is not None and stored.overdue and stored.execution_name == f"{case.id}-r2"
-    assert fakes.workflow.status(f"{case.id}-r2") == ExecutionStatus.RUNNING
+    assert stored is not None and stored.overdue and stored.execution_name == f"{case.id}-r1"
+    assert stored.repair_count == 1
+    assert fakes.workflow.status(f"{case.id}-r1") == ExecutionStatus.RUNNING
+
+
+def test_a_run_that_finds_a_restart_named_but_not_yet_started_starts_that_one_not_another(fakes: Fakes) -> None:
+    # Given a case another run has just restarted (its new execution named and written, not started yet)
+    case = submitted(fakes)
+    restarted = fakes.cases.save(lifecycle.restart_workflow(case, fakes.clock(), "workflow execution never started"))
+    assert restarted.execution_name == f"{case.id}-r1"
+    assert fakes.workflow.status(f"{case.id}-r1") is None
+    # When this run sweeps the case
+    report = fakes.sweep_service().run(later(fakes, ROUTING_GRACE + timedelta(minutes=1)))
+    # Then it starts the named execution (a start is idempotent by name) and records no second restart
+    assert (report.repaired, report.resumed, report.flagged, report.errors) == (0, 1, 0, [])
+    assert fakes.workflow.starts[-1] == (case.id, f"{case.id}-r1")
+    stored = fakes.cases.get_case(case.id)
+    assert stored is not None and stored.repair_count == 1 and stored.execution_name == f"{case.id}-r1"
+    assert fakes.cases.event_types(case.id).count("workflow_repaired") == 1
 
 
 def test_a_case_another_writer_changed_meanwhile_is_skipped_not_an_error(fakes: Fakes) -> None:
