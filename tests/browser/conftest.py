@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +17,8 @@ from typing import Any
 
 import pytest
 import requests
+
+from tests.local_runtime import running
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
@@ -44,12 +43,6 @@ def _require_browser() -> None:
         if os.environ.get("MINYI_REQUIRE_BROWSER") == "1":
             pytest.fail(f"browser tests need Chromium: {why} (apt-get install -y chromium fonts-noto-cjk)")
         pytest.skip(f"browser tests need Chromium: {why}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Runtime:
@@ -90,38 +83,12 @@ class Runtime:
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     _require_browser()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "PYTHONUNBUFFERED": "1",
+    overrides = {
         "RATING_WINDOW_SECONDS": "600",  # the rating wait must not expire while the browser works
         "LOCAL_SCHEDULE_SECONDS": "0",
     }
-    log_path = tmp_path_factory.mktemp("browser-runtime") / "runtime.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    rt = Runtime(f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"local runtime exited:\n{log_path.read_text()}")
-            try:
-                if requests.get(f"{rt.base_url}/local/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield rt
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running(overrides, "browser-runtime", tmp_path_factory) as started:
+        yield Runtime(started.base_url)
 
 
 @pytest.fixture(scope="session")

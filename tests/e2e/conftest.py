@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,13 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from tests.local_runtime import RuntimeProcesses, running
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Api:
@@ -67,72 +56,19 @@ class Api:
         raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
-def _die_with_pytest() -> None:
-    """Runs in the runtime's process before it starts (Linux): SIGTERM when the pytest process that
-    started it dies, so a killed test run leaves no runtime behind."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-
-
-class _Runtimes:
-    """The local runtimes this pytest process started. Each starts when a test first needs it and
-    lives until the end of the session; at the end all are told to stop at once and then awaited
-    (a runtime takes a second or more to stop, so stopping them one after another would add up)."""
-
-    def __init__(self) -> None:
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Api:
-        port = _free_port()
-        env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", **env_overrides}
-        log_path = tmp_path_factory.mktemp(name) / "runtime.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "infra.local"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=log,
-                preexec_fn=_die_with_pytest if sys.platform == "linux" else None,
-            )
-        self.procs.append(proc)
-        api = Api(f"http://127.0.0.1:{port}", log_path)
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"local runtime exited:\n{log_path.read_text()}")
-            try:
-                if requests.get(f"{api.base_url}/local/health", timeout=1).ok:
-                    return api
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
-            time.sleep(0.05)
-
-    def stop_all(self, grace: float = 3.0) -> None:
-        """SIGTERM to every runtime at once, SIGKILL to those still running after `grace` seconds
-        (all their state is in memory; a loaded machine can take long to stop one politely)."""
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.monotonic() + grace
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.procs.clear()
-
-
 def _start(env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """One runtime for the caller's own fixture (`yield from _start(...)`), stopped when it ends."""
-    runtimes = _Runtimes()
-    try:
-        yield runtimes.start(env_overrides, name, tmp_path_factory)
-    finally:
-        runtimes.stop_all()
+    with running(env_overrides, name, tmp_path_factory) as started:
+        yield Api(started.base_url, started.log_path)
+
+
+class _Runtimes(RuntimeProcesses):
+    """The runtimes of this pytest process's session fixtures, each started when a test first needs it
+    and all stopped together at the end of the session."""
+
+    def api(self, env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Api:
+        started = self.start(env_overrides, name, tmp_path_factory)
+        return Api(started.base_url, started.log_path)
 
 
 @pytest.fixture(scope="session")
@@ -147,7 +83,7 @@ def _runtimes() -> Iterator[_Runtimes]:
 @pytest.fixture(scope="session")
 def api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
     """The runtime as `make run` starts it: real working-day deadlines, a 3-day rating window."""
-    return _runtimes.start({}, "runtime", tmp_path_factory)
+    return _runtimes.api({}, "runtime", tmp_path_factory)
 
 
 # Runtimes with compressed time (README "Local time"), so that deadlines pass and rating windows
@@ -161,7 +97,7 @@ def fast_api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> 
     """A working day lasts 2 s, so a request for help (1 working day) is overdue 2 s after it is
     dispatched. The rating window stays 10 s: tests here rate within it, and a loaded CI machine
     needs that time to rate when a test means to."""
-    return _runtimes.start(
+    return _runtimes.api(
         {"WORKING_DAY_SECONDS": "2", "RATING_WINDOW_SECONDS": "10", "LOCAL_SCHEDULE_SECONDS": "0"},
         "fast-runtime",
         tmp_path_factory,
@@ -173,7 +109,7 @@ def short_rating_window_api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempP
     """A rating window of 3 s, for a test that never rates (the case must close unrated), and a
     working day of 4 s, so the unit's answer (complaint: 5 days = 20 s) is on time even on a
     loaded machine."""
-    return _runtimes.start(
+    return _runtimes.api(
         {"WORKING_DAY_SECONDS": "4", "RATING_WINDOW_SECONDS": "3", "LOCAL_SCHEDULE_SECONDS": "0"},
         "short-rating-window-runtime",
         tmp_path_factory,

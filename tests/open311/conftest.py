@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,6 +31,7 @@ from minyi.adapters.dynamo import DynamoCatalogRepository, Table
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from tests.integration.conftest import REGION, Stack, _end_waiting_executions
 from tests.integration.conftest import stack as stack
+from tests.local_runtime import running
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,32 +239,5 @@ class Runtime:
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A runtime of this module's own (no background sweep), stopped when the module ends."""
-    import requests
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "LOCAL_SCHEDULE_SECONDS": "0"}
-    log_path = tmp_path_factory.mktemp("open311-runtime") / "runtime.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"local runtime exited:\n{log_path.read_text()}")
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/local/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield Runtime(f"http://127.0.0.1:{port}")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running({"LOCAL_SCHEDULE_SECONDS": "0"}, "open311-runtime", tmp_path_factory) as started:
+        yield Runtime(started.base_url)

@@ -1,0 +1,109 @@
+"""A local runtime (`python -m infra.local`) in a process of its own, for the suites that drive it over
+HTTP as its clients do (tests/e2e, tests/browser, tests/contract, tests/open311).
+
+One way to start and stop it everywhere: a free port, the output in a log file the failure message
+quotes, ready when `/local/health` answers; the process gets SIGTERM when the pytest process that
+started it dies (a killed test run leaves no runtime behind), and stopping several runtimes signals
+them all at once and kills whatever still runs after a short grace (all their state is in memory).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_pytest() -> None:
+    """Runs in the runtime's process before it starts (Linux): SIGTERM when its parent dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+@dataclass(frozen=True)
+class StartedRuntime:
+    base_url: str
+    log_path: Path
+
+
+class RuntimeProcesses:
+    """The local runtimes one fixture started; `stop_all()` ends them together."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(
+        self, env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> StartedRuntime:
+        port = free_port()
+        env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", **env_overrides}
+        log_path = tmp_path_factory.mktemp(name) / "runtime.log"
+        with log_path.open("w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "infra.local"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+                preexec_fn=_die_with_pytest if sys.platform == "linux" else None,
+            )
+        self.procs.append(proc)
+        started = StartedRuntime(f"http://127.0.0.1:{port}", log_path)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"local runtime exited:\n{log_path.read_text()}")
+            try:
+                if requests.get(f"{started.base_url}/local/health", timeout=1).ok:
+                    return started
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
+            time.sleep(0.05)
+
+    def stop_all(self, grace: float = 3.0) -> None:
+        """SIGTERM to every runtime at once, SIGKILL to those still running after `grace` seconds."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + grace
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+
+@contextlib.contextmanager
+def running(
+    env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartedRuntime]:
+    """One runtime for a fixture of its own (`with running(...) as started:`), stopped on leaving."""
+    processes = RuntimeProcesses()
+    try:
+        yield processes.start(env_overrides, name, tmp_path_factory)
+    finally:
+        processes.stop_all()
