@@ -3,7 +3,8 @@
 One story, in order (one test of steps): a citizen files a complaint with a photo and a voice note
 (phone-sized app), the unit accepts and answers in the console, the citizen rates 1 from the SMS link
 and the case goes back to the unit, the second answer is rated 5 and the timeline shows the case
-closed; a dispatcher dispatches a queued case, a unit returns a misrouted one; a supervisor decides
+closed; a dispatcher dispatches a queued case, a hotline operator files a caller's report, a unit
+returns a misrouted one; a supervisor decides
 an extension, gives instructions and sees the scoreboard; English and the offline shell. Every page
 passes an axe-core scan and is photographed (tests/e2e/screenshots/)."""
 
@@ -267,6 +268,40 @@ def dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> None:
     expect(page.get_by_test_id("case-detail")).to_contain_text("需协调燃气公司")
 
 
+def operator_files_a_call_for_a_caller(clerk: Page, runtime: Runtime) -> None:
+    # Given a hotline operator signed in to the console
+    page = clerk
+    console_sign_in(page, runtime.base_url, "operator")
+    expect(page.get_by_role("heading", name="来电登记")).to_be_visible()
+    check_page(page, "console-new-call", full_page=True)
+    # When they file what the caller reports, with the caller's mobile
+    caller = "13700001111"
+    page.get_by_test_id("call-phone").fill(caller)
+    page.get_by_test_id("call-category").select_option("complaint")
+    page.get_by_test_id("call-topic").select_option("traffic")
+    page.get_by_test_id("call-district").select_option("futian")
+    page.get_by_test_id("call-description").fill("来电反映：福华路与金田路口红绿灯不亮，早高峰拥堵严重。")
+    page.get_by_test_id("call-address").fill("福田区福华路与金田路交叉口")
+    page.get_by_test_id("call-submit").click()
+    # Then the receipt shows the tracking number, the call is listed for the shift, and the caller
+    # is texted that number
+    expect(page.get_by_test_id("call-receipt")).to_be_visible()
+    number = page.get_by_test_id("tracking-no").inner_text().strip()
+    assert re.fullmatch(r"SZ\d{4}-[0-9A-Z]{6}", number), number
+    expect(page.get_by_test_id("call-row").filter(has_text=number)).to_have_count(1)
+    check_page(page, "console-call-receipt")
+
+    def receipt() -> bool:
+        messages = runtime.call("GET", f"/local/sms?phone=%2B86{caller}").json()["messages"]
+        return any(number in m["body"] and m["kind"] == "citizen" for m in messages)
+
+    runtime.wait_for(receipt, what="the caller's receipt SMS")
+    # And the next call starts from an empty form, the shift's list kept
+    page.get_by_test_id("next-call").click()
+    expect(page.get_by_test_id("call-phone")).to_have_value("")
+    expect(page.get_by_test_id("call-row").filter(has_text=number)).to_have_count(1)
+
+
 def unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:
     token = runtime.token(sub="citizen-return", role="citizen", phone="+8613900005678")
     created = runtime.call(
@@ -360,6 +395,7 @@ def test_the_handling_loop_through_both_clients(
     citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(phone, citizen, runtime)
     second_reply_rated_5_closes_the_case(phone, clerk, citizen, runtime)
     dispatcher_dispatches_a_queued_case(clerk, runtime)
+    operator_files_a_call_for_a_caller(clerk, runtime)
     unit_returns_a_misrouted_case(clerk, runtime)
     supervisor_sees_the_supervision_list_and_the_scoreboard(clerk, runtime)
     english_switch_and_offline_shell(phone, runtime)

@@ -1,6 +1,7 @@
 // The staff console: unit inbox and case page (accept, reply, return, extension, notes), the dispatch
 // queue (dispatch and transfer from the unit directory), supervision (reasons, extension decisions,
-// instructions) and the scoreboard (charts, period picker, CSV export). What it shows follows the role.
+// instructions), the scoreboard (charts, period picker, CSV export) and, for hotline operators (坐席),
+// the new-call form that files a caller's request. What it shows follows the role.
 import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount,
   registerServiceWorker, saveSession, session, upload,
@@ -19,6 +20,7 @@ const nameOf = (table, code) => catalog?.[table]?.[code]?.[lang()] ?? code;
 const unitName = (id) => (id === 'dispatch-centre' ? (lang() === 'en' ? 'Dispatch centre' : '派单中心') : units?.[id] ? (lang() === 'en' ? units[id].name_en : units[id].name) : id || '—');
 
 function navFor(role) {
+  if (role === 'operator') return [['call', t('new_call')]];
   if (role === 'staff') return [['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
   if (role === 'dispatcher') return [['inbox', t('queue')], ['scoreboard', t('scoreboard')]];
   return [['supervision', t('supervision')], ['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
@@ -52,6 +54,7 @@ async function route() {
     catalog ??= await api('/v1/catalog');
     if (gen !== generation) return;
     if (!s) { chrome(); return await signInView(); }
+    if (s.role === 'operator') { chrome(); return await callView(); }
     if (s.role !== 'staff' || !units) await loadDirectory(s.directoryToken || s.token).catch(() => {});
     if (gen !== generation) return;
     chrome();
@@ -67,6 +70,8 @@ async function route() {
   }
 }
 
+const landing = (role) => ({ supervisor: '#/supervision', admin: '#/supervision', operator: '#/call' }[role] || '#/inbox');
+
 // --- sign in ---------------------------------------------------------------------------------------
 async function signInView() {
   const gen = generation;
@@ -78,7 +83,7 @@ async function signInView() {
   const directoryToken = await localToken({ sub: 'console-directory', role: 'dispatcher' });
   await loadDirectory(directoryToken);
   const role = h('select', { testid: 'signin-role', name: 'role' },
-    ['staff', 'dispatcher', 'supervisor', 'admin'].map((r) => h('option', { value: r }, t(`role_${r}`))));
+    ['staff', 'dispatcher', 'supervisor', 'admin', 'operator'].map((r) => h('option', { value: r }, t(`role_${r}`))));
   const unit = h('select', { testid: 'signin-unit', name: 'unit' },
     Object.values(units).sort((a, b) => a.id.localeCompare(b.id)).map((u) => h('option', { value: u.id }, `${lang() === 'en' ? u.name_en : u.name} (${u.id})`)));
   const unitField = field(t('your_unit'), unit);
@@ -90,7 +95,7 @@ async function signInView() {
       if (role.value === 'staff') claimsIn.unit = unit.value;
       const token = await localToken(claimsIn);
       saveSession('console', { token, role: role.value, unit: claimsIn.unit || null, directoryToken });
-      location.hash = role.value === 'supervisor' || role.value === 'admin' ? '#/supervision' : '#/inbox';
+      location.hash = landing(role.value);
       route();
     } catch (err) { mount(status, errorBox(err)); }
   } }, h('h1', {}, t('sign_in')), h('p', { class: 'muted' }, t('local_console_hint')),
@@ -110,7 +115,7 @@ function staffSignIn(pool, status) {
     const groups = [].concat(c['cognito:groups'] || []);
     const role = ['supervisor', 'dispatcher', 'staff', 'admin', 'operator'].find((r) => groups.includes(r)) || 'staff';
     saveSession('console', { token, role, unit: c['custom:unit_id'] || null });
-    location.hash = role === 'supervisor' || role === 'admin' ? '#/supervision' : '#/inbox';
+    location.hash = landing(role);
     route();
   };
   const ask = async (next) => {
@@ -139,6 +144,73 @@ function staffSignIn(pool, status) {
     } catch (err) { mount(status, errorBox(err)); }
   } }, h('h1', {}, t('sign_in')), field(t('phone'), phone), field(t('password'), password), steps, status,
   h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
+}
+
+// --- hotline operator: a new call -------------------------------------------------------------------
+// The operator files for the caller (channel `hotline`); the case belongs to the caller's mobile, which
+// gets the receipt with the tracking number and, after the answer, the rating link. The calls filed
+// in this browser tab are listed below the form (operators have no case list of their own).
+const CALLS_KEY = 'minyi-console-calls';
+const callsThisShift = () => JSON.parse(sessionStorage.getItem(CALLS_KEY) || '[]');
+
+function callView() {
+  const gen = generation;
+  const s = me();
+  const select = (name, testid, entries, value) => h('select', { name, testid, required: true },
+    entries.map(([code, label]) => h('option', { value: code, selected: code === value }, label)));
+  const phone = h('input', { type: 'tel', name: 'phone', required: true, inputmode: 'tel', maxlength: 20, testid: 'call-phone', autocomplete: 'off' });
+  const category = select('category', 'call-category', catalog.categories.map((c) => [c, `${categoryLabel(c)}（${catalog.deadline_days[c]}${lang() === 'en' ? ' working days' : '个工作日'}）`]), 'complaint');
+  const topic = select('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]), Object.keys(catalog.topics)[0]);
+  const district = select('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]), Object.keys(catalog.districts)[0]);
+  const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
+  const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
+  const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
+  // one key per call: a retried send (a double click, a lost answer) files it once
+  const idempotencyKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary', testid: 'call-submit' }, t('submit'));
+  const form = h('form', { class: 'card', testid: 'new-call', onsubmit: async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    try {
+      const body = { category: category.value, topic: topic.value, district: district.value, description: description.value.trim(),
+        phone: e164(phone.value) || phone.value.trim(), channel: 'hotline', language: language.value };
+      if (address.value.trim()) body.address = address.value.trim();
+      const created = await api('/v1/requests', { method: 'POST', token: s.token, body, idempotencyKey });
+      const calls = [{ tracking_no: created.tracking_no, at: created.created_at, topic: body.topic, district: body.district }, ...callsThisShift()];
+      sessionStorage.setItem(CALLS_KEY, JSON.stringify(calls.slice(0, 50)));
+      callReceipt(created);
+    } catch (err) { mount(status, errorBox(err)); submit.disabled = false; }
+  } },
+  h('h1', {}, t('new_call')),
+  field(t('caller_phone'), phone, t('caller_phone_hint')), field(t('caller_language'), language),
+  field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
+  field(t('description'), description), field(t('address'), address, t('address_hint')),
+  status, submit);
+  paint(gen, form, shiftList());
+  phone.focus();
+}
+
+function callReceipt(created) {
+  mount(main, h('section', { class: 'card center', testid: 'call-receipt' },
+    h('h1', {}, t('call_filed')),
+    h('p', {}, t('tracking_no')),
+    h('p', { class: 'tracking-no', testid: 'tracking-no' }, created.tracking_no),
+    h('p', { class: 'muted' }, t('call_filed_hint')),
+    h('button', { type: 'button', class: 'primary', testid: 'next-call', onclick: () => { route(); } }, t('next_call'))),
+  shiftList());
+  main.focus();
+}
+
+function shiftList() {
+  const calls = callsThisShift();
+  if (!calls.length) return null;
+  return h('section', { testid: 'calls-this-shift' }, h('h2', {}, t('calls_this_shift')),
+    h('table', { class: 'grid-table' },
+      h('thead', {}, h('tr', {}, [t('tracking_no'), t('topic'), t('district'), t('filed_at')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, calls.map((c) => h('tr', { testid: 'call-row' },
+        h('td', {}, h('a', { href: `/track?no=${encodeURIComponent(c.tracking_no)}`, target: '_blank', rel: 'noopener' }, c.tracking_no)),
+        h('td', {}, nameOf('topics', c.topic)), h('td', {}, nameOf('districts', c.district)), h('td', {}, fmtTime(c.at)))))));
 }
 
 // --- inbox -----------------------------------------------------------------------------------------
