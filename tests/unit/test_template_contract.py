@@ -118,3 +118,67 @@ def test_the_metric_scan_reads_alarms_and_dashboards() -> None:
     dashboard = {"Fn::Sub": '{"metrics": [["Minyi", "CasesSubmitted", "service", "submit"], ["AWS/States", "X"]]}'}
     _metric_names([alarm, other, dashboard], found)
     assert found == {"SlaBreaches", "CasesSubmitted"}
+
+
+# --- API Gateway's own refusals ---------------------------------------------------------------------
+
+#: The refusals API Gateway makes before a handler runs, which clients meet in practice.
+GATEWAY_REFUSALS = {
+    "UNAUTHORIZED",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "ACCESS_DENIED",
+    "THROTTLED",
+    "WAF_FILTERED",
+    "REQUEST_TOO_LARGE",
+    "INTEGRATION_TIMEOUT",
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+}
+
+
+def _gateway_responses(template: dict[str, Any]) -> dict[str, Any]:
+    return dict(template["Resources"]["Api"]["Properties"]["GatewayResponses"])
+
+
+def test_api_gateway_refusals_answer_in_the_apis_error_shape_with_the_request_id(template: dict[str, Any]) -> None:
+    import json
+
+    from minyi.api.schemas import ErrorBody
+
+    # Given the gateway responses of the template
+    responses = _gateway_responses(template)
+    # Then every refusal a client meets is there, each a JSON ErrorBody carrying the request id, not cached
+    assert set(responses) >= GATEWAY_REFUSALS
+    for name, response in responses.items():
+        body = json.loads(response["ResponseTemplates"]["application/json"].replace("$context.requestId", "req-1"))
+        assert ErrorBody.model_validate(body).error, name
+        assert body["request_id"] == "req-1", name
+        assert response["ResponseParameters"]["Headers"]["Cache-Control"] == "'no-store'", name
+        status = response.get("StatusCode")
+        assert status is None or 400 <= int(status) <= 599, name
+
+
+def test_the_local_gateway_refuses_as_api_gateway_does_in_aws(template: dict[str, Any]) -> None:
+    import json
+    import types
+
+    from infra.local.gateway import LocalGateway, TokenIssuer
+    from infra.local.template import Route
+
+    # Given the local gateway with one signed-in route, and the template's gateway responses
+    spec = types.SimpleNamespace(routes=[Route("GET", "/v1/requests", "SubmitFunction", public=False)])
+    local = LocalGateway(types.SimpleNamespace(specs={"SubmitFunction": spec}), TokenIssuer(), {})  # type: ignore[arg-type]
+    responses = _gateway_responses(template)
+
+    def aws(name: str) -> tuple[int, str]:
+        body = json.loads(responses[name]["ResponseTemplates"]["application/json"])
+        return int(responses[name]["StatusCode"]), body["error"]
+
+    def locally(method: str, path: str, headers: dict[str, str]) -> tuple[int, str]:
+        status, _, data = local.handle(method, path, headers, b"", "127.0.0.1")
+        return status, json.loads(data)["error"]
+
+    # When a request comes without a token, with a bad one, or to no route / Then both answer alike
+    assert locally("GET", "/v1/requests", {}) == aws("UNAUTHORIZED")
+    assert locally("GET", "/v1/requests", {"Authorization": "Bearer not-a-token"}) == aws("UNAUTHORIZED")
+    assert locally("GET", "/v1/no-such-thing", {}) == aws("MISSING_AUTHENTICATION_TOKEN")
