@@ -178,9 +178,12 @@ class LocalGateway:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":  # a HEAD answer has the head of the GET answer, no body
+                    self.wfile.write(data)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+            # every method reaches the routes, as at API Gateway: one without a route there (OPTIONS,
+            # HEAD, TRACE here) answers in the API's error shape, not the HTTP server's 501 page
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = _dispatch
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -1,0 +1,51 @@
+"""The local API Gateway over HTTP: a method no route has (OPTIONS, HEAD, TRACE) gets the API's JSON
+error, as API Gateway's gateway responses give it in AWS, not the HTTP server's 501 page; HEAD gets no
+body."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import types
+from collections.abc import Iterator
+
+import pytest
+
+from infra.local.gateway import LocalGateway, TokenIssuer
+from infra.local.template import Route
+
+
+@pytest.fixture
+def gateway() -> Iterator[int]:
+    spec = types.SimpleNamespace(routes=[Route("GET", "/v1/catalog", "SubmitFunction", public=True)])
+    local = LocalGateway(types.SimpleNamespace(specs={"SubmitFunction": spec}), TokenIssuer(), {})  # type: ignore[arg-type]
+    port = local.serve("127.0.0.1", 0)
+    yield port
+    local.stop()
+
+
+def ask(port: int, method: str, path: str) -> tuple[int, str, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path)
+        resp = conn.getresponse()
+        return resp.status, resp.getheader("Content-Type") or "", resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE"])
+def test_a_method_without_a_route_gets_the_apis_json_error(gateway: int, method: str) -> None:
+    # When a client sends a method no route has, to a path that exists and to one that does not
+    on_route = ask(gateway, method, "/v1/catalog")
+    nowhere = ask(gateway, method, "/v1/nothing-here")
+    # Then both answer in the API's error shape
+    assert (on_route[0], json.loads(on_route[2])["error"]) == (405, "method_not_allowed")
+    assert (nowhere[0], json.loads(nowhere[2])["error"]) == (404, "no_route")
+    assert on_route[1] == nowhere[1] == "application/json"
+
+
+def test_head_answers_with_a_head_and_no_body(gateway: int) -> None:
+    # When a client asks HEAD of an unknown path / Then it gets the status and headers, and no body
+    status, content_type, body = ask(gateway, "HEAD", "/v1/nothing-here")
+    assert (status, content_type, body) == (404, "application/json", b"")
