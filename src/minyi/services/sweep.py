@@ -5,7 +5,7 @@ every change is a conditional write and restarted executions have deterministic 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
@@ -16,6 +16,9 @@ from minyi.observability import logger, metrics
 from minyi.services.cases import CaseStore
 
 HEALTHY = {ExecutionStatus.RUNNING}
+#: How long after a recorded restart its execution may still be missing because the run that wrote it
+#: has not started it yet (milliseconds, normally). Later, the start failed: restart again.
+RESTART_START_GRACE = timedelta(minutes=2)
 
 
 @dataclass
@@ -88,11 +91,16 @@ class SweepService:
         status = self.workflow.status(case.execution_name or case.id)
         if status in HEALTHY:
             return False
-        if status is None and case.execution_name and case.execution_name == lifecycle.restart_execution_name(case):
-            # A restart is recorded under this name but its execution does not exist: another run is
-            # between its write and its start, or crashed (or was throttled) there. Starting that very
-            # name finishes the repair; starts are idempotent by name, so two runs make one execution,
-            # and no further restart is used up.
+        if (
+            status is None
+            and case.execution_name == lifecycle.restart_execution_name(case)
+            and now - case.updated_at < RESTART_START_GRACE
+        ):
+            # A restart was just recorded under this name and its execution does not exist yet: another
+            # run is between its write and its start. Starting that very name finishes the repair (starts
+            # are idempotent by name: two runs make one execution) without using up another restart.
+            # An older missing restart failed to start: it is restarted again below, until restarts
+            # run out and a person is asked to look.
             self.workflow.start(case.id, case.execution_name)
             report.resumed += 1
             logger.info("recorded workflow restart started", extra={"case_id": case.id})

@@ -148,24 +148,39 @@ def test_a_restart_that_fails_is_an_error_and_the_next_run_retries_it(fakes: Fak
     not_yet = fakes.cases.get_case(case.id)
     assert not_yet is not None and not not_yet.overdue
 
-    # When the next run comes / Then it starts the execution the first run named, using up no
-    # further restart, and escalates
+    # When the next run comes / Then the restart that never started is restarted again, and escalated
     second = sweep.run(due + timedelta(minutes=15))
-    assert (second.escalated, second.repaired, second.resumed, second.errors) == (1, 0, 1, [])
+    assert (second.escalated, second.repaired, second.resumed, second.errors) == (1, 1, 0, [])
     stored = fakes.cases.get_case(case.id)
-    assert stored is not None and stored.overdue and stored.execution_name == f"{case.id}-r1"
-    assert stored.repair_count == 1
-    assert fakes.workflow.status(f"{case.id}-r1") == ExecutionStatus.RUNNING
+    assert stored is not None and stored.overdue and stored.execution_name == f"{case.id}-r2"
+    assert fakes.workflow.status(f"{case.id}-r2") == ExecutionStatus.RUNNING
+
+
+def test_restarts_that_never_start_run_out_and_the_case_is_flagged_and_escalated(fakes: Fakes) -> None:
+    # Given a past-due case whose execution never started, and Step Functions refusing every start
+    case = dispatched(fakes, workflow=None)
+    fakes.workflow.refuse_starts = 100
+    sweep = fakes.sweep_service()
+    due = later(fakes, HANDLING + timedelta(seconds=1))
+    # When the sweep runs every 15 minutes
+    reports = [sweep.run(due + timedelta(minutes=15 * i)) for i in range(MAX_REPAIRS + 1)]
+    # Then each run until restarts run out records one and fails to start it; the next flags the case
+    # for a person and escalates it
+    assert [len(r.errors) for r in reports[:MAX_REPAIRS]] == [1] * MAX_REPAIRS
+    assert (reports[-1].flagged, reports[-1].escalated, reports[-1].errors) == (1, 1, [])
+    stored = fakes.cases.get_case(case.id)
+    assert stored is not None and stored.flagged and stored.overdue and stored.repair_count == MAX_REPAIRS
 
 
 def test_a_run_that_finds_a_restart_named_but_not_yet_started_starts_that_one_not_another(fakes: Fakes) -> None:
     # Given a case another run has just restarted (its new execution named and written, not started yet)
     case = submitted(fakes)
-    restarted = fakes.cases.save(lifecycle.restart_workflow(case, fakes.clock(), "workflow execution never started"))
+    run_at = later(fakes, ROUTING_GRACE + timedelta(minutes=1))
+    restarted = fakes.cases.save(lifecycle.restart_workflow(case, run_at, "workflow execution never started"))
     assert restarted.execution_name == f"{case.id}-r1"
     assert fakes.workflow.status(f"{case.id}-r1") is None
-    # When this run sweeps the case
-    report = fakes.sweep_service().run(later(fakes, ROUTING_GRACE + timedelta(minutes=1)))
+    # When this run sweeps the case a moment later
+    report = fakes.sweep_service().run(run_at + timedelta(seconds=1))
     # Then it starts the named execution (a start is idempotent by name) and records no second restart
     assert (report.repaired, report.resumed, report.flagged, report.errors) == (0, 1, 0, [])
     assert fakes.workflow.starts[-1] == (case.id, f"{case.id}-r1")
