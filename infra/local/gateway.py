@@ -54,9 +54,10 @@ class TokenIssuer:
 
 
 def _error(status: int, error: str, message: str, field: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """The gateway's own refusal, shaped as the template's GatewayResponses shape it in AWS."""
     problems = [{"field": field, "problem": message}] if field else []
-    body = json.dumps({"error": error, "message": message, "problems": problems}).encode()
-    return status, {"Content-Type": "application/json"}, body
+    body = {"error": error, "message": message, "problems": problems, "request_id": str(uuid.uuid4())}
+    return status, {"Content-Type": "application/json", "Cache-Control": "no-store"}, json.dumps(body).encode()
 
 
 class LocalGateway:
@@ -84,8 +85,9 @@ class LocalGateway:
             return web
         matched = [(r, params) for r in self.routes if (params := r.match(method, path)) is not None]
         if not matched:
-            if any(r.pattern.match(path) for r in self.routes):
-                return _error(405, "method_not_allowed", f"{method} is not allowed on {path}")
+            # API Gateway (REST) cannot tell a wrong method from an unknown path: both are its
+            # MISSING_AUTHENTICATION_TOKEN response, which the template's GatewayResponses make 404
+            # no_route. The local gateway answers the same.
             return _error(404, "no_route", f"no route {method} {path}")
         route, path_params = matched[0]
         claims: dict[str, str] | None = None
@@ -178,11 +180,12 @@ class LocalGateway:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                if self.command != "HEAD":  # a HEAD answer has the head of the GET answer, no body
+                if self.command != "HEAD":  # HEAD has no route of its own (404 no_route), and no body
                     self.wfile.write(data)
 
             # every method reaches the routes, as at API Gateway: one without a route there (OPTIONS,
-            # HEAD, TRACE here) answers in the API's error shape, not the HTTP server's 501 page
+            # HEAD, TRACE here) answers in the API's error shape (404 no_route), not the HTTP server's
+            # 501 page
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = _dispatch
 
             def log_message(self, format: str, *args: Any) -> None:

@@ -182,3 +182,5 @@ def test_the_local_gateway_refuses_as_api_gateway_does_in_aws(template: dict[str
     assert locally("GET", "/v1/requests", {}) == aws("UNAUTHORIZED")
     assert locally("GET", "/v1/requests", {"Authorization": "Bearer not-a-token"}) == aws("UNAUTHORIZED")
     assert locally("GET", "/v1/no-such-thing", {}) == aws("MISSING_AUTHENTICATION_TOKEN")
+    # and a method the path has no route for is, at API Gateway, the same refusal as an unknown path
+    assert locally("DELETE", "/v1/requests", {}) == aws("MISSING_AUTHENTICATION_TOKEN")

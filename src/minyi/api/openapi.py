@@ -36,24 +36,28 @@ class ProblemView(BaseModel):
     problem: str = Field(description="what is wrong with it, in the caller's language")
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    """Optional fields that are absent rather than null: `current_status` (absent when the status is not
+    the reason, a concurrent update) and `request_id` (absent on a handler's 4xx)."""
+    for name in ("current_status", "request_id"):
+        prop = schema.get("properties", {}).get(name, {})
+        prop.pop("default", None)
+        any_of = prop.pop("anyOf", None)
+        if any_of:
+            prop.update(next(s for s in any_of if s.get("type") != "null"))
+
+
 class ErrorView(BaseModel):
     """Every 4xx: a machine-readable code, a message in the caller's language (Simplified Chinese unless
-    Accept-Language prefers English), and the fields at fault. Never echoes the input."""
+    Accept-Language prefers English), and the fields at fault. Never echoes the input. API Gateway's own
+    refusals (no or a bad token, no such route, throttling) carry the `request_id` too."""
 
-    model_config = ConfigDict(extra="forbid", title="Error")
+    model_config = ConfigDict(extra="forbid", title="Error", json_schema_extra=_no_default)
 
     error: str = Field(description="validation_error, invalid_input, unauthorized, forbidden, not_found, …")
     message: str
     problems: list[ProblemView]
-
-
-def _no_default(schema: dict[str, Any]) -> None:
-    """`current_status` is absent when the status is not the reason (a concurrent update): optional, never null."""
-    prop = schema.get("properties", {}).get("current_status", {})
-    prop.pop("default", None)
-    any_of = prop.pop("anyOf", None)
-    if any_of:
-        prop.update(next(s for s in any_of if s.get("type") != "null"))
+    request_id: str | None = Field(default=None, description="the id the gateway's and the function's logs carry")
 
 
 class ConflictView(ErrorView):
