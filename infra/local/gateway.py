@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -152,7 +153,9 @@ class LocalGateway:
 
     # --- server --------------------------------------------------------------------------------
 
-    def serve(self, host: str, port: int) -> int:
+    def serve(self, host: str, port: int, listener: socket.socket | None = None) -> int:
+        """Answer on `host:port`, or on `listener`, a socket already bound and listening (the runtime
+        binds port 0 before it builds the functions' settings, which name its address)."""
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -191,7 +194,14 @@ class LocalGateway:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        if listener is None:
+            self._server = ThreadingHTTPServer((host, port), Handler)
+        else:
+            self._server = ThreadingHTTPServer((host, port), Handler, bind_and_activate=False)
+            self._server.socket.close()
+            self._server.socket = listener
+            self._server.server_address = listener.getsockname()[:2]
+            self._server.server_name, self._server.server_port = host, int(self._server.server_address[1])
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True).start()
         return int(self._server.server_address[1])

@@ -45,20 +45,16 @@ def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False).encode()
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 class LocalRuntime:
-    """`port=0` picks a free port up front: the rating SMS links to the runtime's own address, which the
-    functions' settings carry from the start. `print_sms=False` keeps the SMS off the console (the
+    """`port=0` binds a free port up front and keeps it: the rating SMS links to the runtime's own
+    address, which the functions' settings carry from the start. `print_sms=False` keeps the SMS off the console (the
     benchmark's)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 3000, region: str | None = None, *, print_sms: bool = True):
         self.host = host
-        self.port = port or _free_port(host)
+        # port 0: bound now (and served on at start), so no other process can take it meanwhile
+        self._listener = socket.create_server((host, 0)) if port == 0 else None
+        self.port = int(self._listener.getsockname()[1]) if self._listener else port
         self.print_sms = print_sms
         self.region = region or os.environ.get("AWS_REGION") or "ap-east-1"
         for key, value in {
@@ -128,7 +124,7 @@ class LocalRuntime:
             },
         )
         self.seeded = self._seed()  # through the admin API, before anyone else can call it
-        self.port = self.gateway.serve(self.host, self.port)
+        self.port = self.gateway.serve(self.host, self.port, listener=self._listener)
         return self
 
     def _fire_schedules(self) -> list[Any]:
@@ -142,6 +138,8 @@ class LocalRuntime:
             self.streams.stop()
         if self.gateway:
             self.gateway.stop()
+        elif self._listener is not None:  # never served: give the port back
+            self._listener.close()
         self.aws.stop()
 
     def _seed(self) -> str:

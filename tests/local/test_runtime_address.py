@@ -1,9 +1,11 @@
-"""The local runtime's own address: with `port=0` (the benchmark's) it picks a free port before the
-functions get their settings, so the rating SMS links to where the runtime really answers."""
+"""The local runtime's own address: with `port=0` (the benchmark's) it binds a free port before the
+functions get their settings, so the rating SMS links to where the runtime really answers, and no
+other process can take the port meanwhile."""
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -23,10 +25,19 @@ def environment_kept() -> Iterator[None]:
 def test_a_runtime_on_port_zero_links_rating_sms_to_the_port_it_will_serve_on(environment_kept: None) -> None:
     # Given a runtime asked for any free port
     runtime = LocalRuntime(host="127.0.0.1", port=0)
-    # Then it has chosen one, and the rating links the functions write point at it
-    assert runtime.port > 0
-    assert runtime.template.parameters["RatingLinkBase"] == f"http://127.0.0.1:{runtime.port}"
-    assert runtime.base_url == f"http://127.0.0.1:{runtime.port}"
+    try:
+        # Then it holds one already (nobody else can take it before it serves), and the rating links
+        # the functions write point at it
+        assert runtime.port > 0
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", runtime.port))
+        assert runtime.template.parameters["RatingLinkBase"] == f"http://127.0.0.1:{runtime.port}"
+        assert runtime.base_url == f"http://127.0.0.1:{runtime.port}"
+    finally:
+        runtime.stop()
+    # And a runtime that never served gives the port back when stopped
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", runtime.port))
 
 
 def test_a_runtime_on_a_given_port_keeps_it(environment_kept: None) -> None:
