@@ -33,7 +33,7 @@ code knows nothing of this; these patches make moto fit that use:
 7. No AWS Batch in the Step Functions interpreter. The interpreter imports its Batch integration,
    which imports moto's Batch and EC2 models; EC2 loads botocore's EC2 model and the endpoint table
    at import: 0.9 s of a runtime's 2.4 s start, for an integration the state machine never uses. A
-   stand-in module takes its place, and a `batch:` task fails as an unsupported resource would.
+   stand-in module takes its place; building a `batch:` task raises NotImplementedError, which names it.
    Installed only before the interpreter is first imported; `uninstall()` removes the stand-in from
    `sys.modules`, but an interpreter imported meanwhile keeps it.
 

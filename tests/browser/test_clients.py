@@ -300,6 +300,11 @@ def operator_files_a_call_for_a_caller(clerk: Page, runtime: Runtime) -> None:
     page.get_by_test_id("next-call").click()
     expect(page.get_by_test_id("call-phone")).to_have_value("")
     expect(page.get_by_test_id("call-row").filter(has_text=number)).to_have_count(1)
+    # And signing out drops the shift's list: whoever signs in next at this desk starts with none
+    page.get_by_role("button", name="退出").click()
+    console_sign_in(page, runtime.base_url, "operator")
+    expect(page.get_by_test_id("new-call")).to_be_visible()
+    expect(page.get_by_test_id("calls-this-shift")).to_have_count(0)
 
 
 def unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:

@@ -33,7 +33,7 @@ function chrome() {
     h('a', { class: 'brand', href: '/console' }, t('console_name')), h('span', { class: 'spacer' }),
     s ? h('span', { class: 'who' }, `${t(`role_${s.role}`)}${s.unit ? ` · ${unitName(s.unit)}` : ''}`) : null,
     langButton(route),
-    s ? h('button', { type: 'button', class: 'link-button', onclick: () => { saveSession('console', null); location.hash = ''; route(); } }, t('sign_out')) : null);
+    s ? h('button', { type: 'button', class: 'link-button', onclick: () => { sessionStorage.removeItem(callsKey()); saveSession('console', null); location.hash = ''; route(); } }, t('sign_out')) : null);
   const nav = document.getElementById('sidenav');
   nav.setAttribute('aria-label', t('console_name'));
   const current = (location.hash.match(/^#\/(\w+)/) || [])[1];
@@ -150,8 +150,11 @@ function staffSignIn(pool, status) {
 // The operator files for the caller (channel `hotline`); the case belongs to the caller's mobile, which
 // gets the receipt with the tracking number and, after the answer, the rating link. The calls filed
 // in this browser tab are listed below the form (operators have no case list of their own).
-const CALLS_KEY = 'minyi-console-calls';
-const callsThisShift = () => JSON.parse(sessionStorage.getItem(CALLS_KEY) || '[]');
+// Kept per operator (the key names the signed-in account) and dropped at sign-out.
+const callsKey = () => `minyi-console-calls:${claims(me()?.token || '')?.sub || ''}`;
+function callsThisShift() {
+  try { const calls = JSON.parse(sessionStorage.getItem(callsKey()) || '[]'); return Array.isArray(calls) ? calls : []; } catch { return []; }
+}
 
 function callView() {
   const gen = generation;
@@ -159,7 +162,7 @@ function callView() {
   const select = (name, testid, entries, value) => h('select', { name, testid, required: true },
     entries.map(([code, label]) => h('option', { value: code, selected: code === value }, label)));
   const phone = h('input', { type: 'tel', name: 'phone', required: true, inputmode: 'tel', maxlength: 20, testid: 'call-phone', autocomplete: 'off' });
-  const category = select('category', 'call-category', catalog.categories.map((c) => [c, `${categoryLabel(c)}（${catalog.deadline_days[c]}${lang() === 'en' ? ' working days' : '个工作日'}）`]), 'complaint');
+  const category = select('category', 'call-category', catalog.categories.map((c) => [c, lang() === 'en' ? `${categoryLabel(c)} (${catalog.deadline_days[c]} working days)` : `${categoryLabel(c)}（${catalog.deadline_days[c]}个工作日）`]), 'complaint');
   const topic = select('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]), Object.keys(catalog.topics)[0]);
   const district = select('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]), Object.keys(catalog.districts)[0]);
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
@@ -178,7 +181,7 @@ function callView() {
       if (address.value.trim()) body.address = address.value.trim();
       const created = await api('/v1/requests', { method: 'POST', token: s.token, body, idempotencyKey });
       const calls = [{ tracking_no: created.tracking_no, at: created.created_at, topic: body.topic, district: body.district }, ...callsThisShift()];
-      sessionStorage.setItem(CALLS_KEY, JSON.stringify(calls.slice(0, 50)));
+      sessionStorage.setItem(callsKey(), JSON.stringify(calls.slice(0, 50)));
       callReceipt(created);
     } catch (err) { mount(status, errorBox(err)); submit.disabled = false; }
   } },
