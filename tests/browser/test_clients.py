@@ -5,7 +5,8 @@ One story, in order (one test of steps): a citizen files a complaint with a phot
 and the case goes back to the unit, the second answer is rated 5 and the timeline shows the case
 closed; a dispatcher dispatches a queued case, a hotline operator files a caller's report, a unit
 returns a misrouted one; a supervisor decides
-an extension, gives instructions and sees the scoreboard; English and the offline shell. Every page
+an extension, gives instructions and sees the scoreboard; anyone reads the city's published scoreboard;
+English and the offline shell. Every page
 passes an axe-core scan and is photographed (tests/e2e/screenshots/)."""
 
 from __future__ import annotations
@@ -370,6 +371,26 @@ def supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime
     assert download.value.suggested_filename.endswith(".csv")
 
 
+def anyone_reads_the_citys_published_scoreboard(phone: Pages, runtime: Runtime) -> None:
+    # Given the closed and rated cases of the story, and a visitor who has not signed in
+    page = phone.new()
+    page.goto(f"{runtime.base_url}/scores")
+    # Then the public page shows the city's numbers and the unit that answered, with its rates
+    scores = page.get_by_test_id("city-scores")
+    expect(scores).to_be_visible()
+    assert int(page.get_by_test_id("scores-closed").locator(".tile-value").inner_text()) >= 1
+    unit = page.get_by_test_id("scores-unit").filter(has_text="福田区交警大队")
+    expect(unit).to_have_count(1)
+    expect(unit).to_contain_text("%")
+    expect(page.get_by_test_id("scores-chart-satisfaction")).to_contain_text("福田区交警大队")
+    expect(page.get_by_role("link", name="办理公示")).to_have_attribute("aria-current", "page")
+    check_page(page, "citizen-scores", full_page=True)
+    # When they pick another period / Then the page says which one it shows
+    page.get_by_test_id("scores-7").click()
+    expect(page.get_by_test_id("scores-7")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_test_id("city-scores")).to_be_visible()
+
+
 def english_switch_and_offline_shell(phone: Pages, runtime: Runtime) -> None:
     page = phone.new()
     page.goto(f"{runtime.base_url}/track")
@@ -403,4 +424,5 @@ def test_the_handling_loop_through_both_clients(
     operator_files_a_call_for_a_caller(clerk, runtime)
     unit_returns_a_misrouted_case(clerk, runtime)
     supervisor_sees_the_supervision_list_and_the_scoreboard(clerk, runtime)
+    anyone_reads_the_citys_published_scoreboard(phone, runtime)
     english_switch_and_offline_shell(phone, runtime)

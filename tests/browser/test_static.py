@@ -14,7 +14,7 @@ from infra.local import static
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("path", ["/", "/track", "/r/SZ2611-ABC123"])
+@pytest.mark.parametrize("path", ["/", "/track", "/scores", "/r/SZ2611-ABC123"])
 def test_citizen_pages_are_the_citizen_app(path: str) -> None:
     status, headers, body = static.serve("GET", path) or (0, {}, b"")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
@@ -95,3 +95,14 @@ def test_no_inline_script_or_style_in_the_pages() -> None:
         assert "<style" not in html and " style=" not in html, page
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), page
         assert " on" not in re.sub(r"<!--.*?-->", "", html).split("<body", 1)[1].split(">", 1)[0], page
+
+
+@pytest.mark.parametrize("page", ["/track", "/scores"])
+def test_cloudfront_serves_the_citizen_app_on_the_same_pages_as_the_local_runtime(page: str) -> None:
+    # Given the CloudFront function that maps the single-page routes to their HTML file
+    template = (ROOT / "template.yaml").read_text(encoding="utf-8")
+    code = re.search(r"FunctionCode: \|\n((?: {8}.*\n)+)", template)
+    assert code, "the web pages' CloudFront function not found in template.yaml"
+    # Then a page the local runtime serves as the citizen app is rewritten to it in AWS too
+    assert static.serve("GET", page) is not None
+    assert f"uri === '{page}'" in code.group(1) and "request.uri = '/index.html'" in code.group(1)

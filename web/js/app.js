@@ -1,10 +1,12 @@
 // The citizen app: sign in, new request with media, my requests, one request's timeline, rating,
-// public tracking (/track) and rating from the SMS link (/r/<tracking no>?t=...).
+// public tracking (/track), rating from the SMS link (/r/<tracking no>?t=...) and the city's published
+// scoreboard (/scores: on-time and satisfaction rates, rollbacks resolved, per unit and district).
 import {
   api, claims, cognito, config, e164, errorBox, field, h, langButton, localToken, mount, nextId,
   registerServiceWorker, saveSession, session, upload,
 } from './common.js';
 import { categoryLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
+import { rateBars } from './charts.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -24,10 +26,11 @@ function chrome() {
     h('span', { class: 'spacer' }),
     langButton(route),
     s ? h('button', { type: 'button', class: 'link-button', onclick: () => { saveSession('citizen', null); location.hash = ''; route(); } }, t('sign_out')) : null);
-  const here = location.pathname === '/track' ? 'track' : location.hash.startsWith('#/mine') || location.hash.startsWith('#/case') ? 'mine' : 'new';
+  const here = location.pathname === '/track' ? 'track' : location.pathname === '/scores' ? 'scores' : location.hash.startsWith('#/mine') || location.hash.startsWith('#/case') ? 'mine' : 'new';
   const tab = (key, href, label) => h('a', { href, 'aria-current': here === key ? 'page' : null }, label);
   mount(document.getElementById('tabbar'),
-    tab('new', '/#/new', t('nav_new')), tab('mine', '/#/mine', t('nav_mine')), tab('track', '/track', t('nav_track')));
+    tab('new', '/#/new', t('nav_new')), tab('mine', '/#/mine', t('nav_mine')), tab('track', '/track', t('nav_track')),
+    tab('scores', '/scores', t('nav_scores')));
   document.getElementById('tabbar').setAttribute('aria-label', t('nav_new') + ' / ' + t('nav_mine'));
 }
 
@@ -37,6 +40,7 @@ async function route() {
   const path = location.pathname;
   try {
     if (path === '/track') return await trackView();
+    if (path === '/scores') return await scoresView();
     const link = path.match(/^\/r\/([A-Za-z0-9-]+)$/);
     if (link) return await linkRatingView(link[1], new URLSearchParams(location.search).get('t') || '');
     if (!me()) return await signInView();
@@ -51,6 +55,44 @@ async function route() {
     if (err.status === 401) { saveSession('citizen', null); return signInView(); }
     paint(gen, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
   }
+}
+
+// --- the city's published scoreboard (anonymous: GET /v1/public/stats) -----------------------------
+const PERIODS = [7, 30, 90];
+const shanghaiDay = (d) => new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);
+const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
+
+async function scoresView() {
+  const gen = generation;
+  await getCatalog().catch(() => null);  // district names in the reader's language; the feed's own otherwise
+  const asked = Number(new URLSearchParams(location.search).get('days'));
+  const days = PERIODS.includes(asked) ? asked : 30;
+  const today = new Date();
+  const to = shanghaiDay(today), from = shanghaiDay(new Date(today.getTime() - (days - 1) * 86400e3));
+  const picker = h('nav', { class: 'row wrap', 'aria-label': t('scores_period') }, PERIODS.map((d) => h('a', {
+    class: `button ${d === days ? 'primary' : 'secondary'}`, href: `/scores?days=${d}`, 'aria-current': d === days ? 'page' : null,
+    testid: `scores-${d}` }, t(`last${d}`))));
+  paint(gen, h('section', {}, h('h1', {}, t('city_scores')), picker, h('p', { class: 'muted' }, t('loading'))));
+  const stats = await api(`/v1/public/stats?from=${from}&to=${to}`);
+  const c = stats.city;
+  const tile = (key, value, testid) => h('div', { class: 'tile', testid }, h('span', { class: 'tile-value' }, value), h('span', { class: 'tile-label' }, t(key)));
+  const row = (name, x, testid) => h('tr', { testid }, h('th', { scope: 'row' }, name), h('td', {}, x.closed), h('td', {}, pct(x.on_time_rate)),
+    h('td', {}, pct(x.satisfaction_rate)), h('td', {}, `${x.resolved_after_rollback} / ${x.reopened}`));
+  const table = (caption, first, rows) => rows.length ? h('table', { class: 'grid-table scores' }, h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, [first, t('closed'), t('on_time_rate'), t('satisfaction_rate'), `${t('resolved_after_rollback')} / ${t('reopened')}`].map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows)) : h('p', {}, t('no_data'));
+  const unitName = (u) => u.unit_name || u.unit_id;
+  paint(gen, h('section', { testid: 'city-scores' },
+    h('h1', {}, t('city_scores')), picker, h('p', { class: 'muted' }, `${from} – ${to}`),
+    h('div', { class: 'tiles' }, tile('submitted', c.submitted, 'scores-submitted'), tile('closed', c.closed, 'scores-closed'),
+      tile('on_time_rate', pct(c.on_time_rate), 'scores-on-time'), tile('satisfaction_rate', pct(c.satisfaction_rate), 'scores-satisfaction'),
+      tile('resolved_after_rollback', `${c.resolved_after_rollback} / ${c.reopened}`, 'scores-rollbacks')),
+    stats.units.length ? h('div', { class: 'charts' },
+      rateBars(t('on_time_rate'), stats.units.map((u) => ({ label: unitName(u), value: u.on_time_rate })), 'scores-chart-on-time'),
+      rateBars(t('satisfaction_rate'), stats.units.map((u) => ({ label: unitName(u), value: u.satisfaction_rate })), 'scores-chart-satisfaction')) : null,
+    table(t('by_unit'), t('unit'), stats.units.map((u) => row(unitName(u), u, 'scores-unit'))),
+    table(t('by_district'), t('district'), stats.districts.map((d) => row(catalog?.districts?.[d.district]?.[lang()] ?? d.name, d, 'scores-district'))),
+    h('p', { class: 'muted' }, t('scores_notes'))));
 }
 
 // --- sign in ---------------------------------------------------------------------------------------
