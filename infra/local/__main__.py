@@ -14,6 +14,8 @@ def banner(rt: LocalRuntime) -> str:
     return f"""
   Minyi 民意速办 — local runtime (embedded AWS on moto, no account needed)
 
+  Citizen app  {url}/            (any mobile number signs in locally; /track, /scores)
+  Console      {url}/console     (pick a role: unit staff, dispatcher, supervisor, admin, hotline operator)
   API          {url}
   Swagger UI   {url}/swagger
   OpenAPI      {url}/openapi.json
