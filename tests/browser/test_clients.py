@@ -397,6 +397,10 @@ def english_switch_and_offline_shell(phone: Pages, runtime: Runtime) -> None:
     page.get_by_role("button", name="切换语言").click()
     expect(page.get_by_role("heading", name="Track a request")).to_be_visible()
     check_page(page, "citizen-track-en")
+    # the published scoreboard names the units in English too
+    page.get_by_role("link", name="Scoreboard").click()
+    expect(page.get_by_test_id("scores-unit").filter(has_text="Futian Traffic Police Brigade")).to_have_count(1)
+    page.goto(f"{runtime.base_url}/track")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
     page.wait_for_function("navigator.serviceWorker.controller !== null")

@@ -81,7 +81,7 @@ async function scoresView() {
   const table = (caption, first, rows) => rows.length ? h('table', { class: 'grid-table scores' }, h('caption', {}, caption),
     h('thead', {}, h('tr', {}, [first, t('closed'), t('on_time_rate'), t('satisfaction_rate'), `${t('resolved_after_rollback')} / ${t('reopened')}`].map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, rows)) : h('p', {}, t('no_data'));
-  const unitName = (u) => u.unit_name || u.unit_id;
+  const unitName = (u) => (lang() === 'en' ? u.unit_name_en : u.unit_name) || u.unit_name || u.unit_id;
   paint(gen, h('section', { testid: 'city-scores' },
     h('h1', {}, t('city_scores')), picker, h('p', { class: 'muted' }, `${from} – ${to}`),
     h('div', { class: 'tiles' }, tile('submitted', c.submitted, 'scores-submitted'), tile('closed', c.closed, 'scores-closed'),

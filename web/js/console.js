@@ -430,7 +430,7 @@ async function scoreboardView() {
     const last = new Date(Math.min(end.getTime(), d.getTime() + (step - 1) * 86400e3));
     days.push([d.toISOString().slice(0, 10), last.toISOString().slice(0, 10)]);
   }
-  const label = (u) => (lang() === 'en' ? units?.[u.unit_id]?.name_en : u.unit_name) || u.unit_name || u.unit_id;
+  const label = (u) => (lang() === 'en' ? u.unit_name_en : u.unit_name) || u.unit_name || u.unit_id;
   const tot = stats.totals;
   const daily = h('figure', { class: 'chart-card' }, h('figcaption', {}, t('cases_per_day')), h('p', { class: 'muted' }, t('loading')));
   const tile = (k, v) => h('div', { class: 'tile' }, h('span', { class: 'tile-value' }, v), h('span', { class: 'tile-label' }, t(k)));

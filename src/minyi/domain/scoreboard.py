@@ -132,6 +132,7 @@ class Scores(BaseModel):
 class UnitScores(Scores):
     unit_id: str
     unit_name: str | None = None
+    unit_name_en: str | None = None
 
 
 def league(

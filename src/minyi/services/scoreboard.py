@@ -71,6 +71,9 @@ class ScoreboardService:
         rows, read = self.counters.stats_rows(day_from, day_to, unit_id)
         names = {u.id: u.name for u in catalog.units.values()}
         totals, table = scoreboard.league(rows, names, self.counters.open_overdue(unit_id))
+        for row in table:  # the English pages name units in English (the catalogue has both)
+            known = catalog.units.get(row.unit_id)
+            row.unit_name_en = known.name_en if known else None
         return StatsReport(
             day_from=day_from,
             day_to=day_to,

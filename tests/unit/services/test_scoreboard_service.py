@@ -59,6 +59,9 @@ def test_each_event_is_counted_once_per_unit_and_day(fakes: Fakes) -> None:
     assert (report.totals.submitted, report.totals.dispatched, report.totals.closed) == (1, 1, 1)
     assert (report.totals.rated, report.totals.satisfied, report.totals.closed_on_time) == (1, 1, 1)
     assert [u.unit_id for u in report.units] == [TRAFFIC]
+    # each unit named as the catalogue names it, in Chinese and in English
+    unit = fakes.catalog.get().units[TRAFFIC]
+    assert (report.units[0].unit_name, report.units[0].unit_name_en) == (unit.name, unit.name_en)
     assert report.totals.on_time_rate == 1.0 and report.totals.satisfaction_rate == 1.0
     # the submission belongs to no unit until it is routed
     assert fakes.counters.day_rows(DAY.isoformat())[UNASSIGNED]["submitted"] == 1
