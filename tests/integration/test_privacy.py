@@ -92,6 +92,11 @@ def test_answers_with_personal_data_are_not_cacheable(stack: Stack) -> None:
     # When the citizen reads it, and anyone reads the catalogue
     case_headers = headers_of(stack, f"/v1/requests/{case_id}", who)
     catalog_headers = headers_of(stack, "/v1/catalog", who)
-    # Then the case may not be stored; the public catalogue may be cached for a while
+    published_headers = headers_of(stack, "/v1/public/stats", who)
+    staff_stats_headers = headers_of(stack, "/v1/stats", SUPERVISOR)
+    # Then the case and the staff's numbers may not be stored; the public catalogue and the city's
+    # published counts may be cached for a while
     assert case_headers["Cache-Control"] == "no-store"
+    assert staff_stats_headers["Cache-Control"] == "no-store"
     assert catalog_headers["Cache-Control"].startswith("public, max-age=")
+    assert published_headers["Cache-Control"].startswith("public, max-age=")

@@ -217,14 +217,15 @@ def resolve(
     return response
 
 
-#: Answers without personal data that browsers and CDNs may keep for a while.
-CACHEABLE_PATHS = frozenset({"/v1/catalog"})
+#: Answers without personal data that browsers and CDNs may keep for a while: the catalogue, and the
+#: city's published counts (read by everyone who opens the public scoreboard).
+CACHEABLE_PATHS = frozenset({"/v1/catalog", "/v1/public/stats"})
 CACHEABLE_MAX_AGE_SECONDS = 300
 
 
 def _cache_headers(event: dict[str, Any], response: dict[str, Any]) -> None:
     """Every answer may carry personal data and must not be stored by a browser or proxy, except the
-    public catalogue."""
+    public catalogue and the published counts."""
     if event.get("resource") in CACHEABLE_PATHS and response.get("statusCode") == 200:
         value = f"public, max-age={CACHEABLE_MAX_AGE_SECONDS}"
     else:
