@@ -43,8 +43,12 @@ def table_items(stack: Stack) -> int:
         (b"[" * 1000 + b"]" * 1000, "nested deeper"),
         (b'{"category": "complaint", "x": ' + b"9" * 5000 + b"}", "more than 38 digits"),
         (b"{" + b" " * (70 * 1024) + b"}", "at most 64 KB"),
+        (b"[" + json.dumps(REQUEST).encode() + b"]", "must be a JSON object"),
+        (b'"a string"', "must be a JSON object"),
+        (b"nope", "not valid JSON"),
+        (b'{"category": "complaint",', "not valid JSON"),
     ],
-    ids=["nested-1000-deep", "5000-digit-integer", "oversized"],
+    ids=["nested-1000-deep", "5000-digit-integer", "oversized", "a-list", "a-string", "not-json", "cut-short"],
 )
 def test_hostile_bodies_are_refused_with_a_4xx_naming_the_body(stack: Stack, raw: bytes, problem: str) -> None:
     # Given a citizen and the number of items in the table

@@ -56,6 +56,8 @@ def _language_of(headers: dict[str, str] | None) -> Language:
 
 #: What a JSON route answers for a body of another type (415).
 NOT_JSON = "the body must be JSON (Content-Type: application/json)"
+NOT_VALID_JSON = "not valid JSON"
+NOT_AN_OBJECT = "must be a JSON object"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _JSON_BODIES = "_minyi_json_bodies"
 
@@ -212,6 +214,14 @@ def resolve(
         content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
         if content_type and not _is_json(content_type):
             return _refusal(event, 415, "unsupported_media_type", "Content-Type", NOT_JSON)
+        # every JSON body of this API is an object: anything else is refused as a whole, naming `body`
+        # (the validator would report `[0]` for a list, or validate only its first element)
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return _refusal(event, 422, "validation_error", "body", NOT_VALID_JSON)
+        if not isinstance(parsed, dict):
+            return _refusal(event, 422, "validation_error", "body", NOT_AN_OBJECT)
     response = app.resolve(event, context)
     _cache_headers(event, response)
     return response

@@ -145,6 +145,8 @@ _TEXTS_ZH: dict[str, str] = {
     ),
     "must be a date YYYY-MM-DD": "日期格式应为 YYYY-MM-DD",
     "the body must be JSON (Content-Type: application/json)": "请求体须为 JSON（Content-Type: application/json）",
+    "not valid JSON": "不是有效的 JSON",
+    "must be a JSON object": "必须是 JSON 对象",
 }
 
 _PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
