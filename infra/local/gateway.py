@@ -172,11 +172,13 @@ class LocalGateway:
                     status, out_headers, data = gateway.handle(
                         self.command, self.path, headers, body, self.client_address[0]
                     )
-                except Exception as exc:  # an unhandled handler error is a 502 at API Gateway
+                except Exception:  # an unhandled error is a 502 at API Gateway, answered by DEFAULT_5XX
                     import traceback
 
-                    traceback.print_exc()
-                    status, out_headers, data = _error(502, "internal_error", f"{type(exc).__name__}: {exc}")
+                    traceback.print_exc()  # on the runtime's console, never in the answer
+                    status, out_headers, data = _error(
+                        502, "internal_error", "something went wrong on our side; quote the request id"
+                    )
                 self.send_response(status)
                 for k, v in out_headers.items():
                     if k.lower() not in {"content-length", "connection"}:

@@ -86,7 +86,10 @@ def serve(method: str, path: str) -> tuple[int, dict[str, str], bytes] | None:
         if not rel or rel.startswith(".") or ".." in rel.split("/") or not re.fullmatch(r"[A-Za-z0-9._/-]+", rel):
             return None
         candidate = WEB / rel
-        if not candidate.is_file():
+        try:
+            if not candidate.is_file():
+                return None
+        except OSError:  # a name longer than the file system allows: not a web file
             return None
         name = rel
     file = WEB / name

@@ -50,3 +50,12 @@ def test_head_answers_with_a_head_and_no_body(gateway: int) -> None:
     # When a client asks HEAD of an unknown path / Then it gets the status and headers, and no body
     status, content_type, body = ask(gateway, "HEAD", "/v1/nothing-here")
     assert (status, content_type, body) == (404, "application/json", b"")
+
+
+@pytest.mark.parametrize("path", ["/" + "a" * 300, "/v1/catalog/" + "b" * 5000])
+def test_a_path_too_long_for_a_file_name_is_no_route_not_a_502(gateway: int, path: str) -> None:
+    # When a client asks for a path whose last part is longer than a file name may be
+    status, content_type, body = ask(gateway, "GET", path)
+    # Then it is an unknown route, in the API's error shape, naming no exception
+    assert (status, content_type, json.loads(body)["error"]) == (404, "application/json", "no_route")
+    assert b"Error" not in body
