@@ -98,6 +98,9 @@ def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, ph
 
     form = page.get_by_test_id("new-request")
     expect(form).to_be_visible()
+    # notices go to the verified mobile the citizen signed in with: shown, not editable
+    expect(page.get_by_test_id("field-phone")).to_have_value(PHONE_NO)
+    expect(page.get_by_test_id("field-phone")).to_have_attribute("readonly", "")
     page.get_by_test_id("field-category").select_option("complaint")
     page.get_by_test_id("field-topic").select_option("traffic")
     page.get_by_test_id("field-district").select_option("futian")
@@ -277,6 +280,9 @@ def operator_files_a_call_for_a_caller(clerk: Page, runtime: Runtime) -> None:
     check_page(page, "console-new-call", full_page=True)
     # When they file what the caller reports, with the caller's mobile
     caller = "13700001111"
+    # (nothing is chosen for the caller: topic and district start empty, and the form needs both)
+    expect(page.get_by_test_id("call-topic")).to_have_value("")
+    expect(page.get_by_test_id("call-district")).to_have_value("")
     page.get_by_test_id("call-phone").fill(caller)
     page.get_by_test_id("call-category").select_option("complaint")
     page.get_by_test_id("call-topic").select_option("traffic")
@@ -400,6 +406,7 @@ def english_switch_and_offline_shell(phone: Pages, runtime: Runtime) -> None:
     # the published scoreboard names the units in English too
     page.get_by_role("link", name="Scoreboard").click()
     expect(page.get_by_test_id("scores-unit").filter(has_text="Futian Traffic Police Brigade")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
     page.goto(f"{runtime.base_url}/track")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker

@@ -5,7 +5,7 @@ import {
   api, claims, cognito, config, e164, errorBox, field, h, langButton, localToken, mount, nextId,
   registerServiceWorker, saveSession, session, upload,
 } from './common.js';
-import { categoryLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
+import { categoryLabel, categoryWithDays, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { rateBars } from './charts.js';
 
 const main = document.getElementById('main');
@@ -78,9 +78,9 @@ async function scoresView() {
   const tile = (key, value, testid) => h('div', { class: 'tile', testid }, h('span', { class: 'tile-value' }, value), h('span', { class: 'tile-label' }, t(key)));
   const row = (name, x, testid) => h('tr', { testid }, h('th', { scope: 'row' }, name), h('td', {}, x.closed), h('td', {}, pct(x.on_time_rate)),
     h('td', {}, pct(x.satisfaction_rate)), h('td', {}, `${x.resolved_after_rollback} / ${x.reopened}`));
-  const table = (caption, first, rows) => rows.length ? h('table', { class: 'grid-table scores' }, h('caption', {}, caption),
+  const table = (caption, first, rows) => rows.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'grid-table scores' }, h('caption', {}, caption),
     h('thead', {}, h('tr', {}, [first, t('closed'), t('on_time_rate'), t('satisfaction_rate'), `${t('resolved_after_rollback')} / ${t('reopened')}`].map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, rows)) : h('p', {}, t('no_data'));
+    h('tbody', {}, rows))) : h('p', {}, t('no_data'));
   const unitName = (u) => (lang() === 'en' ? u.unit_name_en : u.unit_name) || u.unit_name || u.unit_id;
   paint(gen, h('section', { testid: 'city-scores' },
     h('h1', {}, t('city_scores')), picker, h('p', { class: 'muted' }, `${from} – ${to}`),
@@ -155,14 +155,15 @@ async function newRequestView() {
   const gen = generation;
   const cat = await getCatalog();
   const s = me();
-  const category = selectOf('category', 'field-category', cat.categories.map((c) => [c, `${categoryLabel(c)}（${cat.deadline_days[c]}${lang() === 'en' ? ' working days' : '个工作日'}）`]), 'complaint');
+  const category = selectOf('category', 'field-category', cat.categories.map((c) => [c, categoryWithDays(categoryLabel(c), cat.deadline_days[c])]), 'complaint');
   const topic = selectOf('topic', 'field-topic', Object.keys(cat.topics).map((k) => [k, nameOf('topics', k)]), 'urban_management');
   const district = selectOf('district', 'field-district', Object.keys(cat.districts).map((k) => [k, nameOf('districts', k)]), 'futian');
   const counter = h('span', { class: 'counter', 'aria-live': 'polite' }, `0 / 4000 ${t('chars')}`);
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'field-description',
     oninput: () => { counter.textContent = `${description.value.length} / 4000 ${t('chars')}`; } });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, autocomplete: 'street-address', testid: 'field-address' });
-  const phone = h('input', { type: 'tel', name: 'phone', required: true, value: s.phone || '', autocomplete: 'tel' });
+  // notices go only to the account's verified mobile: shown, not editable, when the account has one
+  const phone = h('input', { type: 'tel', name: 'phone', required: true, value: s.phone || '', autocomplete: 'tel', readonly: s.phone ? true : null, testid: 'field-phone' });
   let location_ = null;
   const locText = h('span', { 'aria-live': 'polite' }, t('location_none'));
   const locButton = h('button', { type: 'button', class: 'secondary', onclick: () => {
@@ -222,7 +223,7 @@ async function newRequestView() {
   field(t('address'), address, t('address_hint')),
   h('div', { class: 'field' }, h('span', { class: 'label' }, t('location')), h('div', { class: 'row' }, locButton, locText)),
   field(t('photos'), photos), field(t('video'), video), voice, list,
-  field(t('contact_phone'), phone),
+  field(t('contact_phone'), phone, s.phone ? t('phone_fixed') : null),
   status, submit);
   paint(gen, form);
 }

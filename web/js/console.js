@@ -6,7 +6,7 @@ import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount,
   registerServiceWorker, saveSession, session, upload,
 } from './common.js';
-import { actorLabel, categoryLabel, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
+import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { lineChart, pairedBars, rateBars } from './charts.js';
 
 const main = document.getElementById('main');
@@ -159,12 +159,15 @@ function callsThisShift() {
 function callView() {
   const gen = generation;
   const s = me();
+  // no preselected topic or district: the operator chooses what the caller reports (a default would be
+  // filed unnoticed)
   const select = (name, testid, entries, value) => h('select', { name, testid, required: true },
+    value === null ? h('option', { value: '', selected: true, disabled: true }, t('choose')) : null,
     entries.map(([code, label]) => h('option', { value: code, selected: code === value }, label)));
   const phone = h('input', { type: 'tel', name: 'phone', required: true, inputmode: 'tel', maxlength: 20, testid: 'call-phone', autocomplete: 'off' });
-  const category = select('category', 'call-category', catalog.categories.map((c) => [c, lang() === 'en' ? `${categoryLabel(c)} (${catalog.deadline_days[c]} working days)` : `${categoryLabel(c)}（${catalog.deadline_days[c]}个工作日）`]), 'complaint');
-  const topic = select('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]), Object.keys(catalog.topics)[0]);
-  const district = select('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]), Object.keys(catalog.districts)[0]);
+  const category = select('category', 'call-category', catalog.categories.map((c) => [c, categoryWithDays(categoryLabel(c), catalog.deadline_days[c])]), 'complaint');
+  const topic = select('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]), null);
+  const district = select('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]), null);
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
   const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
@@ -432,12 +435,14 @@ async function scoreboardView() {
   }
   const label = (u) => (lang() === 'en' ? u.unit_name_en : u.unit_name) || u.unit_name || u.unit_id;
   const tot = stats.totals;
+  // a unit's intake is what was dispatched to it (submissions belong to no unit until routed)
+  const intake = s.role === 'staff' ? { label: 'received', counter: 'dispatched' } : { label: 'submitted', counter: 'submitted' };
   const daily = h('figure', { class: 'chart-card' }, h('figcaption', {}, t('cases_per_day')), h('p', { class: 'muted' }, t('loading')));
   const tile = (k, v) => h('div', { class: 'tile' }, h('span', { class: 'tile-value' }, v), h('span', { class: 'tile-label' }, t(k)));
   const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
   paint(gen, h('section', {},
     h('h1', {}, t('scoreboard')), picker, status,
-    h('div', { class: 'tiles' }, tile('submitted', tot.submitted), tile('closed', tot.closed), tile('on_time_rate', pct(tot.on_time_rate)),
+    h('div', { class: 'tiles' }, tile(intake.label, tot[intake.counter]), tile('closed', tot.closed), tile('on_time_rate', pct(tot.on_time_rate)),
       tile('satisfaction_rate', pct(tot.satisfaction_rate)), tile('reopened', tot.reopened), tile('supervised', tot.supervised), tile('overdue_n', tot.open_overdue ?? tot.overdue)),
     h('div', { class: 'charts', testid: 'scoreboard-chart' },
       rateBars(t('on_time_rate'), stats.units.map((u) => ({ label: label(u), value: u.on_time_rate })), 'chart-on-time'),
@@ -452,7 +457,7 @@ async function scoreboardView() {
     if (gen !== generation) return;
   }
   daily.replaceWith(lineChart(t('cases_per_day'), [
-    { name: t('submitted'), points: days.map(([d], i) => ({ x: d, y: perDay[i].submitted })) },
+    { name: t(intake.label), points: days.map(([d], i) => ({ x: d, y: perDay[i][intake.counter] })) },
     { name: t('closed'), points: days.map(([d], i) => ({ x: d, y: perDay[i].closed })) },
   ], 'chart-per-day'));
 }

@@ -29,7 +29,7 @@ const TEXTS = {
     role: '角色', role_staff: '承办单位', role_dispatcher: '派单员', role_supervisor: '督办员', role_admin: '管理员',
     new_call: '来电登记', caller_phone: '来电人手机', caller_phone_hint: '受理短信和评价短信发到此号码', caller_language: '短信语言',
     call_filed: '已登记，来电人将收到受理短信', call_filed_hint: '请告知来电人受理编号；凭编号和手机号后四位可在“查询进度”查看办理情况。',
-    next_call: '登记下一个来电', filed_at: '登记时间', calls_this_shift: '本班已登记', lang_zh: '中文', lang_en: 'English',
+    next_call: '登记下一个来电', filed_at: '登记时间', choose: '请选择', received: '派至本单位', phone_fixed: '通知发到账号绑定的手机号', calls_this_shift: '本班已登记', lang_zh: '中文', lang_en: 'English',
     role_operator: '热线坐席', your_unit: '所属单位', inbox: '待办工单', queue: '派单队列', supervision: '督办',
     scoreboard: '考核看板', case: '工单', open_cases: '在办', closed_cases: '已办结', withdrawn_cases: '已撤回',
     show: '显示', citizen_text: '群众诉求', citizen_phone: '联系电话', coordinates: '坐标', media: '媒体附件',
@@ -76,7 +76,7 @@ const TEXTS = {
     role: 'Role', role_staff: 'Unit staff', role_dispatcher: 'Dispatcher', role_supervisor: 'Supervisor', role_admin: 'Admin',
     new_call: 'New call', caller_phone: 'Caller\'s mobile', caller_phone_hint: 'The receipt and the rating SMS go to this number', caller_language: 'SMS language',
     call_filed: 'Filed: the caller gets a receipt by SMS', call_filed_hint: 'Tell the caller the tracking number: with the last four digits of their mobile it tracks the request under "Track".',
-    next_call: 'Next call', filed_at: 'Filed at', calls_this_shift: 'Filed this shift', lang_zh: '中文', lang_en: 'English',
+    next_call: 'Next call', filed_at: 'Filed at', choose: 'Choose…', received: 'Received', phone_fixed: 'Notices go to the mobile your account is verified with', calls_this_shift: 'Filed this shift', lang_zh: '中文', lang_en: 'English',
     role_operator: 'Hotline operator', your_unit: 'Unit', inbox: 'Inbox', queue: 'Dispatch queue', supervision: 'Supervision',
     scoreboard: 'Scoreboard', case: 'Case', open_cases: 'Open', closed_cases: 'Closed', withdrawn_cases: 'Withdrawn',
     show: 'Show', citizen_text: 'Citizen\'s request', citizen_phone: 'Phone', coordinates: 'Coordinates', media: 'Media',
@@ -117,6 +117,12 @@ export function lang() {
 export function setLang(value) {
   localStorage.setItem('minyi.lang', value);
   document.documentElement.lang = value === 'en' ? 'en' : 'zh-CN';
+}
+
+/** `Complaint (5 working days)` / `投诉（5个工作日）`: a category with its handling time. */
+export function categoryWithDays(label, days) {
+  if (lang() === 'en') return `${label} (${days} working day${days === 1 ? '' : 's'})`;
+  return `${label}（${days}个工作日）`;
 }
 
 export function t(key) {
