@@ -72,3 +72,25 @@ def test_the_accounts_language_is_the_default_for_the_requests_texts(stack: Stac
     _, zh_timeline = stack.request("GET", f"/v1/requests/{second['id']}/timeline", default)
     assert en_timeline["events"][0]["text"] == "Request submitted"
     assert zh_timeline["events"][0]["text"] == "诉求已提交"
+
+
+def test_the_timeline_and_the_unit_read_in_the_language_the_reader_asks_for(stack: Stack) -> None:
+    # Given a request filed in Chinese and dispatched to the Futian traffic police
+    who = citizen()
+    _, filed = stack.request("POST", "/v1/requests", who, REQUEST)
+    case_id = filed["id"]
+    stack.wait_for(lambda: stack.status(case_id) == "DISPATCHED")
+    # When the citizen reads it with an English page, with a Chinese one, and with no preference
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    _, en_case = stack.request("GET", f"/v1/requests/{case_id}", who, headers=english)
+    _, en_timeline = stack.request("GET", f"/v1/requests/{case_id}/timeline", who, headers=english)
+    _, zh_timeline = stack.request("GET", f"/v1/requests/{case_id}/timeline", who, headers={"Accept-Language": "zh-CN"})
+    _, as_filed = stack.request("GET", f"/v1/requests/{case_id}/timeline", who)
+    # Then the English reader gets English texts and the unit's English name; the others the case's Chinese
+    assert en_case["unit_name"] == "Futian Traffic Police Brigade"
+    assert [e["text"] for e in en_timeline["events"]][:2] == [
+        "Request submitted",
+        f"Assigned to Futian Traffic Police Brigade, due {en_timeline['events'][1]['text'].rsplit('due ', 1)[1]}",
+    ]
+    assert zh_timeline["events"][0]["text"] == as_filed["events"][0]["text"] == "诉求已提交"
+    assert as_filed["events"][1]["text"].startswith("已派至福田区交警大队办理")

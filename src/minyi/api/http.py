@@ -222,7 +222,11 @@ def resolve(
             return _refusal(event, 422, "validation_error", "body", NOT_VALID_JSON)
         if not isinstance(parsed, dict):
             return _refusal(event, 422, "validation_error", "body", NOT_AN_OBJECT)
-    response = app.resolve(event, context)
+    reader = i18n.set_reader_language(event.get("headers") if isinstance(event, dict) else None)
+    try:
+        response = app.resolve(event, context)
+    finally:
+        i18n.reset_reader_language(reader)
     _cache_headers(event, response)
     return response
 

@@ -9,6 +9,7 @@ Unknown texts fall back to English rather than to nothing.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from minyi.domain.models import CaseStatus, Language
@@ -240,3 +241,24 @@ def transition(action: str, status: str, detail: str, english: str, language: La
 
 def title(code: str, language: Language) -> str | None:
     return TITLES.get(code) if language == "zh" else None
+
+
+#: The language the reader of this request asked for (Accept-Language), set by `minyi.api.http.resolve`
+#: for the request it handles; None when the request did not say (the case's own language is used).
+#: A context variable: each thread of the local runtime has its own.
+_READER: ContextVar[Language | None] = ContextVar("minyi_reader_language", default=None)
+
+
+def set_reader_language(headers: dict[str, Any] | None) -> Any:
+    """Remember the request's Accept-Language for the views; the token to `reset_reader_language`."""
+    value = next((v for k, v in (headers or {}).items() if str(k).lower() == "accept-language"), None)
+    return _READER.set(negotiate(value) if value else None)
+
+
+def reset_reader_language(token: Any) -> None:
+    _READER.reset(token)
+
+
+def reader_language(default: Language) -> Language:
+    """The language the reader asked for, else `default` (the case's)."""
+    return _READER.get() or default

@@ -11,8 +11,9 @@ import io
 from typing import Any
 
 from minyi.api import schemas
+from minyi.api.i18n import reader_language
 from minyi.domain import scoreboard
-from minyi.domain.models import Case, Catalog, EventType, OutboxEntry, TimelineEvent, Unit
+from minyi.domain.models import Case, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
 from minyi.domain.timeline_text import is_public, public_text
@@ -27,13 +28,18 @@ from minyi.services.results import (
 )
 
 
+def _unit_name(unit: Unit | None, language: Language) -> str | None:
+    return (unit.name if language == "zh" else unit.name_en) if unit else None
+
+
 def _view_fields(detail: CaseDetail, with_links: bool) -> dict[str, Any]:
+    """Platform texts and unit names in the reader's language (Accept-Language), else the case's."""
     case, unit = detail.case, detail.unit
     data: dict[str, Any] = case.model_dump(exclude={"phone", "attachments", "extension", "wait", "supervision"})
     return {
         **data,
         "phone": mask_phone(case.phone),
-        "unit_name": (unit.name if case.language == "zh" else unit.name_en) if unit else None,
+        "unit_name": _unit_name(unit, reader_language(case.language)),
         "extension": schemas.ExtensionView(**case.extension.model_dump()) if case.extension else None,
         "attachments": [
             schemas.AttachmentView(
@@ -119,8 +125,10 @@ def _event_view(event: TimelineEvent, text: str | None, note: str | None) -> sch
 
 
 def _text(found: CaseTimeline | PublicCase, event: TimelineEvent) -> str | None:
-    unit = found.unit_names.get(event.unit_id) if event.unit_id else None
-    return public_text(event, found.case.language, unit)
+    """The platform's text for the event in the reader's language (Accept-Language), else the case's."""
+    language = reader_language(found.case.language)
+    unit = found.units.get(event.unit_id) if event.unit_id else None
+    return public_text(event, language, _unit_name(unit, language))
 
 
 def owner_timeline(found: CaseTimeline) -> schemas.Timeline:

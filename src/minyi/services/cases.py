@@ -37,9 +37,9 @@ def signal_workflow(workflow: Workflow, before: Case, after: Case) -> None:
         workflow.signal(wait.token, {"outcome": outcome})
 
 
-def unit_names(catalog: Catalog, case: Case) -> dict[str, str]:
-    """Every unit's name in the case's language (for the timeline texts)."""
-    return {u.id: (u.name if case.language == "zh" else u.name_en) for u in catalog.units.values()}
+def units_by_id(catalog: Catalog) -> dict[str, Unit]:
+    """The catalogue's units (the timeline texts name them in the reader's language)."""
+    return dict(catalog.units)
 
 
 #: How often a load-decide-save is retried when another writer changed the case in between.
@@ -176,7 +176,7 @@ class CaseService:
         return CaseTimeline(
             case=case,
             events=self.store.cases.timeline(case.id),
-            unit_names=self.unit_names(case),
+            units=units_by_id(self.catalog),
             outbox=self.outbox.entries(case.id),
         )
 
@@ -184,9 +184,6 @@ class CaseService:
         """An internal note on the staff timeline (never in the citizen's or the public view)."""
         self._act(actor, Action.ADD_NOTE, case_id, lambda c, now: lifecycle.add_note(c, text, actor, now))
         return self.staff_timeline(actor, case_id)
-
-    def unit_names(self, case: Case) -> dict[str, str]:
-        return unit_names(self.catalog, case)
 
     def inbox(self, actor: Actor, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> CasePage:
         policy.require_unit(actor, Action.LIST_UNIT, unit_id)

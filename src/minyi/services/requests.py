@@ -19,7 +19,7 @@ from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, norma
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
-from minyi.services.cases import signal_workflow, unit_names
+from minyi.services.cases import signal_workflow, units_by_id
 from minyi.services.catalog import CatalogCache
 from minyi.services.evidence import media_links, seal_upload
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
@@ -252,10 +252,7 @@ class RequestService:
 
     def timeline(self, citizen: Actor, case_id: str) -> CaseTimeline:
         case = self._own_case(citizen, case_id)
-        return CaseTimeline(case=case, events=self.cases.timeline(case_id), unit_names=self._unit_names(case))
-
-    def _unit_names(self, case: Case) -> dict[str, str]:
-        return unit_names(self.catalog.get(), case)
+        return CaseTimeline(case=case, events=self.cases.timeline(case_id), units=units_by_id(self.catalog.get()))
 
     def track(self, tracking_no: str, phone_last4: str) -> PublicCase:
         """Public tracking by number and the phone's last four digits.
@@ -278,7 +275,7 @@ class RequestService:
                 logger.warning("public tracking locked", extra={"tracking_no": number, "failures": failures})
                 raise self._locked(until, now)
             raise NotFound("no request with this tracking number and phone")
-        return PublicCase(case=case, events=self.cases.timeline(case.id), unit_names=self._unit_names(case))
+        return PublicCase(case=case, events=self.cases.timeline(case.id), units=units_by_id(self.catalog.get()))
 
     @staticmethod
     def _locked(until: datetime, now: datetime) -> TooManyAttempts:

@@ -70,11 +70,11 @@ class CaseDetail:
 
 @dataclass(frozen=True)
 class CaseTimeline:
-    """A case's events with what their texts need (the unit names, the citizen's language)."""
+    """A case's events with what their texts need (the units they name, by id)."""
 
     case: Case
     events: list[TimelineEvent]
-    unit_names: dict[str, str]
+    units: dict[str, Unit]
     #: Staff views: every SMS of the case (masked by the api layer).
     outbox: list[OutboxEntry] = field(default_factory=list)
 
@@ -91,7 +91,7 @@ class PublicCase:
 
     case: Case
     events: list[TimelineEvent]
-    unit_names: dict[str, str]
+    units: dict[str, Unit]
 
 
 @dataclass(frozen=True)
