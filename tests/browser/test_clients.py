@@ -153,6 +153,10 @@ def unit_accepts_and_replies_in_the_console(clerk: Page, runtime: Runtime) -> No
     check_page(page, "console-case", full_page=True)
     page.get_by_test_id("action-reply").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "REPLIED")
+    # every look at the citizen's media was recorded (one per page view), shown as one line with its count
+    reads = page.locator("[data-testid=timeline-event][data-type=media_viewed]")
+    expect(reads).to_have_count(1)
+    expect(reads.get_by_test_id("repeat-count")).to_have_text(re.compile(r"×[2-9]"))
 
 
 def inbox_marks_urgency(clerk: Page, runtime: Runtime) -> None:

@@ -254,6 +254,22 @@ async function inboxView(unitArg) {
 }
 
 // --- case ------------------------------------------------------------------------------------------
+/** Every read of the citizen's media is recorded, one event per page view. Each reader's reads show as
+ *  one line at the time of the latest, with their count and the first time (nothing is dropped). */
+function collapseReads(events) {
+  const out = [];
+  const reads = new Map();  // note (names the reader) -> its line
+  for (const e of events) {
+    if (e.type !== 'media_viewed') { out.push({ ...e, times: 1, first_at: e.at }); continue; }
+    const seen = reads.get(e.note);
+    const line = seen ? { ...seen, at: e.at, seq: e.seq, times: seen.times + 1 } : { ...e, times: 1, first_at: e.at };
+    if (seen) out.splice(out.indexOf(seen), 1);
+    out.push(line);
+    reads.set(e.note, line);
+  }
+  return out;
+}
+
 function mediaOf(att, i) {
   const label = `${t('media')} ${i + 1}`;
   if (!att.download_url) return h('li', {}, `${att.kind} · ${att.content_type}`);
@@ -369,11 +385,12 @@ async function caseView(id, reveal = false) {
           c.supplements?.length ? [h('h3', {}, t('supplement')), h('ul', {}, c.supplements.map((x) => h('li', {}, `${fmtTime(x.at)} ${x.text}`)))] : null,
           c.replies.length ? [h('h3', {}, t('replies')), h('ul', {}, c.replies.map((r) => h('li', {}, h('span', { class: 'muted' }, `${fmtTime(r.at)} · ${unitName(r.unit_id)}: `), r.message)))] : null),
         h('section', { class: 'card' }, h('h2', {}, t('staff_timeline')),
-          h('ol', { class: 'timeline staff', testid: 'timeline' }, [...tl.events].reverse().map((e) => h('li', { class: 'timeline-event', testid: 'timeline-event', 'data-type': e.type },
+          h('ol', { class: 'timeline staff', testid: 'timeline' }, collapseReads(tl.events).reverse().map((e) => h('li', { class: 'timeline-event', testid: 'timeline-event', 'data-type': e.type },
             h('span', { class: 'dot', 'aria-hidden': 'true' }),
-            h('p', { class: 'event-text' }, h('strong', {}, e.text || eventLabel(e.type)), e.unit_id ? h('span', { class: 'muted' }, ` · ${unitName(e.unit_id)}`) : null),
+            h('p', { class: 'event-text' }, h('strong', {}, e.text || eventLabel(e.type)), e.unit_id ? h('span', { class: 'muted' }, ` · ${unitName(e.unit_id)}`) : null,
+              e.times > 1 ? h('span', { class: 'muted', testid: 'repeat-count' }, ` ×${e.times}`) : null),
             e.note ? h('p', { class: 'note' }, e.note) : null,
-            h('time', { datetime: e.at }, `${fmtTime(e.at)} · ${eventLabel(e.type)} · ${actorLabel(e.actor)}`)))),
+            h('time', { datetime: e.at }, `${e.times > 1 ? `${fmtTime(e.first_at)} – ` : ''}${fmtTime(e.at)} · ${eventLabel(e.type)} · ${actorLabel(e.actor)}`)))),
           tl.notifications?.length ? h('details', {}, h('summary', {}, `${t('sms')} (${tl.notifications.length})`),
             h('ul', {}, tl.notifications.map((n) => h('li', {}, `${eventLabel(n.event)} → ${n.to} · ${n.status}${n.sent_at ? ` · ${fmtTime(n.sent_at)}` : ''}`)))) : null)),
       h('aside', { class: 'actions', 'aria-label': t('actions') },
