@@ -189,7 +189,9 @@ def citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(
     expect(citizen.locator("[data-testid=timeline-event][data-type=reopened]")).to_have_count(1)
 
 
-def second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen: Page, runtime: Runtime) -> None:
+def second_reply_rated_5_closes_the_case(
+    phone: Pages, clerk: Page, citizen: Page, runtime: Runtime, photo: Path
+) -> None:
     page = clerk
     page.goto(f"{runtime.base_url}/console#/inbox")
     open_case_in_console(page, story["tracking_no"])
@@ -197,8 +199,11 @@ def second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen: Pag
     page.get_by_test_id("action-accept").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "IN_PROGRESS")
     page.get_by_test_id("reply-message").fill("已在深南大道增设隔离桩和电子抓拍，违停已清理。")
+    page.get_by_test_id("reply-attachments").set_input_files(str(photo))  # a photo of the cleared lane
     page.get_by_test_id("action-reply").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "REPLIED")
+    # the unit's photo is listed with the answers, apart from the citizen's own
+    expect(page.get_by_test_id("reply-files").locator("img")).to_have_count(1)
 
     links = runtime.wait_for(lambda: runtime.rating_links(story["case_id"])[1:], what="the second rating SMS")
     links = runtime.rating_links(story["case_id"])
@@ -218,6 +223,8 @@ def second_reply_rated_5_closes_the_case(phone: Pages, clerk: Page, citizen: Pag
 
     runtime.wait_for(is_closed, what="the closed event")
     expect(citizen.get_by_test_id("case-status")).to_have_attribute("data-status", "CLOSED")
+    # the citizen sees the unit's photo with the answer, and their own photo where they sent it
+    expect(citizen.get_by_test_id("reply-files").locator("img")).to_have_count(1)
     check_page(citizen, "citizen-request-closed", full_page=True)
 
     # the same story on the public tracking page, without signing in
@@ -434,7 +441,7 @@ def test_the_handling_loop_through_both_clients(
     unit_accepts_and_replies_in_the_console(clerk, runtime)
     inbox_marks_urgency(clerk, runtime)
     citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(phone, citizen, runtime)
-    second_reply_rated_5_closes_the_case(phone, clerk, citizen, runtime)
+    second_reply_rated_5_closes_the_case(phone, clerk, citizen, runtime, photo)
     dispatcher_dispatches_a_queued_case(clerk, runtime)
     operator_files_a_call_for_a_caller(clerk, runtime)
     unit_returns_a_misrouted_case(clerk, runtime)

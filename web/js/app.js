@@ -354,6 +354,10 @@ async function caseView(id) {
         try { await api(`/v1/requests/${id}/withdraw`, { method: 'POST', token, body: reason.value ? { reason: reason.value } : {} }); route(); } catch (err) { mount(st, errorBox(err)); } } },
       field(t('withdraw_reason'), reason), st, h('button', { type: 'submit', class: 'danger' }, t('withdraw')))));
   }
+  // the unit's answer files are shown with the answer, not among what the citizen sent
+  const replyIds = new Set((c.replies || []).flatMap((r) => r.attachments || []));
+  const own = c.attachments.filter((a) => !replyIds.has(a.upload_id));
+  const fromUnit = c.attachments.filter((a) => replyIds.has(a.upload_id));
   paint(gen, h('article', { class: 'case' },
     h('a', { href: '/#/mine', class: 'back' }, `‹ ${t('my_requests')}`),
     h('header', { class: 'card case-head' },
@@ -366,7 +370,9 @@ async function caseView(id) {
         h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(c.category)} · ${nameOf('topics', c.topic)} · ${nameOf('districts', c.district)}`))),
     h('section', { class: 'card' }, h('h2', {}, t('description')), h('p', { class: 'prewrap' }, c.description),
       c.address ? h('p', { class: 'muted' }, c.address) : null,
-      c.attachments.length ? h('div', { class: 'media' }, c.attachments.map((a, i) => media(a, `${t('attachments')} ${i + 1}`))) : null),
+      own.length ? h('div', { class: 'media' }, own.map((a, i) => media(a, `${t('attachments')} ${i + 1}`))) : null),
+    fromUnit.length ? h('section', { class: 'card', testid: 'reply-files' }, h('h2', {}, t('reply_files')),
+      h('div', { class: 'media' }, fromUnit.map((a, i) => media(a, `${t('reply_files')} ${i + 1}`)))) : null,
     actions,
     h('section', { class: 'card' }, h('h2', {}, t('timeline')), timelineList(tl.events))));
   if (c.status === 'SUBMITTED') {  // routing takes a moment: look again while the page stays open

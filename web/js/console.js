@@ -294,6 +294,10 @@ async function caseView(id, reveal = false) {
   const s = me();
   const token = s.token;
   const [c, tl] = await Promise.all([api(`/v1/cases/${id}${reveal ? '?reveal=phone' : ''}`, { token }), api(`/v1/cases/${id}/timeline`, { token })]);
+  // the unit's answer files are listed with the answers, apart from what the citizen sent
+  const replyIds = new Set((c.replies || []).flatMap((r) => r.attachments || []));
+  const own = c.attachments.filter((a) => !replyIds.has(a.upload_id));
+  const fromUnit = c.attachments.filter((a) => replyIds.has(a.upload_id));
   const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
   const post = (path, body) => api(`/v1/cases/${id}/${path}`, { method: 'POST', token, body });
   const actions = [];
@@ -381,7 +385,8 @@ async function caseView(id, reveal = false) {
             h('dt', {}, t('address')), h('dd', {}, c.address || '—'),
             h('dt', {}, t('coordinates')), h('dd', {}, c.location ? h('a', { href: `geo:${c.location.lat},${c.location.lon}` }, `${c.location.lat.toFixed(5)}, ${c.location.lon.toFixed(5)}`) : t('location_none_staff')),
             c.extension ? [h('dt', {}, t('extension_status')), h('dd', {}, `${c.extension.days} · ${c.extension.reason} · ${c.extension.status}`)] : null),
-          c.attachments.length ? [h('h3', {}, t('media')), h('ul', { class: 'media' }, c.attachments.map(mediaOf))] : null,
+          own.length ? [h('h3', {}, t('media')), h('ul', { class: 'media' }, own.map(mediaOf))] : null,
+          fromUnit.length ? [h('h3', {}, t('reply_files')), h('ul', { class: 'media', testid: 'reply-files' }, fromUnit.map(mediaOf))] : null,
           c.supplements?.length ? [h('h3', {}, t('supplement')), h('ul', {}, c.supplements.map((x) => h('li', {}, `${fmtTime(x.at)} ${x.text}`)))] : null,
           c.replies.length ? [h('h3', {}, t('replies')), h('ul', {}, c.replies.map((r) => h('li', {}, h('span', { class: 'muted' }, `${fmtTime(r.at)} · ${unitName(r.unit_id)}: `), r.message)))] : null),
         h('section', { class: 'card' }, h('h2', {}, t('staff_timeline')),
