@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -41,6 +41,18 @@ def rate(case_id: Annotated[str, Path(max_length=64)], body: schemas.RatingBody)
 @cache
 def link_rating() -> LinkRating:
     return bootstrap.link_rating(settings)
+
+
+@app.get(
+    "/v1/track/<tracking_no>/rating",
+    summary="What the SMS rating link opens on: is the answer still waiting for this rating?",
+    responses=responses(200, 404, public=True),
+)
+def rating_link_state(
+    tracking_no: Annotated[str, Path(max_length=32)],
+    t: Annotated[str, Query(min_length=1, max_length=64, description="the `t` parameter of the SMS link")],
+) -> schemas.RatingLinkState:
+    return views.rating_link_state(link_rating().state(tracking_no, t))
 
 
 @app.post(

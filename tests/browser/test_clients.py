@@ -211,6 +211,13 @@ def second_reply_rated_5_closes_the_case(
     rate_from_link(link_page, links[-1], 5)
     link_page.get_by_test_id("submit-rating").click()
     expect(link_page.get_by_test_id("rating-done")).to_be_visible()
+    # an SMS link opened again, or an older one, shows where the request stands instead of a form
+    link_page.goto(links[-1])
+    expect(link_page.get_by_test_id("rating-link-used")).to_be_visible()
+    expect(link_page.locator("input[type=radio]")).to_have_count(0)
+    link_page.goto(links[0])
+    expect(link_page.get_by_test_id("rating-link-unknown")).to_be_visible()
+    check_page(link_page, "citizen-rating-link-old")
     link_page.close()
 
     citizen.goto(f"{runtime.base_url}/#/case/{story['case_id']}")

@@ -296,15 +296,21 @@ def test_an_operator_files_for_a_caller_who_rates_from_the_link(stack: Stack) ->
     stack.request("POST", f"/v1/cases/{case_id}/accept", unit)
     stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": "Fixed."})
     case = parked(stack, case_id, "rating")
-    # And the caller opens the SMS link with its token
+    # And the caller opens the SMS link with its token: the page learns the answer waits for a rating
     links = RatingLinks(secret_bytes(stack.resources["RatingLinkSecret"]), "http://x")
     token = links.token(number, case.round)
+    status, state = stack.request("GET", f"/v1/track/{number}/rating?t={token}", None)
+    assert (status, state["rateable"], state["status"]) == (200, True, "REPLIED"), state
     status, view = stack.request("POST", f"/v1/track/{number}/rating", None, {**SCORES, "token": token})
-    # Then the rating closes the case; the same link a second time is a conflict
+    # Then the rating closes the case; the same link a second time is a conflict, and the link's page
+    # now says the case is closed instead of offering the form; a forged token is an unknown link
     assert status == 200, view
     assert view["status"] == "CLOSED"
     again = stack.request("POST", f"/v1/track/{number}/rating", None, {**SCORES, "token": token})
     assert again[0] == 409
+    status, state = stack.request("GET", f"/v1/track/{number}/rating?t={token}", None)
+    assert (status, state["rateable"], state["status"]) == (200, False, "CLOSED"), state
+    assert stack.request("GET", f"/v1/track/{number}/rating?t=AAAAAAAAAA", None)[0] == 404
 
 
 def test_a_rating_token_for_another_case_is_refused(stack: Stack) -> None:

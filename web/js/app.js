@@ -407,11 +407,24 @@ async function trackView() {
 
 async function linkRatingView(no, token) {
   const gen = generation;
-  paint(gen, h('section', {},
-    h('h1', {}, t('rate_link_title')),
-    h('p', {}, `${t('rate_link_intro')}: `, h('strong', { testid: 'tracking-no' }, no)),
+  // the link may be old: the form only while the answer still waits for this rating
+  let state = null;
+  try {
+    state = await api(`/v1/track/${encodeURIComponent(no)}/rating?t=${encodeURIComponent(token)}`);
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+  const track = h('p', {}, h('a', { href: `/track?no=${encodeURIComponent(no)}` }, t('nav_track')));
+  const heading = [h('h1', {}, t('rate_link_title')), h('p', {}, `${t('rate_link_intro')}: `, h('strong', { testid: 'tracking-no' }, no))];
+  if (!state) return paint(gen, h('section', { testid: 'rating-link' }, ...heading, h('p', { role: 'status', testid: 'rating-link-unknown' }, t('link_unknown')), track));
+  if (!state.rateable) {
+    return paint(gen, h('section', { testid: 'rating-link' }, ...heading,
+      h('p', { role: 'status', testid: 'rating-link-used' }, t('link_not_rateable'), h('span', { class: `badge s-${state.status.toLowerCase()}`, testid: 'case-status', 'data-status': state.status }, statusLabel(state.status))),
+      track));
+  }
+  paint(gen, h('section', { testid: 'rating-link' }, ...heading,
     ratingForm((body) => api(`/v1/track/${encodeURIComponent(no)}/rating`, { method: 'POST', body: { token, ...body } })),
-    h('p', {}, h('a', { href: `/track?no=${encodeURIComponent(no)}` }, t('nav_track')))));
+    track));
 }
 
 addEventListener('hashchange', route);

@@ -23,7 +23,7 @@ const TEXTS = {
     stars: '星', withdraw: '撤回诉求', withdraw_reason: '撤回原因（选填）', withdrawn_ok: '诉求已撤回',
     supplement: '补充材料', supplement_text: '补充说明', send: '发送', supplement_ok: '已补充',
     track_title: '查询办理进度', track_no: '受理编号', last4: '手机号后四位', search: '查询',
-    rate_link_title: '您的诉求已答复', rate_link_intro: '受理编号', back_home: '返回首页', replies: '单位答复',
+    rate_link_title: '您的诉求已答复', link_not_rateable: '这条评价链接已用过或已过期，无需再评价。诉求当前状态：', link_unknown: '评价链接无效，请使用最新一条短信中的链接。', rate_link_intro: '受理编号', back_home: '返回首页', replies: '单位答复',
     chars: '字', optional: '选填', required: '必填', error: '出错了', reply_from: '答复',
     // console
     role: '角色', role_staff: '承办单位', role_dispatcher: '派单员', role_supervisor: '督办员', role_admin: '管理员',
@@ -71,7 +71,7 @@ const TEXTS = {
     stars: 'stars', withdraw: 'Withdraw request', withdraw_reason: 'Reason (optional)', withdrawn_ok: 'Request withdrawn',
     supplement: 'Add information', supplement_text: 'Additional information', send: 'Send', supplement_ok: 'Added',
     track_title: 'Track a request', track_no: 'Tracking number', last4: 'Last 4 digits of the phone', search: 'Search',
-    rate_link_title: 'Your request was answered', rate_link_intro: 'Tracking number', back_home: 'Home', replies: 'Answers',
+    rate_link_title: 'Your request was answered', link_not_rateable: 'This rating link has been used or has expired; nothing to rate now. The request is: ', link_unknown: 'This rating link is not valid; use the link in your latest SMS.', rate_link_intro: 'Tracking number', back_home: 'Home', replies: 'Answers',
     chars: 'characters', optional: 'optional', required: 'required', error: 'Something went wrong', reply_from: 'Answer',
     role: 'Role', role_staff: 'Unit staff', role_dispatcher: 'Dispatcher', role_supervisor: 'Supervisor', role_admin: 'Admin',
     new_call: 'New call', caller_phone: 'Caller\'s mobile', caller_phone_hint: 'The receipt and the rating SMS go to this number', caller_language: 'SMS language',

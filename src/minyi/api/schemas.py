@@ -258,6 +258,16 @@ class RatingBody(StrictBody):
     comment: str | None = Field(default=None, max_length=1000)
 
 
+class RatingLinkState(BaseModel):
+    """What the SMS rating link's page needs before it shows the form: whether the answer still waits
+    for this rating (`rateable`), else the case's status to show instead."""
+
+    tracking_no: str
+    status: CaseStatus
+    round: int
+    rateable: bool
+
+
 class LinkRatingBody(RatingBody):
     token: str = Field(min_length=1, max_length=64, description="the `t` parameter of the SMS link")
 

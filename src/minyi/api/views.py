@@ -13,7 +13,7 @@ from typing import Any
 from minyi.api import schemas
 from minyi.api.i18n import reader_language
 from minyi.domain import scoreboard
-from minyi.domain.models import Case, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
+from minyi.domain.models import Case, CaseStatus, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
 from minyi.domain.timeline_text import is_public, public_text
@@ -162,6 +162,12 @@ def public_tracking(found: PublicCase) -> schemas.PublicTracking:
         created_at=case.created_at,
         due_at=case.due_at,
         events=[_event_view(e, _text(found, e), None) for e in found.events if is_public(e)],
+    )
+
+
+def rating_link_state(case: Case) -> schemas.RatingLinkState:
+    return schemas.RatingLinkState(
+        tracking_no=case.tracking_no, status=case.status, round=case.round, rateable=case.status == CaseStatus.REPLIED
     )
 
 
