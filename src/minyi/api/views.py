@@ -12,6 +12,7 @@ from typing import Any
 
 from minyi.api import schemas
 from minyi.api.i18n import reader_language
+from minyi.api.staff_notes import staff_note
 from minyi.domain import scoreboard
 from minyi.domain.models import Case, CaseStatus, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
 from minyi.domain.phone import mask_phone
@@ -144,9 +145,11 @@ def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
 
 
 def staff_timeline(found: CaseTimeline) -> schemas.StaffTimeline:
-    """Every event, with the free text staff wrote and the text the citizen reads, and every SMS."""
+    """Every event, with the free text staff wrote (as written) and the platform's own notes (in the
+    reader's language), the text the citizen reads, and every SMS."""
+    language = reader_language(found.case.language)
     return schemas.StaffTimeline(
-        events=[_event_view(e, _text(found, e), e.note) for e in found.events],
+        events=[_event_view(e, _text(found, e), staff_note(e.type, e.note, language)) for e in found.events],
         notifications=[notification(o) for o in found.outbox],
     )
 
