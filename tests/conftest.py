@@ -33,12 +33,12 @@ TESTS = Path(__file__).resolve().parent
 # Seconds per work unit on a quiet 2-core machine, roughly: the known long ones by xdist group or test
 # node id without parameters, else a guess per folder (seconds per test of the unit).
 SLOW_FIRST: dict[str, float] = {
-    "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 100,
-    "module:tests/integration/test_notify.py": 60,
-    "module:tests/integration/test_stats.py": 40,
-    "e2e:fast_api": 20,
-    "tests/browser/test_clients.py::test_the_handling_loop_through_both_clients": 20,
-    "module:tests/browser/test_clients.py": 20,
+    "module:tests/browser/test_clients.py": 35,
+    "tests/browser/test_clients.py::test_the_handling_loop_through_both_clients": 35,
+    "module:tests/integration/test_notify.py": 25,
+    "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 15,
+    "module:tests/integration/test_stats.py": 15,
+    "e2e:fast_api": 15,
     "module:tests/open311/test_georeport.py": 15,
     "module:tests/e2e/test_fresh_stack.py": 15,
     "module:tests/open311/test_over_http.py": 10,
