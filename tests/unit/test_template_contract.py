@@ -184,3 +184,34 @@ def test_the_local_gateway_refuses_as_api_gateway_does_in_aws(template: dict[str
     assert locally("GET", "/v1/no-such-thing", {}) == aws("MISSING_AUTHENTICATION_TOKEN")
     # and a method the path has no route for is, at API Gateway, the same refusal as an unknown path
     assert locally("DELETE", "/v1/requests", {}) == aws("MISSING_AUTHENTICATION_TOKEN")
+
+
+# --- what CloudFront may cache ------------------------------------------------------------------------
+
+
+def test_cloudfront_caches_exactly_the_api_answers_the_code_marks_cacheable(template: dict[str, Any]) -> None:
+    from fnmatch import fnmatchcase
+
+    from minyi.api.http import CACHEABLE_PATHS
+
+    # Given every API route of the template, and the distribution's behaviours that cache API answers
+    routes = {
+        str(event["Properties"]["Path"])
+        for resource in template["Resources"].values()
+        if resource.get("Type") == "AWS::Serverless::Function"
+        for event in (resource["Properties"].get("Events") or {}).values()
+        if event.get("Type") == "Api"
+    }
+    behaviours = template["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    api = [b for b in behaviours if b["TargetOriginId"] == "api"]
+    cached = [b["PathPattern"] for b in api if b["CachePolicyId"] == {"Ref": "PublicApiCachePolicy"}]
+
+    def first_behaviour(path: str) -> dict[str, Any]:  # CloudFront takes the first pattern that matches
+        return next((b for b in api if fnmatchcase(path, b["PathPattern"])), {"PathPattern": None})
+
+    # Then the routes whose first matching behaviour caches are exactly the cacheable ones, and the
+    # cache keeps nothing longer than the API's own max-age
+    assert cached, "no cached API behaviour"
+    assert {r for r in routes if first_behaviour(r)["PathPattern"] in cached} == set(CACHEABLE_PATHS)
+    policy = template["Resources"]["PublicApiCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert (policy["DefaultTTL"], policy["MaxTTL"]) == (0, 300)
