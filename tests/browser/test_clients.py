@@ -5,7 +5,8 @@ One story, in order (one test of steps): a citizen files a complaint with a phot
 and the case goes back to the unit, the second answer is rated 5 and the timeline shows the case
 closed; a dispatcher dispatches a queued case, a hotline operator files a caller's report, a unit
 returns a misrouted one; a supervisor decides
-an extension, gives instructions and sees the scoreboard; anyone reads the city's published scoreboard;
+an extension, gives instructions and sees the scoreboard; an admin creates and disables a staff account;
+anyone reads the city's published scoreboard;
 English and the offline shell. Every page
 passes an axe-core scan and is photographed (tests/e2e/screenshots/)."""
 
@@ -395,6 +396,26 @@ def supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime
     assert download.value.suggested_filename.endswith(".csv")
 
 
+def admin_creates_and_disables_a_staff_account(clerk: Page, runtime: Runtime) -> None:
+    # Given an administrator in the console
+    page = clerk
+    console_sign_in(page, runtime.base_url, "admin")
+    expect(page.get_by_test_id("staff-accounts")).to_be_visible()
+    # When they create an account for a clerk of the Futian traffic police
+    page.get_by_test_id("account-name").fill("王小明")
+    page.get_by_test_id("account-phone").fill("13700002222")
+    page.get_by_test_id("account-role").select_option("staff")
+    page.get_by_test_id("account-unit").select_option(UNIT)
+    page.get_by_test_id("account-create").click()
+    # Then it is listed, waiting for its first sign-in, and can be disabled
+    expect(page.get_by_test_id("account-notice")).to_be_visible()
+    row = page.get_by_test_id("account-row").filter(has_text="王小明")
+    expect(row).to_contain_text("福田区交警大队")
+    check_page(page, "console-staff-accounts", full_page=True)
+    row.get_by_test_id("account-disable").click()
+    expect(page.get_by_test_id("account-row").filter(has_text="王小明")).to_contain_text("已停用")
+
+
 def anyone_reads_the_citys_published_scoreboard(phone: Pages, runtime: Runtime) -> None:
     # Given the closed and rated cases of the story, and a visitor who has not signed in
     page = phone.new()
@@ -453,5 +474,6 @@ def test_the_handling_loop_through_both_clients(
     operator_files_a_call_for_a_caller(clerk, runtime)
     unit_returns_a_misrouted_case(clerk, runtime)
     supervisor_sees_the_supervision_list_and_the_scoreboard(clerk, runtime)
+    admin_creates_and_disables_a_staff_account(clerk, runtime)
     anyone_reads_the_citys_published_scoreboard(phone, runtime)
     english_switch_and_offline_shell(phone, runtime)

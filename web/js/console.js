@@ -21,6 +21,7 @@ const unitName = (id) => (id === 'dispatch-centre' ? (lang() === 'en' ? 'Dispatc
 
 function navFor(role) {
   if (role === 'operator') return [['call', t('new_call')]];
+  if (role === 'admin') return [['staff', t('staff_accounts')], ['supervision', t('supervision')], ['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
   if (role === 'staff') return [['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
   if (role === 'dispatcher') return [['inbox', t('queue')], ['scoreboard', t('scoreboard')]];
   return [['supervision', t('supervision')], ['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
@@ -60,6 +61,7 @@ async function route() {
     chrome();
     const [, view, arg] = location.hash.match(/^#\/(\w+)(?:\/([^/?]+))?/) || [];
     if (view === 'case' && arg) return await caseView(arg);
+    if (view === 'staff' && s.role === 'admin') return await staffAccountsView();
     if (view === 'supervision') return await supervisionView();
     if (view === 'scoreboard') return await scoreboardView();
     if (view === 'inbox' || s.role === 'staff' || s.role === 'dispatcher') return await inboxView(arg);
@@ -70,7 +72,7 @@ async function route() {
   }
 }
 
-const landing = (role) => ({ supervisor: '#/supervision', admin: '#/supervision', operator: '#/call' }[role] || '#/inbox');
+const landing = (role) => ({ supervisor: '#/supervision', admin: '#/staff', operator: '#/call' }[role] || '#/inbox');
 
 // --- sign in ---------------------------------------------------------------------------------------
 async function signInView() {
@@ -217,6 +219,52 @@ function shiftList() {
       h('tbody', {}, calls.map((c) => h('tr', { testid: 'call-row' },
         h('td', {}, h('a', { href: `/track?no=${encodeURIComponent(c.tracking_no)}`, target: '_blank', rel: 'noopener' }, c.tracking_no)),
         h('td', {}, nameOf('topics', c.topic)), h('td', {}, nameOf('districts', c.district)), h('td', {}, fmtTime(c.at)))))));
+}
+
+// --- admin: staff accounts --------------------------------------------------------------------------
+// Staff accounts exist only when an admin creates them (POST /v1/admin/staff): the person's mobile is
+// the sign-in name and the temporary password goes to it by SMS; disabling ends the account's sessions.
+const STAFF_ROLES = ['staff', 'dispatcher', 'supervisor', 'operator', 'admin'];
+
+async function staffAccountsView(notice) {
+  const gen = generation;
+  const s = me();
+  const data = await api('/v1/admin/staff', { token: s.token });
+  const phone = h('input', { type: 'tel', name: 'phone', required: true, maxlength: 20, testid: 'account-phone', autocomplete: 'off' });
+  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 64, testid: 'account-name', autocomplete: 'off' });
+  const role = h('select', { name: 'role', required: true, testid: 'account-role' }, STAFF_ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))));
+  const unit = h('select', { name: 'unit', testid: 'account-unit' },
+    h('option', { value: '', selected: true, disabled: true }, t('choose')),
+    Object.values(units || {}).sort((a, b) => a.id.localeCompare(b.id)).map((u) => h('option', { value: u.id }, unitName(u.id))));
+  const unitField = field(t('your_unit'), unit);
+  const syncUnit = () => { const forUnit = role.value === 'staff'; unit.required = forUnit; unit.disabled = !forUnit; unitField.hidden = !forUnit; };
+  role.addEventListener('change', syncUnit);
+  syncUnit();
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary', testid: 'account-create' }, t('new_account'));
+  const form = h('form', { class: 'card', testid: 'new-account', onsubmit: async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    try {
+      const body = { phone: e164(phone.value) || phone.value.trim(), name: name.value.trim(), role: role.value };
+      if (role.value === 'staff') body.unit_id = unit.value;
+      await api('/v1/admin/staff', { method: 'POST', token: s.token, body });
+      staffAccountsView(t('account_created'));
+    } catch (err) { mount(status, errorBox(err)); submit.disabled = false; }
+  } }, h('h2', {}, t('new_account')), field(t('person_name'), name), field(t('account_phone'), phone), field(t('role'), role), unitField, status, submit);
+  const rows = data.items.map((a) => h('tr', { testid: 'account-row', 'data-username': a.username },
+    h('td', {}, a.name || '—'), h('td', {}, a.phone || '—'), h('td', {}, a.role ? t(`role_${a.role}`) : '—'), h('td', {}, a.unit_id ? unitName(a.unit_id) : '—'),
+    h('td', {}, a.enabled ? (a.status === 'FORCE_CHANGE_PASSWORD' ? t('first_sign_in') : t('enabled')) : t('disabled')),
+    h('td', {}, a.enabled ? h('button', { type: 'button', class: 'secondary', testid: 'account-disable', onclick: async (ev) => {
+      ev.target.disabled = true;
+      try { await api(`/v1/admin/staff/${encodeURIComponent(a.username)}/disable`, { method: 'POST', token: s.token }); staffAccountsView(); } catch (err) { mount(status, errorBox(err)); ev.target.disabled = false; }
+    } }, t('disable')) : null)));
+  paint(gen, h('section', { testid: 'staff-accounts' }, h('h1', {}, t('staff_accounts')),
+    notice ? h('p', { role: 'status', class: 'notice', testid: 'account-notice' }, notice) : null,
+    rows.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'grid-table' },
+      h('thead', {}, h('tr', {}, [t('person_name'), t('phone'), t('role'), t('unit'), t('account_status'), t('actions')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows))) : h('p', {}, t('nothing')),
+    form));
 }
 
 // --- inbox -----------------------------------------------------------------------------------------
