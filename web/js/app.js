@@ -2,11 +2,11 @@
 // public tracking (/track), rating from the SMS link (/r/<tracking no>?t=...) and the city's published
 // scoreboard (/scores: on-time and satisfaction rates, rollbacks resolved, per unit and district).
 import {
-  api, claims, cognito, config, e164, errorBox, field, h, langButton, localToken, mount, nextId,
-  registerServiceWorker, saveSession, session, upload,
+  api, claims, cognito, config, e164, errorBox, field, h, langButton, localToken, mount, newIdempotencyKey, nextId,
+  registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
 } from './common.js';
 import { categoryLabel, categoryWithDays, fmtTime, lang, statusLabel, t } from './i18n.js';
-import { rateBars } from './charts.js';
+import { pct, rateBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -59,8 +59,6 @@ async function route() {
 
 // --- the city's published scoreboard (anonymous: GET /v1/public/stats) -----------------------------
 const PERIODS = [7, 30, 90];
-const shanghaiDay = (d) => new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);
-const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
 
 async function scoresView() {
   const gen = generation;
@@ -75,7 +73,6 @@ async function scoresView() {
   paint(gen, h('section', {}, h('h1', {}, t('city_scores')), picker, h('p', { class: 'muted' }, t('loading'))));
   const stats = await api(`/v1/public/stats?from=${from}&to=${to}`);
   const c = stats.city;
-  const tile = (key, value, testid) => h('div', { class: 'tile', testid }, h('span', { class: 'tile-value' }, value), h('span', { class: 'tile-label' }, t(key)));
   const row = (name, x, testid) => h('tr', { testid }, h('th', { scope: 'row' }, name), h('td', {}, x.closed), h('td', {}, pct(x.on_time_rate)),
     h('td', {}, pct(x.satisfaction_rate)), h('td', {}, `${x.resolved_after_rollback} / ${x.reopened}`));
   const table = (caption, first, rows) => rows.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'grid-table scores' }, h('caption', {}, caption),
@@ -174,8 +171,7 @@ async function newRequestView() {
     }, () => { locText.textContent = t('location_denied'); }, { timeout: 10000 });
   } }, t('use_location'));
 
-  // a retried send of this form files one case (getRandomValues also works outside a secure context)
-  const idempotencyKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const idempotencyKey = newIdempotencyKey();  // a retried send of this form files one case
   const uploads = [];  // {promise, id}
   const list = h('ul', { class: 'uploads', 'aria-label': t('attachments') });
   const addFile = (file) => {
@@ -355,9 +351,7 @@ async function caseView(id) {
       field(t('withdraw_reason'), reason), st, h('button', { type: 'submit', class: 'danger' }, t('withdraw')))));
   }
   // the unit's answer files are shown with the answer, not among what the citizen sent
-  const replyIds = new Set((c.replies || []).flatMap((r) => r.attachments || []));
-  const own = c.attachments.filter((a) => !replyIds.has(a.upload_id));
-  const fromUnit = c.attachments.filter((a) => replyIds.has(a.upload_id));
+  const { own, fromUnit } = splitMedia(c);
   paint(gen, h('article', { class: 'case' },
     h('a', { href: '/#/mine', class: 'back' }, `‹ ${t('my_requests')}`),
     h('header', { class: 'card case-head' },

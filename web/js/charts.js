@@ -21,7 +21,10 @@ function fit(label, px = 180) {
   return label;
 }
 
-const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
+export const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
+
+/** A number with its label, large (the scoreboards' tiles). */
+export const tile = (key, value, testid) => h('div', { class: 'tile', testid }, h('span', { class: 'tile-value' }, value), h('span', { class: 'tile-label' }, t(key)));
 
 /** rows: [{label, value (0..1 or null)}] sorted by value, best first. */
 export function rateBars(title, rows, testid) {

@@ -223,6 +223,19 @@ export function registerServiceWorker() {
   banner();
 }
 
+/** The calendar day in Shenzhen (Asia/Shanghai, no daylight saving) as YYYY-MM-DD. */
+export const shanghaiDay = (d) => new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);
+
+/** One key per form: a retried send (a double click, a lost answer) files once (getRandomValues also
+ *  works outside a secure context). */
+export const newIdempotencyKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A case's attachments split into what the citizen sent and the unit's answer files. */
+export function splitMedia(c) {
+  const fromUnitIds = new Set((c.replies || []).flatMap((r) => r.attachments || []));
+  return { own: c.attachments.filter((a) => !fromUnitIds.has(a.upload_id)), fromUnit: c.attachments.filter((a) => fromUnitIds.has(a.upload_id)) };
+}
+
 export function dueState(caseSummary) {
   if (!caseSummary.due_at || ['CLOSED', 'WITHDRAWN', 'REPLIED'].includes(caseSummary.status)) return null;
   if (caseSummary.overdue || new Date(caseSummary.due_at) < new Date()) return 'overdue';

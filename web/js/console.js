@@ -3,11 +3,11 @@
 // instructions), the scoreboard (charts, period picker, CSV export) and, for hotline operators (坐席),
 // the new-call form that files a caller's request. What it shows follows the role.
 import {
-  api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount,
-  registerServiceWorker, saveSession, session, upload,
+  api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount, newIdempotencyKey,
+  registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
 } from './common.js';
 import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
-import { lineChart, pairedBars, rateBars } from './charts.js';
+import { lineChart, pairedBars, pct, rateBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -173,8 +173,7 @@ function callView() {
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
   const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
-  // one key per call: a retried send (a double click, a lost answer) files it once
-  const idempotencyKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const idempotencyKey = newIdempotencyKey();  // a retried send of this call files it once
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary', testid: 'call-submit' }, t('submit'));
   const form = h('form', { class: 'card', testid: 'new-call', onsubmit: async (e) => {
@@ -343,9 +342,7 @@ async function caseView(id, reveal = false) {
   const token = s.token;
   const [c, tl] = await Promise.all([api(`/v1/cases/${id}${reveal ? '?reveal=phone' : ''}`, { token }), api(`/v1/cases/${id}/timeline`, { token })]);
   // the unit's answer files are listed with the answers, apart from what the citizen sent
-  const replyIds = new Set((c.replies || []).flatMap((r) => r.attachments || []));
-  const own = c.attachments.filter((a) => !replyIds.has(a.upload_id));
-  const fromUnit = c.attachments.filter((a) => replyIds.has(a.upload_id));
+  const { own, fromUnit } = splitMedia(c);
   const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
   const post = (path, body) => api(`/v1/cases/${id}/${path}`, { method: 'POST', token, body });
   const actions = [];
@@ -467,19 +464,18 @@ async function supervisionView() {
 }
 
 // --- scoreboard ------------------------------------------------------------------------------------
-const isoDay = (d) => new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);  // Asia/Shanghai
 
 async function scoreboardView() {
   const gen = generation;
   const s = me();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const today = new Date();
-  const to = params.get('to') || isoDay(today);
-  const from = params.get('from') || isoDay(new Date(today.getTime() - 13 * 86400e3));
+  const to = params.get('to') || shanghaiDay(today);
+  const from = params.get('from') || shanghaiDay(new Date(today.getTime() - 13 * 86400e3));
   const fromIn = h('input', { type: 'date', value: from, required: true });
   const toIn = h('input', { type: 'date', value: to, required: true });
   const go = (f, t2) => { location.hash = `#/scoreboard?from=${f}&to=${t2}`; };
-  const preset = (days) => h('button', { type: 'button', class: 'secondary', onclick: () => go(isoDay(new Date(today.getTime() - (days - 1) * 86400e3)), isoDay(today)) }, t(`last${days}`));
+  const preset = (days) => h('button', { type: 'button', class: 'secondary', onclick: () => go(shanghaiDay(new Date(today.getTime() - (days - 1) * 86400e3)), shanghaiDay(today)) }, t(`last${days}`));
   const unitQ = s.role === 'staff' ? `&unit_id=${encodeURIComponent(s.unit)}` : '';
   const status = h('div', { 'aria-live': 'polite' });
   const csv = h('button', { type: 'button', class: 'secondary', testid: 'export-csv', onclick: async () => {
@@ -508,8 +504,6 @@ async function scoreboardView() {
   // a unit's intake is what was dispatched to it (submissions belong to no unit until routed)
   const intake = s.role === 'staff' ? { label: 'received', counter: 'dispatched' } : { label: 'submitted', counter: 'submitted' };
   const daily = h('figure', { class: 'chart-card' }, h('figcaption', {}, t('cases_per_day')), h('p', { class: 'muted' }, t('loading')));
-  const tile = (k, v) => h('div', { class: 'tile' }, h('span', { class: 'tile-value' }, v), h('span', { class: 'tile-label' }, t(k)));
-  const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
   paint(gen, h('section', {},
     h('h1', {}, t('scoreboard')), picker, status,
     h('div', { class: 'tiles' }, tile(intake.label, tot[intake.counter]), tile('closed', tot.closed), tile('on_time_rate', pct(tot.on_time_rate)),

@@ -8,6 +8,7 @@ such input gets a clear 4xx naming the problem instead.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 #: The largest JSON body any route accepts (a description is at most 4,000 characters).
@@ -16,6 +17,9 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 32
 #: No field is a number with more digits than this (DynamoDB keeps 38 significant digits).
 MAX_NUMBER_DIGITS = 38
+
+NOT_VALID_JSON = "not valid JSON"
+NOT_AN_OBJECT = "must be a JSON object"
 
 
 @dataclass(frozen=True)
@@ -59,4 +63,17 @@ def check_body(body: str | None, max_bytes: int = MAX_BODY_BYTES) -> BodyProblem
                 return BodyProblem(422, "validation_error", f"nested deeper than {MAX_DEPTH} levels")
         elif ch in "]}":
             depth -= 1
+    return None
+
+
+def check_json_object(body: str) -> BodyProblem | None:
+    """None if a bounded body (`check_body`) is a JSON object, as every JSON body of this API is; else
+    what is wrong with it, for the body as a whole (the validator would report `[0]` for a list, or
+    validate only its first element)."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return BodyProblem(422, "validation_error", NOT_VALID_JSON)
+    if not isinstance(parsed, dict):
+        return BodyProblem(422, "validation_error", NOT_AN_OBJECT)
     return None

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from minyi.api import i18n
-from minyi.api.body_guard import check_body
+from minyi.api.body_guard import check_body, check_json_object
 from minyi.domain.errors import (
     ConcurrentUpdate,
     DomainError,
@@ -49,15 +49,11 @@ def _field_path(loc: Iterable[Any]) -> str:
 
 
 def _language_of(headers: dict[str, str] | None) -> Language:
-    headers = headers or {}
-    value = next((v for k, v in headers.items() if k.lower() == "accept-language"), None)
-    return i18n.negotiate(value)
+    return i18n.negotiate(i18n.accept_language(headers))
 
 
 #: What a JSON route answers for a body of another type (415).
 NOT_JSON = "the body must be JSON (Content-Type: application/json)"
-NOT_VALID_JSON = "not valid JSON"
-NOT_AN_OBJECT = "must be a JSON object"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _JSON_BODIES = "_minyi_json_bodies"
 
@@ -214,14 +210,9 @@ def resolve(
         content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
         if content_type and not _is_json(content_type):
             return _refusal(event, 415, "unsupported_media_type", "Content-Type", NOT_JSON)
-        # every JSON body of this API is an object: anything else is refused as a whole, naming `body`
-        # (the validator would report `[0]` for a list, or validate only its first element)
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            return _refusal(event, 422, "validation_error", "body", NOT_VALID_JSON)
-        if not isinstance(parsed, dict):
-            return _refusal(event, 422, "validation_error", "body", NOT_AN_OBJECT)
+        problem = check_json_object(body)
+        if problem is not None:
+            return _refusal(event, problem.status, problem.error, "body", problem.problem)
     reader = i18n.set_reader_language(event.get("headers") if isinstance(event, dict) else None)
     try:
         response = app.resolve(event, context)

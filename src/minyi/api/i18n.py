@@ -249,9 +249,14 @@ def title(code: str, language: Language) -> str | None:
 _READER: ContextVar[Language | None] = ContextVar("minyi_reader_language", default=None)
 
 
+def accept_language(headers: dict[str, Any] | None) -> str | None:
+    """The request's Accept-Language header (any case), if it has one."""
+    return next((str(v) for k, v in (headers or {}).items() if str(k).lower() == "accept-language"), None)
+
+
 def set_reader_language(headers: dict[str, Any] | None) -> Any:
     """Remember the request's Accept-Language for the views; the token to `reset_reader_language`."""
-    value = next((v for k, v in (headers or {}).items() if str(k).lower() == "accept-language"), None)
+    value = accept_language(headers)
     return _READER.set(negotiate(value) if value else None)
 
 
