@@ -334,7 +334,8 @@ def test_json_lists_are_bare_arrays_and_errors_have_code_and_description() -> No
 
 
 def test_text_is_escaped_in_xml() -> None:
-    request = mapping.public_request(make_case(description='<script>alert("x")</script> & more'), CATALOG)
+    case = make_case(description='<script>alert("x")</script> & more', public=True)
+    request = mapping.public_request(case, CATALOG)
     root = SafeET.fromstring(render.requests([request], "xml").encode())
     assert root.findtext("request/description") == '<script>alert("x")</script> & more'
 
@@ -359,14 +360,14 @@ def test_status_notes_are_platform_texts(status: CaseStatus, reason: CloseReason
     assert request.status == ("closed" if status == CaseStatus.CLOSED else "open")
 
 
-def test_internal_events_are_not_updates_and_descriptions_mask_phones() -> None:
-    case = make_case(description="请回电 13812345678", unit_id="futian-traffic-police")
+def test_internal_events_are_not_updates_and_public_descriptions_hide_phones() -> None:
+    case = make_case(description="请回电 13812345678", unit_id="futian-traffic-police", public=True)
     warning = TimelineEvent(
         case_id=case.id, seq=3, type=EventType.DEADLINE_WARNING, at=T0, actor_role=Role.SYSTEM, actor_id="x",
         status=CaseStatus.DISPATCHED, note="内部提醒",
     )  # fmt: skip
     assert mapping.public_update(case, warning, CATALOG) is None
-    assert mapping.public_request(case, CATALOG).description == "请回电 138****5678"
+    assert mapping.public_request(case, CATALOG).description == "请回电 [电话]"
 
 
 # --- the service -----------------------------------------------------------------------------------
@@ -524,6 +525,6 @@ def test_control_characters_are_refused_on_input_and_never_written_as_xml() -> N
     with pytest.raises(Open311Error) as exc:
         params.parse_submission({**FORM, "description": "bad\x00byte"}, CATALOG)
     assert problems(exc) == ["description"]
-    request = mapping.public_request(make_case(description="old\x07case\ttext"), CATALOG)
+    request = mapping.public_request(make_case(description="old\x07case\ttext", public=True), CATALOG)
     root = SafeET.fromstring(render.requests([request], "xml").encode())
     assert root.findtext("request/description") == "oldcase\ttext"

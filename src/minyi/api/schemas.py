@@ -64,6 +64,14 @@ class SubmitRequestBody(StrictBody):
     channel: Literal["app", "web", "hotline"] = Field(
         default="app", description="how the request came in; hotline operators file with `hotline`"
     )
+    public: bool = Field(
+        default=False,
+        strict=True,
+        description=(
+            "publish the description in the city's open data (phones, ID numbers, e-mails, bank cards and"
+            " plates hidden); default false. Never for hotline calls"
+        ),
+    )
 
     @field_validator("phone")
     @classmethod

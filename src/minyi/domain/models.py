@@ -248,8 +248,11 @@ class Case(BaseModel):
     address: str | None = None
     location: Location | None = None
     attachments: list[Attachment] = Field(default_factory=list)
-    #: A link to media the submitting system hosts (Open311 `media_url`); public, never fetched.
+    #: A link to media the submitting system hosts (Open311 `media_url`); never fetched.
     media_url: str | None = None
+    #: The citizen chose to publish the description (scrubbed) in the open-data feed. Cases stored
+    #: before the choice existed have no such attribute and read as private (domain/privacy.py).
+    public: bool = False
     status: CaseStatus
     unit_id: str | None = None
     in_dispatch_queue: bool = False

@@ -1,8 +1,12 @@
 """Cases and the catalogue as GeoReport resources (pure: no I/O, no formats).
 
 `service_code` is the topic code, `service_request_id` the public tracking number, and what a
-request shows is public by construction: platform texts for statuses and notes (never the staff's
-free text), phone numbers masked inside the description, no name, phone or internal note at all.
+request shows is public by construction (domain/privacy.py, the notice-board rule): platform texts
+for statuses and notes (never the staff's free text), the unit's answer scrubbed, the district in
+place of the address, the place rounded to about 100 m, and the citizen's description (scrubbed) only
+when the citizen chose to publish it; never a name, phone, address, media link or internal note.
+The tracking number is published: GeoReport needs an id, and public tracking also asks for the
+phone's last four digits and locks a number out after repeated wrong guesses.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from minyi.domain.models import (
     Category,
     CloseReason,
     EventType,
+    Location,
     TimelineEvent,
     Unit,
 )
-from minyi.domain.phone import mask_phones_in_text
+from minyi.domain.privacy import coarse_location, may_publish_description, scrub
 from minyi.domain.timeline_text import public_text
 from minyi.open311.model import (
     AttributeValue,
@@ -233,28 +238,62 @@ def status_notes(case: Case, catalog: Catalog) -> str:
     return case.status.value
 
 
-def event_text(event: TimelineEvent, catalog: Catalog) -> str:
-    """The platform's public text for a status change (said of the public, never the staff's words)."""
+def event_text(event: TimelineEvent, catalog: Catalog, case: Case | None = None) -> str:
+    """The platform's public text for a status change (said of the public, never the staff's words);
+    with the case, a reply's text is followed by the unit's answer of that round, scrubbed."""
     unit = _unit(catalog, event.unit_id)
     own = _OWN_TEXTS.get(event.type)
     if own is not None:
         return own.format(unit=unit.name if unit else "承办单位")
-    return public_text(event, "zh", unit.name if unit else None) or event.type.value
+    text = public_text(event, "zh", unit.name if unit else None) or event.type.value
+    if event.type == EventType.REPLIED and case is not None:
+        answer = next((r.message for r in reversed(case.replies) if r.round == event.round), None)
+        if answer:
+            text = f"{text}：{scrub(answer)}"
+    return text
 
 
-def public_notes(events: list[TimelineEvent], catalog: Catalog) -> list[PublicNote]:
+def public_notes(events: list[TimelineEvent], catalog: Catalog, case: Case | None = None) -> list[PublicNote]:
     return [
-        PublicNote(datetime=e.at, type=e.type.value, summary=e.status.value, description=event_text(e, catalog))
+        PublicNote(datetime=e.at, type=e.type.value, summary=e.status.value, description=event_text(e, catalog, case))
         for e in events
         if e.type in UPDATE_EVENTS
     ]
 
 
+def district_place(catalog: Catalog, district: str) -> str | None:
+    """What a public request names as its place: the district (`深圳市福田区`), never the address."""
+    names = catalog.districts.get(district)
+    return f"深圳市{names['zh']}" if names else None
+
+
+def published_description(case: Case) -> str | None:
+    """The citizen's words, scrubbed, if they chose to publish them on a channel that could ask."""
+    if not may_publish_description(case.channel, case.public):
+        return None
+    return scrub(case.description) or None
+
+
+def as_published(request: PublicRequest, catalog: Catalog) -> PublicRequest:
+    """The notice-board rule applied again to a stored feed entry: an entry projected before the rule
+    (no `public` mark, an address, an exact place) reads as private and coarse. Idempotent."""
+    lat, lon = request.lat, request.long
+    location = coarse_location(Location(lat=lat, lon=lon)) if lat is not None and lon is not None else None
+    return request.model_copy(
+        update={
+            "description": scrub(request.description) if request.public and request.description else None,
+            "media_url": None,
+            "address": district_place(catalog, request.district),
+            "lat": location.lat if location else None,
+            "long": location.lon if location else None,
+        }
+    )
+
+
 def public_request(case: Case, catalog: Catalog, events: list[TimelineEvent] | None = None) -> PublicRequest:
     """The case as a GeoReport request; `events` (its timeline) fill the notes extension."""
     topic = catalog.topics.get(case.topic, {})
-    district = catalog.districts.get(case.district, {})
-    address = case.address or (f"深圳市{district['zh']}" if district else None)
+    location = coarse_location(case.location)
     return PublicRequest(
         case_id=case.id,
         service_request_id=case.tracking_no,
@@ -262,22 +301,23 @@ def public_request(case: Case, catalog: Catalog, events: list[TimelineEvent] | N
         status_notes=status_notes(case, catalog),
         service_name=topic.get("zh"),
         service_code=case.topic,
-        description=mask_phones_in_text(case.description) or None,
+        description=published_description(case),
         agency_responsible=agency(case, catalog),
         service_notice=service_notice(catalog, case.category),
         requested_datetime=case.created_at,
         updated_datetime=case.closed_at or case.updated_at,
         expected_datetime=None if case.status in TERMINAL_STATUSES else case.due_at,
-        address=address,
-        lat=case.location.lat if case.location else None,
-        long=case.location.lon if case.location else None,
-        media_url=case.media_url,
+        address=district_place(catalog, case.district),
+        lat=location.lat if location else None,
+        long=location.lon if location else None,
+        media_url=None,  # a partner's photo may show faces and plates: the partner publishes it, we do not
         channel=case.channel.value,
         category=case.category.value,
         district=case.district,
         reopen_count=case.reopen_count,
         supervised=case.supervised,
-        notes=public_notes(events or [], catalog),
+        notes=public_notes(events or [], catalog, case),
+        public=may_publish_description(case.channel, case.public),
     )
 
 
@@ -291,7 +331,7 @@ def public_update(case: Case, event: TimelineEvent, catalog: Catalog) -> PublicU
         service_request_id=case.tracking_no,
         status=status,
         updated_datetime=event.at,
-        description=event_text(event, catalog),
+        description=event_text(event, catalog, case),
         external_status_code=event.status.value,
         case_id=case.id,
     )

@@ -1,4 +1,4 @@
-"""What Open311 shows of the platform: public shapes only (no phone, name or internal note)."""
+"""What Open311 shows of the platform: public shapes only (no phone, name, address or internal note)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,9 @@ class PublicRequest(BaseModel):
     reopen_count: int = 0
     supervised: bool = False
     notes: list[PublicNote] = Field(default_factory=list)
+    #: Internal (never a field): the description is the citizen's to publish. Feed entries stored
+    #: before this mark existed read as private (`mapping.as_published`).
+    public: bool = False
 
 
 class PublicUpdate(BaseModel):

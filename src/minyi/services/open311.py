@@ -3,7 +3,8 @@
 A GeoReport POST becomes a `NewRequest` with `channel: open311` and goes through
 `RequestService.submit`, so it enters the same loop as an app request (routing, deadlines, SMS when
 a mainland mobile was given). Lists read the feed kept from the stream (public fields only); one
-request by its number is read from the case itself, so a client sees its POST at once.
+request by its number is read from the case itself, so a client sees its POST at once. Both show
+only what domain/privacy.py lets the city publish (see open311/mapping.py).
 """
 
 from __future__ import annotations
@@ -189,6 +190,7 @@ class Open311Service:
         if query.ids is not None:
             found = [self._by_number(n, query.extensions) for n in query.ids]
             return [r for r in found if r is not None], query.extensions
+        catalog = self.catalog.get()
         items = self.feed.requests(
             query.window.start,
             query.window.end,
@@ -197,7 +199,7 @@ class Open311Service:
             offset=(query.page - 1) * query.page_size,
             limit=query.page_size,
         )
-        return items, query.extensions
+        return [mapping.as_published(r, catalog) for r in items], query.extensions
 
     def request(self, number: str, raw: dict[str, str]) -> tuple[PublicRequest, bool]:
         extensions = params.present(raw).get("extensions", "false").lower()

@@ -16,6 +16,7 @@ from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Attachment, Case, CaseStatus, Catalog, Channel, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
+from minyi.domain.privacy import may_publish_description
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
@@ -83,7 +84,8 @@ class RequestService:
         owner_id = citizen.id
         if citizen.role == Role.OPERATOR and request.channel != Channel.HOTLINE:
             raise InvalidInput("channel", "an operator files hotline calls: use channel 'hotline'")
-        request = request.model_copy(update={"phone": self.notice_phone(citizen, request)})
+        public = may_publish_description(request.channel, request.public)  # never a hotline call
+        request = request.model_copy(update={"phone": self.notice_phone(citizen, request), "public": public})
         if citizen.role == Role.OPERATOR:
             owner_id = caller_id(request.phone)
         if (

@@ -41,6 +41,8 @@ class NewRequest(BaseModel):
     attachments: list[str] = Field(default_factory=list)
     channel: Channel = Channel.APP
     media_url: str | None = None
+    #: The citizen's choice to publish the description; kept only where they could make it (privacy.py).
+    public: bool = False
 
 
 class Scorecard(BaseModel):
