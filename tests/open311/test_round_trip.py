@@ -23,7 +23,8 @@ def test_round_trip_open311_report_answered_by_the_unit_closes_and_is_published(
     # When the unit takes it up and answers through the cases API
     unit = {"sub": "officer-1", "cognito:groups": "staff", "custom:unit_id": "futian-traffic-police"}
     assert stack.request("POST", f"/v1/cases/{case_id}/accept", unit)[0] == 200
-    status, body = stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": "已现场劝离并张贴告示"})
+    answer_text = "已现场劝离并张贴告示，咨询请拨0755-8888 8888"
+    status, body = stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": answer_text})
     assert status == 200, body
     # And nobody rates it within the rating window, so it closes unrated
     stack.wait_for(lambda: stack.status(case_id) == "CLOSED", timeout=60)
@@ -48,6 +49,7 @@ def test_round_trip_open311_report_answered_by_the_unit_closes_and_is_published(
     ]
     assert [u.findtext("status") for u in mine][-1] == "closed"
     assert all(u.findtext("update_id") and u.findtext("updated_datetime") for u in mine)
-    assert "已现场劝离" not in answer.text  # the unit's free text stays in the case, not in the feed
+    # And the unit's answer is public, scrubbed (its phone number hidden), after the platform's text
+    assert [u.findtext("description") for u in mine][3] == "福田区交警大队已答复：已现场劝离并张贴告示，咨询请拨[电话]"
     json_updates = [u for u in geo.get("servicerequestupdates.json").json() if u["service_request_id"] == number]
     assert [u["description"] for u in json_updates] == [u.findtext("description") for u in mine]
