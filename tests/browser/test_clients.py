@@ -108,6 +108,8 @@ def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, ph
     page.get_by_test_id("field-description").fill("深南大道公交专用道每天早上被违停车辆占用，公交车无法进站。")
     expect(form).to_contain_text("29 / 4000")
     page.get_by_test_id("field-address").fill("福田区深南大道 6008 号")
+    # the description is published only if the citizen ticks the box: unticked by default
+    expect(page.get_by_label("同意在城市公开数据中公开诉求内容")).not_to_be_checked()
     page.get_by_role("button", name="使用当前位置").click()  # the context grants a position in Futian
     expect(form).to_contain_text("22.5431, 114.0579")
     page.get_by_test_id("attach-input").set_input_files(str(photo))

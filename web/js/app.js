@@ -159,6 +159,8 @@ async function newRequestView() {
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'field-description',
     oninput: () => { counter.textContent = `${description.value.length} / 4000 ${t('chars')}`; } });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, autocomplete: 'street-address', testid: 'field-address' });
+  // the citizen's own choice to publish their words in the city's open data: unticked unless they tick it
+  const publish = h('input', { type: 'checkbox', name: 'public', id: 'field-public', testid: 'field-public', 'aria-describedby': 'field-public-hint' });
   // notices go only to the account's verified mobile: shown, not editable, when the account has one
   const phone = h('input', { type: 'tel', name: 'phone', required: true, value: s.phone || '', autocomplete: 'tel', readonly: s.phone ? true : null, testid: 'field-phone' });
   let location_ = null;
@@ -203,7 +205,7 @@ async function newRequestView() {
       const ids = await Promise.all(uploads.map((u) => u.promise));
       const body = { category: category.value, topic: topic.value, district: district.value,
         description: description.value.trim(), phone: phone.value.trim(), attachments: ids, channel: 'app',
-        language: lang() === 'en' ? 'en' : 'zh' };
+        public: publish.checked, language: lang() === 'en' ? 'en' : 'zh' };
       if (address.value.trim()) body.address = address.value.trim();
       if (location_) body.location = location_;
       const created = await api('/v1/requests', { method: 'POST', token: s.token, body, idempotencyKey });
@@ -216,6 +218,8 @@ async function newRequestView() {
   h('h1', {}, t('new_request')),
   field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
   field(t('description'), description), counter,
+  h('div', { class: 'check' }, publish, h('label', { for: 'field-public' }, t('publish_description'))),
+  h('p', { class: 'hint', id: 'field-public-hint' }, t('publish_hint')),
   field(t('address'), address, t('address_hint')),
   h('div', { class: 'field' }, h('span', { class: 'label' }, t('location')), h('div', { class: 'row' }, locButton, locText)),
   field(t('photos'), photos), field(t('video'), video), voice, list,
