@@ -5,7 +5,9 @@ for every case stored before the choice existed."""
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from minyi.api.schemas import SubmitRequestBody
 from minyi.domain.models import Actor, Case, Channel, Role
 from tests.fakes import Fakes
 from tests.unit.services.conftest import CITIZEN, new_request
@@ -41,3 +43,13 @@ def test_a_case_stored_before_the_choice_existed_reads_as_private(fakes: Fakes) 
     del item["public"]
     # When it is read back; Then it is private
     assert Case.model_validate(item).public is False
+
+
+@pytest.mark.parametrize("sent", ["true", 1, "yes"])
+def test_a_choice_that_is_not_a_json_boolean_is_refused_naming_the_field(sent: object) -> None:
+    # Given a body whose `public` is not true or false; When it is read; Then the error names `public`
+    body = {"category": "complaint", "topic": "traffic", "district": "futian", "description": "违停", "public": sent}
+    with pytest.raises(ValidationError) as exc:
+        SubmitRequestBody.model_validate(body)
+    assert [e["loc"] for e in exc.value.errors()] == [("public",)]
+    assert SubmitRequestBody.model_validate({**body, "public": True}).public is True
