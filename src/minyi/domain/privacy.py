@@ -18,9 +18,10 @@ decides what in free text identifies a person, so every public answer hides the 
 Left alone on purpose (they identify no one and a reader needs them): dates and times
 (`2026-11-20`, `2026年11月20日 08:30`), amounts (`120元`, `1,200.50元`), house and bus numbers, short
 numbers (`12345`, `110`), words after a province's character (`新iPhone`), and tracking numbers
-(`SZ2612-WUENY8`, the public id of a request). A bare local
-landline without its area code (`8888 8888`) is not masked: eight digits are also dates (`20261120`)
-and counts, and masking them would garble more than it protects. Names and addresses inside free text
+(`SZ2612-WUENY8`, the public id of a request). A bare local landline without its area code
+(`8888 8888`) is not masked: eight digits are also dates (`20261120`) and counts, and masking them
+would garble more than it protects. Any other run of 16 to 19 digits reads as a card (an order
+number is hidden too: better than a card shown). Names and addresses inside free text
 cannot be found by a pattern: that is why a description is private unless its author chose otherwise.
 """
 
