@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, case_keys
-from minyi.domain.accounts import Account, NewAccount
+from minyi.domain.accounts import Account, AccountStatus, NewAccount
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.catalog_doc import StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
@@ -517,6 +517,29 @@ class FakeUserDirectory:
         self.users[username] = account.model_copy(update={"role": role})
 
 
+class FakeAccountStatuses:
+    """`minyi.ports.AccountStatuses`: the recorded statuses, and every read (to count the reads)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, tuple[AccountStatus, str, datetime]] = {}
+        self.reads: list[str] = []
+        #: The next n records raise (the table throttling).
+        self.fail_records = 0
+
+    def status(self, username: str) -> AccountStatus | None:
+        self.reads.append(username)
+        record = self.records.get(username)
+        return record[0] if record else None
+
+    def record(self, username: str, status: AccountStatus, by: str, at: datetime) -> None:
+        if self.fail_records:
+            self.fail_records -= 1
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        if username in self.records and self.records[username][0] == status:
+            return  # like the table's conditional write: a retry changes nothing
+        self.records[username] = (status, by, at)
+
+
 # --- workflow --------------------------------------------------------------------------------------
 
 
@@ -712,3 +735,4 @@ def _ports_are_implemented() -> None:
     _store: ports.AttachmentStore = FakeAttachmentStore()
     _sender: ports.SmsSender = RecordingSmsSender()
     _clock: ports.Clock = FakeClock()
+    _statuses: ports.AccountStatuses = FakeAccountStatuses()

@@ -6,6 +6,10 @@
 - `/local/tokens` requests: a role's token as before (every citizen's with a verified phone: the one
   asked for, or a stable mainland number derived from `sub`), or the token of an account an admin
   created, looked up by `username` or `phone` (its role, unit and phone from the pool).
+- Refresh, as Cognito's `REFRESH_TOKEN_AUTH` does it for the staff console: every answer carries an
+  opaque `refresh_token` and the token's `expires_in` (`LOCAL_TOKEN_SECONDS`, default 12 hours; the
+  staff pool's ID tokens last 15 minutes in AWS); `{"refresh_token"}` answers a new token for the same
+  sign-in, looked up again, so a disabled account's refresh is refused (401), as Cognito refuses it.
 - The seed: `MINYI_SEED` (default `shenzhen`: data/catalog/shenzhen.yaml; `none`: start empty, as a
   fresh stack does; or a path to a catalogue file), loaded through the admin API with the same code
   as `minyi catalog import`.
@@ -16,6 +20,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import secrets
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -114,6 +121,91 @@ def _account_claims(
         claims = {"sub": account.username, "role": account.role.value, "unit": account.unit_id, "phone": account.phone}
         return claims, []
     return None, [_problem("username" if username else "phone", "no such account in the local user pools")]
+
+
+#: How long a local token lasts unless LOCAL_TOKEN_SECONDS says otherwise.
+DEFAULT_TOKEN_SECONDS = 12 * 3600
+#: How long a refresh token lasts (the staff pool client's RefreshTokenValidity).
+REFRESH_TOKEN_SECONDS = 12 * 3600
+
+
+def token_seconds() -> int:
+    """The lifetime of the tokens `/local/tokens` signs (`LOCAL_TOKEN_SECONDS`, at least 5 s)."""
+    try:
+        return max(5, int(os.environ.get("LOCAL_TOKEN_SECONDS", DEFAULT_TOKEN_SECONDS)))
+    except ValueError:
+        return DEFAULT_TOKEN_SECONDS
+
+
+Issue = Callable[[str, str, str | None, str | None, int], str]
+
+
+class RefreshTokens:
+    """Opaque refresh tokens of the local runtime: each names the sign-in request it came from."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.time
+        self._requests: dict[str, tuple[dict[str, Any], float]] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, claims: dict[str, Any], from_account: bool) -> str:
+        """A refresh token for these claims: an account's is looked up again by its username on refresh."""
+        fields = ("sub", "role", "unit", "phone")
+        request = {"username": claims["sub"]} if from_account else {k: claims[k] for k in fields}
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._requests[token] = (request, self._clock() + REFRESH_TOKEN_SECONDS)
+        return token
+
+    def request(self, token: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._requests.get(token)
+        if found is None or found[1] <= self._clock():
+            return None
+        return dict(found[0])
+
+
+def token_answer(
+    req: dict[str, Any], pools: dict[str, str], issue: Issue, refresh: RefreshTokens
+) -> tuple[int, dict[str, Any]]:
+    """The status and body of a `/local/tokens` answer: a sign-in, or a refresh (`{"refresh_token"}`)."""
+    if "refresh_token" in req:
+        signed_in = refresh.request(str(req["refresh_token"]))
+        if signed_in is None:
+            problems = [_problem("refresh_token", "unknown or expired: sign in again")]
+        else:
+            claims, problems = _refreshed_claims(signed_in, pools)
+            if claims is not None:
+                return 200, _signed(claims, "username" in signed_in, issue, refresh)
+        message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return 401, {"error": "unauthorized", "message": message, "problems": problems}
+    claims, problems = token_claims(req, pools)
+    if claims is None:
+        message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return 422, {"error": "validation_error", "message": message, "problems": problems}
+    from_account = req.get("role") is None and bool(req.get("username") or req.get("phone"))
+    return 200, _signed(claims, from_account, issue, refresh)
+
+
+def _refreshed_claims(
+    signed_in: dict[str, Any], pools: dict[str, str]
+) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    if "username" in signed_in:
+        claims, problems = _account_claims(str(signed_in["username"]), None, pools)
+        return claims, [{**p, "field": "refresh_token"} for p in problems]
+    return signed_in, []
+
+
+def _signed(claims: dict[str, Any], from_account: bool, issue: Issue, refresh: RefreshTokens) -> dict[str, Any]:
+    ttl = token_seconds()
+    return {
+        "token": issue(claims["sub"], claims["role"], claims["unit"], claims["phone"], ttl),
+        "sub": claims["sub"],
+        "role": claims["role"],
+        "phone": claims["phone"],
+        "expires_in": ttl,
+        "refresh_token": refresh.issue(claims, from_account),
+    }
 
 
 def seed_file(value: str | None) -> Path | None:

@@ -78,6 +78,7 @@ class LocalRuntime:
         self.aws = EmbeddedAws(self.template, host=host, port=int(os.environ.get("MOTO_PORT_LOCAL", "0")))
         self.lambdas = LocalLambdas(self.template, env_overrides)
         self.tokens = TokenIssuer()
+        self.refresh_tokens = accounts.RefreshTokens()
         self.gateway: LocalGateway | None = None
         self.resources: dict[str, str] = {}
         self.seeded = ""
@@ -163,12 +164,7 @@ class LocalRuntime:
         if not isinstance(req, dict):
             req = {}
         pools = {k: self.resources[k] for k in self.template.of_type("AWS::Cognito::UserPool")}
-        claims, problems = accounts.token_claims(req, pools)
-        if claims is None:
-            message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-            return _json(422, {"error": "validation_error", "message": message, "problems": problems})
-        token = self.tokens.issue(claims["sub"], claims["role"], claims["unit"], claims["phone"])
-        return _json(200, {"token": token, "sub": claims["sub"], "role": claims["role"], "phone": claims["phone"]})
+        return _json(*accounts.token_answer(req, pools, self.tokens.issue, self.refresh_tokens))
 
     def sent_sms(self, phone: str | None = None) -> list[dict[str, Any]]:
         """Every SMS the notify function sent (its outbox), oldest first."""

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
         SweepSettings,
     )
     from minyi.domain.rating_links import RatingLinks
-    from minyi.ports import SmsSender, UserDirectory, Workflow
+    from minyi.ports import Clock, SmsSender, UserDirectory, Workflow
+    from minyi.services.account_status import AccountGate
     from minyi.services.accounts import AccountService
     from minyi.services.cases import CaseService, CaseStore
     from minyi.services.catalog_admin import CatalogAdminService
@@ -261,16 +262,33 @@ def api_key_service(settings: AdminSettings) -> ApiKeyService:
 def account_service(settings: AccountsSettings, directory: UserDirectory | None = None) -> AccountService:
     """`directory` replaces the Cognito user pool (tests: an in-memory directory)."""
     from minyi.adapters.cognito import CognitoUserDirectory
+    from minyi.adapters.dynamo.accounts import DynamoAccountStatuses
     from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
     from minyi.adapters.dynamo.table import Table
     from minyi.services.accounts import AccountService
     from minyi.services.catalog import CatalogCache
 
+    table = Table(settings.table_name)
     return AccountService(
         directory=directory or CognitoUserDirectory(settings.user_pool_id),
-        catalog=CatalogCache(DynamoCatalogRepository(Table(settings.table_name))),
+        catalog=CatalogCache(DynamoCatalogRepository(table)),
         sms_countries=settings.sms_countries,
+        statuses=DynamoAccountStatuses(table),
+        clock=utcnow,
     )
+
+
+def account_gate(table_name: str | None = None, clock: Clock | None = None) -> AccountGate:
+    """The per-container cache of staff account statuses every API function checks its callers
+    against (`minyi.api.http.caller`). The table comes from the function's TABLE_NAME unless named;
+    `clock` replaces the real one (tests: a clock they move past the cache's minute)."""
+    from minyi.adapters.dynamo.accounts import DynamoAccountStatuses
+    from minyi.adapters.dynamo.table import Table
+    from minyi.config import TableSettings
+    from minyi.services.account_status import AccountGate
+
+    name = table_name or TableSettings.from_env().table_name
+    return AccountGate(DynamoAccountStatuses(Table(name)), clock=clock or utcnow)
 
 
 def account_trigger_service(settings: AccountsTriggerSettings, user_pool_id: str) -> AccountService:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
-    from minyi.domain.accounts import Account, NewAccount
+    from minyi.domain.accounts import Account, AccountStatus, NewAccount
     from minyi.domain.catalog_doc import StoredCatalog
     from minyi.domain.lifecycle import Transition
     from minyi.domain.models import (
@@ -185,6 +185,20 @@ class UserDirectory(Protocol):
         ...
 
     def add_to_group(self, username: str, role: Role) -> None: ...
+
+
+class AccountStatuses(Protocol):
+    """Each staff account's status as the platform records it (the revocation list): written when an
+    admin disables (or enables) the account, read by every staff request through a short cache.
+    No record means active (accounts are created active)."""
+
+    def status(self, username: str) -> AccountStatus | None:
+        """The recorded status (a strongly consistent read); None when none was ever recorded."""
+        ...
+
+    def record(self, username: str, status: AccountStatus, by: str, at: datetime) -> None:
+        """Record the status (idempotent: writing the same status again changes nothing that matters)."""
+        ...
 
 
 class Workflow(Protocol):

@@ -12,20 +12,25 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.accounts import STAFF_ROLES, NewAccount
+from minyi.domain.accounts import STAFF_ROLES, AccountStatus, NewAccount
 from minyi.domain.errors import AlreadyExists, Forbidden, InvalidInput, InvalidTransition, NotFound
 from minyi.domain.models import Actor, Role
 from minyi.policy import ROLES, Action, require
 from minyi.services.accounts import AccountService
 from minyi.services.catalog import CatalogCache
-from tests.fakes import FakeCatalogRepository, FakeUserDirectory
+from tests.fakes import T0, FakeAccountStatuses, FakeCatalogRepository, FakeClock, FakeUserDirectory
 
 ADMIN = Actor(role=Role.ADMIN, id="admin-1")
 UNIT = "futian-traffic-police"
 
 
-def service(directory: FakeUserDirectory | None = None) -> AccountService:
-    return AccountService(directory or FakeUserDirectory(), CatalogCache(FakeCatalogRepository.shenzhen()))
+def service(directory: FakeUserDirectory | None = None, statuses: FakeAccountStatuses | None = None) -> AccountService:
+    return AccountService(
+        directory or FakeUserDirectory(),
+        CatalogCache(FakeCatalogRepository.shenzhen()),
+        statuses=statuses if statuses is not None else FakeAccountStatuses(),
+        clock=FakeClock(),
+    )
 
 
 def staff(phone: str = "+8613911112222", role: Role = Role.STAFF, unit: str | None = UNIT) -> NewAccount:
@@ -104,6 +109,35 @@ def test_disabling_ends_the_accounts_sessions() -> None:
     assert disabled.enabled is False and directory.signed_out == [account.username]
 
 
+def test_disabling_records_the_status_every_staff_request_checks() -> None:
+    # Given a staff account
+    directory, statuses = FakeUserDirectory(), FakeAccountStatuses()
+    svc = service(directory, statuses)
+    account = svc.create_staff(ADMIN, staff())
+    # When an admin disables it
+    svc.disable(ADMIN, account.username)
+    # Then the platform's record says DISABLED, by whom and when, and the directory disabled it too
+    assert statuses.records[account.username] == (AccountStatus.DISABLED, ADMIN.id, T0)
+    assert directory.users[account.username].enabled is False
+
+
+def test_a_disable_whose_record_fails_changes_nothing_and_its_retry_finishes() -> None:
+    # Given the status table refusing the next write
+    directory, statuses = FakeUserDirectory(), FakeAccountStatuses()
+    svc = service(directory, statuses)
+    account = svc.create_staff(ADMIN, staff())
+    statuses.fail_records = 1
+    # When the admin disables the account / Then it fails before the directory is touched
+    with pytest.raises(RuntimeError):
+        svc.disable(ADMIN, account.username)
+    assert directory.users[account.username].enabled is True and account.username not in statuses.records
+    # When the admin retries / Then both steps are done, once
+    svc.disable(ADMIN, account.username)
+    svc.disable(ADMIN, account.username)
+    assert statuses.records[account.username][0] == AccountStatus.DISABLED
+    assert directory.users[account.username].enabled is False
+
+
 def test_only_staff_accounts_are_disabled_here_and_never_ones_own() -> None:
     directory = FakeUserDirectory()
     svc = service(directory)
@@ -115,6 +149,12 @@ def test_only_staff_accounts_are_disabled_here_and_never_ones_own() -> None:
     me = svc.create_staff(ADMIN, staff(role=Role.ADMIN, unit=None))
     with pytest.raises(InvalidTransition):
         svc.disable(Actor(role=Role.ADMIN, id=me.username), me.username)
+    assert statuses_of(svc) == {}
+
+
+def statuses_of(svc: AccountService) -> dict[str, object]:
+    assert isinstance(svc.statuses, FakeAccountStatuses)
+    return dict(svc.statuses.records)
 
 
 def test_staff_roles_are_every_role_but_citizen_and_system() -> None:

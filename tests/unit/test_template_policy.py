@@ -194,7 +194,47 @@ def test_stats_reads_only_counters_and_the_catalogue() -> None:
     for st in table:
         assert set(as_list(st["Action"])) <= {"dynamodb:GetItem", "dynamodb:Query"}
         keys = st["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-        assert all(k.startswith("STATS#") or k == "CATALOG" for k in keys), keys
+        assert all(k.startswith("STATS#") or k in ("CATALOG", "ACCOUNT#*") for k in keys), keys
+
+
+def _reads_account_status(st: dict[str, Any]) -> bool:
+    if "dynamodb:GetItem" not in as_list(st["Action"]):
+        return False
+    if {"Fn::GetAtt": ["CasesTable", "Arn"]} not in as_list(st["Resource"]):
+        return False
+    condition = st.get("Condition")
+    if condition is None:
+        return True
+    keys = as_list(condition.get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys", []))
+    return "ACCOUNT#*" in keys
+
+
+def _authenticating_functions() -> list[str]:
+    """Functions whose handler asks for the signed-in caller (`minyi.api.http.caller`)."""
+    names = []
+    for name, res in SERVERLESS.items():
+        props = res["Properties"]
+        code = ROOT / props["CodeUri"] / f"{props['Handler'].rsplit('.', 1)[0]}.py"
+        if code.exists() and "caller(app)" in code.read_text(encoding="utf-8"):
+            names.append(name)
+    return sorted(names)
+
+
+def test_every_function_that_authenticates_staff_may_read_account_statuses() -> None:
+    # Given the functions whose routes take a signed-in caller (each checks a staff caller's status)
+    names = _authenticating_functions()
+    assert {"CasesFunction", "AccountsFunction", "StatsFunction", "CatalogAdminFunction"} <= set(names)
+    # Then each may GetItem ACCOUNT#<username> on the table (else a disabled check would be a 500)
+    for name in names:
+        assert any(_reads_account_status(st) for n, st in identity_statements() if n == name), name
+
+
+def test_staff_tokens_last_fifteen_minutes_and_refresh() -> None:
+    client = RESOURCES["StaffUserPoolClient"]["Properties"]
+    assert client["IdTokenValidity"] == 15 and client["AccessTokenValidity"] == 15
+    assert client["TokenValidityUnits"]["IdToken"] == "minutes"
+    assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
+    assert "ALLOW_REFRESH_TOKEN_AUTH" in client["ExplicitAuthFlows"]
 
 
 # --- logs, runtime, build ----------------------------------------------------------------------------

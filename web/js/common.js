@@ -70,7 +70,7 @@ function oneAtATime(send) {
 export async function api(path, { method = 'GET', body, token, accept, idempotencyKey } = {}) {
   const cfg = await config();
   const headers = { 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN' };
-  if (token) headers.Authorization = `Bearer ${token}`;
+  if (token) headers.Authorization = `Bearer ${latestToken(token)}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (accept) headers.Accept = accept;
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
@@ -105,10 +105,71 @@ export function saveSession(app, value) {
 }
 
 export async function localToken(claims) {
+  return (await localTokens(claims)).token;
+}
+
+/** The local runtime's sign-in (or, with {refresh_token}, its refresh): {token, refreshToken}. */
+export async function localTokens(claims) {
   const resp = await fetch('/local/tokens', { method: 'POST', body: JSON.stringify(claims) });
   const data = await resp.json().catch(() => null);
   if (!resp.ok) throw new ApiError(resp.status, data);
-  return data.token;
+  return { token: data.token, refreshToken: data.refresh_token };
+}
+
+// --- token refresh ---------------------------------------------------------------------------------
+// Staff ID tokens last 15 minutes (a disabled account's token must not outlive it by long). A page keeps
+// its session by trading the refresh token for a new ID token shortly before the old one expires
+// (Cognito's REFRESH_TOKEN_AUTH; the local runtime's /local/tokens), and signs out when that is refused.
+// Views hold the token they were drawn with: api() sends its newest replacement instead.
+const renewals = new Map();  // an ID token -> the one that replaced it
+export function latestToken(token) {
+  let current = token;
+  while (renewals.has(current)) current = renewals.get(current);
+  return current;
+}
+
+/** A new ID token for the refresh token (Cognito when `pool` is given, else the local runtime). */
+export async function refreshIdToken(refreshToken, pool) {
+  if (!pool) return (await localTokens({ refresh_token: refreshToken })).token;
+  const data = await cognito.call(pool, 'InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken } });
+  return data.AuthenticationResult.IdToken;
+}
+
+/** When to refresh: a fifth of the token's life before it expires, at most a minute before (ms from now). */
+export function refreshDelay(token, now = Date.now()) {
+  const c = claims(token);
+  if (!c.exp) return null;
+  const life = (c.exp - (c.iat || c.exp - 900)) * 1000;
+  return Math.max(0, c.exp * 1000 - Math.min(60e3, life / 5) - now);
+}
+
+let refreshTimer = null;
+/** Keep `app`'s session signed in: refresh its ID token before it expires; on a refused refresh, end
+ *  the session and call onEnded(error). A network failure is retried while the token still holds. */
+export function keepSessionFresh(app, pool, onEnded) {
+  clearTimeout(refreshTimer);
+  refreshTimer = null;
+  const s = session(app);
+  if (!s?.token || !s.refreshToken) return;
+  const delay = refreshDelay(s.token);
+  if (delay === null) return;
+  refreshTimer = setTimeout(async () => {
+    try {
+      const token = await refreshIdToken(s.refreshToken, pool);
+      const now = session(app);
+      if (!now || now.token !== s.token) return;  // signed out or in again meanwhile
+      renewals.set(s.token, token);
+      saveSession(app, { ...now, token });
+      keepSessionFresh(app, pool, onEnded);
+    } catch (err) {
+      if (!(err instanceof ApiError) && claims(s.token).exp * 1000 > Date.now() + 5e3) {
+        refreshTimer = setTimeout(() => keepSessionFresh(app, pool, onEnded), 5e3);
+        return;
+      }
+      if (session(app)?.token === s.token) saveSession(app, null);
+      onEnded(err);
+    }
+  }, delay);
 }
 
 /** Cognito in AWS (config.json names the pools): USER_AUTH, answered challenge by challenge.
@@ -129,7 +190,7 @@ export const cognito = {
   },
   /** -> {token} or {challenge, session, parameters} */
   async step(pool, username, data) {
-    if (data.AuthenticationResult) return { token: data.AuthenticationResult.IdToken };
+    if (data.AuthenticationResult) return { token: data.AuthenticationResult.IdToken, refreshToken: data.AuthenticationResult.RefreshToken };
     return { challenge: data.ChallengeName, session: data.Session, parameters: data.ChallengeParameters || {}, username };
   },
   async start(pool, username, preferred, password) {

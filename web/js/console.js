@@ -3,8 +3,8 @@
 // instructions), the scoreboard (charts, period picker, CSV export) and, for hotline operators (坐席),
 // the new-call form that files a caller's request. What it shows follows the role.
 import {
-  api, claims, cognito, config, dueState, e164, errorBox, field, h, langButton, localToken, mount, newIdempotencyKey,
-  registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
+  api, claims, cognito, config, dueState, e164, errorBox, field, h, keepSessionFresh, langButton, localToken, localTokens, mount,
+  newIdempotencyKey, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
 } from './common.js';
 import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { lineChart, pairedBars, pct, rateBars, tile } from './charts.js';
@@ -52,6 +52,7 @@ async function route() {
   const gen = ++generation;
   try {
     const s = me();
+    await keepFresh();
     catalog ??= await api('/v1/catalog');
     if (gen !== generation) return;
     if (!s) { chrome(); return await signInView(); }
@@ -67,9 +68,18 @@ async function route() {
     if (view === 'inbox' || s.role === 'staff' || s.role === 'dispatcher') return await inboxView(arg);
     return await supervisionView();
   } catch (err) {
-    if (err.status === 401) { saveSession('console', null); return route(); }
+    if (err.status === 401 && me()) { sessionEnded = true; saveSession('console', null); return route(); }
     paint(gen, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
   }
+}
+
+/** Refresh the staff token before it expires; when the refresh is refused (say, the account was
+ *  disabled), sign out and say why on the sign-in page. */
+let sessionEnded = false;
+async function keepFresh() {
+  const cfg = await config();
+  const pool = cfg.mode === 'cognito' ? cfg.staffCognito || cfg.cognito : null;
+  keepSessionFresh('console', pool, () => { sessionEnded = true; location.hash = ''; route(); });
 }
 
 const landing = (role) => ({ supervisor: '#/supervision', admin: '#/staff', operator: '#/call' }[role] || '#/inbox');
@@ -79,6 +89,7 @@ async function signInView() {
   const gen = generation;
   const cfg = await config();
   const status = h('div', { 'aria-live': 'polite' });
+  if (sessionEnded) mount(status, h('div', { class: 'error', role: 'alert', testid: 'session-ended' }, t('session_ended')));
   const pool = cfg.mode === 'cognito' ? cfg.staffCognito || cfg.cognito : null;
   if (pool) return staffSignIn(pool, status);
   // local mode: pick a role and a unit; /local/tokens signs the token
@@ -95,8 +106,9 @@ async function signInView() {
     try {
       const claimsIn = { sub: `${role.value}-${role.value === 'staff' ? unit.value : 'console'}`, role: role.value };
       if (role.value === 'staff') claimsIn.unit = unit.value;
-      const token = await localToken(claimsIn);
-      saveSession('console', { token, role: role.value, unit: claimsIn.unit || null, directoryToken });
+      const { token, refreshToken } = await localTokens(claimsIn);
+      sessionEnded = false;
+      saveSession('console', { token, refreshToken, role: role.value, unit: claimsIn.unit || null, directoryToken });
       location.hash = landing(role.value);
       route();
     } catch (err) { mount(status, errorBox(err)); }
@@ -112,17 +124,18 @@ function staffSignIn(pool, status) {
   const password = h('input', { type: 'password', required: true, autocomplete: 'current-password' });
   const steps = h('div');
   let state = null;
-  const finish = (token) => {
+  const finish = (token, refreshToken) => {
     const c = claims(token);
     const groups = [].concat(c['cognito:groups'] || []);
     const role = ['supervisor', 'dispatcher', 'staff', 'admin', 'operator'].find((r) => groups.includes(r)) || 'staff';
-    saveSession('console', { token, role, unit: c['custom:unit_id'] || null });
+    sessionEnded = false;
+    saveSession('console', { token, refreshToken, role, unit: c['custom:unit_id'] || null });
     location.hash = landing(role);
     route();
   };
   const ask = async (next) => {
     if (next.challenge === 'MFA_SETUP' && !next.secret) next = await cognito.associateTotp(pool, next);
-    if (next.token) return finish(next.token);
+    if (next.token) return finish(next.token, next.refreshToken);
     state = next;
     const input = h('input', { type: next.challenge === 'NEW_PASSWORD_REQUIRED' ? 'password' : 'text', required: true,
       autocomplete: next.challenge === 'NEW_PASSWORD_REQUIRED' ? 'new-password' : 'one-time-code' });

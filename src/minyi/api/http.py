@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from minyi.api import i18n
 from minyi.api.body_guard import check_body, check_json_object
+from minyi.domain.accounts import STAFF_ROLES
 from minyi.domain.errors import (
     ConcurrentUpdate,
     DomainError,
@@ -27,6 +28,9 @@ from minyi.domain.errors import (
 )
 from minyi.domain.models import Actor, Language, Role
 from minyi.observability import logger
+
+if TYPE_CHECKING:
+    from minyi.services.account_status import AccountGate
 
 
 class Unauthorized(DomainError):
@@ -241,8 +245,36 @@ def _cache_headers(event: dict[str, Any], response: dict[str, Any]) -> None:
         response.setdefault("headers", {})["Cache-Control"] = value
 
 
+_ACCOUNT_GATE = "_minyi_account_gate"
+
+
+def guard_accounts(app: APIGatewayRestResolver, gate: AccountGate | None) -> None:
+    """Check this app's staff callers against `gate` (tests: one on a clock they move); None goes back
+    to the gate `minyi.bootstrap` builds on first use."""
+    setattr(app, _ACCOUNT_GATE, gate)
+
+
+def _account_gate(app: APIGatewayRestResolver) -> AccountGate:
+    gate: AccountGate | None = getattr(app, _ACCOUNT_GATE, None)
+    if gate is None:
+        from minyi import bootstrap  # on the first staff request, not at every handler's cold start
+
+        gate = bootstrap.account_gate()
+        setattr(app, _ACCOUNT_GATE, gate)
+    return gate
+
+
 def caller(app: APIGatewayRestResolver) -> Actor:
-    """The signed-in caller from the Cognito authorizer's claims (verified by API Gateway)."""
+    """The signed-in caller from the Cognito authorizer's claims (verified by API Gateway). A staff-desk
+    account an admin disabled answers 401 whatever token it holds (within the gate's minute:
+    `minyi.services.account_status`)."""
+    actor = _claimed_actor(app)
+    if actor.role in STAFF_ROLES and not _account_gate(app).is_active(actor):
+        raise Unauthorized("the account is disabled")
+    return actor
+
+
+def _claimed_actor(app: APIGatewayRestResolver) -> Actor:
     claims: dict[str, Any] = dict(app.current_event.request_context.authorizer.claims or {})
     sub = claims.get("sub")
     if not sub:

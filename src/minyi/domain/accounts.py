@@ -7,6 +7,7 @@ other account exists only because an admin created it.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel
 
@@ -14,6 +15,14 @@ from minyi.domain.models import Role
 
 #: Roles whose accounts an admin creates (`POST /v1/admin/staff`).
 STAFF_ROLES: tuple[Role, ...] = (Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN)
+
+
+class AccountStatus(StrEnum):
+    """Whether an account's tokens still open the API: the platform's own record, read by every staff
+    request, because a Cognito ID token stays valid until it expires even after the user is disabled."""
+
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
 
 
 class NewAccount(BaseModel):

@@ -1,17 +1,24 @@
 """Accounts: admins create, list and disable staff accounts; citizens who confirm their sign-up join
-the `citizen` group. The user directory (Cognito in AWS) stands behind `minyi.ports.UserDirectory`."""
+the `citizen` group. The user directory (Cognito in AWS) stands behind `minyi.ports.UserDirectory`.
+
+Disabling writes the platform's own record first (`minyi.ports.AccountStatuses`, which every staff
+request checks through `minyi.services.account_status`), then disables the user in the directory and
+ends its sessions there. If the record fails, nothing changed and the admin sees an error; if the
+directory fails after it, the account is already locked out of the API (its tokens answer 401 within a
+minute) and the admin sees an error and retries: both steps are idempotent.
+"""
 
 from __future__ import annotations
 
 from minyi import policy
-from minyi.domain.accounts import STAFF_ROLES, Account, NewAccount
+from minyi.domain.accounts import STAFF_ROLES, Account, AccountStatus, NewAccount
 from minyi.domain.catalog import DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID
 from minyi.domain.errors import InvalidInput, InvalidTransition, NotFound
 from minyi.domain.models import Actor, Role
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code
 from minyi.observability import logger
 from minyi.policy import Action
-from minyi.ports import UserDirectory
+from minyi.ports import AccountStatuses, Clock, UserDirectory
 from minyi.services.catalog import CatalogCache
 
 
@@ -21,10 +28,15 @@ class AccountService:
         directory: UserDirectory,
         catalog: CatalogCache | None,
         sms_countries: frozenset[str] = DEFAULT_SMS_COUNTRIES,
+        statuses: AccountStatuses | None = None,
+        clock: Clock | None = None,
     ):
         self.directory = directory
         self.catalog = catalog
         self.sms_countries = sms_countries
+        #: The revocation record; the admin API needs it, Cognito's triggers do not.
+        self.statuses = statuses
+        self.clock = clock
 
     # --- admins --------------------------------------------------------------------------------
 
@@ -54,13 +66,17 @@ class AccountService:
         return self.directory.accounts(STAFF_ROLES)
 
     def disable(self, actor: Actor, username: str) -> Account:
-        """Disable a staff account and end its sessions (citizens' accounts are not managed here)."""
+        """Disable a staff account and end its sessions (citizens' accounts are not managed here): the
+        platform's record first (the API refuses the account's tokens from then on), then the directory."""
         policy.require(actor, Action.MANAGE_STAFF)
+        if self.statuses is None or self.clock is None:
+            raise RuntimeError("AccountService.disable needs the account statuses and a clock")
         account = self.directory.get(username)
         if account is None or account.role not in STAFF_ROLES:
             raise NotFound("no such staff account")
         if account.username == actor.id:
             raise InvalidTransition("disable", "ENABLED", "an admin cannot disable their own account")
+        self.statuses.record(account.username, AccountStatus.DISABLED, by=actor.id, at=self.clock())
         disabled = self.directory.disable(username)
         if disabled is None:
             raise NotFound("no such staff account")

@@ -1,0 +1,103 @@
+"""The staff console keeps its session with the refresh token, and ends it when the refresh is refused:
+in Chromium against a local runtime whose tokens last 8 seconds (LOCAL_TOKEN_SECONDS), as the staff
+pool's ID tokens last 15 minutes in AWS."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import CHROMIUM, DESK, Runtime, _context, _require_browser
+from tests.local_runtime import running
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the dev requirements pin it
+    sync_playwright = None  # type: ignore[assignment]
+
+TOKEN_SECONDS = 8
+UNIT = "futian-traffic-police"
+SESSION = "minyi.session.console"
+
+
+@pytest.fixture(scope="module")
+def short_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    _require_browser()
+    overrides = {"LOCAL_TOKEN_SECONDS": str(TOKEN_SECONDS), "LOCAL_SCHEDULE_SECONDS": "0"}
+    with running(overrides, "short-token-runtime", tmp_path_factory) as started:
+        yield Runtime(started.base_url)
+
+
+@pytest.fixture(scope="module")
+def chromium(short_runtime: Runtime) -> Iterator[Browser]:
+    assert sync_playwright is not None
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    ctx = _context(chromium, DESK)
+    yield ctx.new_page()
+    ctx.close()
+
+
+def stored(page: Page) -> dict[str, Any] | None:
+    raw = page.evaluate(f"localStorage.getItem('{SESSION}')")
+    return json.loads(raw) if raw else None
+
+
+def test_the_console_refreshes_its_token_before_it_expires(page: Page, short_runtime: Runtime) -> None:
+    # Given a staff member signed in to the console with an 8-second token
+    page.goto(f"{short_runtime.base_url}/console")
+    page.get_by_test_id("signin-role").select_option("staff")
+    page.get_by_test_id("signin-unit").select_option(UNIT)
+    page.get_by_test_id("signin-submit").click()
+    page.get_by_test_id("inbox").wait_for()
+    first = stored(page)
+    assert first is not None and first["refreshToken"]
+    # When the token nears its end / Then the console trades the refresh token for a new one
+    # (polled from here: the page's CSP refuses the evaluated predicates of wait_for_function)
+    renewed = short_runtime.wait_for(
+        lambda: (now := stored(page)) is not None and now["token"] != first["token"],
+        timeout=TOKEN_SECONDS * 4,
+        what="a refreshed token",
+    )
+    assert renewed
+    # And after the first token expired the console still works, without a new sign-in
+    expires = json.loads(page.evaluate(f"atob({json.dumps(first['token'].split('.')[1])})"))["exp"]
+    time.sleep(max(0.0, expires - time.time() + 1))
+    page.reload()
+    page.get_by_test_id("inbox").wait_for()
+    expect(page.get_by_test_id("signin-submit")).to_have_count(0)
+
+
+def test_a_disabled_accounts_console_signs_out_when_its_refresh_is_refused(page: Page, short_runtime: Runtime) -> None:
+    # Given a staff account an admin created, signed in to the console (its token and refresh token)
+    admin = short_runtime.token(sub="admin-refresh", role="admin")
+    phone = f"+86139{uuid.uuid4().int % 10**8:08d}"
+    body = {"phone": phone, "name": "刷新测试", "role": "staff", "unit_id": UNIT}
+    created = short_runtime.call("POST", "/v1/admin/staff", admin, json=body)
+    assert created.status_code == 201, created.text
+    signed_in = short_runtime.http.post(
+        f"{short_runtime.base_url}/local/tokens", json={"username": created.json()["username"]}, timeout=10
+    ).json()
+    page.goto(f"{short_runtime.base_url}/console")
+    session = {"token": signed_in["token"], "refreshToken": signed_in["refresh_token"], "role": "staff", "unit": UNIT}
+    page.evaluate(f"localStorage.setItem('{SESSION}', {json.dumps(json.dumps(session))})")
+    page.goto(f"{short_runtime.base_url}/console#/inbox")
+    page.get_by_test_id("inbox").wait_for()
+    # When an admin disables the account
+    disabled = short_runtime.call("POST", f"/v1/admin/staff/{created.json()['username']}/disable", admin)
+    assert disabled.status_code == 200
+    # Then the next refresh is refused and the console signs out, saying why
+    expect(page.get_by_test_id("session-ended")).to_be_visible(timeout=TOKEN_SECONDS * 4 * 1000)
+    expect(page.get_by_test_id("signin-submit")).to_be_visible()
+    assert stored(page) is None
