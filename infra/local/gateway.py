@@ -1,4 +1,11 @@
-"""A local API Gateway: REST proxy events to the in-process handlers, Cognito-shaped JWT claims."""
+"""A local API Gateway: REST proxy events to the in-process handlers, Cognito-shaped JWT claims.
+
+It answers as API Gateway answers where the difference would show: path parameters (and the event's
+`path`) arrive URL-decoded, any method without a route (OPTIONS, QUERY, PROPFIND, a lowercase `get`)
+gets the API's 404 no_route, never the HTTP server's 501 page, `requestContext.identity.sourceIp` is the
+connection's peer address (what counts guesses per client), with that address appended to
+X-Forwarded-For, and its listen backlog holds a burst of connections instead of resetting them.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
 
@@ -22,6 +29,9 @@ from infra.local.template import Route
 
 ROLES = {"citizen", "staff", "dispatcher", "supervisor", "admin"}
 ISSUER = "minyi-local"
+#: Connections the kernel queues before the gateway accepts them (http.server's default of 5 resets
+#: a burst; the kernel caps this at net.core.somaxconn).
+LISTEN_BACKLOG = 1024
 
 
 class TokenIssuer:
@@ -90,7 +100,11 @@ class LocalGateway:
             # MISSING_AUTHENTICATION_TOKEN response, which the template's GatewayResponses make 404
             # no_route. The local gateway answers the same.
             return _error(404, "no_route", f"no route {method} {path}")
-        route, path_params = matched[0]
+        route, raw_params = matched[0]
+        # API Gateway hands the function the decoded path and parameters (`%35` is `5`); a parameter is
+        # matched before decoding, so an encoded `/` stays inside it
+        path_params = {name: unquote(value) for name, value in raw_params.items()}
+        path = unquote(path)
         claims: dict[str, str] | None = None
         if not route.public:
             auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
@@ -127,6 +141,9 @@ class LocalGateway:
         source_ip: str,
     ) -> dict[str, Any]:
         multi_query = parse_qs(query, keep_blank_values=True)
+        # API Gateway appends the caller's address to X-Forwarded-For (what a client sent stays in front)
+        forwarded = next((k for k in headers if k.lower() == "x-forwarded-for"), "X-Forwarded-For")
+        headers = {**headers, forwarded: ", ".join(filter(None, [headers.get(forwarded, ""), source_ip]))}
         return {
             "resource": route.path,
             "path": path,
@@ -193,14 +210,25 @@ class LocalGateway:
             # 501 page
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = _dispatch
 
+            def __getattr__(self, name: str) -> Any:
+                # any other method (QUERY, PROPFIND, `get` ...): http.server looks for `do_<METHOD>` and
+                # answers 501 without one; here it reaches the routes, which have none (404 no_route)
+                if name.startswith("do_"):
+                    return self._dispatch
+                raise AttributeError(name)
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
+        class Server(ThreadingHTTPServer):
+            request_queue_size = LISTEN_BACKLOG
+
         if listener is None:
-            self._server = ThreadingHTTPServer((host, port), Handler)
+            self._server = Server((host, port), Handler)
         else:
-            self._server = ThreadingHTTPServer((host, port), Handler, bind_and_activate=False)
+            self._server = Server((host, port), Handler, bind_and_activate=False)
             self._server.socket.close()
+            listener.listen(LISTEN_BACKLOG)  # bound and listening already: this raises its backlog
             self._server.socket = listener
             self._server.server_address = listener.getsockname()[:2]
             self._server.server_name, self._server.server_port = host, int(self._server.server_address[1])

@@ -36,8 +36,18 @@ code knows nothing of this; these patches make moto fit that use:
    stand-in module takes its place; building a `batch:` task raises NotImplementedError, which names it.
    Installed only before the interpreter is first imported; `uninstall()` removes the stand-in from
    `sys.modules`, but an interpreter imported meanwhile keeps it.
+8. S3 enforces the presigned POST policy. moto stores whatever a browser form posts, whatever its
+   policy says; S3 refuses it. Our upload tickets rely on that refusal (exact key, the declared
+   content type, 1 byte up to the kind's limit, a short expiry), so the local runtime must refuse
+   what S3 refuses, with S3's codes, statuses and messages: a changed or unsigned policy
+   (403 SignatureDoesNotMatch / InvalidAccessKeyId), an expired one (403 AccessDenied "Invalid
+   according to Policy: Policy expired."), a field that fails its condition (403 AccessDenied
+   "... Policy Condition failed: [...]"), a field the policy does not name (403 AccessDenied "...
+   Extra input fields: ..."), a file outside content-length-range (400 EntityTooSmall /
+   EntityTooLarge with ProposedSize and Min/MaxSizeAllowed). The signature is checked with the
+   secret key of the credentials this process signs with (the only ones the local runtime has).
 
-Patches 2-7 reach into moto's internals, so they are installed only on the moto version they were
+Patches 2-8 reach into moto's internals, so they are installed only on the moto version they were
 written for (`SUPPORTED_MOTO`); on another version `install()` skips them with a warning (the runtime
 stays correct, only slower) until someone checks them against the new version. Patch 1 wraps a
 single, long-stable entry point and is always installed: without it the runtime is wrong, not slow.
@@ -115,11 +125,13 @@ def install() -> list[str]:
             _cache_parses()
             _plain_json_for_items()
             _running_item_size()
+            _enforce_post_policy()
         else:
             warnings.warn(
                 f"infra/local/moto_patches.py was written for moto {SUPPORTED_MOTO}, found {version}: "
-                "the transaction, client and parse patches are skipped (the local runtime stays correct "
-                "but slower). Check them against this version and update SUPPORTED_MOTO.",
+                "the transaction, client, parse and S3 POST policy patches are skipped (the local runtime "
+                "stays correct but slower, and its S3 takes any browser upload). Check them against this "
+                "version and update SUPPORTED_MOTO.",
                 RuntimeWarning,
                 stacklevel=2,
             )
@@ -374,6 +386,197 @@ def _running_item_size() -> None:
         self._running_size = running + added
 
     _replace(limited, "__setitem__", __setitem__)
+
+
+# --- 8. S3 enforces the presigned POST policy ---------------------------------------------------
+
+#: Form fields a POST policy need not name (S3's "Extra input fields" check skips them).
+POLICY_EXEMPT_FIELDS = frozenset({"policy", "x-amz-signature", "file"})
+#: What every SigV4 browser upload must carry besides the policy.
+SIGV4_POST_FIELDS = ("x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature")
+_S3_HOST_ID = "minyi-local"
+
+
+def s3_error(status: int, code: str, message: str, **extra: str | int) -> tuple[int, dict[str, str], str]:
+    """An answer in S3's XML error shape."""
+    from xml.sax.saxutils import escape
+
+    members = "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in extra.items())
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{members}"
+        f"<RequestId>{uuid4_hex()}</RequestId><HostId>{_S3_HOST_ID}</HostId></Error>"
+    )
+    return status, {"Content-Type": "application/xml"}, body
+
+
+def uuid4_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:16].upper()
+
+
+def _known_secret(access_key_id: str) -> str | None:
+    """The secret key of the credentials this process signs with (moto's while it mocks)."""
+    import os
+
+    if access_key_id and access_key_id == os.environ.get("AWS_ACCESS_KEY_ID"):
+        return os.environ.get("AWS_SECRET_ACCESS_KEY")
+    return None
+
+
+def _sigv4_signature(secret: str, credential_scope: list[str], string_to_sign: str) -> str:
+    import hashlib
+    import hmac
+
+    key = ("AWS4" + secret).encode()
+    for part in credential_scope:  # date, region, service, "aws4_request"
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def _policy_expired(expiration: Any, now: float) -> bool:
+    from datetime import UTC, datetime
+
+    for pattern in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"):
+        try:
+            moment = datetime.strptime(str(expiration), pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return moment.timestamp() <= now
+    return True  # an expiration S3 cannot read: the policy is not valid
+
+
+def post_policy_refusal(
+    form: dict[str, str], file_size: int | None, bucket: str, now: float | None = None
+) -> tuple[int, dict[str, str], str] | None:
+    """What S3 answers a browser POST upload that its policy does not allow, or None to store it.
+
+    `form` holds the form's fields (not the file), `file_size` the file's length (None: no file)."""
+    import base64
+    import binascii
+
+    now = time.time() if now is None else now
+    fields = {name.lower(): value for name, value in form.items()}
+    policy_text = fields.get("policy")
+    if not policy_text:
+        return s3_error(403, "AccessDenied", "Access Denied")  # an anonymous write to a private bucket
+    for name in SIGV4_POST_FIELDS:
+        if not fields.get(name):
+            argument = "-".join(part.capitalize() for part in name.split("-"))
+            return s3_error(
+                400,
+                "InvalidArgument",
+                f"Bucket POST must contain a field named '{argument}'.  If it is specified, please check the "
+                "order of the fields.",
+                ArgumentName=argument,
+                ArgumentValue="",
+            )
+    credential = fields["x-amz-credential"].split("/")
+    secret = _known_secret(credential[0])
+    if secret is None:
+        return s3_error(
+            403,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+            AWSAccessKeyId=credential[0],
+        )
+    if (
+        len(credential) != 5
+        or fields["x-amz-algorithm"] != "AWS4-HMAC-SHA256"
+        or _sigv4_signature(secret, credential[1:], policy_text) != fields["x-amz-signature"]
+    ):
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key "
+            "and signing method.",
+            AWSAccessKeyId=credential[0],
+        )
+    try:
+        policy = json.loads(base64.b64decode(policy_text, validate=True))
+        conditions = policy["conditions"]
+        if not isinstance(policy, dict) or not isinstance(conditions, list):
+            raise ValueError("not a policy")
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return s3_error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+    if _policy_expired(policy.get("expiration"), now):
+        return s3_error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+    if file_size is None:
+        return s3_error(
+            400,
+            "InvalidArgument",
+            "POST requires exactly one file upload per request.",
+            ArgumentName="file",
+            ArgumentValue="0",
+        )
+    named: set[str] = set()
+    size_range: tuple[int, int] | None = None
+    for condition in conditions:
+        if isinstance(condition, dict) and len(condition) == 1:
+            ((name, expected),) = condition.items()
+            condition = ["eq", f"${name}", expected]
+        if isinstance(condition, list) and len(condition) == 3 and condition[0] == "content-length-range":
+            size_range = (int(condition[1]), int(condition[2]))
+            continue
+        if not (isinstance(condition, list) and len(condition) == 3 and str(condition[1]).startswith("$")):
+            return s3_error(400, "InvalidPolicyDocument", f"Invalid Policy: Invalid Condition: {json.dumps(condition)}")
+        operator, name, expected = condition[0], str(condition[1])[1:].lower(), str(condition[2])
+        named.add(name)
+        actual = bucket if name == "bucket" else fields.get(name)
+        holds = actual is not None and (
+            actual == expected if operator == "eq" else operator == "starts-with" and actual.startswith(expected)
+        )
+        if not holds:
+            return s3_error(
+                403,
+                "AccessDenied",
+                f"Invalid according to Policy: Policy Condition failed: {json.dumps(condition, ensure_ascii=False)}",
+            )
+    extra = [
+        name
+        for name in form
+        if name.lower() not in POLICY_EXEMPT_FIELDS | named and not name.lower().startswith("x-ignore-")
+    ]
+    if extra:
+        return s3_error(403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {', '.join(extra)}")
+    if size_range is not None:
+        low, high = size_range
+        if file_size < low:
+            return s3_error(
+                400,
+                "EntityTooSmall",
+                "Your proposed upload is smaller than the minimum allowed size",
+                ProposedSize=file_size,
+                MinSizeAllowed=low,
+            )
+        if file_size > high:
+            return s3_error(
+                400,
+                "EntityTooLarge",
+                "Your proposed upload exceeds the maximum allowed size",
+                ProposedSize=file_size,
+                MaxSizeAllowed=high,
+            )
+    return None
+
+
+def _enforce_post_policy() -> None:
+    from moto.s3.responses import S3Response
+
+    original = S3Response._bucket_response_post
+
+    def _bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
+        if str(request.headers.get("Content-Type", "")).startswith("multipart/form-data"):
+            form = {name: value for name, value in self.form_data.items() if name.lower() != "file"}
+            body = self.body if ("file" in request.files or "file" in self.form_data) else None
+            size = None if body is None else len(body.encode() if isinstance(body, str) else body)
+            refusal = post_policy_refusal(form, size, bucket_name)
+            if refusal is not None:
+                return refusal
+        return original(self, request, bucket_name)
+
+    _replace(S3Response, "_bucket_response_post", _bucket_response_post)
 
 
 # --- measuring (the benchmark) ---------------------------------------------------------------------

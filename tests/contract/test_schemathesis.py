@@ -44,15 +44,24 @@ ROLES: dict[str, dict[str, str] | None] = {
     "supervisor": {"sub": "contract-supervisor", "role": "supervisor"},
 }
 
-#: What "matches the document" means: no 5xx, every status documented, the documented content type,
-#: headers and body schema; and invalid input refused.
-CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
+#: What "matches the document" means: every check Schemathesis has (no 5xx, every status documented,
+#: the documented content type, headers and body schema, invalid input refused, valid input accepted,
+#: missing auth refused, deleted resources gone, one caller's objects not readable by another ...), but
+#: those that do not apply to an API behind API Gateway (EXCLUDED_CHECKS).
+CHECKS = ("all",)
+#: Knowingly not applicable, each for its reason (README, "contract tests"):
+EXCLUDED_CHECKS = (
+    # expects 405 for a method an operation lacks; API Gateway (REST) cannot tell a wrong method from an
+    # unknown path: both are its MISSING_AUTHENTICATION_TOKEN response, the template's 404 no_route
+    # (the coverage phase still sends those methods, and the other checks hold the 404 to the document)
+    "unsupported_method",
+    # the Allow header of a 405, which API Gateway never sends (see above)
+    "allow_header_conformance",
+    # for now: the document cannot say what the API checks against its state (a unit or case that exists,
+    # a cursor it issued) and leaves out some rules it could state (attachments unique, phone required on
+    # the hotline channel, 22.0 is not the integer 22, Open311's date and page formats); until it does,
+    # schema-valid data is refused with 422/400 (no 5xx: not_a_server_error still holds)
+    "positive_data_acceptance",
 )
 
 #: The coverage phase (every boundary of every parameter, unexpected methods, missing auth, other media
@@ -112,6 +121,8 @@ def _run(base_url: str, role: str, token: str | None, phases: str, out: Path) ->
         f"{base_url}/openapi.json",
         "--checks",
         ",".join(CHECKS),
+        "--exclude-checks",
+        ",".join(EXCLUDED_CHECKS),
         "--phases",
         phases,
         "--seed",

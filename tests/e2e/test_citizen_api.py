@@ -692,10 +692,28 @@ def test_more_than_nine_attachments_are_rejected(api: Api) -> None:
     assert_error(resp, 422, "attachments")
 
 
+def put_past_the_policy(ticket: dict[str, Any], data: bytes, content_type: str) -> None:
+    """Writes the ticket's key straight into the embedded S3 (as a holder of the bucket's credentials
+    could), where a presigned POST would be refused: the submit-time checks must hold on their own."""
+    import boto3
+
+    endpoint, bucket = ticket["url"].rstrip("/").rsplit("/", 1)
+    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="local", aws_secret_access_key="local")
+    s3.put_object(Bucket=bucket, Key=ticket["fields"]["key"], Body=data, ContentType=content_type)
+
+
 def test_file_larger_than_declared_is_rejected_at_submit(api: Api) -> None:
-    # Given a citizen who declared 10 bytes but sent 1000 (the embedded S3 does not enforce the policy)
+    # Given a citizen who declared 10 bytes but sent 1000: S3 refuses the presigned POST
     token = api.token()
-    upload_id = upload_file(api, token, b"\xff\xd8\xff" + b"d" * 998, "image/jpeg", declared=10)
+    data = b"\xff\xd8\xff" + b"d" * 998
+    ticket = new_upload(api, token, "image/jpeg", 10).json()
+    refused = requests.post(
+        ticket["url"], data=ticket["fields"], files={"file": ("p.jpg", data, "image/jpeg")}, timeout=30
+    )
+    assert (refused.status_code, "<Code>EntityTooLarge</Code>" in refused.text) == (400, True), refused.text
+    # And the file is there all the same (written past the policy)
+    put_past_the_policy(ticket, data, "image/jpeg")
+    upload_id = ticket["upload_id"]
     # When they submit with it
     resp = api.call("POST", "/v1/requests", token, json=request_body(attachments=[upload_id]))
     # Then it is refused naming the attachment
@@ -704,14 +722,16 @@ def test_file_larger_than_declared_is_rejected_at_submit(api: Api) -> None:
 
 
 def test_file_of_another_type_than_declared_is_rejected_at_submit(api: Api) -> None:
-    # Given a citizen who declared a JPEG but sent the file as text/html (the embedded S3 does not enforce the policy)
+    # Given a citizen who declared a JPEG but sent the file as text/html: S3 refuses the presigned POST
     token = api.token()
     ticket = new_upload(api, token, "image/jpeg", 100).json()
     fields = {**ticket["fields"], "Content-Type": "text/html"}
-    stored = requests.post(
+    refused = requests.post(
         ticket["url"], data=fields, files={"file": ("p.html", b"<script>x</script>", "text/html")}, timeout=30
     )
-    assert 200 <= stored.status_code < 300, stored.text
+    assert (refused.status_code, "<Code>AccessDenied</Code>" in refused.text) == (403, True), refused.text
+    # And the file is there all the same (written past the policy)
+    put_past_the_policy(ticket, b"<script>x</script>", "text/html")
     # When they submit with it
     resp = api.call("POST", "/v1/requests", token, json=request_body(attachments=[ticket["upload_id"]]))
     # Then it is refused naming the attachment

@@ -1,6 +1,7 @@
-"""The local API Gateway over HTTP: a method no route has (OPTIONS, HEAD, TRACE, or a wrong one for the
-path) gets the API's JSON error, 404 no_route with a request id, as API Gateway's MISSING_AUTHENTICATION_TOKEN
-gateway response gives it in AWS, not the HTTP server's 501 page; HEAD gets no body."""
+"""The local API Gateway over HTTP: a method no route has (OPTIONS, HEAD, TRACE, QUERY, PROPFIND, a
+lowercase one, or a wrong one for the path) gets the API's JSON error, 404 no_route with a request id,
+as API Gateway's MISSING_AUTHENTICATION_TOKEN gateway response gives it in AWS, not the HTTP server's
+501 page; HEAD gets no body."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def ask(port: int, method: str, path: str) -> tuple[int, str, bytes]:
         conn.close()
 
 
-@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "DELETE"])
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "DELETE", "QUERY", "PROPFIND", "MKCOL", "get", "Post"])
 def test_a_method_without_a_route_gets_the_apis_json_error(gateway: int, method: str) -> None:
     # When a client sends a method no route has, to a path that exists and to one that does not
     on_route = ask(gateway, method, "/v1/catalog")
