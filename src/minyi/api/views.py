@@ -169,9 +169,7 @@ def public_tracking(found: PublicCase) -> schemas.PublicTracking:
 
 
 def rating_link_state(case: Case) -> schemas.RatingLinkState:
-    return schemas.RatingLinkState(
-        tracking_no=case.tracking_no, status=case.status, round=case.round, rateable=case.status == CaseStatus.REPLIED
-    )
+    return schemas.RatingLinkState(status=case.status, round=case.round, rateable=case.status == CaseStatus.REPLIED)
 
 
 def upload_ticket(presigned: PresignedUpload) -> schemas.UploadTicket:
