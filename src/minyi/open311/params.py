@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from minyi.domain.deadlines import CITY_TZ
 from minyi.domain.models import Catalog, Category, Location
 from minyi.domain.phone import normalise_phone
+from minyi.domain.text_rules import CONTROL_CHARACTERS
 from minyi.open311 import mapping
 from minyi.open311.errors import bad_request
 from minyi.open311.model import GeoStatus
@@ -100,7 +101,7 @@ def _float(problems: _Problems, values: dict[str, str], name: str) -> float | No
     return value
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL_CHARACTERS  # the same characters every JSON route refuses
 
 
 def parse_submission(raw: dict[str, str], catalog: Catalog) -> Submission:
