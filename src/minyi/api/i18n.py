@@ -149,6 +149,7 @@ _TEXTS_ZH: dict[str, str] = {
     "not valid JSON": "不是有效的 JSON",
     "must be a JSON object": "必须是 JSON 对象",
     "contains control characters": "含有控制字符",
+    "the uploaded file is empty": "上传的文件是空的",
 }
 
 _PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
