@@ -205,6 +205,23 @@ def parse_submission(raw: dict[str, str], catalog: Catalog) -> Submission:
     )
 
 
+#: Where an API key may never be: URLs end up in access logs, proxies and browser histories.
+KEY_IN_URL = "api_key: send it in the form-encoded body, never in the URL (URLs are logged)"
+
+
+def refuse_key_in_url(query: dict[str, str] | None) -> None:
+    """A 400 naming api_key if the query string carries one (the key is never echoed)."""
+    if query and any(name.strip().lower() == "api_key" for name in query):
+        raise bad_request(KEY_IN_URL)
+
+
+def form_fields(query: dict[str, str] | None, body: list[tuple[str, str]]) -> dict[str, str]:
+    """A POST's parameters: the form-encoded body over the query string (for clients that send
+    parameters there), but never an api_key in the query string."""
+    refuse_key_in_url(query)
+    return {**(query or {}), **dict(body)}
+
+
 def idempotency_key(raw: dict[str, str], header: str | None) -> str | None:
     """The client's request token: the `Idempotency-Key` header or the `idempotency_key` field."""
     field_value = present(raw).get("idempotency_key")
