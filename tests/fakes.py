@@ -613,6 +613,9 @@ class FakeAttachmentStore:
         self.objects[evidence_key] = (self.objects[source_key][0], content_type)
         self.sealed.append((source_key, evidence_key))
 
+    def discard(self, key: str) -> None:
+        self.objects.pop(key, None)
+
     def download_url(self, key: str, expires_in: int, content_type: str, filename: str) -> str:
         return f"https://{self.bucket}.s3.test/{key}?expires_in={expires_in}&type={content_type}&name={filename}"
 

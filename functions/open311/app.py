@@ -26,7 +26,7 @@ from minyi.observability import logger, metrics, tracer
 from minyi.open311 import render
 from minyi.open311.errors import Open311Error, Problem, bad_request, not_found
 from minyi.open311.model import Discovery, Endpoint
-from minyi.open311.params import split_format
+from minyi.open311.params import form_fields, refuse_key_in_url, split_format
 from minyi.services.open311 import Open311Service
 
 settings = Open311Settings.from_env()
@@ -68,12 +68,14 @@ def _params() -> dict[str, str]:
     """Query parameters; a repeated parameter is the same as a comma-separated one."""
     multi = app.current_event.multi_value_query_string_parameters or {}
     single = app.current_event.query_string_parameters or {}
+    refuse_key_in_url(single)
     out = {k: ",".join(v for v in values if v.strip()) for k, values in multi.items()}
     return {**single, **out} if out else dict(single)
 
 
 def _form() -> dict[str, str]:
-    """The form-encoded body (the query string too, for clients that send parameters there)."""
+    """The form-encoded body (the query string too, for clients that send parameters there, but
+    never the api_key: a key in the URL is a 400)."""
     content_type = str(app.current_event.headers.get("Content-Type") or app.current_event.headers.get("content-type"))
     body = app.current_event.decoded_body or ""
     if body and not content_type.lower().startswith("application/x-www-form-urlencoded"):
@@ -82,7 +84,7 @@ def _form() -> dict[str, str]:
         fields = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as exc:
         raise bad_request(f"body: at most {MAX_FORM_FIELDS} parameters") from exc
-    return {**(app.current_event.query_string_parameters or {}), **dict(fields)}
+    return form_fields(app.current_event.query_string_parameters, fields)
 
 
 def _header(name: str) -> str | None:

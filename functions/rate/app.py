@@ -57,12 +57,14 @@ def rating_link_state(
 
 @app.post(
     "/v1/track/<tracking_no>/rating",
-    summary="Rate from the SMS link, without signing in (once per round)",
+    summary="Rate from the SMS link, without signing in (once per round); the answer: the status and round",
     responses=responses(200, 404, 409, public=True, body=True),
 )
-def rate_by_link(tracking_no: Annotated[str, Path(max_length=32)], body: schemas.LinkRatingBody) -> schemas.CaseView:
+def rate_by_link(
+    tracking_no: Annotated[str, Path(max_length=32)], body: schemas.LinkRatingBody
+) -> schemas.RatingLinkState:
     card = Scorecard.model_validate(body.model_dump(exclude={"token"}))
-    return views.owner_view(link_rating().rate(tracking_no, body.token, card))
+    return views.rating_link_state(link_rating().rate(tracking_no, body.token, card).case)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

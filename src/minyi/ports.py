@@ -234,6 +234,10 @@ class AttachmentStore(Protocol):
         """Copy an upload to its evidence key, which no upload ticket can write to."""
         ...
 
+    def discard(self, key: str) -> None:
+        """Remove an evidence copy that failed its check (nothing if there is none)."""
+        ...
+
     def download_url(self, key: str, expires_in: int, content_type: str, filename: str) -> str:
         """A short-lived URL that downloads the object as an attachment with the given type."""
         ...

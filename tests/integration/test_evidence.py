@@ -101,3 +101,38 @@ def test_media_from_real_phones_is_accepted(stack: Stack, content_type: str, dat
     assert status == 201, created
     _, view = stack.request("GET", f"/v1/requests/{created['id']}", who)
     assert [a["kind"] for a in view["attachments"]] == [kind]
+
+
+def evidence_of(stack: Stack, who: dict[str, str]) -> list[str]:
+    listed = client("s3").list_objects_v2(Bucket=stack.resources["AttachmentsBucket"], Prefix=f"evidence/{who['sub']}/")
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def test_an_empty_file_is_refused_naming_the_attachment_and_nothing_is_copied(stack: Stack) -> None:
+    # Given an upload whose file arrived empty (0 bytes)
+    who = citizen()
+    upload_id = posted_upload(stack, who, "image/png", b"")
+    # When the citizen files a case with it
+    status, body = stack.request(
+        "POST", "/v1/requests", who, {**REQUEST, "attachments": [upload_id]}, headers={"Accept-Language": "en"}
+    )
+    # Then it is a 422 naming the attachment (not a 500), no case exists and no evidence copy was left
+    assert status == 422, body
+    assert body["problems"] == [{"field": "attachments[0]", "problem": "the uploaded file is empty"}]
+    assert stack.request("GET", "/v1/requests", who)[1]["items"] == []
+    assert evidence_of(stack, who) == []
+
+
+def test_a_bad_second_attachment_leaves_no_copy_of_the_first(stack: Stack) -> None:
+    # Given a good photo and an HTML page declared as a PNG
+    who = citizen()
+    good = posted_upload(stack, who, "image/png", PNG)
+    bad = posted_upload(stack, who, "image/png", b"<html></html>")
+    # When the citizen files a case with both
+    status, body = stack.request(
+        "POST", "/v1/requests", who, {**REQUEST, "attachments": [good, bad]}, headers={"Accept-Language": "en"}
+    )
+    # Then the second is refused by name, and neither was copied as evidence
+    assert status == 422, body
+    assert body["problems"][0]["field"] == "attachments[1]"
+    assert evidence_of(stack, who) == []

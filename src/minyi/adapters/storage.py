@@ -53,6 +53,9 @@ class S3AttachmentStore:
             ContentDisposition="attachment",
         )
 
+    def discard(self, key: str) -> None:
+        client("s3").delete_object(Bucket=self.bucket, Key=key)
+
     def download_url(self, key: str, expires_in: int, content_type: str, filename: str) -> str:
         """A short-lived GET that always downloads (never renders inline) with the verified type."""
         return client("s3").generate_presigned_url(  # type: ignore[no-any-return]

@@ -4,12 +4,18 @@
 Python's digit limit; both would surface as a 5xx from inside the resolver's validation, which runs
 before any middleware. One linear scan of the raw body bounds size, nesting and number length, so
 such input gets a clear 4xx naming the problem instead.
+
+Control characters (`minyi.domain.text_rules`) are refused here too, in any string of any JSON body,
+keys included: one check for every JSON route, naming the field, before any model or handler runs.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
+
+from minyi.domain.text_rules import CONTROL_CHARACTERS_PROBLEM, has_control_characters
 
 #: The largest JSON body any route accepts (a description is at most 4,000 characters).
 MAX_BODY_BYTES = 64 * 1024
@@ -27,6 +33,7 @@ class BodyProblem:
     status: int
     error: str
     problem: str
+    field: str = "body"
 
 
 def check_body(body: str | None, max_bytes: int = MAX_BODY_BYTES) -> BodyProblem | None:
@@ -67,13 +74,36 @@ def check_body(body: str | None, max_bytes: int = MAX_BODY_BYTES) -> BodyProblem
 
 
 def check_json_object(body: str) -> BodyProblem | None:
-    """None if a bounded body (`check_body`) is a JSON object, as every JSON body of this API is; else
-    what is wrong with it, for the body as a whole (the validator would report `[0]` for a list, or
-    validate only its first element)."""
+    """None if a bounded body (`check_body`) is a JSON object, as every JSON body of this API is, with
+    no control character in any of its strings; else what is wrong with it, for the body as a whole (the
+    validator would report `[0]` for a list, or validate only its first element) or the field at fault."""
     try:
         parsed = json.loads(body)
     except ValueError:
         return BodyProblem(422, "validation_error", NOT_VALID_JSON)
     if not isinstance(parsed, dict):
         return BodyProblem(422, "validation_error", NOT_AN_OBJECT)
+    field = _control_characters_at(parsed, "")
+    if field is not None:
+        return BodyProblem(422, "validation_error", CONTROL_CHARACTERS_PROBLEM, field or "body")
+    return None
+
+
+def _control_characters_at(value: Any, path: str) -> str | None:
+    """The path (`description`, `attachments[0]`, `location.lat`) of the first string holding a control
+    character, as the validator names fields; a key holding one is named by where it sits, never echoed."""
+    if isinstance(value, str):
+        return path if has_control_characters(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if has_control_characters(key):
+                return path
+            found = _control_characters_at(item, f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _control_characters_at(item, f"{path}[{index}]")
+            if found is not None:
+                return found
     return None

@@ -216,7 +216,7 @@ def resolve(
             return _refusal(event, 415, "unsupported_media_type", "Content-Type", NOT_JSON)
         problem = check_json_object(body)
         if problem is not None:
-            return _refusal(event, problem.status, problem.error, "body", problem.problem)
+            return _refusal(event, problem.status, problem.error, problem.field, problem.problem)
     reader = i18n.set_reader_language(event.get("headers") if isinstance(event, dict) else None)
     try:
         response = app.resolve(event, context)

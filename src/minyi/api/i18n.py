@@ -148,6 +148,8 @@ _TEXTS_ZH: dict[str, str] = {
     "the body must be JSON (Content-Type: application/json)": "请求体须为 JSON（Content-Type: application/json）",
     "not valid JSON": "不是有效的 JSON",
     "must be a JSON object": "必须是 JSON 对象",
+    "contains control characters": "含有控制字符",
+    "the uploaded file is empty": "上传的文件是空的",
 }
 
 _PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [

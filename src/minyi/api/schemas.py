@@ -267,10 +267,12 @@ class RatingBody(StrictBody):
 
 
 class RatingLinkState(BaseModel):
-    """What the SMS rating link's page needs before it shows the form: whether the answer still waits
-    for this rating (`rateable`), else the case's status to show instead."""
+    """All the SMS rating link learns, before and after rating: whether the answer still waits for this
+    rating (`rateable`), else the case's status to show instead. Whoever holds the SMS holds the link,
+    so it says nothing more (no description, address, location, case id or attachments)."""
 
-    tracking_no: str
+    model_config = ConfigDict(extra="forbid")
+
     status: CaseStatus
     round: int
     rateable: bool

@@ -6,12 +6,11 @@ public view of a timeline carries no free text (notes may hold personal details)
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from minyi.api import schemas
 from minyi.api.i18n import reader_language
+from minyi.api.spreadsheet import csv_text
 from minyi.api.staff_notes import staff_note
 from minyi.domain import scoreboard
 from minyi.domain.models import Case, CaseStatus, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
@@ -169,9 +168,7 @@ def public_tracking(found: PublicCase) -> schemas.PublicTracking:
 
 
 def rating_link_state(case: Case) -> schemas.RatingLinkState:
-    return schemas.RatingLinkState(
-        tracking_no=case.tracking_no, status=case.status, round=case.round, rateable=case.status == CaseStatus.REPLIED
-    )
+    return schemas.RatingLinkState(status=case.status, round=case.round, rateable=case.status == CaseStatus.REPLIED)
 
 
 def upload_ticket(presigned: PresignedUpload) -> schemas.UploadTicket:
@@ -204,10 +201,6 @@ def stats_body(report: StatsReport) -> dict[str, object]:
     }
 
 
-#: Excel opens UTF-8 CSV with Chinese unit names correctly only when it starts with a byte order mark.
-UTF8_BOM = "\ufeff"
-
-
 def public_stats_body(found: PublicStats) -> dict[str, object]:
     """The city's published numbers: rates and counts only (no case, no person)."""
     return {
@@ -220,12 +213,7 @@ def public_stats_body(found: PublicStats) -> dict[str, object]:
 
 
 def stats_csv(report: StatsReport) -> str:
+    """One row per unit and a TOTAL row; unit names a spreadsheet would evaluate are quoted (`csv_text`)."""
     fields = ["unit_id", "unit_name", *scoreboard.COUNTERS, "open_overdue", "on_time_rate", "satisfaction_rate"]
-    out = io.StringIO()
-    out.write(UTF8_BOM)
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    for row in report.units:
-        writer.writerow(row.model_dump())
-    writer.writerow({**report.totals.model_dump(), "unit_id": "TOTAL"})
-    return out.getvalue()
+    rows = [row.model_dump() for row in report.units]
+    return csv_text(fields, [*rows, {**report.totals.model_dump(), "unit_id": "TOTAL"}])

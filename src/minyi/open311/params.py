@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from minyi.domain.deadlines import CITY_TZ
 from minyi.domain.models import Catalog, Category, Location
 from minyi.domain.phone import normalise_phone
+from minyi.domain.text_rules import CONTROL_CHARACTERS
 from minyi.open311 import mapping
 from minyi.open311.errors import bad_request
 from minyi.open311.model import GeoStatus
@@ -100,7 +101,7 @@ def _float(problems: _Problems, values: dict[str, str], name: str) -> float | No
     return value
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL_CHARACTERS  # the same characters every JSON route refuses
 
 
 def parse_submission(raw: dict[str, str], catalog: Catalog) -> Submission:
@@ -202,6 +203,23 @@ def parse_submission(raw: dict[str, str], catalog: Catalog) -> Submission:
         device_id=device_id,
         account_id=account_id,
     )
+
+
+#: Where an API key may never be: URLs end up in access logs, proxies and browser histories.
+KEY_IN_URL = "api_key: send it in the form-encoded body, never in the URL (URLs are logged)"
+
+
+def refuse_key_in_url(query: dict[str, str] | None) -> None:
+    """A 400 naming api_key if the query string carries one (the key is never echoed)."""
+    if query and any(name.strip().lower() == "api_key" for name in query):
+        raise bad_request(KEY_IN_URL)
+
+
+def form_fields(query: dict[str, str] | None, body: list[tuple[str, str]]) -> dict[str, str]:
+    """A POST's parameters: the form-encoded body over the query string (for clients that send
+    parameters there), but never an api_key in the query string."""
+    refuse_key_in_url(query)
+    return {**(query or {}), **dict(body)}
 
 
 def idempotency_key(raw: dict[str, str], header: str | None) -> str | None:

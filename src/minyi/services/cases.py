@@ -23,7 +23,7 @@ from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, OutboxRepository, UploadRepository, Workflow
 from minyi.services.catalog import CatalogCache
-from minyi.services.evidence import media_links, seal_upload
+from minyi.services.evidence import media_links, seal_uploads
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, Scorecard
 
 
@@ -222,10 +222,7 @@ class CaseService:
         policy.require(actor, Action.REPLY)
         if len(set(upload_ids)) != len(upload_ids):
             raise InvalidInput("attachments", "the same upload is named twice")
-        files = [
-            seal_upload(self.uploads, self.attachments, actor, upload_id, f"attachments[{i}]")
-            for i, upload_id in enumerate(upload_ids)
-        ]
+        files = seal_uploads(self.uploads, self.attachments, actor, upload_ids)
         case = self._act(
             actor,
             Action.REPLY,

@@ -2,51 +2,98 @@
 
 Both sides attach files the same way (a presigned upload, then naming its id when filing, replying
 or supplementing): the upload is copied to a key no ticket can write to and the copy is checked, so
-what the other side opens is exactly what was checked.
+what the other side opens is exactly what was checked. Every upload of a filing is checked before
+anything is copied, and a copy that fails its check is removed: a refusal leaves no evidence behind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from minyi.domain.errors import InvalidInput
 from minyi.domain.media import ALLOWED_MEDIA, SIGNATURE_BYTES, matches
-from minyi.domain.models import Actor, Attachment, Case
+from minyi.domain.models import Actor, Attachment, Case, Upload
 from minyi.ports import AttachmentStore, UploadRepository
+
+#: What a refusal says of an upload id with nothing behind it, and of an empty file.
+NOTHING_UPLOADED = "nothing was uploaded for this upload id yet"
+EMPTY_FILE = "the uploaded file is empty"
+
+
+def seal_uploads(
+    uploads: UploadRepository, store: AttachmentStore, owner: Actor, upload_ids: Sequence[str]
+) -> list[Attachment]:
+    """Seal the uploads named as `attachments[i]`. Every upload is checked before anything is copied
+    (an empty, missing or mistyped file is a 422 naming it, leaving no copy behind); then each sealed
+    copy is checked again, and if one fails, every copy made here is removed before the refusal."""
+    found = [_upload(uploads, store, owner, upload_id, f"attachments[{i}]") for i, upload_id in enumerate(upload_ids)]
+    sealed: list[Attachment] = []
+    try:
+        for i, upload in enumerate(found):
+            sealed.append(_seal(store, owner, upload, f"attachments[{i}]"))
+    except InvalidInput:
+        for attachment in sealed:
+            store.discard(attachment.key)
+        raise
+    return sealed
 
 
 def seal_upload(
     uploads: UploadRepository, store: AttachmentStore, owner: Actor, upload_id: str, field: str
 ) -> Attachment:
-    """Seal an upload as evidence, then check the sealed copy: what the other side sees is exactly
-    what was checked, whatever is posted with the old ticket afterwards."""
+    """One upload, named `field` in a refusal (`seal_uploads` for a list)."""
+    upload = _upload(uploads, store, owner, upload_id, field)
+    return _seal(store, owner, upload, field)
+
+
+def _upload(uploads: UploadRepository, store: AttachmentStore, owner: Actor, upload_id: str, field: str) -> Upload:
+    """The caller's unclaimed upload, its uploaded file checked (nothing copied yet)."""
     upload = uploads.get(upload_id)
     if upload is None or upload.owner_id != owner.id:
         raise InvalidInput(field, "unknown upload id; use one returned by POST /v1/uploads")
     if upload.case_id:
         raise InvalidInput(field, "this upload is already attached to another case")
-    if store.stored_object(upload.key) is None:
-        raise InvalidInput(field, "nothing was uploaded for this upload id yet")
-    media = ALLOWED_MEDIA[upload.content_type]
-    evidence_key = f"evidence/{owner.id}/{upload_id}"
+    _check(store, upload.key, upload, field)
+    return upload
+
+
+def _seal(store: AttachmentStore, owner: Actor, upload: Upload, field: str) -> Attachment:
+    """Seal an upload as evidence, then check the sealed copy: what the other side sees is exactly
+    what was checked, whatever is posted with the old ticket afterwards. A copy that fails is removed."""
+    evidence_key = f"evidence/{owner.id}/{upload.upload_id}"
     store.seal(upload.key, evidence_key, upload.content_type)
-    stored = store.stored_object(evidence_key)
-    if stored is None:
-        raise InvalidInput(field, "nothing was uploaded for this upload id yet")
-    size, content_type = stored
-    # S3 enforces the presigned policy; checking what arrived also covers stores that do not.
-    if size > media.max_size or size > upload.size:
-        raise InvalidInput(field, f"the uploaded file is {size} bytes, more than the {upload.size} declared")
-    if content_type != upload.content_type:
-        raise InvalidInput(field, f"the uploaded file is not of the declared type {upload.content_type}")
-    if not matches(upload.content_type, store.first_bytes(evidence_key, SIGNATURE_BYTES)):
-        raise InvalidInput(field, f"the uploaded file's content is not {upload.content_type}")
+    try:
+        size, content_type = _check(store, evidence_key, upload, field)
+    except InvalidInput:
+        store.discard(evidence_key)
+        raise
     return Attachment(
-        upload_id=upload_id,
+        upload_id=upload.upload_id,
         key=evidence_key,
-        kind=media.kind,
+        kind=ALLOWED_MEDIA[upload.content_type].kind,
         content_type=content_type,
         size=size,
         uploaded_by=owner.id,
     )
+
+
+def _check(store: AttachmentStore, key: str, upload: Upload, field: str) -> tuple[int, str]:
+    """(size, content type) of the file at `key` if it is what the upload declared, else a 422 naming
+    `field`. An empty file is refused before its first bytes are read (there are none to read)."""
+    stored = store.stored_object(key)
+    if stored is None:
+        raise InvalidInput(field, NOTHING_UPLOADED)
+    size, content_type = stored
+    if size == 0:
+        raise InvalidInput(field, EMPTY_FILE)
+    # S3 enforces the presigned policy; checking what arrived also covers stores that do not.
+    if size > ALLOWED_MEDIA[upload.content_type].max_size or size > upload.size:
+        raise InvalidInput(field, f"the uploaded file is {size} bytes, more than the {upload.size} declared")
+    if content_type != upload.content_type:
+        raise InvalidInput(field, f"the uploaded file is not of the declared type {upload.content_type}")
+    if not matches(upload.content_type, store.first_bytes(key, SIGNATURE_BYTES)):
+        raise InvalidInput(field, f"the uploaded file's content is not {upload.content_type}")
+    return size, content_type
 
 
 def media_links(store: AttachmentStore, case: Case, ttl: int) -> dict[str, str]:

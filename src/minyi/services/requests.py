@@ -14,7 +14,7 @@ from minyi.domain.errors import CatalogEmpty, ConcurrentUpdate, InvalidInput, No
 from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Attachment, Case, CaseStatus, Catalog, Channel, Role, Upload
+from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Channel, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
 from minyi.domain.privacy import may_publish_description
 from minyi.observability import logger, metrics
@@ -22,7 +22,7 @@ from minyi.policy import Action
 from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
 from minyi.services.cases import signal_workflow, units_by_id
 from minyi.services.catalog import CatalogCache
-from minyi.services.evidence import media_links, seal_upload
+from minyi.services.evidence import media_links, seal_uploads
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
@@ -101,7 +101,7 @@ class RequestService:
         if len(set(request.attachments)) != len(request.attachments):
             raise InvalidInput("attachments", "the same upload is named twice")
         for attempt in range(CREATE_ATTEMPTS):
-            attachments = [self._check_upload(citizen, upload_id, i) for i, upload_id in enumerate(request.attachments)]
+            attachments = seal_uploads(self.uploads, self.store, citizen, request.attachments)
             now = self.clock()
             case = Case(
                 id=uuid.uuid4().hex,
@@ -158,9 +158,6 @@ class RequestService:
             raise InvalidInput("phone", f"we can text only mobile numbers of {codes}")
         return phone
 
-    def _check_upload(self, citizen: Actor, upload_id: str, index: int) -> Attachment:
-        return seal_upload(self.uploads, self.store, citizen, upload_id, f"attachments[{index}]")
-
     # --- uploads -------------------------------------------------------------------------------
 
     def new_upload(self, citizen: Actor, content_type: str, size: int) -> PresignedUpload:
@@ -210,7 +207,7 @@ class RequestService:
         policy.require(citizen, Action.SUPPLEMENT)
         for _ in range(CREATE_ATTEMPTS):
             case = self._own(citizen, Action.SUPPLEMENT, case_id, consistent=True)
-            attachments = [self._check_upload(citizen, u, i) for i, u in enumerate(upload_ids)]
+            attachments = seal_uploads(self.uploads, self.store, citizen, upload_ids)
             transition = lifecycle.supplement(case, text, attachments, citizen, self.clock())
             try:
                 after = self.cases.save(transition, claim_uploads=upload_ids)
