@@ -29,7 +29,6 @@ DESCRIPTION = "My neighbour Wang Lei in flat 1201 blocks the fire exit every nig
 ADDRESS = "福田区福华路88号3栋1201室"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 SCORES = {"speed": 5, "effectiveness": 5, "experience": 5, "feedback_quality": 5}
-OPEN311_PRIVACY = pytest.mark.xfail(strict=True, reason="open311 privacy lands with branch i20-b")
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,6 @@ def test_the_catalogue_the_published_counts_and_the_open311_services_carry_no_ca
     assert leaks(get(stack, path), values_of(published)) == []
 
 
-@OPEN311_PRIVACY
 @pytest.mark.parametrize("path", ["/open311/v2/requests.json", "/open311/v2/requests/{number}.json"])
 def test_open311_requests_publish_no_private_description_address_position_or_phone(
     stack: Stack, published: Published, path: str
