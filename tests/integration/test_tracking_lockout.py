@@ -196,4 +196,3 @@ def test_a_burst_of_forty_parallel_requests_checks_at_most_five(stack: Stack) ->
     # every other got the lockout's 429 without a check
     checked = [s for s in statuses if s != 429]
     assert len(statuses) == 40 and len(checked) <= TRACKING_CLIENT_BUDGET.limit
-    assert set(statuses) <= {200, 404, 429}
