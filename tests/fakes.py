@@ -49,7 +49,7 @@ from minyi.domain.models import (
 from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
 from minyi.domain.scoreboard import spans
-from minyi.ports import SmsError
+from minyi.ports import GuessBudget, GuessCharge, GuessScope, SmsError
 from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.notify import NotifyService
@@ -296,21 +296,37 @@ def _time(at: datetime) -> str:
 
 
 class FakeTrackingLockouts:
-    """`minyi.ports.TrackingLockouts`: failures per tracking number in a window that expires."""
+    """`minyi.ports.TrackingLockouts`: guesses per (scope, key), charged before they are checked, in a
+    window that expires; the guess that spends the budget locks the key for `budget.lock`."""
+
+    @dataclass
+    class Counter:
+        failures: int
+        window_ends: datetime
+        last_at: datetime
 
     def __init__(self) -> None:
-        self.windows: dict[str, tuple[int, datetime]] = {}
+        self.counters: dict[tuple[GuessScope, str], FakeTrackingLockouts.Counter] = {}
 
-    def failures(self, tracking_no: str, now: datetime) -> tuple[int, datetime | None]:
-        count, ends = self.windows.get(tracking_no, (0, now))
-        return (count, ends) if ends > now else (0, None)
+    def charge(self, scope: GuessScope, key: str, now: datetime, budget: GuessBudget) -> GuessCharge:
+        counter = self.counters.get((scope, key))
+        if counter is not None and counter.failures >= budget.limit and counter.last_at + budget.lock > now:
+            return GuessCharge(allowed=False, last=False, until=counter.last_at + budget.lock)
+        if counter is None or counter.failures >= budget.limit or counter.window_ends <= now:
+            counter = self.counters[(scope, key)] = self.Counter(0, now + budget.window, now)
+        counter.failures += 1
+        counter.last_at = now
+        last = counter.failures >= budget.limit
+        return GuessCharge(allowed=True, last=last, until=now + budget.lock if last else counter.window_ends)
 
-    def record_failure(self, tracking_no: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
-        count, ends = self.failures(tracking_no, now)
-        if ends is None:
-            count, ends = 0, now + window
-        self.windows[tracking_no] = (count + 1, ends)
-        return count + 1, ends
+    def refund(self, scope: GuessScope, key: str, now: datetime) -> None:
+        counter = self.counters.get((scope, key))
+        if counter is not None and counter.failures > 0:
+            counter.failures -= 1
+
+    def failures(self, scope: GuessScope, key: str) -> int:
+        counter = self.counters.get((scope, key))
+        return counter.failures if counter is not None else 0
 
 
 # --- uploads ---------------------------------------------------------------------------------------
@@ -694,6 +710,7 @@ class Fakes:
             clock=self.clock,
             upload_ttl=upload_ttl,
             download_ttl=download_ttl,
+            links=lambda: self.links,
         )
 
     def case_service(self, download_ttl: int = 300) -> CaseService:

@@ -12,21 +12,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from minyi import bootstrap
 from minyi.api import schemas, views
-from minyi.api.http import caller, create_app, resolve
+from minyi.api.http import caller, client_address, create_app, resolve
 from minyi.api.i18n import DEFAULT_LANGUAGE
 from minyi.api.idempotency import IdempotentSubmit
-from minyi.api.openapi import CASE_LINKS, responses
-from minyi.config import SubmitSettings
+from minyi.api.openapi import CASE_LINKS, error_response, responses
+from minyi.config import CitizenApiSettings
 from minyi.domain.errors import InvalidInput
 from minyi.domain.models import Actor, CaseStatus
 from minyi.observability import logger, metrics, tracer
 from minyi.services.requests import RequestService
 from minyi.services.results import NewRequest
 
-settings = SubmitSettings.from_env()
+settings = CitizenApiSettings.from_env()
 app = create_app()
 
 IDEMPOTENCY_KEY_MAX = 128
+TRACK_PROOF = "give either the phone's last four digits or the code t from the SMS"
 
 
 @cache
@@ -104,16 +105,36 @@ def supplement(case_id: Annotated[str, Path(max_length=64)], body: schemas.Suppl
     return views.owner_view(service().supplement(caller(app), case_id, body.text, body.attachments))
 
 
+#: The track route's 403 and 429, as they read there (a public route has no role to refuse).
+TRACK_RESPONSES = responses(200, 403, 404, 429, public=True)
+TRACK_RESPONSES[403] = {
+    **error_response(403),
+    "description": "`verification_required`: the number collected too many wrong guesses lately, so the "
+    "phone's last four digits alone are refused for 15 minutes; sign in, or use the code `t` from the SMS",
+}
+TRACK_RESPONSES[429] = {
+    **error_response(429),
+    "description": "`too_many_attempts`: this client made 5 wrong guesses within 15 minutes and may not track "
+    "for 15 minutes, even with the right digits; retry after `Retry-After` seconds",
+}
+
+
 @app.get(
     "/v1/track/<tracking_no>",
-    summary="Public tracking by number and the phone's last four digits",
-    responses=responses(200, 404, 429, public=True),
+    summary="Public tracking by number and the phone's last four digits, or the code from the SMS",
+    responses=TRACK_RESPONSES,
 )
 def track(
     tracking_no: Annotated[str, Path(max_length=32)],
-    phone_last4: Annotated[str, Query(pattern=r"^[0-9]{4}$")],
+    phone_last4: Annotated[str | None, Query(pattern=r"^[0-9]{4}$")] = None,
+    t: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> schemas.PublicTracking:
-    return views.public_tracking(service().track(tracking_no, phone_last4))
+    """Exactly one proof: `phone_last4`, or `t`, the code of the rating link in the case's SMS. Wrong
+    guesses count per client (CloudFront's viewer address, else the source IP) and per number."""
+    if (phone_last4 is None) == (t is None):
+        raise InvalidInput("phone_last4", TRACK_PROOF)
+    found = service().track(tracking_no, client_address(app), phone_last4=phone_last4, token=t)
+    return views.public_tracking(found)
 
 
 @app.get("/v1/catalog", summary="Categories, topics and districts", responses=responses(public=True))

@@ -9,6 +9,7 @@ every function's (this module is imported by all of them).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -77,10 +78,15 @@ def request_service(settings: SubmitSettings, workflow: Workflow | None = None) 
     from minyi.adapters.dynamo.uploads import DynamoUploadRepository
     from minyi.adapters.storage import S3AttachmentStore
     from minyi.adapters.workflow import CaseWorkflow
+    from minyi.config import RatingLinkSettings
     from minyi.services.catalog import CatalogCache
     from minyi.services.requests import RequestService
 
     table = Table(settings.table_name)
+    # the signer of the SMS rating links, for tracking with their code: its secret is read when first used
+    links = None
+    if isinstance(settings, RatingLinkSettings):
+        links = functools.cache(functools.partial(rating_links, settings))
     return RequestService(
         cases=DynamoCaseRepository(table),
         uploads=DynamoUploadRepository(table),
@@ -92,6 +98,7 @@ def request_service(settings: SubmitSettings, workflow: Workflow | None = None) 
         upload_ttl=settings.upload_url_ttl_seconds,
         download_ttl=settings.download_url_ttl_seconds,
         sms_countries=settings.sms_countries,
+        links=links,
     )
 
 

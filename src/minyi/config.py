@@ -93,6 +93,10 @@ class RatingLinkSettings(EnvSettings):
     rating_link_secret_arn: str = Field(min_length=1)
 
 
+class CitizenApiSettings(SubmitSettings, RatingLinkSettings):
+    """The citizen API: submission, and the rating links' signer (public tracking takes their code)."""
+
+
 class RateSettings(TableSettings, ClockSettings, MediaSettings, RatingLinkSettings):
     unsatisfied_at_or_below: int = Field(ge=1, le=4)
 
@@ -176,7 +180,7 @@ class CatalogAdminSettings(TableSettings):
 
 #: The settings each function of template.yaml reads (a test checks the template against it).
 FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
-    "SubmitFunction": SubmitSettings,
+    "SubmitFunction": CitizenApiSettings,
     "CasesFunction": CasesSettings,
     "RateFunction": RateSettings,
     "AssignFunction": AssignSettings,

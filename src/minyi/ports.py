@@ -10,7 +10,9 @@ type checker only: every handler imports this module, and the Open311 models alo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
@@ -88,15 +90,47 @@ class CaseRepository(Protocol):
     def timeline(self, case_id: str) -> list[TimelineEvent]: ...
 
 
-class TrackingLockouts(Protocol):
-    """Failed public-tracking guesses per tracking number, in fixed windows that expire."""
+class GuessScope(StrEnum):
+    """Whose wrong public-tracking guesses a counter holds."""
 
-    def failures(self, tracking_no: str, now: datetime) -> tuple[int, datetime | None]:
-        """Failures in the current window and when it ends (0, None when there is none)."""
+    #: one client address (CloudFront's viewer address, else API Gateway's source IP), any number
+    CLIENT = "CLIENT"
+    #: one tracking number, from anyone
+    NUMBER = "NUMBER"
+
+
+@dataclass(frozen=True)
+class GuessBudget:
+    """`limit` wrong guesses within `window` of the first; the guess that uses the last of them starts a
+    lock of `lock` (no further guess is charged until it ends)."""
+
+    limit: int
+    window: timedelta
+    lock: timedelta
+
+
+@dataclass(frozen=True)
+class GuessCharge:
+    """The answer to charging one guess: `allowed` (else locked until `until`); `last` when this guess
+    used the last of the budget, so the lock runs until `until` unless the guess is refunded."""
+
+    allowed: bool
+    last: bool
+    until: datetime
+
+
+class TrackingLockouts(Protocol):
+    """Wrong public-tracking guesses per client and per tracking number, in windows that expire.
+
+    A guess is charged before its digits are checked, by one conditional update that refuses past the
+    limit, so a burst of parallel guesses cannot outrun the count; a right guess is refunded."""
+
+    def charge(self, scope: GuessScope, key: str, now: datetime, budget: GuessBudget) -> GuessCharge:
+        """Count one guess against `key`'s budget, unless it is spent (then `allowed` is False)."""
         ...
 
-    def record_failure(self, tracking_no: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
-        """Count one more failure; the count so far in the window and when the window ends."""
+    def refund(self, scope: GuessScope, key: str, now: datetime) -> None:
+        """Give back a charged guess that turned out right (or was never checked)."""
         ...
 
 

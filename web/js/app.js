@@ -384,23 +384,41 @@ async function trackView() {
   const gen = generation;
   await getCatalog().catch(() => null);
   const params = new URLSearchParams(location.search);
+  // the code from the SMS (its link's t=...) proves the phone as the last four digits do, and is asked
+  // for when the number was guessed at too often
+  const code = params.get('t') || '';
   const no = h('input', { type: 'text', name: 'no', required: true, value: params.get('no') || '', autocapitalize: 'characters', maxlength: 40, testid: 'track-no' });
-  const last4 = h('input', { type: 'text', name: 'last4', required: true, inputmode: 'numeric', pattern: '[0-9]{4}', maxlength: 4, testid: 'track-last4' });
+  const last4 = h('input', { type: 'text', name: 'last4', required: !code, inputmode: 'numeric', pattern: '[0-9]{4}', maxlength: 4, testid: 'track-last4' });
   const result = h('div', { 'aria-live': 'polite' });
   paint(gen, h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
+    const proof = last4.value || !code ? `phone_last4=${encodeURIComponent(last4.value)}` : `t=${encodeURIComponent(code)}`;
     try {
-      const r = await api(`/v1/track/${encodeURIComponent(no.value.trim())}?phone_last4=${encodeURIComponent(last4.value)}`);
+      const r = await api(`/v1/track/${encodeURIComponent(no.value.trim())}?${proof}`);
       mount(result, h('section', { class: 'card' },
         h('h2', {}, r.tracking_no),
         h('p', {}, h('span', { class: `badge big s-${r.status.toLowerCase()}`, testid: 'case-status', 'data-status': r.status }, statusLabel(r.status))),
         h('dl', { class: 'facts' }, h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(r.category)} · ${nameOf('topics', r.topic)} · ${nameOf('districts', r.district)}`),
           h('dt', {}, t('deadline')), h('dd', {}, r.due_at ? fmtTime(r.due_at) : '—')),
         timelineList(r.events)));
-    } catch (err) { mount(result, errorBox(err)); }
+    } catch (err) { mount(result, trackError(err)); }
   } },
   h('h1', {}, t('track_title')), field(t('track_no'), no), field(t('last4'), last4),
   h('button', { type: 'submit', class: 'primary', testid: 'track-submit' }, t('search'))), result);
+}
+
+/** Tracking's own refusals in the reader's words: this device guessed wrong too often (try again in N
+ *  minutes), or the number was guessed at too often (sign in, or use the code from the SMS). */
+function trackError(err) {
+  if (err?.status === 429) {
+    const minutes = Math.max(1, Math.ceil((err.retryAfter || 900) / 60));
+    return h('div', { class: 'error', role: 'alert', testid: 'track-locked' }, t('track_locked').replace('{n}', String(minutes)));
+  }
+  if (err?.body?.error === 'verification_required') {
+    return h('div', { class: 'error', role: 'alert', testid: 'track-verify' }, t('track_verify'), ' ',
+      h('a', { href: '/#/mine' }, t('nav_mine')));
+  }
+  return errorBox(err);
 }
 
 async function linkRatingView(no, token) {
@@ -412,7 +430,7 @@ async function linkRatingView(no, token) {
   } catch (err) {
     if (err.status !== 404) throw err;
   }
-  const track = h('p', {}, h('a', { href: `/track?no=${encodeURIComponent(no)}` }, t('nav_track')));
+  const track = h('p', {}, h('a', { href: `/track?no=${encodeURIComponent(no)}&t=${encodeURIComponent(token)}` }, t('nav_track')));
   const heading = [h('h1', {}, t('rate_link_title')), h('p', {}, `${t('rate_link_intro')}: `, h('strong', { testid: 'tracking-no' }, no))];
   if (!state) return paint(gen, h('section', { testid: 'rating-link' }, ...heading, h('p', { role: 'status', testid: 'rating-link-unknown' }, t('link_unknown')), track));
   if (!state.rateable) {

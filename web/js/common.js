@@ -50,10 +50,11 @@ export function config() {
 
 // --- API -----------------------------------------------------------------------------------------
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.body = body || {};
+    this.retryAfter = retryAfter; // seconds, from a 429's or 503's Retry-After
   }
 }
 
@@ -83,7 +84,7 @@ export async function api(path, { method = 'GET', body, token, accept, idempoten
     return resp.blob();
   }
   const data = await resp.json().catch(() => null);
-  if (!resp.ok) throw new ApiError(resp.status, data);
+  if (!resp.ok) throw new ApiError(resp.status, data, Number(resp.headers.get('Retry-After')) || null);
   return data;
 }
 

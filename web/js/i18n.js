@@ -25,6 +25,7 @@ const TEXTS = {
     stars: '星', withdraw: '撤回诉求', withdraw_reason: '撤回原因（选填）', withdrawn_ok: '诉求已撤回',
     supplement: '补充材料', supplement_text: '补充说明', send: '发送', supplement_ok: '已补充',
     track_title: '查询办理进度', track_no: '受理编号', last4: '手机号后四位', search: '查询',
+    track_locked: '本设备查询错误次数过多，请 {n} 分钟后再试。', track_verify: '该编号近期被多次错误查询，仅凭手机号后四位暂不能查看。请登录，或使用短信中的验证码（打开短信里的链接）。',
     rate_link_title: '您的诉求已答复', link_not_rateable: '这条评价链接已用过或已过期，无需再评价。诉求当前状态：', link_unknown: '评价链接无效，请使用最新一条短信中的链接。', rate_link_intro: '受理编号', back_home: '返回首页', replies: '单位答复',
     chars: '字', optional: '选填', required: '必填', error: '出错了', reply_from: '答复',
     // console
@@ -76,6 +77,7 @@ const TEXTS = {
     stars: 'stars', withdraw: 'Withdraw request', withdraw_reason: 'Reason (optional)', withdrawn_ok: 'Request withdrawn',
     supplement: 'Add information', supplement_text: 'Additional information', send: 'Send', supplement_ok: 'Added',
     track_title: 'Track a request', track_no: 'Tracking number', last4: 'Last 4 digits of the phone', search: 'Search',
+    track_locked: 'Too many wrong tries from this device. Try again in {n} minutes.', track_verify: 'This number was guessed at too often lately, so the last 4 digits alone are not enough for now. Sign in, or use the code from your SMS (open the link in it).',
     rate_link_title: 'Your request was answered', link_not_rateable: 'This rating link has been used or has expired; nothing to rate now. The request is: ', link_unknown: 'This rating link is not valid; use the link in your latest SMS.', rate_link_intro: 'Tracking number', back_home: 'Home', replies: 'Answers',
     chars: 'characters', optional: 'optional', required: 'required', error: 'Something went wrong', reply_from: 'Answer',
     role: 'Role', role_staff: 'Unit staff', role_dispatcher: 'Dispatcher', role_supervisor: 'Supervisor', role_admin: 'Admin',

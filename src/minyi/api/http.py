@@ -264,6 +264,33 @@ def _account_gate(app: APIGatewayRestResolver) -> AccountGate:
     return gate
 
 
+#: The header CloudFront adds with the viewer's address and port (`203.0.113.7:51234`, `[2001:db8::1]:443`
+#: or `2001:db8::1:443`); the origin request policy of the API's cache behaviours forwards it.
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+def client_address(app: APIGatewayRestResolver) -> str:
+    """The address of the client behind the request, the one place that decides it: the viewer address
+    CloudFront forwards when the request came through CloudFront (API Gateway's source IP is then
+    CloudFront's edge), else API Gateway's `requestContext.identity.sourceIp` (locally, the peer of the
+    connection). A header that names no IP address is ignored. Personal data: compare it, never log it
+    unmasked."""
+    import ipaddress
+
+    event = app.current_event
+    viewer = next((str(v) for k, v in (event.headers or {}).items() if k.lower() == VIEWER_ADDRESS_HEADER), "")
+    host = viewer.rpartition(":")[0].strip().strip("[]")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        source = event.request_context.identity.source_ip
+    except (AttributeError, KeyError):
+        source = None
+    return str(source or "unknown")
+
+
 def caller(app: APIGatewayRestResolver) -> Actor:
     """The signed-in caller from the Cognito authorizer's claims (verified by API Gateway). A staff-desk
     account an admin disabled answers 401 whatever token it holds (within the gate's minute:

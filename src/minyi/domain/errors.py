@@ -53,6 +53,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class VerificationRequired(Forbidden):
+    """What was offered does not prove enough here (HTTP 403): e.g. a tracking number under a guessing
+    attack takes the sign-in or the code from the SMS, no longer the phone's last four digits alone."""
+
+    code = "verification_required"
+
+
 class InvalidTransition(DomainError):
     """The action is not allowed in the case's current status (HTTP 409)."""
 

@@ -30,5 +30,6 @@ class Metric(StrEnum):
     SMS_FAILURES = "SmsFailures"
     SMS_DUPLICATES_SUPPRESSED = "SmsDuplicatesSuppressed"
     TRACKING_LOCKOUTS = "TrackingLockouts"
+    TRACKING_VERIFICATION_REQUIRED = "TrackingVerificationRequired"
     OPEN311_SUBMISSIONS = "Open311Submissions"
     OPEN311_RATE_LIMITED = "Open311RateLimited"

@@ -10,16 +10,37 @@ from datetime import datetime, timedelta
 
 from minyi import policy
 from minyi.domain import lifecycle
-from minyi.domain.errors import CatalogEmpty, ConcurrentUpdate, InvalidInput, NotFound, TooManyAttempts
+from minyi.domain.errors import (
+    CatalogEmpty,
+    ConcurrentUpdate,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    VerificationRequired,
+)
 from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Channel, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
+<<<<<<< HEAD
 from minyi.domain.privacy import may_publish_description
+=======
+from minyi.domain.rating_links import RatingLinks
+>>>>>>> i20-c
 from minyi.observability import logger, metrics
 from minyi.policy import Action
-from minyi.ports import AttachmentStore, CaseRepository, Clock, TrackingLockouts, UploadRepository, Workflow
+from minyi.ports import (
+    AttachmentStore,
+    CaseRepository,
+    Clock,
+    GuessBudget,
+    GuessCharge,
+    GuessScope,
+    TrackingLockouts,
+    UploadRepository,
+    Workflow,
+)
 from minyi.services.cases import signal_workflow, units_by_id
 from minyi.services.catalog import CatalogCache
 from minyi.services.evidence import media_links, seal_uploads
@@ -27,13 +48,31 @@ from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewReques
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
 UPLOAD_RECORD_LIFETIME = timedelta(days=7)
-#: Public tracking locks a tracking number after this many wrong guesses within the window.
-TRACKING_MAX_FAILURES = 5
-TRACKING_LOCKOUT_WINDOW = timedelta(minutes=15)
+#: Public tracking: a client (address) making this many wrong guesses within the window is refused
+#: tracking for the lock's length, whatever number or proof it offers next.
+TRACKING_CLIENT_BUDGET = GuessBudget(limit=5, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+#: A tracking number collecting this many wrong last-4 guesses from anyone within the window answers
+#: last-4 alone with `verification_required` for the lock's length (sign-in and the SMS code still work).
+TRACKING_NUMBER_BUDGET = GuessBudget(limit=30, window=timedelta(hours=1), lock=timedelta(minutes=15))
+TRACKING_MAX_FAILURES = TRACKING_CLIENT_BUDGET.limit
+VERIFICATION_REQUIRED = "sign in, or use the code from your SMS, to track this request"
 #: Attempts at allocating a case when a tracking number collides or an upload is claimed meanwhile.
 CREATE_ATTEMPTS = 3
 
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+
+
+def mask_address(address: str) -> str:
+    """A client address fit for a log line (PIPL): an IPv4 address without its last octet, an IPv6
+    address without its last 80 bits; anything else is not logged."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
 def caller_id(phone: str) -> str:
@@ -59,6 +98,7 @@ class RequestService:
         upload_ttl: int,
         download_ttl: int,
         sms_countries: frozenset[str] = DEFAULT_SMS_COUNTRIES,
+        links: Callable[[], RatingLinks] | None = None,
     ):
         self.cases = cases
         self.uploads = uploads
@@ -70,6 +110,9 @@ class RequestService:
         self.upload_ttl = upload_ttl
         self.download_ttl = download_ttl
         self.sms_countries = sms_countries
+        #: The SMS rating links' signer, for tracking with their code; read when first needed (its
+        #: secret costs a Secrets Manager call that no other route of the function needs).
+        self.links = links
 
     # --- submit --------------------------------------------------------------------------------
 
@@ -253,33 +296,67 @@ class RequestService:
         case = self._own_case(citizen, case_id)
         return CaseTimeline(case=case, events=self.cases.timeline(case_id), units=units_by_id(self.catalog.get()))
 
-    def track(self, tracking_no: str, phone_last4: str) -> PublicCase:
-        """Public tracking by number and the phone's last four digits.
+    def track(
+        self, tracking_no: str, client: str, *, phone_last4: str | None = None, token: str | None = None
+    ) -> PublicCase:
+        """Public tracking by number and a proof: the phone's last four digits, or the code (`t`) of
+        the SMS rating link.
 
-        Wrong digits and unknown numbers give the same answer and both count towards the lockout of
-        that tracking number, so neither the number's existence nor the digits can be brute-forced."""
+        Every guess is charged to the client's budget before it is checked (a burst cannot outrun
+        it) and a right one is refunded: `TRACKING_CLIENT_BUDGET` wrong guesses lock that client out
+        of tracking, even with the right proof, while everyone else keeps tracking. Last-4 guesses
+        are also charged to the number: once it has collected `TRACKING_NUMBER_BUDGET` wrong ones
+        from anyone, last-4 alone answers `verification_required` for a while (the owner still sees
+        the case signed in, or with the SMS code, which is far beyond guessing). Wrong digits and
+        unknown numbers give the same answer, so a number's existence cannot be probed either."""
         number = tracking_no.upper()
         now = self.clock()
-        failures, until = self.lockouts.failures(number, now)
-        if failures >= TRACKING_MAX_FAILURES and until is not None:
-            raise self._locked(until, now)
+        by_client = self.lockouts.charge(GuessScope.CLIENT, client, now, TRACKING_CLIENT_BUDGET)
+        if not by_client.allowed:
+            raise self._locked(by_client.until, now)
+        by_number: GuessCharge | None = None
+        if token is not None:
+            case = self._tracked_by_code(number, token)
+        else:
+            by_number = self.lockouts.charge(GuessScope.NUMBER, number, now, TRACKING_NUMBER_BUDGET)
+            if not by_number.allowed:
+                self.lockouts.refund(GuessScope.CLIENT, client, now)  # no guess: the digits were never checked
+                raise VerificationRequired(VERIFICATION_REQUIRED)
+            case = self._tracked_by_digits(number, phone_last4 or "")
+        if case is not None:
+            self.lockouts.refund(GuessScope.CLIENT, client, now)
+            if by_number is not None:
+                self.lockouts.refund(GuessScope.NUMBER, number, now)
+            return PublicCase(case=case, events=self.cases.timeline(case.id), units=units_by_id(self.catalog.get()))
+        if by_client.last:
+            metrics.add_metric(name=Metric.TRACKING_LOCKOUTS, unit="Count", value=1)
+            logger.warning("public tracking locked for a client", extra={"client": mask_address(client)})
+            raise self._locked(by_client.until, now)
+        if by_number is not None and by_number.last:
+            metrics.add_metric(name=Metric.TRACKING_VERIFICATION_REQUIRED, unit="Count", value=1)
+            logger.warning("public tracking by last four digits suspended", extra={"tracking_no": number})
+            raise VerificationRequired(VERIFICATION_REQUIRED)
+        raise NotFound("no request with this tracking number and phone")
+
+    def _tracked_by_digits(self, number: str, phone_last4: str) -> Case | None:
         entry = self.cases.tracking(number)
-        case = None
-        if entry is not None and secrets.compare_digest(entry.phone_last4, phone_last4):
-            case = self.cases.get_case(entry.case_id, consistent=False)
-        if case is None:
-            failures, until = self.lockouts.record_failure(number, now, TRACKING_LOCKOUT_WINDOW)
-            if failures >= TRACKING_MAX_FAILURES:
-                metrics.add_metric(name=Metric.TRACKING_LOCKOUTS, unit="Count", value=1)
-                logger.warning("public tracking locked", extra={"tracking_no": number, "failures": failures})
-                raise self._locked(until, now)
-            raise NotFound("no request with this tracking number and phone")
-        return PublicCase(case=case, events=self.cases.timeline(case.id), units=units_by_id(self.catalog.get()))
+        if entry is None or not secrets.compare_digest(entry.phone_last4.encode(), phone_last4.encode()):
+            return None
+        return self.cases.get_case(entry.case_id, consistent=False)
+
+    def _tracked_by_code(self, number: str, token: str) -> Case | None:
+        """The code of any rating SMS the case sent (one per round) proves its owner's phone."""
+        entry = self.cases.tracking(number) if self.links is not None else None
+        case = self.cases.get_case(entry.case_id, consistent=False) if entry is not None else None
+        if case is None or self.links is None:
+            return None
+        links = self.links()
+        return case if any(links.verify(number, r, token) for r in range(1, max(case.round, 1) + 1)) else None
 
     @staticmethod
     def _locked(until: datetime, now: datetime) -> TooManyAttempts:
         retry_after = max(1, int((until - now).total_seconds()))
-        return TooManyAttempts("too many wrong guesses for this tracking number; try again later", retry_after)
+        return TooManyAttempts("too many wrong guesses from this device; try again later", retry_after)
 
     def catalog_snapshot(self) -> Catalog:
         return self.catalog.get()

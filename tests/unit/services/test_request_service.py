@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from minyi.domain.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts
+from minyi.domain.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, VerificationRequired
 from minyi.domain.metrics import Metric
 from minyi.domain.models import CaseStatus, EventType, Location
-from minyi.services.requests import TRACKING_MAX_FAILURES, RequestService
+from minyi.ports import GuessScope
+from minyi.services.requests import TRACKING_MAX_FAILURES, TRACKING_NUMBER_BUDGET, RequestService, mask_address
 from tests.fakes import Fakes
 from tests.unit.services.conftest import (
     CITIZEN,
@@ -238,37 +239,116 @@ def test_the_owner_reads_the_case_and_timeline_and_anyone_else_gets_404(fakes: F
 # --- public tracking -------------------------------------------------------------------------------
 
 
+CLIENT = "203.0.113.7"
+OTHER_CLIENT = "198.51.100.20"
+
+
 def test_tracking_needs_the_number_and_the_phones_last_four_digits(fakes: Fakes) -> None:
     service = fakes.request_service()
     case = service.submit(CITIZEN, new_request())
 
-    found = service.track(case.tracking_no.lower(), "5678")
+    found = service.track(case.tracking_no.lower(), CLIENT, phone_last4="5678")
     assert found.case.id == case.id and [e.type for e in found.events] == [EventType.SUBMITTED]
     # wrong digits and unknown numbers get the same answer
     with pytest.raises(NotFound) as wrong_digits:
-        service.track(case.tracking_no, "0000")
+        service.track(case.tracking_no, CLIENT, phone_last4="0000")
     with pytest.raises(NotFound) as unknown:
-        service.track("SZ2603-NOSUCH", "5678")
+        service.track("SZ2603-NOSUCH", CLIENT, phone_last4="5678")
     assert str(wrong_digits.value) == str(unknown.value)
 
 
-def test_tracking_locks_a_number_after_repeated_wrong_guesses_then_unlocks(fakes: Fakes, recorded: Recorded) -> None:
-    # Given a tracking number someone guesses the digits of
+def test_a_client_is_locked_out_after_five_wrong_guesses_and_no_one_else_is(
+    fakes: Fakes, recorded: Recorded, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a case, and a stranger who guesses its digits wrong until the limit
     service = fakes.request_service()
     case = service.submit(CITIZEN, new_request())
-    for _ in range(TRACKING_MAX_FAILURES - 1):
+    for n in range(TRACKING_MAX_FAILURES - 1):
         with pytest.raises(NotFound):
-            service.track(case.tracking_no, "0000")
-    # When the guesses reach the limit
+            service.track(case.tracking_no, CLIENT, phone_last4=f"{n:04d}")
+    with caplog.at_level("WARNING"), pytest.raises(TooManyAttempts) as locked:
+        service.track(case.tracking_no, CLIENT, phone_last4="0009")
+    # Then that client is refused for 15 minutes, even with the right digits
+    assert locked.value.retry_after == 15 * 60
     with pytest.raises(TooManyAttempts):
-        service.track(case.tracking_no, "0000")
-    # Then even the right digits are refused while the number is locked
-    with pytest.raises(TooManyAttempts):
-        service.track(case.tracking_no, "5678")
+        service.track(case.tracking_no, CLIENT, phone_last4="5678")
+    # And the owner, tracking from another address, is not refused because of the stranger
+    assert service.track(case.tracking_no, OTHER_CLIENT, phone_last4="5678").case.id == case.id
+    # And the lockout was counted and logged with the address masked, never the digits
     assert recorded(Metric.TRACKING_LOCKOUTS) == 1
-    # And once the window has passed, the right digits work again
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "203.0.113.0" in logged and CLIENT not in logged and "0009" not in logged
+    # And once the lock has passed, the right digits work from the first client again
     fakes.clock.advance(minutes=16)
-    assert service.track(case.tracking_no, "5678").case.id == case.id
+    assert service.track(case.tracking_no, CLIENT, phone_last4="5678").case.id == case.id
+
+
+def test_right_guesses_are_given_back_so_only_wrong_ones_count(fakes: Fakes) -> None:
+    # Given a client that guessed wrong four times
+    service = fakes.request_service()
+    case = service.submit(CITIZEN, new_request())
+    for n in range(TRACKING_MAX_FAILURES - 1):
+        with pytest.raises(NotFound):
+            service.track(case.tracking_no, CLIENT, phone_last4=f"{n:04d}")
+    # When it then tracks with the right digits many times
+    for _ in range(10):
+        service.track(case.tracking_no, CLIENT, phone_last4="5678")
+    # Then its count stays at four wrong guesses
+    assert fakes.lockouts.failures(GuessScope.CLIENT, CLIENT) == TRACKING_MAX_FAILURES - 1
+
+
+def test_a_number_under_attack_takes_the_sms_code_instead_of_the_last_four_digits(
+    fakes: Fakes, recorded: Recorded
+) -> None:
+    # Given a case whose number collects 30 wrong guesses within the hour from many addresses
+    service = fakes.request_service()
+    case = service.submit(CITIZEN, new_request())
+    limit = TRACKING_NUMBER_BUDGET.limit
+    for n in range(limit - 1):
+        with pytest.raises(NotFound):
+            service.track(case.tracking_no, f"10.0.{n}.1", phone_last4="0000")
+        fakes.clock.advance(minutes=1)
+    with pytest.raises(VerificationRequired) as suspended:
+        service.track(case.tracking_no, "10.1.0.1", phone_last4="0000")
+    assert suspended.value.code == "verification_required"
+    assert recorded(Metric.TRACKING_VERIFICATION_REQUIRED) == 1
+    # Then last-4 alone is refused from any address, even with the right digits
+    with pytest.raises(VerificationRequired):
+        service.track(case.tracking_no, OTHER_CLIENT, phone_last4="5678")
+    # And the refusal costs that client nothing: it was no guess
+    assert fakes.lockouts.failures(GuessScope.CLIENT, OTHER_CLIENT) == 0
+    # But the code from the SMS rating link still shows the case
+    token = fakes.links.token(case.tracking_no, 1)
+    assert service.track(case.tracking_no, OTHER_CLIENT, token=token).case.id == case.id
+    # And the signed-in owner still sees it
+    assert service.own_case(CITIZEN, case.id).case.id == case.id
+    # And 15 minutes later, the last four digits work again
+    fakes.clock.advance(minutes=15)
+    assert service.track(case.tracking_no, OTHER_CLIENT, phone_last4="5678").case.id == case.id
+
+
+def test_a_wrong_sms_code_answers_like_wrong_digits_and_counts_for_the_client(fakes: Fakes) -> None:
+    # Given a case and its SMS code for round 1
+    service = fakes.request_service()
+    case = service.submit(CITIZEN, new_request())
+    # When a client offers a code that is not the case's
+    with pytest.raises(NotFound) as wrong:
+        service.track(case.tracking_no, CLIENT, token="AAAAAAAAAA")
+    # Then it answers as wrong digits do, and it counts as a wrong guess of that client
+    assert str(wrong.value) == "no request with this tracking number and phone"
+    assert fakes.lockouts.failures(GuessScope.CLIENT, CLIENT) == 1
+    # And the right code of another case does not open this one
+    other = service.submit(CITIZEN, new_request())
+    with pytest.raises(NotFound):
+        service.track(case.tracking_no, CLIENT, token=fakes.links.token(other.tracking_no, 1))
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [("203.0.113.7", "203.0.113.0"), ("2001:db8:1234:5678::9", "2001:db8:1234::"), ("not-an-ip", "unknown")],
+)
+def test_a_logged_client_address_is_masked(address: str, masked: str) -> None:
+    assert mask_address(address) == masked
 
 
 def test_the_catalogue_is_loaded_once_while_warm(fakes: Fakes) -> None:
