@@ -23,11 +23,8 @@ from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Channel, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
-<<<<<<< HEAD
 from minyi.domain.privacy import may_publish_description
-=======
 from minyi.domain.rating_links import RatingLinks
->>>>>>> i20-c
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import (
