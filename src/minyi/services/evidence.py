@@ -59,8 +59,10 @@ def _upload(uploads: UploadRepository, store: AttachmentStore, owner: Actor, upl
 
 def _seal(store: AttachmentStore, owner: Actor, upload: Upload, field: str) -> Attachment:
     """Seal an upload as evidence, then check the sealed copy: what the other side sees is exactly
-    what was checked, whatever is posted with the old ticket afterwards. A copy that fails is removed."""
-    evidence_key = f"evidence/{owner.id}/{upload.upload_id}"
+    what was checked, whatever is posted with the old ticket afterwards. A copy that fails is removed.
+    The key names the upload alone: it ends up in the download links staff open, and the citizen's
+    account id is not theirs to see (docs/privacy.md)."""
+    evidence_key = f"evidence/{upload.upload_id}"
     store.seal(upload.key, evidence_key, upload.content_type)
     try:
         size, content_type = _check(store, evidence_key, upload, field)
