@@ -17,6 +17,12 @@ on separate compute, so a burst of workflow work does not slow an API answer. He
 interpreter lock; background invocations therefore run at most BACKGROUND_CONCURRENCY at a time
 (like a reserved concurrency), and the API's requests never wait for them. Background work queues
 instead, and drains as soon as the API is quiet.
+
+A Lambda container handles one event at a time, and the handlers count on it: Powertools' resolver
+keeps the event being answered on the app object (`app.current_event`), the batch processor its
+records on the processor. Each function here is one container, so it runs one invocation at a time
+(other threads wait for it); without that, two parallel requests to one function could read each
+other's event, caller included.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ class LocalLambdas:
         self._import_lock = threading.RLock()
         self._background = threading.BoundedSemaphore(BACKGROUND_CONCURRENCY)
         self._in_background = threading.local()  # a background invocation's own nested calls pass
+        self._containers: dict[str, threading.RLock] = {}  # one event at a time per function
         self.invocations = InvocationCounter()
 
     def service_name(self, name: str) -> str:
@@ -135,8 +142,14 @@ class LocalLambdas:
             deadline=time.time() + 900,
         )
         self.invocations.add(name)
-        with self._lane(event), self._as_function(name):
+        with self._lane(event), self._container(name), self._as_function(name):
             return handler(event, context)
+
+    def _container(self, name: str) -> threading.RLock:
+        """The function's one container: held for the whole invocation (re-entrant for a function whose
+        own code invokes it again in the same thread)."""
+        with self._import_lock:
+            return self._containers.setdefault(name, threading.RLock())
 
     @contextlib.contextmanager
     def _lane(self, event: Any) -> Iterator[None]:

@@ -90,3 +90,37 @@ def test_no_emf_reaches_the_console(lambdas: LocalLambdas, capsys: pytest.Captur
         lambdas.invoke("SubmitFunction", {"step": 0, "metrics": MANY_METRIC_VALUES // 3 + 1})
     # Then no EMF document is printed
     assert '"_aws"' not in capsys.readouterr().out
+
+
+def test_a_function_answers_one_event_at_a_time_as_one_lambda_container_does(lambdas: LocalLambdas) -> None:
+    # Given a handler that keeps its event on a shared object while it works, as Powertools' resolver does
+    import threading
+    import time
+
+    app = types.SimpleNamespace(current_event=None)
+    mixed: list[tuple[int, int]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        app.current_event = event
+        time.sleep(0.002)  # another request arrives meanwhile
+        seen = app.current_event["step"]
+        if seen != event["step"]:
+            mixed.append((event["step"], seen))
+        return {"step": seen}
+
+    lambdas._modules["SubmitFunction"].handler = handler  # type: ignore[attr-defined]
+    answers: list[Any] = []
+    # When twenty requests reach the function at once
+    threads = [
+        threading.Thread(
+            target=lambda n=n: answers.append(lambdas.invoke("SubmitFunction", {"httpMethod": "GET", "step": n}))
+        )
+        for n in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then each was answered from its own event
+    assert mixed == []
+    assert sorted(a["step"] for a in answers) == list(range(20))
