@@ -92,7 +92,10 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 
 
 @pytest.fixture(scope="session")
-def browser(runtime: Runtime) -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
+    """One Chromium per test process: Playwright's sync API cannot run two at once in one process, and
+    modules with a local runtime of their own (tests/browser/test_token_refresh.py) share it."""
+    _require_browser()
     assert sync_playwright is not None
     with sync_playwright() as p:
         # a fake microphone and camera, granted without a prompt: the voice note is recorded in the page
@@ -100,6 +103,12 @@ def browser(runtime: Runtime) -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", *fake_media])
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def browser(runtime: Runtime, chromium: Browser) -> Browser:
+    """Chromium, with the session's local runtime started."""
+    return chromium
 
 
 def _context(browser: Browser, viewport: Any) -> BrowserContext:

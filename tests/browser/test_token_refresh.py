@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, DESK, Runtime, _context, _require_browser
+from tests.browser.conftest import DESK, Runtime, _context, _require_browser
 from tests.local_runtime import running
 
 try:
@@ -33,17 +33,8 @@ def short_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]
         yield Runtime(started.base_url)
 
 
-@pytest.fixture(scope="module")
-def chromium(short_runtime: Runtime) -> Iterator[Browser]:
-    assert sync_playwright is not None
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
+def page(chromium: Browser, short_runtime: Runtime) -> Iterator[Page]:
     ctx = _context(chromium, DESK)
     yield ctx.new_page()
     ctx.close()
