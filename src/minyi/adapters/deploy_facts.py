@@ -43,6 +43,11 @@ def registry() -> Mapping[str, str]:
     return {key: str(entry["text"]) for key, entry in registrations().items()}
 
 
+def _problem(error: Any) -> str:
+    where = ".".join(map(str, error["loc"]))
+    return f"{where} empty" if error["type"] in ("string_too_short", "missing") else f"{where}: {error['msg']}"
+
+
 class AwsDeployFacts:
     def __init__(
         self,
@@ -96,7 +101,7 @@ class AwsDeployFacts:
         try:
             config = self._config(secret_id)
         except ValidationError as exc:
-            return SmsSecret(problems=tuple(f"{'.'.join(map(str, e['loc']))} {e['msg']}" for e in exc.errors()))
+            return SmsSecret(problems=tuple(_problem(e) for e in exc.errors()))
         except ValueError:
             return SmsSecret(problems=("not JSON",))
         if config is None:
