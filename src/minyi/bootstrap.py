@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from minyi.adapters.dynamo.table import Table
     from minyi.adapters.workflow import CaseWorkflow
+    from minyi.cli_ops import DeployFacts
     from minyi.config import (
         AccountsSettings,
         AccountsTriggerSettings,
@@ -314,3 +315,10 @@ def catalog_admin_service(settings: CatalogAdminSettings) -> CatalogAdminService
     from minyi.services.catalog_admin import CatalogAdminService
 
     return CatalogAdminService(repo=DynamoCatalogRepository(Table(settings.table_name)), clock=utcnow)
+
+
+def deploy_facts(region: str) -> DeployFacts:
+    """`minyi preflight`: the account's and the SMS provider's answers, read-only (an operator's machine)."""
+    from minyi.adapters.deploy_facts import AwsDeployFacts
+
+    return AwsDeployFacts(region)

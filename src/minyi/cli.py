@@ -4,13 +4,16 @@
     minyi catalog export --api URL --token TOKEN [--output FILE.yaml]
     minyi catalog check FILE.yaml
     minyi rules import FILE.csv [--catalog FILE.yaml [--output OUT.yaml] | --api URL --token TOKEN [--dry-run]]
+    minyi preflight --region R [--web-domain D [--certificate-arn ARN]] [--sms-secret ARN] [--template FILE]
+    minyi smoke --api WEB_URL --token TOKEN [--rating-base URL]
 
 `catalog import` checks the document here first (the same validation the API runs), shows what it
 changes (`PUT /v1/admin/catalog?dry_run=true`), then sends it; the stack keeps it as a new version.
 `rules import` reads routing rules from a spreadsheet export (CSV with the columns topic, district,
 unit) and reports every bad row by its line number; with `--catalog` it writes them into a catalogue
 file, with `--api` into the stack's catalogue. The token is an admin's (`/local/tokens` locally).
-The local runtime seeds itself with `import_catalog` too.
+The local runtime seeds itself with `import_catalog` too. `preflight` (before the first deployment) and
+`smoke` (after each) are an operator's checks, in `minyi.cli_ops`; docs/deploy.md runs them in order.
 """
 
 from __future__ import annotations
@@ -388,8 +391,35 @@ def _rules_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preflight(args: argparse.Namespace) -> int:
+    from minyi import bootstrap
+    from minyi.cli_ops import PreflightOptions, preflight, report, reserved_by_template
+
+    reserved = reserved_by_template(Path(args.template))
+    if reserved is None:
+        print(f"minyi: {args.template} not found: the stack's reserved concurrency counts as 0", file=sys.stderr)
+    options = PreflightOptions(
+        region=args.region,
+        web_domain=args.web_domain,
+        certificate_arn=args.certificate_arn,
+        sms_secret=args.sms_secret,
+        reserved=reserved or 0,
+    )
+    return report(preflight(bootstrap.deploy_facts(args.region), options), sys.stdout)
+
+
+def _smoke(args: argparse.Namespace) -> int:
+    from minyi.cli_ops import Smoke, report, urllib_http
+
+    url = args.api or os.environ.get("MINYI_API")
+    token = args.token or os.environ.get("MINYI_TOKEN")
+    if not url or not token:
+        raise CliError("give --api WEB_URL and --token TOKEN (a citizen's; or MINYI_API and MINYI_TOKEN)")
+    return report(Smoke(url, token, urllib_http(), rating_base=args.rating_base).run(), sys.stdout)
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="minyi", description="Load and read a Minyi stack's catalogue.")
+    top = argparse.ArgumentParser(prog="minyi", description="A Minyi stack: its catalogue, preflight, smoke.")
     sub = top.add_subparsers(dest="noun", required=True)
 
     def api_options(p: argparse.ArgumentParser) -> None:
@@ -418,6 +448,20 @@ def parser() -> argparse.ArgumentParser:
     rim.add_argument("--dry-run", action="store_true", help="with --api: show the changes only")
     api_options(rim)
     rim.set_defaults(run=_rules_import)
+
+    pre = sub.add_parser("preflight", help="read-only checks of an account before the first deployment")
+    pre.add_argument("--region", required=True, help="the stack's region, e.g. ap-east-1")
+    pre.add_argument("--web-domain", help="WebDomainName: the ACM certificate in us-east-1 must cover it")
+    pre.add_argument("--certificate-arn", help="WebCertificateArn (default: any ISSUED certificate covering it)")
+    pre.add_argument("--sms-secret", help="SmsProviderSecretArn (SmsProvider tencent): filled, templates approved")
+    pre.add_argument("--template", default="template.yaml", help="the SAM template (its reserved concurrency)")
+    pre.set_defaults(run=_preflight)
+
+    smoke = sub.add_parser("smoke", help="a deployed stack through its web address, as a citizen's phone")
+    smoke.add_argument("--api", help="the web address (WebUrl output; or MINYI_API)")
+    smoke.add_argument("--token", help="a citizen's ID token (or MINYI_TOKEN; /local/tokens locally)")
+    smoke.add_argument("--rating-base", help="RatingLinkBase, to check it is the web address")
+    smoke.set_defaults(run=_smoke)
     return top
 
 

@@ -48,14 +48,20 @@ def _retryable(code: str) -> bool:
     return code.startswith(_RETRYABLE)
 
 
+def api_client(config: ProviderConfig) -> Any:
+    """The SDK's client, which signs every call (TC3-HMAC-SHA256): SendSms here, DescribeSmsTemplateList
+    in `minyi preflight` (minyi.adapters.deploy_facts)."""
+    return sms_client.SmsClient(
+        credential.Credential(config.secret_id, config.secret_key),
+        config.region,
+        ClientProfile(httpProfile=HttpProfile(endpoint=ENDPOINT, reqTimeout=TIMEOUT_SECONDS)),
+    )
+
+
 class TencentSmsSender:
     def __init__(self, config: ProviderConfig, client: Any | None = None):
         self.config = config
-        self.client = client or sms_client.SmsClient(
-            credential.Credential(config.secret_id, config.secret_key),
-            config.region,
-            ClientProfile(httpProfile=HttpProfile(endpoint=ENDPOINT, reqTimeout=TIMEOUT_SECONDS)),
-        )
+        self.client = client or api_client(config)
         missing = config.missing_templates()
         if missing:
             logger.warning("sms templates not configured", extra={"provider": "tencent", "missing": missing})
