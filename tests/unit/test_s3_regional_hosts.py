@@ -106,7 +106,7 @@ def _deployed_csp(region: str) -> dict[str, list[str]]:
     policy = load_template()["Resources"]["WebHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     text = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     values = {"AWS::Region": region, "AWS::URLSuffix": _suffix(region), "AttachmentsBucket": BUCKET}
-    rendered = re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], text)
+    rendered = re.sub(r"\$\{([^}]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
     return _directives(rendered)
 
 
