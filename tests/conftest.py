@@ -34,7 +34,7 @@ TESTS = Path(__file__).resolve().parent
 # node id without parameters, else a guess per folder (seconds per test of the unit).
 SLOW_FIRST: dict[str, float] = {
     "module:tests/browser/test_clients.py": 35,
-    "module:tests/browser/test_token_refresh.py": 22,
+    "module:tests/browser/test_token_refresh.py": 45,
     "tests/browser/test_clients.py::test_the_handling_loop_through_both_clients": 35,
     "module:tests/integration/test_notify.py": 25,
     "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 15,

@@ -1,6 +1,6 @@
-"""The staff console keeps its session with the refresh token, and ends it when the refresh is refused:
-in Chromium against a local runtime whose tokens last 8 seconds (LOCAL_TOKEN_SECONDS), as the staff
-pool's ID tokens last 15 minutes in AWS."""
+"""The staff console and the citizen app keep their sessions with the refresh token, and end them when the
+refresh is refused: in Chromium against a local runtime whose tokens last 8 seconds (LOCAL_TOKEN_SECONDS),
+as the staff pool's ID tokens last 15 minutes in AWS and the citizens' an hour."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - the dev requirements pin it
 TOKEN_SECONDS = 8
 UNIT = "futian-traffic-police"
 SESSION = "minyi.session.console"
+CITIZEN_SESSION = "minyi.session.citizen"
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +41,13 @@ def page(chromium: Browser, short_runtime: Runtime) -> Iterator[Page]:
     ctx.close()
 
 
-def stored(page: Page) -> dict[str, Any] | None:
-    raw = page.evaluate(f"localStorage.getItem('{SESSION}')")
+def stored(page: Page, key: str = SESSION) -> dict[str, Any] | None:
+    raw = page.evaluate(f"localStorage.getItem('{key}')")
     return json.loads(raw) if raw else None
+
+
+def expiry(page: Page, token: str) -> int:
+    return int(json.loads(page.evaluate(f"atob({json.dumps(token.split('.')[1])})"))["exp"])
 
 
 def test_the_console_refreshes_its_token_before_it_expires(page: Page, short_runtime: Runtime) -> None:
@@ -92,3 +97,41 @@ def test_a_disabled_accounts_console_signs_out_when_its_refresh_is_refused(page:
     expect(page.get_by_test_id("session-ended")).to_be_visible(timeout=TOKEN_SECONDS * 4 * 1000)
     expect(page.get_by_test_id("signin-submit")).to_be_visible()
     assert stored(page) is None
+
+
+def test_the_citizen_app_refreshes_its_token_before_it_expires(page: Page, short_runtime: Runtime) -> None:
+    # Given a citizen signed in to the app with an 8-second token
+    page.goto(f"{short_runtime.base_url}/")
+    page.get_by_test_id("signin-phone").fill(f"139{uuid.uuid4().int % 10**8:08d}")
+    page.get_by_test_id("signin-submit").click()
+    page.get_by_test_id("new-request").wait_for()
+    first = stored(page, CITIZEN_SESSION)
+    assert first is not None and first["refreshToken"]
+    # When the token nears its end / Then the app trades the refresh token for a new one
+    renewed = short_runtime.wait_for(
+        lambda: (now := stored(page, CITIZEN_SESSION)) is not None and now["token"] != first["token"],
+        timeout=TOKEN_SECONDS * 4,
+        what="a refreshed citizen token",
+    )
+    assert renewed
+    # And after the first token expired the citizen's requests still open, without a new sign-in
+    time.sleep(max(0.0, expiry(page, first["token"]) - time.time() + 1))
+    page.goto(f"{short_runtime.base_url}/#/mine")
+    page.get_by_test_id("my-requests").wait_for()
+    expect(page.get_by_test_id("signin-submit")).to_have_count(0)
+
+
+def test_the_citizen_app_signs_out_when_its_refresh_is_refused(page: Page, short_runtime: Runtime) -> None:
+    # Given a citizen in the app whose refresh token is no longer honoured (revoked, or past its life)
+    phone = f"+86139{uuid.uuid4().int % 10**8:08d}"
+    token = short_runtime.token(sub=f"citizen-{phone[1:]}", role="citizen", phone=phone)
+    page.goto(f"{short_runtime.base_url}/track")
+    session = {"token": token, "refreshToken": "revoked-refresh-token", "phone": phone[3:]}
+    page.evaluate(f"localStorage.setItem('{CITIZEN_SESSION}', {json.dumps(json.dumps(session))})")
+    page.goto(f"{short_runtime.base_url}/#/mine")
+    page.get_by_test_id("my-requests").wait_for()
+    # When the app tries to refresh before the token expires
+    # Then the refresh is refused and the app signs out cleanly, saying why
+    expect(page.get_by_test_id("session-ended")).to_be_visible(timeout=TOKEN_SECONDS * 4 * 1000)
+    expect(page.get_by_test_id("signin-submit")).to_be_visible()
+    assert stored(page, CITIZEN_SESSION) is None

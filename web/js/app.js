@@ -2,8 +2,8 @@
 // public tracking (/track), rating from the SMS link (/r/<tracking no>?t=...) and the city's published
 // scoreboard (/scores: on-time and satisfaction rates, rollbacks resolved, per unit and district).
 import {
-  api, claims, cognito, config, e164, errorBox, field, h, langButton, localToken, mount, newIdempotencyKey, nextId,
-  registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
+  api, claims, cognito, config, e164, errorBox, field, h, keepSessionFresh, langButton, localTokens, mount, newIdempotencyKey,
+  nextId, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
 } from './common.js';
 import { categoryLabel, categoryWithDays, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { pct, rateBars, tile } from './charts.js';
@@ -39,6 +39,7 @@ async function route() {
   chrome();
   const path = location.pathname;
   try {
+    await keepFresh();
     if (path === '/track') return await trackView();
     if (path === '/scores') return await scoresView();
     const link = path.match(/^\/r\/([A-Za-z0-9-]+)$/);
@@ -52,9 +53,18 @@ async function route() {
     if (hash.startsWith('#/mine')) return await listView();
     return await newRequestView();
   } catch (err) {
-    if (err.status === 401) { saveSession('citizen', null); return signInView(); }
+    if (err.status === 401) { sessionEnded = Boolean(me()); saveSession('citizen', null); return signInView(); }
     paint(gen, errorBox(err), h('button', { type: 'button', onclick: route }, t('retry')));
   }
+}
+
+/** The citizen's ID token lasts an hour: trade the refresh token for a new one before it expires (the
+ *  console's code in common.js); when the refresh is refused, sign out and say why on the sign-in page. */
+let sessionEnded = false;
+async function keepFresh() {
+  const cfg = await config();
+  const pool = cfg.mode === 'cognito' ? cfg.cognito : null;
+  keepSessionFresh('citizen', pool, () => { sessionEnded = true; location.hash = ''; route(); });
 }
 
 // --- the city's published scoreboard (anonymous: GET /v1/public/stats) -----------------------------
@@ -99,6 +109,7 @@ async function signInView() {
   const aws = cfg.mode === 'cognito' && cfg.cognito;
   const phone = h('input', { type: 'tel', name: 'phone', autocomplete: 'tel', inputmode: 'numeric', required: true, testid: 'signin-phone', pattern: '1[0-9]{10}', maxlength: 11 });
   const status = h('div', { 'aria-live': 'polite' });
+  if (sessionEnded) mount(status, h('div', { class: 'error', role: 'alert', testid: 'session-ended' }, t('session_ended')));
   const codeBox = h('div');
   const newUser = h('input', { type: 'checkbox', id: 'signin-new' });
   const form = h('form', { class: 'card', onsubmit: async (e) => {
@@ -107,8 +118,9 @@ async function signInView() {
     if (!number) { mount(status, errorBox({ message: t('phone_hint') })); return; }
     try {
       if (aws) return await smsCodeStep(cfg.cognito, number, newUser.checked, codeBox, status);
-      const token = await localToken({ sub: `citizen-${number.slice(1)}`, role: 'citizen', phone: number });
-      saveSession('citizen', { token, phone: phone.value });
+      const { token, refreshToken } = await localTokens({ sub: `citizen-${number.slice(1)}`, role: 'citizen', phone: number });
+      sessionEnded = false;
+      saveSession('citizen', { token, refreshToken, phone: phone.value });
       route();
     } catch (err) { mount(status, errorBox(err)); }
   } },
@@ -126,16 +138,17 @@ async function smsCodeStep(pool, number, first, codeBox, status) {
   if (first) { await cognito.signUp(pool, number); state = { challenge: 'CONFIRM_SIGN_UP' }; }
   else state = await cognito.start(pool, number, 'SMS_OTP');
   const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, maxlength: 8 });
-  const done = (token) => {
-    saveSession('citizen', { token, phone: (claims(token).phone_number || number).replace('+86', '') });
+  const done = (token, refreshToken) => {
+    sessionEnded = false;
+    saveSession('citizen', { token, refreshToken, phone: (claims(token).phone_number || number).replace('+86', '') });
     route();
   };
-  if (state.token) return done(state.token);
+  if (state.token) return done(state.token, state.refreshToken);
   mount(codeBox, field(t('sms_code'), code), h('button', { type: 'button', class: 'primary', onclick: async () => {
     try {
       const next = state.challenge === 'CONFIRM_SIGN_UP' ? await cognito.confirmSignUp(pool, number, code.value)
         : await cognito.answer(pool, state, { SMS_OTP_CODE: code.value });
-      if (next.token) return done(next.token);
+      if (next.token) return done(next.token, next.refreshToken);
       state = next; code.value = '';
     } catch (err) { mount(status, errorBox(err)); }
   } }, t('verify')));

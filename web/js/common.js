@@ -118,9 +118,10 @@ export async function localTokens(claims) {
 }
 
 // --- token refresh ---------------------------------------------------------------------------------
-// Staff ID tokens last 15 minutes (a disabled account's token must not outlive it by long). A page keeps
-// its session by trading the refresh token for a new ID token shortly before the old one expires
-// (Cognito's REFRESH_TOKEN_AUTH; the local runtime's /local/tokens), and signs out when that is refused.
+// Staff ID tokens last 15 minutes (a disabled account's token must not outlive it by long), citizens' an
+// hour. Both clients keep their session by trading the refresh token for a new ID token shortly before the
+// old one expires (Cognito's REFRESH_TOKEN_AUTH; the local runtime's /local/tokens), and sign out when that
+// is refused.
 // Views hold the token they were drawn with: api() sends its newest replacement instead.
 const renewals = new Map();  // an ID token -> the one that replaced it
 export function latestToken(token) {

@@ -19,7 +19,15 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"mode": RETRY_MODE, "max_attempts": MAX_ATTEMPTS})
+    # S3 on the bucket's regional virtual host, `BUCKET.s3.<region>.amazonaws.com[.cn]`, in every region.
+    # botocore's default presigns on the legacy global host `BUCKET.s3.amazonaws.com`, which S3 refuses for
+    # buckets in regions launched after March 2019 (ap-east-1): every upload and evidence link would fail.
+    # `regional` does the same for us-east-1, whose default is the global host too. An explicit endpoint
+    # (`AWS_ENDPOINT_URL_S3`, the local runtime) is honoured as botocore does: on an IP address, by path.
+    config = Config(
+        retries={"mode": RETRY_MODE, "max_attempts": MAX_ATTEMPTS},
+        s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"} if service == "s3" else None,
+    )
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 

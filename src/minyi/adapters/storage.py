@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from minyi.adapters.aws import client
+
+#: What HeadObject answers for a key nobody uploaded. With `s3:ListBucket` S3 says 404; the functions'
+#: roles do not have it (they need no listing), and then S3 answers 403 for a missing key rather than
+#: reveal whether it exists. HeadObject has no body, so botocore reports the bare status as the code.
+MISSING_OBJECT_CODES: Final = frozenset({"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"})
 
 
 class S3AttachmentStore:
@@ -28,12 +33,15 @@ class S3AttachmentStore:
         )
 
     def stored_object(self, key: str) -> tuple[int, str] | None:
-        """(size, content type) of an uploaded object, or None if nothing was uploaded."""
+        """(size, content type) of an uploaded object, or None if nothing was uploaded.
+
+        A refused HeadObject reads as "nothing uploaded" too: without `s3:ListBucket` that is how S3
+        answers for a missing key, and a key the role may not read is not an upload it can accept."""
         s3 = client("s3")
         try:
             head = s3.head_object(Bucket=self.bucket, Key=key)
         except s3.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if exc.response.get("Error", {}).get("Code") in MISSING_OBJECT_CODES:
                 return None
             raise
         return int(head["ContentLength"]), str(head.get("ContentType", ""))
