@@ -156,7 +156,7 @@ class CallRecorder:
     @contextlib.contextmanager
     def recording(self) -> Iterator[CallRecorder]:
         global _ACTIVE
-        _install_hooks()
+        install_hooks()
         _ACTIVE = self
         try:
             yield self
@@ -316,7 +316,7 @@ _ACTIVE: CallRecorder | None = None
 _HOOKS_INSTALLED = False
 
 
-def _install_hooks() -> None:
+def install_hooks() -> None:
     """botocore hooks for every client created from now on (they do nothing while no recorder is active)."""
     global _HOOKS_INSTALLED
     if _HOOKS_INSTALLED:
@@ -324,11 +324,14 @@ def _install_hooks() -> None:
     _HOOKS_INSTALLED = True
     import botocore.handlers
 
-    def on_params(params: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_params(params: dict[str, Any], model: Any, context: dict[str, Any] | None = None, **_: Any) -> None:
         recorder = _ACTIVE
-        if recorder is not None:
-            service = model.service_model.signing_name or model.service_model.endpoint_prefix
-            recorder.add(service, model.name, params)
+        if recorder is None:
+            return
+        if model.name == "CreateBucket" and (context or {}).get("is_presign_request"):
+            return  # botocore builds a presigned POST on CreateBucket's model; on_presign_post records it
+        service = model.service_model.signing_name or model.service_model.endpoint_prefix
+        recorder.add(service, model.name, params)
 
     def on_presign_post(request: Any, signature_version: str | None = None, **_: Any) -> None:
         recorder = _ACTIVE
