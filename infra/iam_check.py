@@ -37,7 +37,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from infra.local.template import ACCOUNT, TEMPLATE, Template, load_template
+from infra.local.template import ACCOUNT, Template
 
 #: Managed policies SAM attaches to function roles, as far as the calls we record could need them
 #: (AWS's published documents, trimmed to their statements). Others count as granting nothing.
@@ -177,7 +177,10 @@ class CallRecorder:
             with self._lock:
                 self.unattributed.add(f"{service}:{operation}")
             return
-        found = [Call(principal, action, resource, keys) for action, resource, keys in self.iam_view(service, operation, params)]
+        found = [
+            Call(principal, action, resource, keys)
+            for action, resource, keys in self.iam_view(service, operation, params)
+        ]
         with self._lock:
             self.calls.update(found)
 
@@ -226,7 +229,9 @@ class CallRecorder:
             return [(action, f"arn:aws:cognito-idp:{region}:{account}:userpool/{pool}" if pool else "*", ())]
         if service == "sqs":
             url = str(params.get("QueueUrl", ""))
-            return [(action, f"arn:aws:sqs:{region}:{account}:{url.rstrip('/').rsplit('/', 1)[-1]}" if url else "*", ())]
+            return [
+                (action, f"arn:aws:sqs:{region}:{account}:{url.rstrip('/').rsplit('/', 1)[-1]}" if url else "*", ())
+            ]
         if service == "kms":
             key = str(params.get("KeyId", ""))
             arn = key if key.startswith("arn:") else f"arn:aws:kms:{region}:{account}:key/{key}" if key else "*"
@@ -244,7 +249,9 @@ class CallRecorder:
         if operation in {"BatchWriteItem", "BatchGetItem"}:
             out = []
             for table, requests in params.get("RequestItems", {}).items():
-                items = requests if isinstance(requests, list) else [{"Get": {"Key": k}} for k in requests.get("Keys", [])]
+                items = (
+                    requests if isinstance(requests, list) else [{"Get": {"Key": k}} for k in requests.get("Keys", [])]
+                )
                 keys: set[str] = set()
                 for request in items:
                     for body in request.values():
@@ -577,6 +584,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-
