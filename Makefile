@@ -8,7 +8,7 @@ export AWS_REGION ?= ap-east-1
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= $(AWS_REGION)
 
-.PHONY: run test test-browser unit integration e2e build validate lint bench replay-dlq clean diagram
+.PHONY: run test test-browser unit integration e2e iam build validate lint bench replay-dlq clean diagram
 
 ## Two pinned sets, each behind its own stamp (scripts/install.py: uv from the package index, else pip;
 ## INSTALLER=pip forces pip): the runtime set for run, bench and replay-dlq; the dev set (SAM CLI,
@@ -52,6 +52,13 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q $(XDIST) tests/e2e
+
+## make iam: the IAM check (infra/iam_check.py) - a compact set of flows reaching every function runs on the
+## integration stack, each AWS call is recorded with its IAM action and real ARN, and each is evaluated against
+## its function's (or the state machine's) role in the samtranslator-expanded template. Fails naming each
+## function, action and resource IAM would deny. `make test` runs it too (tests/integration/test_iam.py).
+iam: $(STAMP)
+	$(BIN)/python -m infra.iam_check
 
 ## make test-browser: the citizen app and the staff console in Debian's Chromium (tests/browser; `make test`
 ## runs them too, skipped without /usr/bin/chromium unless MINYI_REQUIRE_BROWSER=1, as .ci/run sets).

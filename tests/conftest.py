@@ -39,6 +39,7 @@ SLOW_FIRST: dict[str, float] = {
     "module:tests/integration/test_notify.py": 25,
     "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 15,
     "module:tests/integration/test_stats.py": 15,
+    "module:tests/integration/test_iam.py": 15,
     "e2e:fast_api": 15,
     "module:tests/open311/test_georeport.py": 15,
     "module:tests/e2e/test_fresh_stack.py": 15,

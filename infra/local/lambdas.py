@@ -142,7 +142,7 @@ class LocalLambdas:
             deadline=time.time() + 900,
         )
         self.invocations.add(name)
-        with self._lane(event), self._container(name), self._as_function(name):
+        with self._lane(event), self._container(name), self._as_function(name), _running(name):
             return handler(event, context)
 
     def _container(self, name: str) -> threading.RLock:
@@ -220,6 +220,25 @@ def _metrics_disabled() -> bool:
 
 
 _ACTIVE: LocalLambdas | None = None
+
+#: The functions running in this thread, innermost last (the IAM check charges each AWS call to the last).
+_RUNNING = threading.local()
+
+
+def current_function() -> str | None:
+    """The function whose code is running in this thread, if any (infra/iam_check.py records by it)."""
+    stack: list[str] = getattr(_RUNNING, "stack", [])
+    return stack[-1] if stack else None
+
+
+@contextlib.contextmanager
+def _running(name: str) -> Iterator[None]:
+    stack: list[str] = _RUNNING.__dict__.setdefault("stack", [])
+    stack.append(name)
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 _HOOKS_INSTALLED = False
