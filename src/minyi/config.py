@@ -134,6 +134,9 @@ class SweepSettings(TableSettings):
     state_machine_arn: str = Field(min_length=1)
     #: Due cases handled per index shard per run (the rest wait for the next run).
     sweep_batch_limit: int = Field(ge=1, le=5000)
+    #: How long a run holds the sweep's lease at most: longer than the function's timeout, so a crashed
+    #: run's lease expires only once that run can no longer be running.
+    sweep_lease_seconds: int = Field(ge=60, le=3600)
 
 
 class ScoreboardSettings(TableSettings):

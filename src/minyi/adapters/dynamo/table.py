@@ -10,6 +10,7 @@ Single-table layout (keys and indexes in template.yaml):
   STATS#<day> / UNIT#<unit>   scoreboard counters                                     -> scoreboard.py
   UPLOAD#<id> / UPLOAD        a presigned attachment upload                           -> uploads.py
   CATALOG / ...               districts, topics, units, routing rules, deadline days  -> catalog.py
+  LEASE#<name> / LEASE        a job's exclusive lease (the sweep's)                   -> leases.py
 """
 
 from __future__ import annotations
