@@ -24,11 +24,10 @@ if TYPE_CHECKING:
         CasesSettings,
         CatalogAdminSettings,
         NotifySettings,
-        Open311FeedSettings,
         Open311Settings,
+        ProjectionsSettings,
         RateSettings,
         RatingLinkSettings,
-        ScoreboardSettings,
         StatsSettings,
         SubmitSettings,
         SweepSettings,
@@ -207,7 +206,7 @@ def sweep_service(settings: SweepSettings) -> SweepService:
     )
 
 
-def scoreboard_service(settings: ScoreboardSettings | StatsSettings) -> ScoreboardService:
+def scoreboard_service(settings: ProjectionsSettings | StatsSettings) -> ScoreboardService:
     from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
     from minyi.adapters.dynamo.scoreboard import DynamoScoreboardRepository
     from minyi.adapters.dynamo.table import Table
@@ -244,7 +243,7 @@ def open311_service(settings: Open311Settings) -> Open311Service:
     )
 
 
-def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
+def open311_feed_service(settings: ProjectionsSettings) -> Open311Service:
     """The open-data feed kept from the stream: reads cases, files nothing."""
     from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
     from minyi.adapters.dynamo.cases import DynamoCaseRepository

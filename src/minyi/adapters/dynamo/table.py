@@ -4,7 +4,7 @@ parser for cancelled transactions, and opaque cursors bound to the list they cam
 Single-table layout (keys and indexes in template.yaml):
   CASE#<id> / CASE            the case; GSI1 = citizen's cases, GSI2 = unit inbox, GSI3 = sweep (sparse),
                               GSI4 = supervision list (sparse)                         -> cases.py
-  CASE#<id> / EVENT#<seq>     one timeline event (streamed to notify and the scoreboard) -> cases.py
+  CASE#<id> / EVENT#<seq>     one timeline event (streamed to notify and the projections) -> cases.py
   TRACK#<tracking_no> / TRACK public tracking number -> case id                       -> cases.py
   CASE#<id> / OUTBOX#...      one SMS notice                                         -> outbox.py
   STATS#<day> / UNIT#<unit>   scoreboard counters                                     -> scoreboard.py
