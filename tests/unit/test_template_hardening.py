@@ -5,6 +5,7 @@ Pure: reads template.yaml with the loader of tests/unit/test_template_contract.p
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -32,9 +33,9 @@ STATEFUL = {
     "RatingLinkSecret",
     "SmsProviderSecret",
 }
-#: Those that do not: rebuilt from the repository (the web clients) or ephemeral (idempotency records
-#: live an hour).
-DISPOSABLE = {"WebBucket", "IdempotencyTable"}
+#: Those that do not: rebuilt from the repository (the web clients), ephemeral (idempotency records live
+#: an hour) or regenerated with the stack (CloudFront's origin header, held only by CloudFront and WAF).
+DISPOSABLE = {"WebBucket", "IdempotencyTable", "OriginVerifySecret"}
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +129,89 @@ def test_nothing_is_kept_when_the_first_create_rolls_back(template: dict[str, An
     assert [n for n, r in template["Resources"].items() if r.get("DeletionPolicy") == "Retain"] == [
         "ApiGatewayCloudWatchRole"  # API Gateway's account-wide logging role: other APIs of the account use it
     ]
+
+
+# --- blocker: WAF keys on a forgeable header, and the execute-api address is reachable around CloudFront --
+
+
+def _distribution(template: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = template["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]
+    return config
+
+
+def _web_acl_rules(template: dict[str, Any]) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = template["Resources"]["ApiWebAcl"]["Properties"]["Rules"]
+    return sorted(rules, key=lambda r: r["Priority"])
+
+
+def _secret_reference(value: Any) -> str:
+    """`!Sub "{{resolve:secretsmanager:${X}:SecretString}}"` as the secret's logical id X."""
+    assert isinstance(value, dict) and "Fn::Sub" in value, value
+    match = re.fullmatch(r"\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}", value["Fn::Sub"])
+    assert match, value
+    return match.group(1)
+
+
+def test_cloudfront_sends_the_secret_origin_header_the_apis_web_acl_requires_first(template: dict[str, Any]) -> None:
+    # Given the API origin of the distribution
+    [api] = [o for o in _distribution(template)["Origins"] if o["Id"] == "api"]
+    [header] = api["OriginCustomHeaders"]
+    assert header["HeaderName"].lower() == "x-origin-verify"
+    sent = _secret_reference(header["HeaderValue"])
+    assert template["Resources"][sent]["Type"] == "AWS::SecretsManager::Secret"
+    assert "GenerateSecretString" in template["Resources"][sent]["Properties"]
+
+    # When the web ACL's rules are read in order
+    first = _web_acl_rules(template)[0]
+
+    # Then the first blocks every request whose header is not exactly that secret
+    assert first["Action"] == {"Block": {}}
+    match = first["Statement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert match["FieldToMatch"] == {"SingleHeader": {"Name": "x-origin-verify"}}
+    assert match["PositionalConstraint"] == "EXACTLY"
+    assert _secret_reference(match["SearchString"]) == sent
+    assert match["TextTransformations"] == [{"Priority": 0, "Type": "NONE"}]
+    # And WAF's logs never show it
+    redacted = template["Resources"]["ApiWafLogging"]["Properties"]["RedactedFields"]
+    assert {"SingleHeader": {"Name": "x-origin-verify"}} in redacted
+
+
+def test_rate_limits_key_on_the_viewer_address_cloudfront_writes_not_on_a_callers_header(
+    template: dict[str, Any],
+) -> None:
+    # Given the header the viewer-request function of the API behaviours overwrites with the viewer's address
+    code = template["Resources"]["ApiViewerFunction"]["Properties"]["FunctionCode"]
+    written = re.search(r"request\.headers\['([a-z0-9-]+)'\] = \{ value: event\.viewer\.ip \}", code)
+    assert written, code
+    # Then every rate rule keys on that header or on the connecting IP, never on X-Forwarded-For
+    keys = []
+    for rule in _web_acl_rules(template):
+        rate = rule["Statement"].get("RateBasedStatement")
+        if rate is None:
+            continue
+        if rate["AggregateKeyType"] == "FORWARDED_IP":
+            keys.append(rate["ForwardedIPConfig"]["HeaderName"].lower())
+        else:
+            assert rate["AggregateKeyType"] == "IP", rule["Name"]
+    assert keys and set(keys) == {written.group(1)}
+
+
+def test_every_api_route_is_reached_through_cloudfront_with_the_viewer_function(template: dict[str, Any]) -> None:
+    # Given the API's routes (the web ACL refuses them unless CloudFront forwards them)
+    prefixes = set()
+    for spec in functions(template).values():
+        for event in spec["Properties"].get("Events", {}).values():
+            if event["Type"] == "Api":
+                prefixes.add("/" + event["Properties"]["Path"].strip("/").split("/")[0])
+    api_behaviours = [b for b in _distribution(template)["CacheBehaviors"] if b["TargetOriginId"] == "api"]
+    # Then each route's first path segment has a behaviour to the API origin
+    patterns = {b["PathPattern"] for b in api_behaviours}
+    assert {p for p in prefixes if f"{p}/*" not in patterns} == set()
+    # And every such behaviour runs the function that writes the viewer's address
+    for behaviour in api_behaviours:
+        [association] = behaviour["FunctionAssociations"]
+        assert association["EventType"] == "viewer-request"
+        assert association["FunctionARN"] == {"Fn::GetAtt": "ApiViewerFunction.FunctionMetadata.FunctionARN"}
+    # And the stack's outputs send callers through CloudFront, not to the execute-api address
+    for name in ("ApiUrl", "Open311Url"):
+        assert "execute-api" not in str(template["Outputs"][name]["Value"]), name
