@@ -68,7 +68,7 @@ test-browser: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml --regions $$($(BIN)/python -m scripts.deploy_regions)
 
 ## make build: sam build for the Lambda target (python3.13, x86_64) through src/Makefile and functions/Makefile,
 ## plus the layer's dependencies as CPython 3.11 wheels (.aws-sam/host-layer) for tests/build on this machine

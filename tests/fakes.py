@@ -6,6 +6,7 @@ Functions, S3 and SNS adapters keep, so service tests run in milliseconds with n
   case is on and in what order comes from the table's own key function (`case_keys`: citizen list,
   unit inbox, unit history, supervision list, sweep schedule and its shards);
 - tracking lockouts: failures per number in windows that expire;
+- leases: one holder at a time until the lease's expiry; release only by the holder;
 - outbox: conditional claim per (case, event, recipient); SENT is final;
 - scoreboard: each event counted once (and only if it exists, when the case fake is linked);
 - workflow: records starts and signals, can refuse to start, a token completes a task once;
@@ -49,7 +50,7 @@ from minyi.domain.models import (
 from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
 from minyi.domain.scoreboard import spans
-from minyi.ports import GuessBudget, GuessCharge, GuessScope, SmsError
+from minyi.ports import GuessBudget, GuessCharge, GuessScope, Lease, SmsError
 from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.notify import NotifyService
@@ -62,6 +63,8 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 MAX_ERROR_LENGTH = 500
 RATING_LINK_SECRET = b"fake-rating-link-secret"
 RATING_LINK_BASE = "https://m.test"
+#: How long a sweep holds its lease (the template gives the function 300 s and the lease 330 s).
+SWEEP_LEASE = timedelta(seconds=330)
 
 
 # --- clock -----------------------------------------------------------------------------------------
@@ -290,6 +293,36 @@ def _uploader(case: Case, upload_id: str) -> str:
 
 def _time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- leases -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeLeases:
+    """`minyi.ports.Leases` as `DynamoLeases` keeps it: (holder, until) per lease; taken when absent or
+    expired; released (made free) only by its holder. `acquired` records every successful take."""
+
+    held: dict[Lease, tuple[str, datetime]] = field(default_factory=dict)
+    acquired: list[tuple[Lease, str]] = field(default_factory=list)
+    #: Called inside `acquire` before the check, to let a test start a rival run "at the same time".
+    on_acquire: Callable[[], None] | None = None
+
+    def acquire(self, lease: Lease, holder: str, now: datetime, until: datetime) -> bool:
+        if self.on_acquire is not None:
+            hook, self.on_acquire = self.on_acquire, None
+            hook()
+        current = self.held.get(lease)
+        if current is not None and current[1] > now:
+            return False
+        self.held[lease] = (holder, until)
+        self.acquired.append((lease, holder))
+        return True
+
+    def release(self, lease: Lease, holder: str) -> None:
+        current = self.held.get(lease)
+        if current is not None and current[0] == holder:
+            self.held[lease] = (holder, datetime.min.replace(tzinfo=UTC))
 
 
 # --- tracking lockouts -----------------------------------------------------------------------------
@@ -681,6 +714,7 @@ class Fakes:
     sender: RecordingSmsSender = field(default_factory=RecordingSmsSender)
     outbox: FakeOutboxRepository = field(default_factory=FakeOutboxRepository)
     lockouts: FakeTrackingLockouts = field(default_factory=FakeTrackingLockouts)
+    leases: FakeLeases = field(default_factory=FakeLeases)
     working_day_seconds: int | None = None
     rules: HandlingRules = field(default_factory=HandlingRules)
     links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
@@ -735,7 +769,13 @@ class Fakes:
         )
 
     def sweep_service(self, batch_limit: int = 500) -> SweepService:
-        return SweepService(store=self.case_store(), shards=self.cases.shards, batch_limit=batch_limit)
+        return SweepService(
+            store=self.case_store(),
+            shards=self.cases.shards,
+            leases=self.leases,
+            lease_for=SWEEP_LEASE,
+            batch_limit=batch_limit,
+        )
 
     def scoreboard_service(self) -> ScoreboardService:
         return ScoreboardService(counters=self.counters, catalog=self.catalog, clock=self.clock)
@@ -747,6 +787,7 @@ def _ports_are_implemented() -> None:
 
     _cases: ports.CaseRepository = FakeCaseRepository()
     _lockouts: ports.TrackingLockouts = FakeTrackingLockouts()
+    _leases: ports.Leases = FakeLeases()
     _outbox: ports.OutboxRepository = FakeOutboxRepository()
     _counters: ports.ScoreboardRepository = FakeScoreboardRepository()
     _uploads: ports.UploadRepository = FakeUploadRepository()

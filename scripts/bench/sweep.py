@@ -27,7 +27,7 @@ class _AliveWorkflow:
 
 
 def sweep_reads(open_cases: int, due_cases: int = DUE_CASES) -> dict[str, float]:
-    from minyi.adapters.dynamo import SWEEP_SHARDS, DynamoCaseRepository, DynamoCatalogRepository
+    from minyi.adapters.dynamo import SWEEP_SHARDS, DynamoCaseRepository, DynamoCatalogRepository, DynamoLeases
     from minyi.bootstrap import utcnow
     from minyi.services.cases import CaseStore
     from minyi.services.catalog import CatalogCache
@@ -44,7 +44,13 @@ def sweep_reads(open_cases: int, due_cases: int = DUE_CASES) -> dict[str, float]
             workflow=_AliveWorkflow(),  # type: ignore[arg-type]
             clock=utcnow,
         )
-        service = SweepService(store=store, shards=SWEEP_SHARDS, batch_limit=5000)
+        service = SweepService(
+            store=store,
+            shards=SWEEP_SHARDS,
+            leases=DynamoLeases(stack.table),
+            lease_for=timedelta(seconds=330),
+            batch_limit=5000,
+        )
         started = time.perf_counter()
         report = service.run(now)
         elapsed = time.perf_counter() - started

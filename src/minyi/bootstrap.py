@@ -10,7 +10,7 @@ every function's (this module is imported by all of them).
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,11 +25,10 @@ if TYPE_CHECKING:
         CasesSettings,
         CatalogAdminSettings,
         NotifySettings,
-        Open311FeedSettings,
         Open311Settings,
+        ProjectionsSettings,
         RateSettings,
         RatingLinkSettings,
-        ScoreboardSettings,
         StatsSettings,
         SubmitSettings,
         SweepSettings,
@@ -192,15 +191,23 @@ def notify_service(settings: NotifySettings, sender: SmsSender | None = None) ->
 
 def sweep_service(settings: SweepSettings) -> SweepService:
     from minyi.adapters.dynamo.cases import SWEEP_SHARDS
+    from minyi.adapters.dynamo.leases import DynamoLeases
     from minyi.adapters.dynamo.table import Table
     from minyi.adapters.workflow import CaseWorkflow
     from minyi.services.sweep import SweepService
 
-    store = _store(Table(settings.table_name), CaseWorkflow(settings.state_machine_arn))
-    return SweepService(store=store, shards=SWEEP_SHARDS, batch_limit=settings.sweep_batch_limit)
+    table = Table(settings.table_name)
+    store = _store(table, CaseWorkflow(settings.state_machine_arn))
+    return SweepService(
+        store=store,
+        shards=SWEEP_SHARDS,
+        leases=DynamoLeases(table),
+        lease_for=timedelta(seconds=settings.sweep_lease_seconds),
+        batch_limit=settings.sweep_batch_limit,
+    )
 
 
-def scoreboard_service(settings: ScoreboardSettings | StatsSettings) -> ScoreboardService:
+def scoreboard_service(settings: ProjectionsSettings | StatsSettings) -> ScoreboardService:
     from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
     from minyi.adapters.dynamo.scoreboard import DynamoScoreboardRepository
     from minyi.adapters.dynamo.table import Table
@@ -237,7 +244,7 @@ def open311_service(settings: Open311Settings) -> Open311Service:
     )
 
 
-def open311_feed_service(settings: Open311FeedSettings) -> Open311Service:
+def open311_feed_service(settings: ProjectionsSettings) -> Open311Service:
     """The open-data feed kept from the stream: reads cases, files nothing."""
     from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
     from minyi.adapters.dynamo.cases import DynamoCaseRepository

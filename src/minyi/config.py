@@ -134,10 +134,13 @@ class SweepSettings(TableSettings):
     state_machine_arn: str = Field(min_length=1)
     #: Due cases handled per index shard per run (the rest wait for the next run).
     sweep_batch_limit: int = Field(ge=1, le=5000)
+    #: How long a run holds the sweep's lease at most: longer than the function's timeout, so a crashed
+    #: run's lease expires only once that run can no longer be running.
+    sweep_lease_seconds: int = Field(ge=60, le=3600)
 
 
-class ScoreboardSettings(TableSettings):
-    pass
+class ProjectionsSettings(TableSettings):
+    """The one stream consumer of projections: the scoreboard's counters and the Open311 feed."""
 
 
 class StatsSettings(TableSettings):
@@ -154,10 +157,6 @@ class Open311Settings(SubmitSettings):
     open311_key_service: str = Field(min_length=1)
     #: The endpoint's public URL for discovery; derived from the request when unset.
     open311_public_url: str | None = None
-
-
-class Open311FeedSettings(TableSettings):
-    pass
 
 
 class AdminSettings(TableSettings):
@@ -186,10 +185,9 @@ FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
     "AssignFunction": AssignSettings,
     "NotifyFunction": NotifySettings,
     "SweepFunction": SweepSettings,
-    "ScoreboardFunction": ScoreboardSettings,
+    "ProjectionsFunction": ProjectionsSettings,
     "StatsFunction": StatsSettings,
     "Open311Function": Open311Settings,
-    "Open311FeedFunction": Open311FeedSettings,
     "AdminFunction": AdminSettings,
     "AccountsFunction": AccountsSettings,
     "AccountsTriggerFunction": AccountsTriggerSettings,

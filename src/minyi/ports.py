@@ -134,6 +134,27 @@ class TrackingLockouts(Protocol):
         ...
 
 
+class Lease(StrEnum):
+    """Jobs that must never overlap themselves, each held by one run at a time."""
+
+    #: the scheduled escalation sweep (instead of reserved concurrency 1, which a new account's
+    #: concurrency quota can refuse and which takes capacity from every other function)
+    SWEEP = "SWEEP"
+
+
+class Leases(Protocol):
+    """Exclusive leases with an expiry: one conditional write takes a lease that is free or expired, so
+    of two runs at once exactly one gets it; a run that crashes holding it stops blocking at `until`."""
+
+    def acquire(self, lease: Lease, holder: str, now: datetime, until: datetime) -> bool:
+        """Take `lease` for `holder` until `until`, unless another holder has it past `now`; True if taken."""
+        ...
+
+    def release(self, lease: Lease, holder: str) -> None:
+        """Give `lease` back if `holder` still has it (a lease taken over after expiry is left alone)."""
+        ...
+
+
 class OutboxRepository(Protocol):
     """One entry per SMS notice (case, event, recipient): what makes sending exactly-once."""
 

@@ -1,4 +1,4 @@
-"""What the scoreboard's integration modules share: stream delivery to the real ScoreboardFunction,
+"""What the scoreboard's integration modules share: stream delivery to the real ProjectionsFunction,
 the stats API, and cases driven over HTTP or written through the repository."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.models import Actor, Case, CaseStatus, Category, Role
 from tests.integration.conftest import Stack, citizen, staff
 
-SCOREBOARD = "ScoreboardFunction"
+SCOREBOARD = "ProjectionsFunction"  # the stream consumer that keeps the counters (and the Open311 feed)
 TRAFFIC = "futian-traffic-police"
 URBAN = "futian-urban-management"
 REQUEST: dict[str, Any] = {
@@ -36,12 +36,13 @@ ZERO = dict.fromkeys(scoreboard.COUNTERS, 0)
 
 
 class RecordingPoller(StreamPoller):
-    """Lambda's event source mapping for the scoreboard only, remembering every batch it delivered."""
+    """Lambda's event source mapping for the projections (the scoreboard's counters among them) only,
+    remembering every batch it delivered."""
 
     def __init__(self, stack: Stack):
         super().__init__(stack.lambdas.template, stack.lambdas, stack.resources)
         self.mappings = [m for m in self.mappings if m.function == SCOREBOARD]
-        assert len(self.mappings) == 1, "the scoreboard has one stream event source"
+        assert len(self.mappings) == 1, "the projections have one stream event source"
         self.batches: list[list[dict[str, Any]]] = []
         self.skipping = False
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from minyi.adapters.aws import client
-from minyi.adapters.dynamo import SWEEP_SHARDS, DynamoCaseRepository, DynamoCatalogRepository
+from minyi.adapters.dynamo import SWEEP_SHARDS, DynamoCaseRepository, DynamoCatalogRepository, DynamoLeases
 from minyi.adapters.workflow import CaseWorkflow
 from minyi.bootstrap import utcnow
 from minyi.domain import lifecycle
@@ -37,7 +37,13 @@ def sweep_service(stack: Stack, workflow: Workflow | None = None, batch_limit: i
         workflow=workflow or workflow_of(stack),
         clock=utcnow,
     )
-    return SweepService(store=store, shards=SWEEP_SHARDS, batch_limit=batch_limit)
+    return SweepService(
+        store=store,
+        shards=SWEEP_SHARDS,
+        leases=DynamoLeases(stack.table),
+        lease_for=timedelta(seconds=330),
+        batch_limit=batch_limit,
+    )
 
 
 def execution_status(stack: Stack, name: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from minyi import bootstrap
-from minyi.config import ScoreboardSettings, StatsSettings
+from minyi.config import ProjectionsSettings, StatsSettings
 from minyi.domain import lifecycle
 from minyi.domain.deadlines import CITY_TZ
 from minyi.domain.lifecycle import RatingPolicy
@@ -74,7 +74,7 @@ class Writer:
 
 @pytest.fixture(scope="module")
 def writer(stack: Stack) -> Writer:
-    return Writer(stack, bootstrap.scoreboard_service(stack.settings(ScoreboardSettings, "ScoreboardFunction")))
+    return Writer(stack, bootstrap.scoreboard_service(stack.settings(ProjectionsSettings, "ProjectionsFunction")))
 
 
 def stats(stack: Stack, unit: str | None = None) -> dict[str, Any]:

@@ -104,8 +104,8 @@ def published(stack: Stack) -> Published:
 def feeds(stack: Stack) -> None:
     """Deliver the table's stream to the open-data feed and the published counts, as Lambda would."""
     poller = StreamPoller(stack.lambdas.template, stack.lambdas, stack.resources)
-    poller.mappings = [m for m in poller.mappings if m.function in {"Open311FeedFunction", "ScoreboardFunction"}]
-    assert len(poller.mappings) == 2
+    poller.mappings = [m for m in poller.mappings if m.function == "ProjectionsFunction"]
+    assert len(poller.mappings) == 1
     idle = 0
     while idle < 2:
         idle = idle + 1 if poller.poll_once() == 0 else 0

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from minyi import bootstrap
-from minyi.config import ScoreboardSettings
+from minyi.config import ProjectionsSettings
 from minyi.domain import lifecycle, scoreboard
 from minyi.domain.errors import ConcurrentUpdate
 from minyi.domain.models import Actor, Role
@@ -34,7 +34,7 @@ from tests.integration.stats_helpers import (
     stats,
 )
 
-SCOREBOARD = "ScoreboardFunction"
+SCOREBOARD = "ProjectionsFunction"  # the stream consumer that keeps the counters
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_staff_without_a_unit_get_no_city_wide_stats(stack: Stack) -> None:
 
 def test_stats_reads_do_not_grow_with_the_number_of_cases(stack: Stack) -> None:
     # Given 2 cases submitted and dispatched to one unit on one day, counted by the scoreboard
-    service = bootstrap.scoreboard_service(stack.settings(ScoreboardSettings, SCOREBOARD))
+    service = bootstrap.scoreboard_service(stack.settings(ProjectionsSettings, SCOREBOARD))
     at = datetime(2025, 6, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shenzhen, a day no other test counts on
     day = date(2025, 6, 10)
 

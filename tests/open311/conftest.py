@@ -35,7 +35,7 @@ from tests.local_runtime import running
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ROOT = Path(__file__).resolve().parents[2]
-FEED = "Open311FeedFunction"
+FEED = "ProjectionsFunction"  # the stream consumer that keeps the feed (and the scoreboard)
 ADMIN = {"sub": "admin-1", "cognito:groups": "admin"}
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
@@ -126,12 +126,12 @@ class GeoReport:
 
 
 class FeedPoller(StreamPoller):
-    """Lambda's event source mapping for the Open311 feed only."""
+    """Lambda's event source mapping for the projections (the Open311 feed among them) only."""
 
     def __init__(self, built: Stack):
         super().__init__(built.lambdas.template, built.lambdas, built.resources)
         self.mappings = [m for m in self.mappings if m.function == FEED]
-        assert len(self.mappings) == 1, "the feed has one stream event source"
+        assert len(self.mappings) == 1, "the projections have one stream event source"
 
     def drain(self) -> None:
         idle = 0

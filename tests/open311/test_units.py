@@ -486,7 +486,7 @@ def test_a_case_without_a_phone_sends_the_citizen_no_sms() -> None:
     assert [n.kind for n in plan_notices(event, ctx)] == ["unit"]
 
 
-@pytest.mark.parametrize("function", ["Open311Function", "Open311FeedFunction", "AdminFunction"])
+@pytest.mark.parametrize("function", ["Open311Function", "ProjectionsFunction", "AdminFunction"])
 def test_the_template_gives_each_open311_function_the_settings_it_validates(function: str) -> None:
     from infra.local.template import Template
     from minyi.config import FUNCTION_SETTINGS

@@ -268,7 +268,9 @@ def test_runtime_is_python_313_built_by_make() -> None:
 
 def test_the_sweep_runs_alone_and_keeps_its_failures() -> None:
     props = RESOURCES["SweepFunction"]["Properties"]
-    assert props["ReservedConcurrentExecutions"] == 1
+    # alone by a lease in the table (tests/integration/test_sweep_lease.py), never reserved concurrency
+    assert "ReservedConcurrentExecutions" not in props
+    assert "SWEEP_LEASE_SECONDS" in props["Environment"]["Variables"]
     destination = props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     assert destination["Type"] == "SQS"
 
@@ -289,7 +291,11 @@ def test_the_waf_limits_tracking_tighter_and_can_be_switched_off() -> None:
     acl = RESOURCES["ApiWebAcl"]
     assert acl["Condition"] == "WafEnabled"
     assert RESOURCES["ApiWebAclAssociation"]["Condition"] == "WafEnabled"
-    rules = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Properties"]["Rules"] if "Action" in r}
+    rules = {
+        r["Name"]: r["Statement"]["RateBasedStatement"]
+        for r in acl["Properties"]["Rules"]
+        if "RateBasedStatement" in r["Statement"]
+    }
     # per client (the viewer address CloudFront forwards) and per connecting IP (direct callers, floods)
     track = rules["track-per-client"]
     assert track["Limit"] == {"Ref": "WafTrackRateLimit"}

@@ -25,6 +25,8 @@ class Metric(StrEnum):
     WORKFLOW_START_FAILURES = "WorkflowStartFailures"
     WORKFLOW_REPAIRS = "WorkflowRepairs"
     SWEEP_DUE_CASES = "SweepDueCases"
+    #: a scheduled sweep that found another run holding the sweep's lease and ended at once
+    SWEEP_RUNS_SKIPPED = "SweepRunsSkipped"
     SMS_SENT = "SmsSent"
     SMS_SEGMENTS = "SmsSegments"
     SMS_FAILURES = "SmsFailures"

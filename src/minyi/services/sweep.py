@@ -1,9 +1,16 @@
 """The scheduled escalation sweep: warn at 75 % of the handling time, escalate what is past due,
-repair cases whose workflow died. Reads only due cases (sparse index), safe when runs overlap:
-every change is a conditional write and restarted executions have deterministic names."""
+repair cases whose workflow died. Reads only due cases (sparse index).
+
+Runs do not overlap: a run first takes the sweep's lease (`minyi.ports.Leases`, one conditional write)
+and a run that cannot take it ends at once, counted by `SweepRunsSkipped`; the lease is released at the
+end, and one left by a crashed run expires after `lease_for` (longer than the function's timeout). This
+replaces reserved concurrency 1, which fails the stack on an account with a low concurrency quota. Were
+two runs to meet anyway (a lease expired under a slow run), they would still be safe: every change is a
+conditional write and restarted executions have deterministic names."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,6 +20,7 @@ from minyi.domain.metrics import Metric
 from minyi.domain.models import Case, ExecutionStatus
 from minyi.domain.sweep import SweepAction, sweep_action
 from minyi.observability import logger, metrics
+from minyi.ports import Lease, Leases
 from minyi.services.cases import CaseStore
 
 HEALTHY = {ExecutionStatus.RUNNING}
@@ -33,17 +41,34 @@ class SweepReport:
     flagged: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    #: True when another run held the sweep's lease, so this one swept nothing
+    overlapped: bool = False
 
 
 class SweepService:
-    def __init__(self, store: CaseStore, shards: int, batch_limit: int = 500):
+    def __init__(self, store: CaseStore, shards: int, leases: Leases, lease_for: timedelta, batch_limit: int = 500):
         self.store = store
         self.workflow = store.workflow
         self.shards = shards
+        self.leases = leases
+        self.lease_for = lease_for
         self.batch_limit = batch_limit
 
     def run(self, now: datetime | None = None) -> SweepReport:
-        now = now or self.store.clock()
+        """One sweep at `now` (the clock's time unless given), unless another run holds the lease.
+        The lease itself is timed by the clock, whatever `now` a caller sweeps at."""
+        holder = uuid.uuid4().hex
+        started = self.store.clock()
+        if not self.leases.acquire(Lease.SWEEP, holder, started, started + self.lease_for):
+            metrics.add_metric(name=Metric.SWEEP_RUNS_SKIPPED, unit="Count", value=1)
+            logger.info("sweep skipped: another run holds the lease")
+            return SweepReport(overlapped=True)
+        try:
+            return self._sweep(now or started)
+        finally:
+            self.leases.release(Lease.SWEEP, holder)
+
+    def _sweep(self, now: datetime) -> SweepReport:
         report = SweepReport()
         for shard in range(self.shards):
             cases, read = self.store.cases.due_for_sweep(shard, now, self.batch_limit)

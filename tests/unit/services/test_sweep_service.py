@@ -13,8 +13,9 @@ from minyi.domain.lifecycle import MAX_REPAIRS, Transition
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Case, CaseStatus, EventType, ExecutionStatus
 from minyi.domain.sweep import ROUTING_GRACE
+from minyi.ports import Lease
 from minyi.services.sweep import SweepReport
-from tests.fakes import Fakes
+from tests.fakes import SWEEP_LEASE, Fakes
 from tests.unit.services.conftest import CITIZEN, STAFF, TRAFFIC, Recorded, new_request
 
 HANDLING = timedelta(days=8)
@@ -238,3 +239,71 @@ def test_a_run_reads_only_due_cases_at_most_the_batch_limit_per_shard(fakes: Fak
     assert sum(r.warned for r in runs) == 5 and sum(r.items_read for r in runs) == 5
     assert all(fakes.cases.event_types(c.id)[-1] == "deadline_warning" for c in due)
     assert all(fakes.cases.event_types(c.id)[-1] == "dispatched" for c in not_due)
+
+
+# --- one run at a time, by the sweep's lease (issue 17: no reserved concurrency) ---------------------
+
+
+def test_a_run_that_finds_the_lease_held_ends_at_once_and_is_counted(fakes: Fakes, recorded: Recorded) -> None:
+    # Given a past-due case and a rival run that takes the sweep's lease just before this one
+    case = dispatched(fakes)
+    rival = fakes.sweep_service()
+    fakes.leases.on_acquire = lambda: fakes.leases.held.update({Lease.SWEEP: ("rival", fakes.clock() + SWEEP_LEASE)})
+
+    # When this run starts
+    report = rival.run(later(fakes, HANDLING + timedelta(seconds=1)))
+
+    # Then it sweeps nothing, says why, and the metric counts the skipped run
+    assert report == SweepReport(overlapped=True)
+    assert recorded(Metric.SWEEP_RUNS_SKIPPED) == 1
+    assert fakes.cases.event_types(case.id) == ["submitted", "dispatched"]
+
+
+def test_the_lease_is_released_at_the_end_so_the_next_run_sweeps(fakes: Fakes, recorded: Recorded) -> None:
+    # Given a sweep that ran to the end
+    dispatched(fakes)
+    sweep = fakes.sweep_service()
+    first = sweep.run(later(fakes, HANDLING * 0.76))
+
+    # When the next run starts at once (the clock has not moved)
+    second = sweep.run(later(fakes, HANDLING + timedelta(seconds=1)))
+
+    # Then it took the lease too and escalated the case
+    assert (first.overlapped, first.warned) == (False, 1)
+    assert (second.overlapped, second.escalated) == (False, 1)
+    assert len(fakes.leases.acquired) == 2
+    assert recorded(Metric.SWEEP_RUNS_SKIPPED) == 0
+
+
+def test_the_lease_is_released_when_the_run_fails(fakes: Fakes) -> None:
+    # Given a sweep whose case store fails outright
+    sweep = fakes.sweep_service()
+
+    def broken(*args: object) -> tuple[list[Case], int]:
+        raise RuntimeError("table unavailable")
+
+    sweep.store.cases.due_for_sweep = broken  # type: ignore[method-assign]
+
+    # When it runs
+    with pytest.raises(RuntimeError):
+        sweep.run()
+
+    # Then the lease is free for the next run
+    _, until = fakes.leases.held[Lease.SWEEP]
+    assert until <= fakes.clock()
+
+
+def test_a_crashed_runs_lease_expires(fakes: Fakes) -> None:
+    # Given a run that crashed holding the lease (never released)
+    case = dispatched(fakes)
+    fakes.leases.held[Lease.SWEEP] = ("crashed", fakes.clock() + SWEEP_LEASE)
+    sweep = fakes.sweep_service()
+    assert sweep.run(later(fakes, HANDLING + timedelta(seconds=1))).overlapped
+
+    # When the clock passes the lease's expiry
+    fakes.clock.advance(seconds=SWEEP_LEASE.total_seconds() + 1)
+    report = sweep.run(later(fakes, HANDLING + timedelta(seconds=1)))
+
+    # Then the next run takes it and sweeps
+    assert (report.overlapped, report.escalated) == (False, 1)
+    assert len(fakes.cases.event_types(case.id)) > 2

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from minyi.adapters.dynamo.cases import SWEEP_SHARDS, DynamoCaseRepository, case_keys, sort_time, sweep_shard
     from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+    from minyi.adapters.dynamo.leases import DynamoLeases
     from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
     from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
     from minyi.adapters.dynamo.scoreboard import DynamoScoreboardRepository
@@ -26,6 +27,7 @@ _HOME = {
     "sort_time": "cases",
     "sweep_shard": "cases",
     "DynamoCatalogRepository": "catalog",
+    "DynamoLeases": "leases",
     "DynamoTrackingLockouts": "lockouts",
     "DynamoOutboxRepository": "outbox",
     "DynamoScoreboardRepository": "scoreboard",
@@ -37,6 +39,7 @@ __all__ = [
     "SWEEP_SHARDS",
     "DynamoCaseRepository",
     "DynamoCatalogRepository",
+    "DynamoLeases",
     "DynamoOutboxRepository",
     "DynamoScoreboardRepository",
     "DynamoTrackingLockouts",

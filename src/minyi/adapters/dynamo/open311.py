@@ -4,7 +4,7 @@
   O311UPD#<yyyy-mm> / <time>#<case id>#<update id>         one public status change
   O311IDEM#<sha-256 of key, device, token> / IDEM          one idempotent POST (24 h TTL)
 
-The feed is written from the table's stream (functions/open311/feed.py) and holds only public fields,
+The feed is written from the table's stream (functions/projections/app.py) and holds only public fields,
 so the open-data queries never read a case item (which carries the phone). Partitions are months of
 UTC time: a 90-day query reads at most four, newest or oldest first as asked.
 """

@@ -4,12 +4,13 @@ parser for cancelled transactions, and opaque cursors bound to the list they cam
 Single-table layout (keys and indexes in template.yaml):
   CASE#<id> / CASE            the case; GSI1 = citizen's cases, GSI2 = unit inbox, GSI3 = sweep (sparse),
                               GSI4 = supervision list (sparse)                         -> cases.py
-  CASE#<id> / EVENT#<seq>     one timeline event (streamed to notify and the scoreboard) -> cases.py
+  CASE#<id> / EVENT#<seq>     one timeline event (streamed to notify and the projections) -> cases.py
   TRACK#<tracking_no> / TRACK public tracking number -> case id                       -> cases.py
   CASE#<id> / OUTBOX#...      one SMS notice                                         -> outbox.py
   STATS#<day> / UNIT#<unit>   scoreboard counters                                     -> scoreboard.py
   UPLOAD#<id> / UPLOAD        a presigned attachment upload                           -> uploads.py
   CATALOG / ...               districts, topics, units, routing rules, deadline days  -> catalog.py
+  LEASE#<name> / LEASE        a job's exclusive lease (the sweep's)                   -> leases.py
 """
 
 from __future__ import annotations

@@ -1,0 +1,59 @@
+"""Projections of timeline events from the table's stream: the scoreboard's counters per unit and day
+and the Open311 open-data feed, in one function.
+
+One reader, not one per projection: DynamoDB throttles a shard read by more than two processes, and the
+notify function is the other. Each record goes through every projector in turn; a record that fails is
+reported (ReportBatchItemFailures) and the batch retried from it, so a projector may see a record again
+after it or another projector succeeded. Each one is therefore idempotent: the scoreboard counts an event
+once (a marker written in the same transaction as the counters), the feed keeps a public request only if
+it is not older than the stored one and writes each update under a key derived from its event.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from minyi import bootstrap
+from minyi.api.stream import TimelineStreamRecord
+from minyi.config import ProjectionsSettings
+from minyi.observability import logger, metrics, tracer
+from minyi.services.open311 import Open311Service
+from minyi.services.scoreboard import ScoreboardService
+
+settings = ProjectionsSettings.from_env()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, model=TimelineStreamRecord)
+
+
+@cache
+def scoreboard() -> ScoreboardService:
+    return bootstrap.scoreboard_service(settings)
+
+
+@cache
+def feed() -> Open311Service:
+    return bootstrap.open311_feed_service(settings)
+
+
+def process(
+    event: dict[str, Any], context: LambdaContext, counters: ScoreboardService, open_data: Open311Service
+) -> PartialItemFailureResponse:
+    """One stream batch through every projector (the port-injected cores), record by record."""
+
+    def record_handler(record: TimelineStreamRecord) -> None:
+        timeline_event = record.dynamodb.NewImage
+        counters.count(timeline_event)
+        open_data.project(timeline_event)
+
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process(event, context, scoreboard(), feed())
