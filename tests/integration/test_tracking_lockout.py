@@ -1,6 +1,6 @@
 """Public tracking cannot be brute-forced, and no stranger can lock the owner out of it.
 
-Wrong guesses count per client address (CloudFront's `CloudFront-Viewer-Address` when the request came
+Wrong guesses count per client address (the `X-Minyi-Viewer-Ip` CloudFront writes when the request came
 through CloudFront, else API Gateway's source IP): 5 within 15 minutes lock that client out for 15
 minutes, and nobody else. A number that collects 30 wrong guesses within the hour from anyone answers
 last-4 alone with 403 `verification_required` for 15 minutes; the SMS code and the signed-in owner still
@@ -92,8 +92,8 @@ def test_behind_cloudfront_each_viewer_counts_on_its_own(stack: Stack) -> None:
     # Given requests that all reach API Gateway from one CloudFront edge address
     _, number = submitted(stack)
     edge = "130.176.0.1"
-    stranger = {"CloudFront-Viewer-Address": "203.0.113.99:51234"}
-    owner = {"CloudFront-Viewer-Address": "[2001:db8::7]:443"}
+    stranger = {"X-Minyi-Viewer-Ip": "203.0.113.99"}
+    owner = {"X-Minyi-Viewer-Ip": "2001:db8::7"}
     # When one viewer guesses wrong five times
     answers = [track(stack, number, f"phone_last4={n:04d}", edge, stranger)[0] for n in range(5)]
     assert answers == [404, 404, 404, 404, 429]

@@ -264,14 +264,14 @@ def _account_gate(app: APIGatewayRestResolver) -> AccountGate:
     return gate
 
 
-#: The header CloudFront adds with the viewer's address and port (`203.0.113.7:51234`, `[2001:db8::1]:443`
-#: or `2001:db8::1:443`); the origin request policy of the API's cache behaviours forwards it.
-VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+#: The viewer's address as CloudFront's viewer-request function on every API route writes it (template.yaml
+#: `ApiViewerFunction`: it overwrites whatever a caller sent), the same header the API's WAF rate rules key on.
+VIEWER_ADDRESS_HEADER = "x-minyi-viewer-ip"
 
 
 def client_address(app: APIGatewayRestResolver) -> str:
     """The address of the client behind the request, the one place that decides it: the viewer address
-    CloudFront forwards when the request came through CloudFront (API Gateway's source IP is then
+    CloudFront writes when the request came through CloudFront (API Gateway's source IP is then
     CloudFront's edge), else API Gateway's `requestContext.identity.sourceIp` (locally, the peer of the
     connection). A header that names no IP address is ignored. Personal data: compare it, never log it
     unmasked."""
@@ -279,9 +279,8 @@ def client_address(app: APIGatewayRestResolver) -> str:
 
     event = app.current_event
     viewer = next((str(v) for k, v in (event.headers or {}).items() if k.lower() == VIEWER_ADDRESS_HEADER), "")
-    host = viewer.rpartition(":")[0].strip().strip("[]")
     try:
-        return str(ipaddress.ip_address(host))
+        return str(ipaddress.ip_address(viewer.strip()))
     except ValueError:
         pass
     try:
