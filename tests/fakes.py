@@ -49,7 +49,7 @@ from minyi.domain.models import (
 from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
 from minyi.domain.scoreboard import spans
-from minyi.ports import GuessBudget, GuessCharge, GuessScope, SmsError
+from minyi.ports import CodeDecryptionError, GuessBudget, GuessCharge, GuessScope, SmsError
 from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.notify import NotifyService
@@ -663,6 +663,24 @@ class RecordingSmsSender:
 
     def to(self, phone: str) -> list[str]:
         return [body for to, body, _ in self.sent if to == phone]
+
+
+@dataclass
+class FakeCodeDecrypter:
+    """`minyi.ports.CodeDecrypter` over a table of ciphertext -> code (what Cognito would have encrypted);
+    anything else fails as a foreign or damaged ciphertext does."""
+
+    codes: dict[str, str] = field(default_factory=dict)
+
+    def seal(self, code: str) -> str:
+        ciphertext = f"sealed-{len(self.codes) + 1}"
+        self.codes[ciphertext] = code
+        return ciphertext
+
+    def decrypt(self, ciphertext: str) -> str:
+        if ciphertext not in self.codes:
+            raise CodeDecryptionError("the code could not be decrypted (fake)")
+        return self.codes[ciphertext]
 
 
 # --- wiring ----------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ class AssignSettings(TableSettings, ClockSettings, DispatchSettings):
     rating_window_seconds: int = Field(ge=1)
 
 
-class NotifySettings(TableSettings, RatingLinkSettings):
+class SmsProviderSettings(EnvSettings):
     #: Optional alphanumeric sender id where the destination country supports it.
     sms_sender_id: str | None = None
     #: Who sends the SMS (minyi.adapters.sms): Amazon SNS, or Tencent Cloud SMS for mainland phones.
@@ -128,6 +128,18 @@ class NotifySettings(TableSettings, RatingLinkSettings):
         if provider != "sns" and not value:
             raise ValueError(f"SMS_PROVIDER={provider} needs the provider's secret")
         return value
+
+
+class NotifySettings(TableSettings, RatingLinkSettings, SmsProviderSettings):
+    """The case notices, through the configured SMS provider."""
+
+
+class SmsSenderSettings(TableSettings, SmsProviderSettings):
+    """Cognito's custom SMS sender: the pools' codes through the same provider as the notices (the table
+    of the Globals is unused)."""
+
+    #: The KMS key both pools encrypt their codes with (`LambdaConfig.KMSKeyID`); the only key it decrypts with.
+    code_key_arn: str = Field(min_length=1)
 
 
 class SweepSettings(TableSettings):
@@ -193,5 +205,6 @@ FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
     "AdminFunction": AdminSettings,
     "AccountsFunction": AccountsSettings,
     "AccountsTriggerFunction": AccountsTriggerSettings,
+    "SmsSenderFunction": SmsSenderSettings,
     "CatalogAdminFunction": CatalogAdminSettings,
 }

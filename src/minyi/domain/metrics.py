@@ -29,6 +29,8 @@ class Metric(StrEnum):
     SMS_SEGMENTS = "SmsSegments"
     SMS_FAILURES = "SmsFailures"
     SMS_DUPLICATES_SUPPRESSED = "SmsDuplicatesSuppressed"
+    #: Sign-up / sign-in codes and temporary passwords the pools handed to our SMS provider.
+    ACCOUNT_CODES_SENT = "AccountCodesSent"
     TRACKING_LOCKOUTS = "TrackingLockouts"
     TRACKING_VERIFICATION_REQUIRED = "TrackingVerificationRequired"
     OPEN311_SUBMISSIONS = "Open311Submissions"
