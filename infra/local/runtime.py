@@ -118,6 +118,7 @@ class LocalRuntime:
         pools = accounts.create_user_pools(self.template)
         self.resources.update(pools)
         self.lambdas.env_overrides.update(accounts.pool_environment(self.template, pools))
+        self.tokens.use_pools(pools["UserPool"], pools["StaffUserPool"])
         self.lambdas.warm_all()
         if self.print_sms:
             _print_sms_on_publish()

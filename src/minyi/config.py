@@ -43,6 +43,18 @@ class ClockSettings(EnvSettings):
     working_day_seconds: int | None = Field(default=None, ge=1)
 
 
+class IdentitySettings(EnvSettings):
+    """Who signed a caller's token: the citizen pool's id (`CITIZEN_USER_POOL_ID`) makes its tokens citizens'
+    whatever their groups (`minyi.api.http`). Unset only where no pool exists (service tests)."""
+
+    citizen_user_pool_id: str | None = None
+
+    @field_validator("citizen_user_pool_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+
 # --- one settings class per function: each validates exactly the variables it reads ---------------
 
 
@@ -80,7 +92,7 @@ class DispatchSettings(EnvSettings):
     dispatch_deadline_hours: float = Field(gt=0, le=72)
 
 
-class CasesSettings(TableSettings, ClockSettings, MediaSettings, DispatchSettings):
+class CasesSettings(TableSettings, ClockSettings, MediaSettings, DispatchSettings, IdentitySettings):
     #: Extensions a unit may ask for in one handling round.
     max_extensions_per_round: int = Field(ge=1, le=5)
 
@@ -93,11 +105,11 @@ class RatingLinkSettings(EnvSettings):
     rating_link_secret_arn: str = Field(min_length=1)
 
 
-class CitizenApiSettings(SubmitSettings, RatingLinkSettings):
+class CitizenApiSettings(SubmitSettings, RatingLinkSettings, IdentitySettings):
     """The citizen API: submission, and the rating links' signer (public tracking takes their code)."""
 
 
-class RateSettings(TableSettings, ClockSettings, MediaSettings, RatingLinkSettings):
+class RateSettings(TableSettings, ClockSettings, MediaSettings, RatingLinkSettings, IdentitySettings):
     unsatisfied_at_or_below: int = Field(ge=1, le=4)
 
 
@@ -152,7 +164,7 @@ class ScoreboardSettings(TableSettings):
     pass
 
 
-class StatsSettings(TableSettings):
+class StatsSettings(TableSettings, IdentitySettings):
     pass
 
 
@@ -172,11 +184,11 @@ class Open311FeedSettings(TableSettings):
     pass
 
 
-class AdminSettings(TableSettings):
+class AdminSettings(TableSettings, IdentitySettings):
     pass
 
 
-class AccountsSettings(TableSettings, SmsCountrySettings):
+class AccountsSettings(TableSettings, SmsCountrySettings, IdentitySettings):
     """The staff-accounts API: the user pool it manages (and the catalogue, for staff units)."""
 
     user_pool_id: str = Field(min_length=1)
@@ -186,7 +198,7 @@ class AccountsTriggerSettings(TableSettings, SmsCountrySettings):
     """Cognito's sign-up triggers (the pool comes with each event; the table of the Globals is unused)."""
 
 
-class CatalogAdminSettings(TableSettings):
+class CatalogAdminSettings(TableSettings, IdentitySettings):
     pass
 
 
