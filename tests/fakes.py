@@ -497,6 +497,8 @@ class FakeUserDirectory:
     def __init__(self) -> None:
         self.users: dict[str, Account] = {}
         self.signed_out: list[str] = []
+        #: The next n group adds raise (Cognito throttling or unreachable).
+        self.fail_group_adds = 0
 
     def create(self, account: NewAccount) -> Account:
         if self.find_by_phone(account.phone) is not None:
@@ -529,6 +531,9 @@ class FakeUserDirectory:
         return self.users[username]
 
     def add_to_group(self, username: str, role: Role) -> None:
+        if self.fail_group_adds:
+            self.fail_group_adds -= 1
+            raise RuntimeError("TooManyRequestsException")
         account = self.users.get(username) or Account(username=username)
         self.users[username] = account.model_copy(update={"role": role})
 
