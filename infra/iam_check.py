@@ -415,7 +415,8 @@ class Resolver:
         if kind == "AWS::Cognito::UserPool" and attr == "Arn":
             return f"arn:aws:cognito-idp:{region}:{ACCOUNT}:userpool/{self.ref(name)}"
         if kind == "AWS::KMS::Key" and attr == "Arn":
-            return f"arn:aws:kms:{region}:{ACCOUNT}:key/{self.resources.get(name, name)}"
+            key = str(self.resources.get(name, name))  # a key id, or the local key's whole ARN
+            return key if key.startswith("arn:") else f"arn:aws:kms:{region}:{ACCOUNT}:key/{key}"
         if kind == "AWS::Logs::LogGroup" and attr == "Arn":
             return f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{name}:*"
         if kind in {"AWS::SQS::Queue"} and attr == "Arn":

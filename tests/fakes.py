@@ -50,7 +50,7 @@ from minyi.domain.models import (
 from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
 from minyi.domain.scoreboard import spans
-from minyi.ports import GuessBudget, GuessCharge, GuessScope, Lease, SmsError
+from minyi.ports import CodeDecryptionError, GuessBudget, GuessCharge, GuessScope, Lease, SmsError
 from minyi.services.cases import CaseService, CaseStore, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.notify import NotifyService
@@ -530,6 +530,8 @@ class FakeUserDirectory:
     def __init__(self) -> None:
         self.users: dict[str, Account] = {}
         self.signed_out: list[str] = []
+        #: The next n group adds raise (Cognito throttling or unreachable).
+        self.fail_group_adds = 0
 
     def create(self, account: NewAccount) -> Account:
         if self.find_by_phone(account.phone) is not None:
@@ -562,6 +564,9 @@ class FakeUserDirectory:
         return self.users[username]
 
     def add_to_group(self, username: str, role: Role) -> None:
+        if self.fail_group_adds:
+            self.fail_group_adds -= 1
+            raise RuntimeError("TooManyRequestsException")
         account = self.users.get(username) or Account(username=username)
         self.users[username] = account.model_copy(update={"role": role})
 
@@ -696,6 +701,24 @@ class RecordingSmsSender:
 
     def to(self, phone: str) -> list[str]:
         return [body for to, body, _ in self.sent if to == phone]
+
+
+@dataclass
+class FakeCodeDecrypter:
+    """`minyi.ports.CodeDecrypter` over a table of ciphertext -> code (what Cognito would have encrypted);
+    anything else fails as a foreign or damaged ciphertext does."""
+
+    codes: dict[str, str] = field(default_factory=dict)
+
+    def seal(self, code: str) -> str:
+        ciphertext = f"sealed-{len(self.codes) + 1}"
+        self.codes[ciphertext] = code
+        return ciphertext
+
+    def decrypt(self, ciphertext: str) -> str:
+        if ciphertext not in self.codes:
+            raise CodeDecryptionError("the code could not be decrypted (fake)")
+        return self.codes[ciphertext]
 
 
 # --- wiring ----------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Cognito triggers of the user pool: PreSignUp refuses numbers we cannot text (the confirmation code
-comes by SMS); PostConfirmation puts the new citizen in the `citizen` group. Staff accounts are created
-by admins (functions/accounts/app.py) and never pass through sign-up."""
+comes by SMS); PostConfirmation puts the new citizen in the `citizen` group, best effort (access comes from
+the pool, not the group, so a failed add is logged and counted and never fails the confirmation). Staff
+accounts are created by admins (functions/accounts/app.py) and never pass through sign-up."""
 
 from __future__ import annotations
 

@@ -34,18 +34,36 @@ ISSUER = "minyi-local"
 LISTEN_BACKLOG = 1024
 
 
+def pool_issuer(pool_id: str) -> str:
+    """Cognito's `iss` for a user pool (its id starts with its region)."""
+    return f"https://cognito-idp.{pool_id.split('_', 1)[0]}.amazonaws.com/{pool_id}"
+
+
 class TokenIssuer:
-    """Signs and verifies local bearer tokens (HS256, a key made at start-up) with Cognito's claim names."""
+    """Signs and verifies local bearer tokens (HS256, a key made at start-up) with Cognito's claim names.
+
+    Once the local pools exist (`use_pools`), a citizen's token is signed as the citizen pool's (`iss`) and
+    every other role's as the staff pool's, as Cognito signs them: the API takes a token of the citizen
+    pool as a citizen's whatever its groups."""
 
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
+        self._issuers: dict[str, str] = {}
+
+    def use_pools(self, citizen_pool_id: str, staff_pool_id: str) -> None:
+        self._issuers = {"citizen": pool_issuer(citizen_pool_id), "staff": pool_issuer(staff_pool_id)}
+
+    def _issuer(self, role: str) -> str:
+        if not self._issuers:
+            return ISSUER
+        return self._issuers["citizen" if role == "citizen" else "staff"]
 
     def issue(self, sub: str, role: str, unit: str | None, phone: str | None, ttl: int = 12 * 3600) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": sub,
             "cognito:groups": role,
-            "iss": ISSUER,
+            "iss": self._issuer(role),
             "token_use": "id",
             "iat": now,
             "exp": now + ttl,
@@ -59,7 +77,8 @@ class TokenIssuer:
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> dict[str, Any]:
-        claims = jwt.decode(token, self._key, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub"]})
+        issuers = sorted(set(self._issuers.values())) or [ISSUER]
+        claims = jwt.decode(token, self._key, algorithms=["HS256"], issuer=issuers, options={"require": ["exp", "sub"]})
         # API Gateway hands Cognito claims to the function as strings
         return {k: str(v) for k, v in claims.items()}
 

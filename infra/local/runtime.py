@@ -9,7 +9,7 @@ import re
 import socket
 from typing import Any
 
-from infra.local import accounts, moto_patches
+from infra.local import accounts, cognito_sms, moto_patches
 from infra.local.aws import EmbeddedAws
 from infra.local.gateway import LocalGateway, TokenIssuer, swagger_page
 from infra.local.lambdas import LocalLambdas
@@ -105,6 +105,7 @@ class LocalRuntime:
         self.seeded = ""
         self.streams: StreamPoller | None = None
         self.scheduler: LocalScheduler | None = None
+        self.cognito_sms: cognito_sms.CognitoSms | None = None
 
     @property
     def base_url(self) -> str:
@@ -118,6 +119,13 @@ class LocalRuntime:
         pools = accounts.create_user_pools(self.template)
         self.resources.update(pools)
         self.lambdas.env_overrides.update(accounts.pool_environment(self.template, pools))
+        self.tokens.use_pools(pools["UserPool"], pools["StaffUserPool"])
+        # the pools' codes go through SmsSenderFunction under the local CodeKey, as Cognito sends them
+        keys = cognito_sms.create_code_keys(self.template)
+        self.resources.update(keys)
+        self.lambdas.env_overrides.update(cognito_sms.key_environment(self.template, keys))
+        self.cognito_sms = cognito_sms.CognitoSms(self.lambdas, keys["CodeKey"], pools)
+        self.cognito_sms.install()
         self.lambdas.warm_all()
         if self.print_sms:
             _print_sms_on_publish()
@@ -188,14 +196,17 @@ class LocalRuntime:
         return _json(*accounts.token_answer(req, pools, self.tokens.issue, self.refresh_tokens))
 
     def sent_sms(self, phone: str | None = None) -> list[dict[str, Any]]:
-        """Every SMS the notify function sent (its outbox), oldest first."""
+        """Every SMS sent: the notify function's (its outbox) and the user pools' codes and temporary
+        passwords (`kind` "account", what SmsSenderFunction published), oldest first."""
         from minyi.adapters.dynamo import DynamoOutboxRepository, Table
 
         entries = DynamoOutboxRepository(Table(self.resources["CasesTable"])).sent()
+        account = self.cognito_sms.sent() if self.cognito_sms else []
         if phone:
             digits = "".join(ch for ch in phone if ch.isdigit())
             entries = [e for e in entries if e.to.endswith(digits[-11:])]
-        return [
+            account = [m for m in account if str(m["to"]).endswith(digits[-11:])]
+        notices = [
             {
                 "to": e.to,
                 "body": e.body,
@@ -209,6 +220,7 @@ class LocalRuntime:
             }
             for e in entries
         ]
+        return sorted(notices + account, key=lambda m: str(m["sent_at"] or ""))
 
     def _sms(self, headers: dict[str, str], body: bytes, query: dict[str, list[str]]) -> Any:
         phone = query.get("phone", [])

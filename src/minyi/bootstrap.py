@@ -29,12 +29,14 @@ if TYPE_CHECKING:
         ProjectionsSettings,
         RateSettings,
         RatingLinkSettings,
+        SmsSenderSettings,
         StatsSettings,
         SubmitSettings,
         SweepSettings,
     )
     from minyi.domain.rating_links import RatingLinks
-    from minyi.ports import Clock, SmsSender, UserDirectory, Workflow
+    from minyi.ports import Clock, CodeDecrypter, SmsSender, UserDirectory, Workflow
+    from minyi.services.account_codes import AccountCodeService
     from minyi.services.account_status import AccountGate
     from minyi.services.accounts import AccountService
     from minyi.services.cases import CaseService, CaseStore
@@ -313,6 +315,26 @@ def account_trigger_service(settings: AccountsTriggerSettings, user_pool_id: str
 
     return AccountService(
         directory=CognitoUserDirectory(user_pool_id), catalog=None, sms_countries=settings.sms_countries
+    )
+
+
+def account_code_service(
+    settings: SmsSenderSettings, decrypter: CodeDecrypter | None = None, sender: SmsSender | None = None
+) -> AccountCodeService:
+    """Cognito's custom SMS sender: `decrypter` and `sender` replace the Encryption SDK and the provider (tests)."""
+    from minyi.adapters.sms import sms_sender
+    from minyi.services.account_codes import AccountCodeService
+
+    if decrypter is None:
+        from minyi.adapters.code_decrypter import EncryptionSdkDecrypter  # the Encryption SDK: this function only
+
+        decrypter = EncryptionSdkDecrypter(settings.code_key_arn)
+    return AccountCodeService(
+        decrypter=decrypter,
+        sender=sender
+        or sms_sender(
+            settings.sms_provider, settings.sms_region, settings.sms_sender_id, settings.sms_provider_secret_arn
+        ),
     )
 
 

@@ -43,6 +43,18 @@ class ClockSettings(EnvSettings):
     working_day_seconds: int | None = Field(default=None, ge=1)
 
 
+class IdentitySettings(EnvSettings):
+    """Who signed a caller's token: the citizen pool's id (`CITIZEN_USER_POOL_ID`) makes its tokens citizens'
+    whatever their groups (`minyi.api.http`). Unset only where no pool exists (service tests)."""
+
+    citizen_user_pool_id: str | None = None
+
+    @field_validator("citizen_user_pool_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+
 # --- one settings class per function: each validates exactly the variables it reads ---------------
 
 
@@ -80,7 +92,7 @@ class DispatchSettings(EnvSettings):
     dispatch_deadline_hours: float = Field(gt=0, le=72)
 
 
-class CasesSettings(TableSettings, ClockSettings, MediaSettings, DispatchSettings):
+class CasesSettings(TableSettings, ClockSettings, MediaSettings, DispatchSettings, IdentitySettings):
     #: Extensions a unit may ask for in one handling round.
     max_extensions_per_round: int = Field(ge=1, le=5)
 
@@ -93,11 +105,11 @@ class RatingLinkSettings(EnvSettings):
     rating_link_secret_arn: str = Field(min_length=1)
 
 
-class CitizenApiSettings(SubmitSettings, RatingLinkSettings):
+class CitizenApiSettings(SubmitSettings, RatingLinkSettings, IdentitySettings):
     """The citizen API: submission, and the rating links' signer (public tracking takes their code)."""
 
 
-class RateSettings(TableSettings, ClockSettings, MediaSettings, RatingLinkSettings):
+class RateSettings(TableSettings, ClockSettings, MediaSettings, RatingLinkSettings, IdentitySettings):
     unsatisfied_at_or_below: int = Field(ge=1, le=4)
 
 
@@ -105,7 +117,7 @@ class AssignSettings(TableSettings, ClockSettings, DispatchSettings):
     rating_window_seconds: int = Field(ge=1)
 
 
-class NotifySettings(TableSettings, RatingLinkSettings):
+class SmsProviderSettings(EnvSettings):
     #: Optional alphanumeric sender id where the destination country supports it.
     sms_sender_id: str | None = None
     #: Who sends the SMS (minyi.adapters.sms): Amazon SNS, or Tencent Cloud SMS for mainland phones.
@@ -130,6 +142,18 @@ class NotifySettings(TableSettings, RatingLinkSettings):
         return value
 
 
+class NotifySettings(TableSettings, RatingLinkSettings, SmsProviderSettings):
+    """The case notices, through the configured SMS provider."""
+
+
+class SmsSenderSettings(TableSettings, SmsProviderSettings):
+    """Cognito's custom SMS sender: the pools' codes through the same provider as the notices (the table
+    of the Globals is unused)."""
+
+    #: The KMS key both pools encrypt their codes with (`LambdaConfig.KMSKeyID`); the only key it decrypts with.
+    code_key_arn: str = Field(min_length=1)
+
+
 class SweepSettings(TableSettings):
     state_machine_arn: str = Field(min_length=1)
     #: Due cases handled per index shard per run (the rest wait for the next run).
@@ -143,7 +167,7 @@ class ProjectionsSettings(TableSettings):
     """The one stream consumer of projections: the scoreboard's counters and the Open311 feed."""
 
 
-class StatsSettings(TableSettings):
+class StatsSettings(TableSettings, IdentitySettings):
     pass
 
 
@@ -159,11 +183,11 @@ class Open311Settings(SubmitSettings):
     open311_public_url: str | None = None
 
 
-class AdminSettings(TableSettings):
+class AdminSettings(TableSettings, IdentitySettings):
     pass
 
 
-class AccountsSettings(TableSettings, SmsCountrySettings):
+class AccountsSettings(TableSettings, SmsCountrySettings, IdentitySettings):
     """The staff-accounts API: the user pool it manages (and the catalogue, for staff units)."""
 
     user_pool_id: str = Field(min_length=1)
@@ -173,7 +197,7 @@ class AccountsTriggerSettings(TableSettings, SmsCountrySettings):
     """Cognito's sign-up triggers (the pool comes with each event; the table of the Globals is unused)."""
 
 
-class CatalogAdminSettings(TableSettings):
+class CatalogAdminSettings(TableSettings, IdentitySettings):
     pass
 
 
@@ -191,5 +215,6 @@ FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
     "AdminFunction": AdminSettings,
     "AccountsFunction": AccountsSettings,
     "AccountsTriggerFunction": AccountsTriggerSettings,
+    "SmsSenderFunction": SmsSenderSettings,
     "CatalogAdminFunction": CatalogAdminSettings,
 }

@@ -314,6 +314,19 @@ class TemplateSmsSender(SmsSender, Protocol):
         ...
 
 
+class CodeDecrypter(Protocol):
+    """Opens what Cognito hands a custom SMS sender: a code or temporary password, encrypted with the AWS
+    Encryption SDK under the pools' KMS key (base64)."""
+
+    def decrypt(self, ciphertext: str) -> str:
+        """The plaintext code; raise CodeDecryptionError if it cannot be opened with our key."""
+        ...
+
+
+class CodeDecryptionError(Exception):
+    """A custom sender's code could not be decrypted (wrong key, damaged or foreign ciphertext)."""
+
+
 class ApiKeyRepository(Protocol):
     """Open311 client keys (hashed), their per-minute rate-limit counters and submission counts."""
 

@@ -193,3 +193,34 @@ def test_nothing_is_dead_lettered(api: Api) -> None:
     replayed = api.call("POST", "/local/replay-dlq")
     assert replayed.status_code == 200, replayed.text
     assert replayed.json()["NotifyFunction"]["messages"] == 0
+
+
+# --- the user pools' own SMS (issue 17, part g): through the custom SMS sender -----------------------
+
+
+def test_an_admin_created_staff_account_gets_its_temporary_password_by_sms(api: Api) -> None:
+    import re
+    import uuid
+
+    # Given an admin and a new staff member's mobile
+    admin = api.token("admin")
+    phone = f"+86139{uuid.uuid4().int % 10**8:08d}"
+    # When the admin creates the account (Cognito's AdminCreateUser, SMS delivery)
+    created = api.call(
+        "POST",
+        "/v1/admin/staff",
+        admin,
+        json={"phone": phone, "name": "李科员", "role": "staff", "unit_id": TRAFFIC_POLICE},
+    )
+    assert created.status_code == 201, created.text
+    # Then the temporary password went through SmsSenderFunction (decrypted from the local CodeKey) to that
+    # phone, and /local/sms lists it as an account SMS, on the temporary-password text
+    messages = api.call("GET", "/local/sms", params={"phone": phone}).json()["messages"]
+    assert [(m["to"], m["kind"], m["event"]) for m in messages] == [
+        (phone, "account", "CustomSMSSender_AdminCreateUser")
+    ]
+    password = re.search(r"临时密码 (\S+?)，", messages[0]["body"])
+    assert password is not None and len(password.group(1)) >= 8
+    # and the console printed it with the password masked
+    log = api.log_path.read_text(encoding="utf-8") if api.log_path else ""
+    assert "临时密码 ****" in log and password.group(1) not in log

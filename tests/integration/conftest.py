@@ -114,10 +114,16 @@ class Stack:
         )
 
 
+def citizen_pool_issuer() -> str:
+    """The `iss` of the citizen pool's tokens, as the functions' CITIZEN_USER_POOL_ID names the pool."""
+    return f"https://cognito-idp.{REGION}.amazonaws.com/{Template(REGION).resolve({'Ref': 'UserPool'})}"
+
+
 def citizen(sub: str | None = None, phone: str = "+8613812345678") -> dict[str, str]:
-    """A citizen's claims, with the mobile number Cognito verified at sign-in."""
+    """A citizen's claims, with the mobile number Cognito verified at sign-in, signed by the citizen pool."""
     return {
         "sub": sub or f"c-{uuid.uuid4().hex[:8]}",
+        "iss": citizen_pool_issuer(),
         "cognito:groups": "citizen",
         "phone_number": phone,
         "phone_number_verified": "true",

@@ -109,7 +109,10 @@ def test_the_pools_follow_the_template(pools: dict[str, str]) -> None:
     assert groups == {"staff", "dispatcher", "supervisor", "operator", "admin"}
     citizens = {g["GroupName"] for g in idp.list_groups(UserPoolId=pools["UserPool"])["Groups"]}
     assert citizens == {"citizen"}
-    assert pool_environment(Template(REGION), pools) == {"USER_POOL_ID": pools["StaffUserPool"]}
+    assert pool_environment(Template(REGION), pools) == {
+        "USER_POOL_ID": pools["StaffUserPool"],
+        "CITIZEN_USER_POOL_ID": pools["UserPool"],
+    }
 
 
 def test_the_cognito_directory_creates_lists_finds_and_disables(pools: dict[str, str]) -> None:
@@ -159,7 +162,8 @@ def test_local_tokens_sign_in_created_accounts_and_give_citizens_a_phone(pools: 
 
 def test_the_accounts_api_on_its_handler(stack: Stack, pools: dict[str, str]) -> None:
     # the function's USER_POOL_ID is the pool moto made (as the local runtime sets it)
-    stack.lambdas.env_overrides.update(pool_environment(Template(REGION), pools))
+    # (the staff pool only: the session's citizens stay those of the template's citizen pool)
+    stack.lambdas.env_overrides["USER_POOL_ID"] = pool_environment(Template(REGION), pools)["USER_POOL_ID"]
     body = {"phone": "13911110004", "name": "赵警官", "role": "staff", "unit_id": "futian-traffic-police"}
     status, created = stack.request("POST", "/v1/admin/staff", ADMIN, body)
     assert status == 201, created

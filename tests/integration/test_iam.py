@@ -6,7 +6,7 @@ this is the only test that sees a role missing a permission before AWS does. `ma
 The flows: submit with an upload, the workflow's tasks (route, park, overdue by the sweep), accept, reply,
 an unsatisfied rating (rollback) and a satisfied one, the staff and supervision views, the stream
 consumers (notify, scoreboard, Open311 feed), the sweep, stats, Open311 submit/read with an API key,
-admin keys, catalogue and staff accounts, and the sign-up triggers.
+admin keys, catalogue and staff accounts, the sign-up triggers and the custom SMS sender.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pytest
 from infra import iam_check
 from infra.iam_check import Call, CallRecorder, Verdict, evaluate, role_policies
 from infra.local.accounts import create_user_pools, pool_environment
+from infra.local.cognito_sms import create_code_keys, encrypt_code, key_environment, sender_event
 from infra.local.gateway import LocalGateway
 from infra.local.lambdas import current_function
 from infra.local.schedules import scheduled_event
@@ -150,17 +151,32 @@ def run_flows(stack: Stack, pools: dict[str, str]) -> None:
             "response": {},
         }
         stack.lambdas.invoke("AccountsTriggerFunction", event)
+    # Cognito's custom SMS sender: a sign-up code, encrypted under the code key as Cognito encrypts it
+    user = {
+        "Username": username,
+        "UserStatus": "UNCONFIRMED",
+        "Attributes": [{"Name": "phone_number", "Value": username}],
+    }
+    code = encrypt_code("123456", stack.lambdas.env_overrides["MINYI_IAM_CODE_KEY"], pools["UserPool"])
+    stack.lambdas.invoke("SmsSenderFunction", sender_event("CustomSMSSender_SignUp", pools["UserPool"], user, code))
 
 
 @pytest.fixture(scope="module")
 def recorded(stack: Stack) -> Iterator[tuple[CallRecorder, dict[str, str]]]:
     pools = create_user_pools(stack.lambdas.template)
-    stack.lambdas.env_overrides.update(pool_environment(stack.lambdas.template, pools))
+    # every pool the functions call is the real one; which pool makes a caller a citizen stays the one the
+    # integration claims name (tests.integration.conftest.citizen), as the functions read it once per process
+    environment = pool_environment(stack.lambdas.template, pools)
+    environment.pop("CITIZEN_USER_POOL_ID", None)
+    stack.lambdas.env_overrides.update(environment)
+    keys = create_code_keys(stack.lambdas.template)
+    stack.lambdas.env_overrides.update(key_environment(stack.lambdas.template, keys))
+    stack.lambdas.env_overrides["MINYI_IAM_CODE_KEY"] = keys["CodeKey"]
     recorder = CallRecorder(stack.lambdas.template, current_function)
     reset_clients()  # clients made before the hooks would not report their calls
     with recorder.recording():
         run_flows(stack, pools)
-    yield recorder, {**stack.resources, **pools}
+    yield recorder, {**stack.resources, **pools, **keys}
 
 
 @pytest.fixture(scope="module")

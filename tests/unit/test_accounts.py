@@ -214,6 +214,35 @@ def test_a_confirmed_sign_up_joins_citizen(trigger: tuple[ModuleType, FakeUserDi
     assert account is not None and account.role == Role.CITIZEN
 
 
+def test_a_failed_group_add_never_fails_the_confirmation(trigger: tuple[ModuleType, FakeUserDirectory]) -> None:
+    # Given Cognito cannot add the confirmed citizen to `citizen` (throttled, unreachable)
+    module, directory = trigger
+    directory.fail_group_adds = 1
+    event = cognito_event("PostConfirmation_ConfirmSignUp")
+    # When PostConfirmation runs, Then it answers the event (a raise would strand the confirmed account)
+    assert module.handler(event, Context()) == event
+    # and the account is in no group: harmless, a citizen-pool token is a citizen's (tests/unit/test_role_by_pool.py)
+    assert directory.get("9c0a-citizen") is None
+
+
+def test_a_failed_group_add_is_counted() -> None:
+    from minyi.domain.metrics import Metric
+    from minyi.observability import metrics
+
+    # Given a directory that refuses the group add
+    directory = FakeUserDirectory()
+    directory.fail_group_adds = 1
+    metrics.clear_metrics()
+    try:
+        # When the sign-up is confirmed
+        AccountService(directory, None).confirmed("9c0a-citizen")
+        # Then nothing raises and the failure is counted
+        counted = metrics.metric_set.get(str(Metric.CITIZEN_GROUP_ADD_FAILURES), {}).get("Value")
+    finally:
+        metrics.clear_metrics()
+    assert counted == [1.0]
+
+
 def test_sign_up_is_for_numbers_we_can_text(trigger: tuple[ModuleType, FakeUserDirectory]) -> None:
     module, _ = trigger
     event = cognito_event("PreSignUp_SignUp")

@@ -94,7 +94,6 @@ def test_the_rule_finds_a_pool_texting_through_sns_where_sns_sends_no_sms() -> N
     assert pools_without_sms(stack, ["ap-east-1", "ap-southeast-1"]) == [("Texting", "ap-east-1")]
 
 
-@pytest.mark.xfail(strict=True, reason="lands with i17-g (CustomSMSSender on both user pools)")
 def test_no_user_pool_sends_sms_through_sns_in_a_deploy_region_without_sns_sms(template: dict[str, Any]) -> None:
     # Given the regions we deploy to / Then every pool that texts there does so through its custom SMS sender
     assert pools_without_sms(template, deploy_regions()) == []

@@ -20,8 +20,9 @@ from moto import mock_aws
 
 from minyi.adapters import secrets
 from minyi.adapters.sms import SmsProviderError, SnsSmsSender, reset_clients, sms_sender
-from minyi.adapters.sms_templates import ProviderConfig, registration_text, registrations
+from minyi.adapters.sms_templates import ProviderConfig, registration_text, registrations, template_texts
 from minyi.adapters.sms_tencent import TencentSmsSender
+from minyi.domain.account_codes import CodeKind, code_message, code_texts
 from minyi.domain.models import EventType
 from minyi.domain.notices import Notice, TemplateMessage, notice_texts, template_key
 from minyi.ports import SmsError, TemplateSmsSender
@@ -117,7 +118,7 @@ def test_tencent_server_error_is_retryable() -> None:
 @responses.activate
 def test_a_notice_without_a_registered_template_is_refused_without_calling_the_provider() -> None:
     config = _config(templates={})
-    assert config.missing_templates() == sorted(notice_texts())
+    assert config.missing_templates() == sorted(template_texts())
     with pytest.raises(SmsProviderError) as refused:
         TencentSmsSender(config).send_template(PHONE, DISPATCHED)
     assert refused.value.code == "TemplateNotConfigured"
@@ -136,7 +137,7 @@ def test_every_notice_text_is_a_template_to_register_with_numbered_parameters() 
     assert template_key("citizen", EventType.DISPATCHED, "en") in texts
     assert template_key("supervisors", EventType.CLOSED, "zh") in texts
     registered = registrations()
-    assert set(registered) == set(texts)
+    assert set(registered) == set(texts) | set(code_texts())
     dispatched = registered["citizen.dispatched.zh"]
     # the signature is registered separately; placeholders become {1}, {2}, ... in order of first use
     assert dispatched == {"text": "您的诉求{1}已派至{2}办理，时限{3}。", "params": ["no", "unit", "due"]}
@@ -255,6 +256,23 @@ def test_the_tencent_configuration_is_read_from_its_secret_once_per_container(aw
     assert first.config == second.config == _config()
     with pytest.raises(ValueError):
         sms_sender("tencent", secret_arn=None)
+
+
+def test_the_user_pools_codes_are_templates_to_register_and_missing_until_registered() -> None:
+    # Given the texts of the custom SMS sender (verification codes, staff temporary passwords)
+    registered = registrations()
+    # Then each is a template to register, its one variable numbered {1}
+    assert registered["account.code.zh"] == {"text": "验证码 {1}，请勿告诉他人。", "params": ["code"]}
+    assert registered["account.temporary_password.zh"]["params"] == ["password"]
+    assert set(code_texts()) <= set(registered)
+    # and a configuration that registered only the notices lacks them (the codes would fail)
+    config = _config()
+    assert config.missing_templates() == sorted(code_texts())
+    # When a code's message is built, its parameters fill the registered template into the text
+    for kind, secret in ((CodeKind.VERIFICATION_CODE, "123456"), (CodeKind.TEMPORARY_PASSWORD, "Xy7-pass")):
+        body, template = code_message(kind, secret)
+        rendered = str(registered[template.key]["text"]).replace("{1}", secret)
+        assert body.endswith(rendered), (body, rendered)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -4,6 +4,8 @@ Mainland China SMS providers send only templates registered (and approved) in ad
 registered signature (签名) in front. Every notice text in `minyi.domain.notices` is one template; its
 key (`citizen.dispatched.zh`) maps to the template id the provider assigned, and its placeholders
 (`{no}`, `{unit}`, `{due}`, `{link}`) become the template's numbered parameters in order of first use.
+So is every text of the user pools' own SMS (`minyi.domain.account_codes`: `account.code.zh`, the
+verification-code template, and the staff accounts' temporary password), which the custom SMS sender sends.
 
 `python -m minyi.adapters.sms_templates` prints every template to register, in the provider's syntax.
 """
@@ -16,10 +18,16 @@ import sys
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.domain.account_codes import code_texts
 from minyi.domain.notices import notice_texts, template_placeholders
 
 #: The platform's own prefix in the texts; providers put the registered signature there instead.
 _SIGNATURE = re.compile(r"^【[^】]+】|^\[Minyi\] ")
+
+
+def template_texts() -> dict[str, str]:
+    """Every text a template-based provider sends, by template key: the case notices and the account codes."""
+    return {**notice_texts(), **code_texts()}
 
 
 class ProviderConfig(BaseModel):
@@ -39,8 +47,8 @@ class ProviderConfig(BaseModel):
     templates: dict[str, str] = Field(default_factory=dict)
 
     def missing_templates(self) -> list[str]:
-        """Notice texts without a registered template id (those notices fail, and are retried)."""
-        return sorted(set(notice_texts()) - set(self.templates))
+        """Texts without a registered template id (those notices fail and are retried; those codes fail the step)."""
+        return sorted(set(template_texts()) - set(self.templates))
 
     @classmethod
     def from_secret_string(cls, value: str | bytes) -> ProviderConfig:
@@ -59,7 +67,7 @@ def registrations() -> dict[str, dict[str, object]]:
     """Every template to register: key -> {text, params (names in order)}."""
     return {
         key: {"text": registration_text(text), "params": template_placeholders(text)}
-        for key, text in sorted(notice_texts().items())
+        for key, text in sorted(template_texts().items())
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -300,24 +301,57 @@ def caller(app: APIGatewayRestResolver) -> Actor:
     return actor
 
 
+#: Staff roles by precedence: a staff-pool account's groups name its role (the highest wins).
+_STAFF_BY_PRECEDENCE = (Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF, Role.OPERATOR)
+
+
+def issuer_pool(claims: dict[str, Any]) -> str | None:
+    """The user pool that signed the token (Cognito: `iss` is `https://cognito-idp.<region>.amazonaws.com/<pool>`)."""
+    issuer = str(claims.get("iss") or "").rstrip("/")
+    if "/" not in issuer:
+        return None
+    return issuer.rsplit("/", 1)[-1] or None
+
+
+@functools.cache
+def _citizen_pool() -> str | None:
+    from minyi.config import IdentitySettings
+
+    return IdentitySettings.from_env().citizen_user_pool_id
+
+
+def _role(claims: dict[str, Any]) -> Role:
+    """A citizen is a citizen because the citizen pool signed the token, whatever its groups (a failed
+    PostConfirmation cannot strand an account; a group added there cannot make anyone staff). Staff roles
+    come from the staff pool's groups. Without a configured citizen pool (service tests), the `citizen`
+    group still names a citizen."""
+    citizen_pool = _citizen_pool()
+    if citizen_pool is not None and issuer_pool(claims) == citizen_pool:
+        return Role.CITIZEN
+    groups = str(claims.get("cognito:groups", "")).strip("[]").replace(",", " ").split()
+    for role in _STAFF_BY_PRECEDENCE:
+        if role.value in groups:
+            return role
+    if citizen_pool is None and Role.CITIZEN.value in groups:
+        return Role.CITIZEN
+    raise Forbidden("the caller belongs to no Minyi group")
+
+
 def _claimed_actor(app: APIGatewayRestResolver) -> Actor:
     claims: dict[str, Any] = dict(app.current_event.request_context.authorizer.claims or {})
     sub = claims.get("sub")
     if not sub:
         raise Unauthorized("no verified identity")
-    groups = str(claims.get("cognito:groups", "")).strip("[]").replace(",", " ").split()
-    for role in (Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.STAFF, Role.OPERATOR, Role.CITIZEN):
-        if role.value in groups:
-            locale = str(claims.get("locale") or "").lower()
-            language: Language | None = "en" if locale.startswith("en") else "zh" if locale.startswith("zh") else None
-            return Actor(
-                role=role,
-                id=str(sub),
-                unit_id=claims.get("custom:unit_id") or None,
-                language=language,
-                phone=verified_phone(claims),
-            )
-    raise Forbidden("the caller belongs to no Minyi group")
+    role = _role(claims)
+    locale = str(claims.get("locale") or "").lower()
+    language: Language | None = "en" if locale.startswith("en") else "zh" if locale.startswith("zh") else None
+    return Actor(
+        role=role,
+        id=str(sub),
+        unit_id=claims.get("custom:unit_id") or None,
+        language=language,
+        phone=verified_phone(claims),
+    )
 
 
 def verified_phone(claims: dict[str, Any]) -> str | None:

@@ -31,6 +31,10 @@ class Metric(StrEnum):
     SMS_SEGMENTS = "SmsSegments"
     SMS_FAILURES = "SmsFailures"
     SMS_DUPLICATES_SUPPRESSED = "SmsDuplicatesSuppressed"
+    #: Sign-up / sign-in codes and temporary passwords the pools handed to our SMS provider.
+    ACCOUNT_CODES_SENT = "AccountCodesSent"
+    #: PostConfirmation could not add a confirmed citizen to `citizen` (harmless: access is by pool).
+    CITIZEN_GROUP_ADD_FAILURES = "CitizenGroupAddFailures"
     TRACKING_LOCKOUTS = "TrackingLockouts"
     TRACKING_VERIFICATION_REQUIRED = "TrackingVerificationRequired"
     OPEN311_SUBMISSIONS = "Open311Submissions"

@@ -14,9 +14,10 @@ from minyi import policy
 from minyi.domain.accounts import STAFF_ROLES, Account, AccountStatus, NewAccount
 from minyi.domain.catalog import DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID
 from minyi.domain.errors import InvalidInput, InvalidTransition, NotFound
+from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Role
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code
-from minyi.observability import logger
+from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import AccountStatuses, Clock, UserDirectory
 from minyi.services.catalog import CatalogCache
@@ -92,6 +93,15 @@ class AccountService:
             raise InvalidInput("phone_number", f"sign up with a mobile number of {codes}")
 
     def confirmed(self, username: str) -> None:
-        """PostConfirmation of a sign-up: the person is a citizen."""
-        self.directory.add_to_group(username, Role.CITIZEN)
+        """PostConfirmation of a sign-up: the person joins the `citizen` group, best effort.
+
+        Access does not depend on the group (a token of the citizen pool is a citizen's: `minyi.api.http`),
+        so a failure here is logged and counted, never raised: a raise would fail the confirmation in
+        Cognito after the account is confirmed, and the person could neither confirm again nor sign in."""
+        try:
+            self.directory.add_to_group(username, Role.CITIZEN)
+        except Exception as exc:  # best effort by design: nothing may strand the account
+            metrics.add_metric(name=Metric.CITIZEN_GROUP_ADD_FAILURES, unit="Count", value=1)
+            logger.warning("citizen group add failed", extra={"username": username, "error": type(exc).__name__})
+            return
         logger.info("citizen signed up", extra={"username": username})
