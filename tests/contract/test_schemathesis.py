@@ -57,11 +57,6 @@ EXCLUDED_CHECKS = (
     "unsupported_method",
     # the Allow header of a 405, which API Gateway never sends (see above)
     "allow_header_conformance",
-    # for now: the document cannot say what the API checks against its state (a unit or case that exists,
-    # a cursor it issued) and leaves out some rules it could state (attachments unique, phone required on
-    # the hotline channel, 22.0 is not the integer 22, Open311's date and page formats); until it does,
-    # schema-valid data is refused with 422/400 (no 5xx: not_a_server_error still holds)
-    "positive_data_acceptance",
 )
 
 #: The coverage phase (every boundary of every parameter, unexpected methods, missing auth, other media
