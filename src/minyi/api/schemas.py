@@ -6,10 +6,20 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
-from minyi.domain.media import ALLOWED_MEDIA
+from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.models import CaseStatus, Category, Channel, EventType, Language, Location, Role
 from minyi.domain.phone import normalise_phone
 from minyi.domain.supervision import SupervisionReason
@@ -41,6 +51,10 @@ UNIQUE: dict[str, Any] = {"uniqueItems": True}
 WholeNumber = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
 
 
+#: A text that is not only blanks (what is left after `str_strip_whitespace`).
+NOT_BLANK = r"\S"
+
+
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -57,6 +71,17 @@ class StrictBody(BaseModel):
                         "string_too_long", "String should have at most {max_length} characters", {"max_length": limit}
                     )
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """Whitespace is stripped before `minLength` is checked, so the document says a required text has
+        more than blanks in it (`\\S`, Python's and the stripping's idea of a blank)."""
+        schema = handler(core_schema)
+        for prop in handler.resolve_ref_schema(schema).get("properties", {}).values():
+            for branch in [prop, *prop.get("anyOf", [])]:
+                if branch.get("type") == "string" and branch.get("minLength") and "pattern" not in branch:
+                    branch["pattern"] = NOT_BLANK
+        return schema
 
 
 def _hotline_needs_phone(schema: dict[str, Any]) -> None:
@@ -252,12 +277,37 @@ class PublicTracking(BaseModel):
     events: list[TimelineEventView]
 
 
+#: The media types POST /v1/uploads takes, for the document (the service checks them: minyi.domain.media).
+MEDIA_TYPES: list[JsonValue] = [content_type for content_type in sorted(ALLOWED_MEDIA)]
+
+
+def _size_per_media_type(schema: dict[str, Any]) -> None:
+    """The document states the service's size limit of each media type (photos, voice, video)."""
+    limits: dict[int, list[JsonValue]] = {}
+    for content_type, media in sorted(ALLOWED_MEDIA.items()):
+        limits.setdefault(media.max_size, []).append(content_type)
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"content_type": {"enum": types}}, "required": ["content_type"]},
+            "then": {"properties": {"size": {"maximum": max_size}}},
+        }
+        for max_size, types in sorted(limits.items())
+    ]
+
+
+_SIZE_LIMITS = ", ".join(
+    sorted({f"{media.kind.value} {media.max_size // MB} MB" for media in ALLOWED_MEDIA.values()}, key=len)
+)
+
+
 class UploadRequest(StrictBody):
+    model_config = ConfigDict(json_schema_extra=_size_per_media_type)
+
     content_type: str = Field(
-        description="image/jpeg, image/png, audio/mpeg, audio/amr, audio/mp4 or video/mp4",
-        json_schema_extra={"enum": sorted(ALLOWED_MEDIA)},
+        description="the file's media type: " + ", ".join(sorted(ALLOWED_MEDIA)),
+        json_schema_extra={"enum": MEDIA_TYPES},
     )
-    size: WholeNumber = Field(gt=0, le=1024**3, description="bytes")
+    size: WholeNumber = Field(gt=0, le=1024**3, description="bytes; at most, by kind: " + _SIZE_LIMITS)
     filename: str | None = Field(default=None, max_length=200)
 
 
