@@ -4,7 +4,8 @@ Each role (and an anonymous caller) gets a bearer token from `POST /local/tokens
 examples, fuzzing and the stateful phase (which follows the document's links from a created case to
 its reads and actions), the admin the coverage phase too, all with bounded examples (schemathesis.toml).
 The run fails on any 5xx, any answer that does not match the document (status, content type, headers,
-body schema) and any input the API should have refused but took.
+body schema), any input the API should have refused but took and any schema-valid input it refused (but
+the data-dependent refusals schemathesis.toml names, each with its reason).
 
 The counts per role (requests, 5xx, schema mismatches, undocumented statuses) are printed and written
 to `tests/contract/results/counts.json` (git-ignored). `MINYI_CONTRACT_SEED` changes the seed,
