@@ -40,6 +40,29 @@ MAX_FORM_FIELDS = 100
 
 Opt = Annotated[str | None, Query(description="empty is the same as absent")]
 
+
+def _shaped(pattern: str, description: str) -> Any:  # a Query, for Annotated
+    """A parameter whose shape the document states (`minyi.open311.params` checks it, and answers a
+    GeoReport 400): the pattern lets blanks through, as the service treats them as absent."""
+    extra = {"pattern": rf"^\s*(?:{pattern})?\s*$"}
+    return Query(description=f"{description}; empty is the same as absent", json_schema_extra=extra)
+
+
+_TWO = "[0-9]{2}"
+_W3C_DATE = (
+    rf"[0-9]{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    rf"(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?(?:Z|[+-]{_TWO}:{_TWO}))?"
+)
+Date = Annotated[
+    str | None, _shaped(_W3C_DATE, "W3C date-time with a time zone (2026-11-01T00:00:00+08:00), or a day (2026-11-01)")
+]
+Page = Annotated[str | None, _shaped("0*(?:[1-9][0-9]{0,3}|10000)", "1 to 10000")]
+PageSize = Annotated[str | None, _shaped("0*(?:[1-9][0-9]{0,2}|1000)", "1 to 1000")]
+Status = Annotated[
+    str | None, _shaped(r"(?:open|closed)?(?:\s*,\s*(?:open|closed)?)*", "open, closed or both (comma-separated)")
+]
+Flag = Annotated[str | None, _shaped("[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]", "true or false")]
+
 OBJECT: dict[str, Any] = {"type": "object"}
 LIST: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
 
@@ -216,12 +239,12 @@ def post_request() -> Response[str]:
 def get_requests(
     service_request_id: Opt = None,
     service_code: Opt = None,
-    start_date: Opt = None,
-    end_date: Opt = None,
-    status: Opt = None,
-    page: Opt = None,
-    page_size: Opt = None,
-    extensions: Opt = None,
+    start_date: Date = None,
+    end_date: Date = None,
+    status: Status = None,
+    page: Page = None,
+    page_size: PageSize = None,
+    extensions: Flag = None,
 ) -> Response[str]:
     items, with_extensions = service().find(_params())
     return _answer(render.requests(items, _format(), with_extensions))
@@ -232,7 +255,7 @@ def get_requests(
     summary="GeoReport: one request (`{id}.xml`/`.json`)",
     responses=georeport_responses(None, LIST, 400, 404),
 )
-def get_request(service_request_id: Annotated[str, Path(max_length=80)], extensions: Opt = None) -> Response[str]:
+def get_request(service_request_id: Annotated[str, Path(max_length=80)], extensions: Flag = None) -> Response[str]:
     number, fmt = split_format(service_request_id)
     if fmt is None:
         raise not_found("no such resource: add .xml or .json")
@@ -262,7 +285,9 @@ def get_token(token: Annotated[str, Path(max_length=80)]) -> Response[str]:
     summary="Updates extension: public status changes, JSON",
     responses=georeport_responses("json", LIST, 400),
 )
-def get_updates(start_date: Opt = None, end_date: Opt = None, page: Opt = None, page_size: Opt = None) -> Response[str]:
+def get_updates(
+    start_date: Date = None, end_date: Date = None, page: Page = None, page_size: PageSize = None
+) -> Response[str]:
     return _answer(render.updates(service().updates(_params()), _format()))
 
 

@@ -4,7 +4,8 @@ Each role (and an anonymous caller) gets a bearer token from `POST /local/tokens
 examples, fuzzing and the stateful phase (which follows the document's links from a created case to
 its reads and actions), the admin the coverage phase too, all with bounded examples (schemathesis.toml).
 The run fails on any 5xx, any answer that does not match the document (status, content type, headers,
-body schema) and any input the API should have refused but took.
+body schema), any input the API should have refused but took and any schema-valid input it refused (but
+the data-dependent refusals schemathesis.toml names, each with its reason).
 
 The counts per role (requests, 5xx, schema mismatches, undocumented statuses) are printed and written
 to `tests/contract/results/counts.json` (git-ignored). `MINYI_CONTRACT_SEED` changes the seed,
@@ -57,11 +58,6 @@ EXCLUDED_CHECKS = (
     "unsupported_method",
     # the Allow header of a 405, which API Gateway never sends (see above)
     "allow_header_conformance",
-    # for now: the document cannot say what the API checks against its state (a unit or case that exists,
-    # a cursor it issued) and leaves out some rules it could state (attachments unique, phone required on
-    # the hotline channel, 22.0 is not the integer 22, Open311's date and page formats); until it does,
-    # schema-valid data is refused with 422/400 (no 5xx: not_a_server_error still holds)
-    "positive_data_acceptance",
 )
 
 #: The coverage phase (every boundary of every parameter, unexpected methods, missing auth, other media

@@ -314,6 +314,19 @@ def test_bad_filters_are_400_all_at_once(geo: GeoReport, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("dates", ["end_date=0001-01-01", "start_date=9999-12-31T23:59:59Z", "start_date=0001-01-01"])
+def test_a_date_at_the_ends_of_the_calendar_is_a_400_naming_the_field(geo: GeoReport, fmt: str, dates: str) -> None:
+    # Given a date whose 90-day window would leave the calendar (year 1 or 9999)
+    # When requests and updates are asked for from it
+    for path in (f"requests.{fmt}?{dates}", f"servicerequestupdates.json?{dates}"):
+        answer = geo.get(path)
+        # Then the answer is a GeoReport 400 naming the date, not a server error
+        assert answer.status == 400, (path, answer.text)
+        field = dates.split("=")[0]
+        assert [d.split(":")[0] for _, d in answer.errors("json" if "updates" in path else fmt)] == [field]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_one_request_by_number_shows_public_fields_only(stack: Stack, geo: GeoReport, api_key: str, fmt: str) -> None:
     created = file(
         geo,

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
+from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.models import CaseStatus, Category, Channel, EventType, Language, Location, Role
 from minyi.domain.phone import normalise_phone
 from minyi.domain.supervision import SupervisionReason
@@ -23,6 +34,25 @@ def _iso_date(value: object) -> object:
 
 #: A calendar day in a query string, as the document says: `format: date`, nothing else.
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _whole_number(value: object) -> object:
+    """JSON has one number type, and JSON Schema counts 22.0 as the integer 22: take it as 22. Anything
+    else stays strict: "22", true and 22.5 are refused (not rounded, not parsed)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A list of upload ids: the API refuses one named twice, and the document says so.
+UNIQUE: dict[str, Any] = {"uniqueItems": True}
+
+#: An integer field of a body: 22 or 22.0, never "22", true or 22.5 (the document's `type: integer`).
+WholeNumber = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
+
+
+#: A text that is not only blanks (what is left after `str_strip_whitespace`).
+NOT_BLANK = r"\S"
 
 
 class StrictBody(BaseModel):
@@ -42,8 +72,28 @@ class StrictBody(BaseModel):
                     )
         return value
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """Whitespace is stripped before `minLength` is checked, so the document says a required text has
+        more than blanks in it (`\\S`, Python's and the stripping's idea of a blank)."""
+        schema = handler(core_schema)
+        for prop in handler.resolve_ref_schema(schema).get("properties", {}).values():
+            for branch in [prop, *prop.get("anyOf", [])]:
+                if branch.get("type") == "string" and branch.get("minLength") and "pattern" not in branch:
+                    branch["pattern"] = NOT_BLANK
+        return schema
+
+
+def _hotline_needs_phone(schema: dict[str, Any]) -> None:
+    """The document states what the API checks: a hotline call names the caller's mobile (a citizen's
+    own requests take the account's verified number, so `phone` stays optional for the app and web)."""
+    schema["if"] = {"properties": {"channel": {"const": "hotline"}}, "required": ["channel"]}
+    schema["then"] = {"required": ["phone"], "properties": {"phone": {"type": "string"}}}
+
 
 class SubmitRequestBody(StrictBody):
+    model_config = ConfigDict(json_schema_extra=_hotline_needs_phone)
+
     category: Category
     topic: str = Field(min_length=1, max_length=64, description="topic code from GET /v1/catalog")
     district: str = Field(min_length=1, max_length=64, description="district code from GET /v1/catalog")
@@ -57,7 +107,9 @@ class SubmitRequestBody(StrictBody):
             " operators: the caller's mobile. Mainland (13812345678) or E.164 (+8613812345678)"
         ),
     )
-    attachments: list[str] = Field(default_factory=list, max_length=9, description="upload ids from POST /v1/uploads")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=9, description="upload ids from POST /v1/uploads", json_schema_extra=UNIQUE
+    )
     language: Language | None = Field(
         default=None, description="for SMS and timeline texts; default: the account's language, else zh"
     )
@@ -225,9 +277,37 @@ class PublicTracking(BaseModel):
     events: list[TimelineEventView]
 
 
+#: The media types POST /v1/uploads takes, for the document (the service checks them: minyi.domain.media).
+MEDIA_TYPES: list[JsonValue] = [content_type for content_type in sorted(ALLOWED_MEDIA)]
+
+
+def _size_per_media_type(schema: dict[str, Any]) -> None:
+    """The document states the service's size limit of each media type (photos, voice, video)."""
+    limits: dict[int, list[JsonValue]] = {}
+    for content_type, media in sorted(ALLOWED_MEDIA.items()):
+        limits.setdefault(media.max_size, []).append(content_type)
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"content_type": {"enum": types}}, "required": ["content_type"]},
+            "then": {"properties": {"size": {"maximum": max_size}}},
+        }
+        for max_size, types in sorted(limits.items())
+    ]
+
+
+_SIZE_LIMITS = ", ".join(
+    sorted({f"{media.kind.value} {media.max_size // MB} MB" for media in ALLOWED_MEDIA.values()}, key=len)
+)
+
+
 class UploadRequest(StrictBody):
-    content_type: str = Field(description="image/jpeg, image/png, audio/mpeg, audio/amr, audio/mp4 or video/mp4")
-    size: int = Field(gt=0, le=1024**3, strict=True, description="bytes")
+    model_config = ConfigDict(json_schema_extra=_size_per_media_type)
+
+    content_type: str = Field(
+        description="the file's media type: " + ", ".join(sorted(ALLOWED_MEDIA)),
+        json_schema_extra={"enum": MEDIA_TYPES},
+    )
+    size: WholeNumber = Field(gt=0, le=1024**3, description="bytes; at most, by kind: " + _SIZE_LIMITS)
     filename: str | None = Field(default=None, max_length=200)
 
 
@@ -259,10 +339,10 @@ class ErrorBody(BaseModel):
 
 
 class RatingBody(StrictBody):
-    speed: int = Field(ge=1, le=5, strict=True)
-    effectiveness: int = Field(ge=1, le=5, strict=True)
-    experience: int = Field(ge=1, le=5, strict=True, description="service experience")
-    feedback_quality: int = Field(ge=1, le=5, strict=True)
+    speed: WholeNumber = Field(ge=1, le=5)
+    effectiveness: WholeNumber = Field(ge=1, le=5)
+    experience: WholeNumber = Field(ge=1, le=5, description="service experience")
+    feedback_quality: WholeNumber = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
 
 
@@ -285,7 +365,10 @@ class LinkRatingBody(RatingBody):
 class ReplyBody(StrictBody):
     message: str = Field(min_length=1, max_length=4000)
     attachments: list[str] = Field(
-        default_factory=list, max_length=9, description="upload ids from POST /v1/uploads (e.g. a photo of the repair)"
+        default_factory=list,
+        max_length=9,
+        description="upload ids from POST /v1/uploads (e.g. a photo of the repair)",
+        json_schema_extra=UNIQUE,
     )
 
 
@@ -306,7 +389,7 @@ class NoteBody(StrictBody):
 
 class InstructionBody(StrictBody):
     instructions: str = Field(min_length=1, max_length=2000)
-    due_in_days: int = Field(ge=1, le=30, strict=True, description="working days the unit has from now")
+    due_in_days: WholeNumber = Field(ge=1, le=30, description="working days the unit has from now")
 
 
 class WithdrawBody(StrictBody):
@@ -315,11 +398,13 @@ class WithdrawBody(StrictBody):
 
 class SupplementBody(StrictBody):
     text: str = Field(min_length=1, max_length=2000)
-    attachments: list[str] = Field(default_factory=list, max_length=9, description="upload ids from POST /v1/uploads")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=9, description="upload ids from POST /v1/uploads", json_schema_extra=UNIQUE
+    )
 
 
 class ExtensionBody(StrictBody):
-    days: int = Field(ge=1, le=30, strict=True, description="extra working days")
+    days: WholeNumber = Field(ge=1, le=30, description="extra working days")
     reason: str = Field(min_length=1, max_length=1000)
 
 

@@ -34,6 +34,8 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE = 10_000
 MAX_REQUEST_IDS = 50
+#: Dates outside these years are refused: a window of MAX_SPAN around them must stay a datetime.
+YEARS = (2, 9998)
 
 _W3C = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -269,14 +271,17 @@ def _w3c(problems: _Problems, values: dict[str, str], name: str, end_of_day: boo
         problems.add(name, "must be a W3C date-time with a time zone, e.g. 2026-11-01T00:00:00+08:00")
         return None
     try:
-        if "T" not in raw:
-            day = datetime.fromisoformat(raw).date()
-            at = datetime.combine(day, time.min, tzinfo=CITY_TZ)
-            return at + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else at
-        return datetime.fromisoformat(raw)
+        at = datetime.fromisoformat(raw)
     except ValueError:
         problems.add(name, "not a real date or time")
         return None
+    if not YEARS[0] <= at.year <= YEARS[1]:  # the 90-day window around it must stay a datetime
+        problems.add(name, f"a year from {YEARS[0]} to {YEARS[1]}")
+        return None
+    if "T" not in raw:
+        at = datetime.combine(at.date(), time.min, tzinfo=CITY_TZ)
+        return at + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else at
+    return at
 
 
 def _window(problems: _Problems, values: dict[str, str], now: datetime) -> Window:

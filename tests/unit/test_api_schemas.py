@@ -1,0 +1,104 @@
+"""The request bodies take what their documented schema takes, and the document states what they refuse.
+
+Schemathesis' positive_data_acceptance sends schema-valid bodies and expects them taken: these tests
+hold the models (pydantic) and their JSON Schema (what the OpenAPI document embeds) to each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel, ValidationError
+
+from minyi.api.schemas import (
+    InstructionBody,
+    NoteBody,
+    RatingBody,
+    ReplyBody,
+    SubmitRequestBody,
+    SupplementBody,
+    UploadRequest,
+)
+
+MB = 1024 * 1024
+SUBMISSION = {"category": "complaint", "topic": "traffic", "district": "futian", "description": "违停"}
+
+
+def documented(model: type[BaseModel], body: dict[str, Any]) -> bool:
+    """Whether the model's JSON Schema (as the OpenAPI document has it) takes the body."""
+    return Draft202012Validator(model.model_json_schema()).is_valid(body)
+
+
+# --- 22.0 is the integer 22 -------------------------------------------------------------------------
+
+
+def test_a_whole_float_is_the_integer_but_a_fraction_a_string_or_a_boolean_is_not() -> None:
+    # Given ratings and a deadline sent as JSON numbers with a zero fraction (JSON Schema: integers)
+    rating = RatingBody.model_validate({"speed": 5.0, "effectiveness": 4, "experience": 3.0, "feedback_quality": 1})
+    instruction = InstructionBody.model_validate({"instructions": "今天处理", "due_in_days": 22.0})
+    # Then they are the integers, as ints
+    assert (rating.speed, rating.experience) == (5, 3)
+    assert instruction.due_in_days == 22 and type(instruction.due_in_days) is int
+    # And anything but a whole number is still refused, naming the field (never rounded or parsed)
+    for value in (22.5, "22", True, None):
+        with pytest.raises(ValidationError) as refused:
+            InstructionBody.model_validate({"instructions": "今天处理", "due_in_days": value})
+        assert refused.value.errors()[0]["loc"] == ("due_in_days",), value
+
+
+# --- the hotline's phone ----------------------------------------------------------------------------
+
+
+def test_the_document_requires_a_phone_on_the_hotline_channel_only() -> None:
+    # Given the submission's schema in the document
+    # Then a hotline call without the caller's mobile is not valid, nor with phone null
+    assert not documented(SubmitRequestBody, {**SUBMISSION, "channel": "hotline"})
+    assert not documented(SubmitRequestBody, {**SUBMISSION, "channel": "hotline", "phone": None})
+    # And with it, it is; and the app and web channels may leave it out
+    assert documented(SubmitRequestBody, {**SUBMISSION, "channel": "hotline", "phone": "13812345678"})
+    assert documented(SubmitRequestBody, {**SUBMISSION, "channel": "app"})
+    assert documented(SubmitRequestBody, SUBMISSION)
+
+
+# --- unique attachments -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "body"),
+    [
+        (SubmitRequestBody, SUBMISSION),
+        (ReplyBody, {"message": "已处理"}),
+        (SupplementBody, {"text": "补充"}),
+    ],
+)
+def test_the_document_says_an_upload_is_named_once(model: type[BaseModel], body: dict[str, Any]) -> None:
+    # When a body names the same upload twice
+    # Then its schema refuses it, as the API does; two different uploads are fine
+    assert not documented(model, {**body, "attachments": ["u1", "u1"]})
+    assert documented(model, {**body, "attachments": ["u1", "u2"]})
+
+
+# --- texts and uploads ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blank", [" ", "\f", "\u3000\n"])
+def test_the_document_says_a_required_text_is_more_than_blanks(blank: str) -> None:
+    # Given a text the API strips before its minimum length check
+    # Then the schema refuses only blanks too (and takes a text with blanks around it)
+    assert not documented(NoteBody, {"text": blank})
+    assert documented(NoteBody, {"text": f"{blank}已联系{blank}"})
+    with pytest.raises(ValidationError):
+        NoteBody.model_validate({"text": blank})
+
+
+def test_the_document_states_each_media_types_size_limit() -> None:
+    # Given the upload schema in the document
+    # Then a photo over 10 MB and a voice message over 20 MB are refused, a video of 100 MB taken
+    assert not documented(UploadRequest, {"content_type": "image/jpeg", "size": 10 * MB + 1})
+    assert not documented(UploadRequest, {"content_type": "audio/amr", "size": 20 * MB + 1})
+    assert documented(UploadRequest, {"content_type": "video/quicktime", "size": 100 * MB})
+    assert documented(UploadRequest, {"content_type": "image/heic", "size": 10 * MB})
+    # And a media type the API does not take is not in the document either
+    assert not documented(UploadRequest, {"content_type": "application/pdf", "size": 1})
