@@ -279,7 +279,15 @@ class RatingLinkState(BaseModel):
 
 
 class LinkRatingBody(RatingBody):
-    token: str = Field(min_length=1, max_length=64, description="the `t` parameter of the SMS link")
+    """The scores with exactly one proof: `code`, the 6-digit rating code from the SMS, or `token`, the
+    `t` of the per-case link earlier SMS carried (still taken for the round it was sent for)."""
+
+    code: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="the 6-digit rating code from the SMS (this round's)"
+    )
+    token: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the `t` of an earlier SMS's link (instead of code)"
+    )
 
 
 class ReplyBody(StrictBody):
