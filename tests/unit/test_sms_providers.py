@@ -135,13 +135,15 @@ def test_every_notice_text_is_a_template_to_register_with_numbered_parameters() 
     # each (recipient kind, event, language) the notices can produce has its own key
     assert template_key("citizen", EventType.DISPATCHED, "en") in texts
     assert template_key("supervisors", EventType.CLOSED, "zh") in texts
-    registered = registrations()
+    registered = registrations("12345.sz.gov.cn/r")
     assert set(registered) == set(texts)
     dispatched = registered["citizen.dispatched.zh"]
-    # the signature is registered separately; placeholders become {1}, {2}, ... in order of first use
-    assert dispatched == {"text": "您的诉求{1}已派至{2}办理，时限{3}。", "params": ["no", "unit", "due"]}
+    # the signature is registered separately; variables become {1}, {2}, ... in order of first use
+    assert dispatched["text"] == "您的诉求{1}已派至{2}办理，时限{3}。"
+    assert [p["name"] for p in dispatched["params"]] == ["no", "unit", "due"]  # type: ignore[attr-defined,index]
     assert (
-        registration_text("[Minyi] Your request {no} is closed. Thank you.") == "Your request {1} is closed. Thank you."
+        registration_text("[Minyi] Your request {no} is closed. Thank you.", "x/r")
+        == "Your request {1} is closed. Thank you."
     )
     for entry in registered.values():
         assert "【" not in str(entry["text"])
@@ -270,7 +272,7 @@ def test_every_notice_the_planner_makes_is_a_registered_template_with_its_parame
         **{**base.model_dump(), "previous_unit": UNIT, "dispatchers_phone": "+8675588880000"},
     )
     texts = notice_texts()
-    registered = registrations()
+    registered = registrations(base.rating_address)
     for notice in plan_notices(make_event(event_type), ctx):
         assert notice.template is not None
         key = notice.template.key
