@@ -4,12 +4,17 @@
     minyi catalog export --api URL --token TOKEN [--output FILE.yaml]
     minyi catalog check FILE.yaml
     minyi rules import FILE.csv [--catalog FILE.yaml [--output OUT.yaml] | --api URL --token TOKEN [--dry-run]]
+    minyi sms templates --base https://12345.sz.gov.cn
 
 `catalog import` checks the document here first (the same validation the API runs), shows what it
 changes (`PUT /v1/admin/catalog?dry_run=true`), then sends it; the stack keeps it as a new version.
 `rules import` reads routing rules from a spreadsheet export (CSV with the columns topic, district,
 unit) and reports every bad row by its line number; with `--catalog` it writes them into a catalogue
 file, with `--api` into the stack's catalogue. The token is an admin's (`/local/tokens` locally).
+`sms templates` prints every SMS template a mainland provider must have registered (JSON: key ->
+text in the provider's syntax, with the rating address written in as constant text, and its
+variables with their kinds and maximum lengths); `--base` is the stack's web address (the WebUrl
+output, or RatingLinkBase), which must be an ICP-filed domain for Tencent Cloud SMS.
 The local runtime seeds itself with `import_catalog` too.
 """
 
@@ -388,8 +393,20 @@ def _rules_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sms_templates(args: argparse.Namespace) -> int:
+    from minyi.adapters.sms_templates import registrations
+    from minyi.domain.rating_links import MAX_HOST_LENGTH, display_address
+
+    address = display_address(args.base)
+    if not args.base.startswith(("https://", "http://")) or len(address) > MAX_HOST_LENGTH + 2:
+        raise CliError(f"--base must be http(s)://<host> with at most {MAX_HOST_LENGTH} characters after the scheme")
+    json.dump(registrations(address), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="minyi", description="Load and read a Minyi stack's catalogue.")
+    top = argparse.ArgumentParser(prog="minyi", description="Load and read a Minyi stack's catalogue; list its SMS.")
     sub = top.add_subparsers(dest="noun", required=True)
 
     def api_options(p: argparse.ArgumentParser) -> None:
@@ -418,6 +435,13 @@ def parser() -> argparse.ArgumentParser:
     rim.add_argument("--dry-run", action="store_true", help="with --api: show the changes only")
     api_options(rim)
     rim.set_defaults(run=_rules_import)
+
+    sms = sub.add_parser("sms", help="SMS for mainland providers").add_subparsers(dest="verb", required=True)
+    tpl = sms.add_parser("templates", help="every template to register, with its variables and their maximum lengths")
+    tpl.add_argument(
+        "--base", required=True, help="the stack's web address (the WebUrl output), e.g. https://12345.sz.gov.cn"
+    )
+    tpl.set_defaults(run=_sms_templates)
     return top
 
 

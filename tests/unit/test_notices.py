@@ -167,7 +167,8 @@ def test_chinese_citizen_gets_chinese_with_the_unit_name_and_local_deadline() ->
         ),
         (
             EventType.REPLIED,
-            f"[Minyi] Your request {TRACKING_NO} has been answered. Rate it at {RATING_ADDRESS} with code {RATING_CODE}.",
+            f"[Minyi] Your request {TRACKING_NO} has been answered. "
+            f"Rate it at {RATING_ADDRESS} with code {RATING_CODE}.",
         ),
         (
             EventType.REOPENED,
