@@ -390,11 +390,14 @@ async function trackView() {
   // for when the number was guessed at too often
   const code = params.get('t') || '';
   const no = h('input', { type: 'text', name: 'no', required: true, value: params.get('no') || '', autocapitalize: 'characters', maxlength: 40, testid: 'track-no' });
-  const last4 = h('input', { type: 'text', name: 'last4', required: !code, inputmode: 'numeric', pattern: '[0-9]{4}', maxlength: 4, testid: 'track-last4' });
+  // the last four digits, or the 6-digit rating code of the SMS
+  const last4 = h('input', { type: 'text', name: 'last4', required: !code, inputmode: 'numeric', pattern: '[0-9]{4}([0-9]{2})?', maxlength: 6, testid: 'track-last4' });
   const result = h('div', { 'aria-live': 'polite' });
   paint(gen, h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
-    const proof = last4.value || !code ? `phone_last4=${encodeURIComponent(last4.value)}` : `t=${encodeURIComponent(code)}`;
+    const digits = last4.value.trim();
+    const proof = digits.length === 6 ? `t=${encodeURIComponent(digits)}`
+      : digits || !code ? `phone_last4=${encodeURIComponent(digits)}` : `t=${encodeURIComponent(code)}`;
     try {
       const r = await api(`/v1/track/${encodeURIComponent(no.value.trim())}?${proof}`);
       mount(result, h('section', { class: 'card' },
