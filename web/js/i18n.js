@@ -78,7 +78,7 @@ const TEXTS = {
     stars: 'stars', withdraw: 'Withdraw request', withdraw_reason: 'Reason (optional)', withdrawn_ok: 'Request withdrawn',
     supplement: 'Add information', supplement_text: 'Additional information', send: 'Send', supplement_ok: 'Added',
     track_title: 'Track a request', track_no: 'Tracking number', last4: 'Last 4 digits of the phone (or the 6-digit rating code from the SMS)', search: 'Search',
-    track_locked: 'Too many wrong tries from this device. Try again in {n} minutes.', track_verify: 'This number was guessed at too often lately, so the last 4 digits alone are not enough for now. Sign in, or use the rating code from your SMS.',
+    track_locked: 'Too many wrong tries from this device. Try again in {n} minutes.', track_verify: 'This number was guessed at too often lately, so the last 4 digits alone are not enough for now. Sign in, or use the code from your SMS (its 6-digit rating code).',
     rate_code_title: 'Rate the answer', rate_code_intro: 'Enter the tracking number and the 6-digit rating code from your SMS.', rate_code: 'Rating code (6 digits)', rate_code_next: 'Next', code_unknown: 'The tracking number or the rating code is not right; check your latest SMS.', code_locked: 'Too many wrong tries. Try again in {n} minutes.',
     rate_link_title: 'Your request was answered', link_not_rateable: 'This rating link has been used or has expired; nothing to rate now. The request is: ', link_unknown: 'This rating link is not valid; use the link in your latest SMS.', rate_link_intro: 'Tracking number', back_home: 'Home', replies: 'Answers',
     chars: 'characters', optional: 'optional', required: 'required', error: 'Something went wrong', reply_from: 'Answer',
