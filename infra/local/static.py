@@ -1,6 +1,6 @@
 """The web clients in local mode: `web/` files and a generated `config.json`, with the CSP CloudFront sends.
 
-`/`, `/track`, `/scores` and `/r/<tracking no>` are the citizen app (`web/index.html`), `/console` the staff console
+`/`, `/track`, `/scores` and `/r[/<tracking no>]` are the citizen app (`web/index.html`), `/console` the staff console
 (`web/console.html`); every other path that names a file in `web/` is that file. The headers mirror the
 response headers policy in template.yaml, so the pages are tested under the same Content-Security-Policy
 they get in AWS (with the local S3 endpoint in place of the regional S3 hosts).
@@ -18,7 +18,7 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 
 #: pages of the single-page clients (CloudFront maps them with a viewer-request function the same way)
 _PAGES = [
-    (re.compile(r"^/(track|scores|r/[A-Za-z0-9-]{1,40})?$"), "index.html"),
+    (re.compile(r"^/(track|scores|r|r/[A-Za-z0-9-]{1,40})?$"), "index.html"),
     (re.compile(r"^/console(/.*)?$"), "console.html"),
 ]
 _TYPES = {

@@ -142,12 +142,23 @@ class Template:
                 text = arg if isinstance(arg, str) else arg[0]
                 return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._sub_var(m.group(1))), text)
             if key == "Fn::If":
+                if self._parameter_is_empty(arg[0]):
+                    return self.resolve(arg[1])
                 return self.resolve(arg[2])  # local runs as a non-prod stage
         if isinstance(value, dict):
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+    def _parameter_is_empty(self, condition: str) -> bool:
+        """A condition `!Equals [!Ref <parameter>, ""]` (a parameter left at its empty default, such as
+        RatingLinkBase: the stack's own web address) holds as it would in AWS; any other is false here."""
+        test = self.raw.get("Conditions", {}).get(condition)
+        if not (isinstance(test, dict) and list(test) == ["Fn::Equals"]):
+            return False
+        left, right = test["Fn::Equals"]
+        return right == "" and isinstance(left, dict) and self.parameters.get(left.get("Ref", "\0"), "\0") == ""
 
     def _sub_var(self, name: str) -> Any:
         if "." in name:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         Open311Settings,
         ProjectionsSettings,
         RateSettings,
-        RatingLinkSettings,
+        RatingCodeSettings,
         SmsSenderSettings,
         StatsSettings,
         SubmitSettings,
@@ -80,14 +80,14 @@ def request_service(settings: SubmitSettings, workflow: Workflow | None = None) 
     from minyi.adapters.dynamo.uploads import DynamoUploadRepository
     from minyi.adapters.storage import S3AttachmentStore
     from minyi.adapters.workflow import CaseWorkflow
-    from minyi.config import RatingLinkSettings
+    from minyi.config import RatingCodeSettings
     from minyi.services.catalog import CatalogCache
     from minyi.services.requests import RequestService
 
     table = Table(settings.table_name)
     # the signer of the SMS rating links, for tracking with their code: its secret is read when first used
     links = None
-    if isinstance(settings, RatingLinkSettings):
+    if isinstance(settings, RatingCodeSettings):
         links = functools.cache(functools.partial(rating_links, settings))
     return RequestService(
         cases=DynamoCaseRepository(table),
@@ -135,7 +135,7 @@ def case_service(settings: CasesSettings | RateSettings) -> CaseService:
     )
 
 
-def rating_links(settings: RatingLinkSettings) -> RatingLinks:
+def rating_links(settings: RatingCodeSettings) -> RatingLinks:
     from minyi.adapters.secrets import secret_bytes
     from minyi.domain.rating_links import RatingLinks
 
@@ -144,11 +144,18 @@ def rating_links(settings: RatingLinkSettings) -> RatingLinks:
 
 def link_rating(settings: RateSettings) -> LinkRating:
     from minyi.adapters.dynamo.cases import DynamoCaseRepository
+    from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
     from minyi.adapters.dynamo.table import Table
     from minyi.services.rating_links import LinkRating
 
     table = Table(settings.table_name)
-    return LinkRating(DynamoCaseRepository(table), case_service(settings), rating_links(settings))
+    return LinkRating(
+        DynamoCaseRepository(table),
+        case_service(settings),
+        rating_links(settings),
+        lockouts=DynamoTrackingLockouts(table),
+        clock=utcnow,
+    )
 
 
 def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
@@ -346,8 +353,9 @@ def catalog_admin_service(settings: CatalogAdminSettings) -> CatalogAdminService
     return CatalogAdminService(repo=DynamoCatalogRepository(Table(settings.table_name)), clock=utcnow)
 
 
-def deploy_facts(region: str) -> DeployFacts:
-    """`minyi preflight`: the account's and the SMS provider's answers, read-only (an operator's machine)."""
-    from minyi.adapters.deploy_facts import AwsDeployFacts
+def deploy_facts(region: str, web_domain: str | None = None) -> DeployFacts:
+    """`minyi preflight`: the account's and the SMS provider's answers, read-only (an operator's machine);
+    the SMS templates as they must be registered for `web_domain` (the rating address is their text)."""
+    from minyi.adapters.deploy_facts import AwsDeployFacts, registry
 
-    return AwsDeployFacts(region)
+    return AwsDeployFacts(region, templates=lambda: registry(web_domain))

@@ -6,6 +6,7 @@
     minyi rules import FILE.csv [--catalog FILE.yaml [--output OUT.yaml] | --api URL --token TOKEN [--dry-run]]
     minyi preflight --region R [--web-domain D [--certificate-arn ARN]] [--sms-secret ARN] [--template FILE]
     minyi smoke --api WEB_URL --token TOKEN [--rating-base URL]
+    minyi sms templates --base https://12345.sz.gov.cn
 
 `catalog import` checks the document here first (the same validation the API runs), shows what it
 changes (`PUT /v1/admin/catalog?dry_run=true`), then sends it; the stack keeps it as a new version.
@@ -14,6 +15,10 @@ unit) and reports every bad row by its line number; with `--catalog` it writes t
 file, with `--api` into the stack's catalogue. The token is an admin's (`/local/tokens` locally).
 The local runtime seeds itself with `import_catalog` too. `preflight` (before the first deployment) and
 `smoke` (after each) are an operator's checks, in `minyi.cli_ops`; docs/deploy.md runs them in order.
+`sms templates` prints every SMS template a mainland provider must have registered (JSON: key ->
+text in the provider's syntax, with the rating address written in as constant text, and its
+variables with their kinds and maximum lengths); `--base` is the stack's web address (the WebUrl
+output, or RatingLinkBase), which must be an ICP-filed domain for Tencent Cloud SMS.
 """
 
 from __future__ import annotations
@@ -405,7 +410,7 @@ def _preflight(args: argparse.Namespace) -> int:
         sms_secret=args.sms_secret,
         reserved=reserved or 0,
     )
-    return report(preflight(bootstrap.deploy_facts(args.region), options), sys.stdout)
+    return report(preflight(bootstrap.deploy_facts(args.region, args.web_domain), options), sys.stdout)
 
 
 def _smoke(args: argparse.Namespace) -> int:
@@ -418,8 +423,22 @@ def _smoke(args: argparse.Namespace) -> int:
     return report(Smoke(url, token, urllib_http(), rating_base=args.rating_base).run(), sys.stdout)
 
 
+def _sms_templates(args: argparse.Namespace) -> int:
+    from minyi.adapters.sms_templates import registrations
+    from minyi.domain.rating_links import MAX_HOST_LENGTH, display_address
+
+    address = display_address(args.base)
+    if not args.base.startswith(("https://", "http://")) or len(address) > MAX_HOST_LENGTH + 2:
+        raise CliError(f"--base must be http(s)://<host> with at most {MAX_HOST_LENGTH} characters after the scheme")
+    json.dump(registrations(address), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="minyi", description="A Minyi stack: its catalogue, preflight, smoke.")
+    top = argparse.ArgumentParser(
+        prog="minyi", description="A Minyi stack: its catalogue, its SMS templates, preflight and smoke checks."
+    )
     sub = top.add_subparsers(dest="noun", required=True)
 
     def api_options(p: argparse.ArgumentParser) -> None:
@@ -462,6 +481,13 @@ def parser() -> argparse.ArgumentParser:
     smoke.add_argument("--token", help="a citizen's ID token (or MINYI_TOKEN; /local/tokens locally)")
     smoke.add_argument("--rating-base", help="RatingLinkBase, to check it is the web address")
     smoke.set_defaults(run=_smoke)
+
+    sms = sub.add_parser("sms", help="SMS for mainland providers").add_subparsers(dest="verb", required=True)
+    tpl = sms.add_parser("templates", help="every template to register, with its variables and their maximum lengths")
+    tpl.add_argument(
+        "--base", required=True, help="the stack's web address (the WebUrl output), e.g. https://12345.sz.gov.cn"
+    )
+    tpl.set_defaults(run=_sms_templates)
     return top
 
 

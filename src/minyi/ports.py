@@ -97,6 +97,8 @@ class GuessScope(StrEnum):
     CLIENT = "CLIENT"
     #: one tracking number, from anyone
     NUMBER = "NUMBER"
+    #: wrong 6-digit rating codes for one tracking number, from anyone (rating and tracking)
+    RATING_CODE = "RATING_CODE"
 
 
 @dataclass(frozen=True)

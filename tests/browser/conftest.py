@@ -71,13 +71,15 @@ class Runtime:
         raise AssertionError(f"{what} not met within {timeout}s")
 
     def rating_links(self, case_id: str) -> list[str]:
-        """The rating links texted to the citizen for a case, oldest first."""
+        """The rating codes texted to the citizen for a case, oldest first (the SMS names the constant
+        address `<host>/r`, the tracking number and the 6-digit code)."""
         messages = self.http.get(f"{self.base_url}/local/sms", timeout=10).json()["messages"]
-        links = []
+        codes = []
         for m in messages:
-            if m["case_id"] == case_id and m["kind"] == "citizen" and "/r/" in m["body"]:
-                links.append(m["body"][m["body"].index("http") :].split()[0].rstrip("。."))
-        return links
+            if m["case_id"] == case_id and m["kind"] == "citizen" and "评价码" in m["body"]:
+                assert f"{self.base_url.split('://', 1)[1]}/r" in m["body"], m["body"]
+                codes.append(m["body"].split("评价码", 1)[1][:6])
+        return codes
 
 
 @pytest.fixture(scope="session")

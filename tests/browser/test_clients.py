@@ -79,8 +79,16 @@ def open_case_in_console(page: Page, tracking_no: str) -> None:
     expect(page.get_by_test_id("case-detail")).to_be_visible()
 
 
-def rate_from_link(page: Page, link: str, score: int) -> None:
-    page.goto(link)
+def enter_code(page: Page, base_url: str, code: str) -> None:
+    """The constant rating page the SMS names (`<host>/r`): the tracking number and the 6-digit code."""
+    page.goto(f"{base_url}/r")
+    page.get_by_test_id("rate-no").fill(story["tracking_no"])
+    page.get_by_test_id("rate-code").fill(code)
+    page.get_by_test_id("rate-next").click()
+
+
+def rate_from_link(page: Page, base_url: str, code: str, score: int) -> None:
+    enter_code(page, base_url, code)
     expect(page.get_by_test_id("tracking-no")).to_have_text(story["tracking_no"])
     for dim in ("speed", "effectiveness", "experience", "feedback_quality"):
         group = page.get_by_test_id(f"rate-{dim}")
@@ -174,9 +182,12 @@ def citizen_rates_1_from_the_sms_link_and_the_case_returns_to_the_unit(
     phone: Pages, citizen: Page, runtime: Runtime
 ) -> None:
     links = runtime.wait_for(lambda: runtime.rating_links(story["case_id"]), what="the rating SMS")
-    assert re.search(rf"/r/{story['tracking_no']}\?t=", links[0])
+    assert re.fullmatch(r"[0-9]{6}", links[0])
     link_page = phone.new()  # a fresh tab, as from the SMS app
-    rate_from_link(link_page, links[0], 1)
+    link_page.goto(f"{runtime.base_url}/r")
+    expect(link_page.get_by_test_id("rating-code")).to_be_visible()
+    check_page(link_page, "citizen-rating-code")
+    rate_from_link(link_page, runtime.base_url, links[0], 1)
     check_page(link_page, "citizen-rating-link", full_page=True)
     link_page.get_by_test_id("submit-rating").click()
     expect(link_page.get_by_test_id("rating-done")).to_be_visible()
@@ -211,15 +222,15 @@ def second_reply_rated_5_closes_the_case(
     links = runtime.wait_for(lambda: runtime.rating_links(story["case_id"])[1:], what="the second rating SMS")
     links = runtime.rating_links(story["case_id"])
     link_page = phone.new()
-    rate_from_link(link_page, links[-1], 5)
+    rate_from_link(link_page, runtime.base_url, links[-1], 5)
     link_page.get_by_test_id("submit-rating").click()
     expect(link_page.get_by_test_id("rating-done")).to_be_visible()
-    # an SMS link opened again, or an older one, shows where the request stands instead of a form
-    link_page.goto(links[-1])
+    # the code entered again shows where the request stands instead of a form; an older one is unknown
+    enter_code(link_page, runtime.base_url, links[-1])
     expect(link_page.get_by_test_id("rating-link-used")).to_be_visible()
     expect(link_page.locator("input[type=radio]")).to_have_count(0)
-    link_page.goto(links[0])
-    expect(link_page.get_by_test_id("rating-link-unknown")).to_be_visible()
+    enter_code(link_page, runtime.base_url, links[0])
+    expect(link_page.get_by_test_id("rating-code-unknown")).to_be_visible()
     check_page(link_page, "citizen-rating-link-old")
     link_page.close()
 

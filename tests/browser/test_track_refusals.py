@@ -27,7 +27,7 @@ def answer(status: int, error: str, headers: dict[str, str] | None = None) -> Ca
 @pytest.mark.parametrize(
     ("lang", "locked", "verify"),
     [
-        ("zh", "请 10 分钟后再试", "请登录，或使用短信中的验证码"),
+        ("zh", "请 10 分钟后再试", "请登录，或使用短信中的评价码"),
         ("en", "Try again in 10 minutes", "Sign in, or use the code from your SMS"),
     ],
 )

@@ -220,15 +220,16 @@ def test_the_hotline_caller_gets_a_receipt_tracks_publicly_and_rates_from_the_sm
     api.wait_for(lambda: api.call("GET", f"/v1/cases/{case_id}", staff).json().get("status") == "DISPATCHED")
     handle(api, case_id, staff)
     invitation = wait_sms(api, CALLER, case_id, "replied", "citizen")
-    link = re.search(r"(https?://\S+/r/(\S+)\?t=(\S+))", invitation["body"])
-    assert link is not None and link.group(2) == number and invitation["segments"] == 1
-    token = link.group(3)
-    # And the caller rates from the link without signing in
-    rated = api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "token": token})
-    # Then the case closes; the same link again is a conflict, and a made-up token is refused
+    # (the constant rating address, the tracking number and a 6-digit code: no link in a variable)
+    sms = re.search(r"(\S+)已答复，请凭评价码([0-9]{6})到(\S+)/r评价", invitation["body"])
+    assert sms is not None and sms.group(1).endswith(number) and invitation["segments"] == 1, invitation["body"]
+    code = sms.group(2)
+    # And the caller rates with the number and the code without signing in
+    rated = api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "code": code})
+    # Then the case closes; the same code again is a conflict, and a made-up token is refused
     assert rated.status_code == 200, rated.text
     assert rated.json()["status"] == "CLOSED"
-    assert api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "token": token}).status_code == 409
+    assert api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "code": code}).status_code == 409
     assert api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "token": "AAAAAAAAAA"}).status_code == 404
 
 
@@ -242,10 +243,10 @@ def test_a_rating_token_of_another_case_is_refused(api: Api) -> None:
         handle(api, case_id, staff)
     wait_status(api, citizen, first, "REPLIED")
     other = wait_sms(api, VALID_REQUEST["phone"], second, "replied", "citizen")
-    token = other["body"].split("?t=")[1]
+    code = other["body"].split("评价码")[1][:6]
     number = act_get(api, f"/v1/requests/{first}", citizen)["tracking_no"]
-    # When the second case's token is used for the first / Then it is refused like an unknown link
-    resp = api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "token": token})
+    # When the second case's code is used for the first / Then it is refused like an unknown number
+    resp = api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "code": code})
     assert resp.status_code == 404, resp.text
 
 

@@ -482,7 +482,9 @@ def test_a_case_without_a_phone_sends_the_citizen_no_sms() -> None:
         case_id=case.id, seq=2, type=EventType.DISPATCHED, at=T0, actor_role=Role.SYSTEM, actor_id="router",
         status=CaseStatus.DISPATCHED, unit_id=unit.id, due_at=case.due_at,
     )  # fmt: skip
-    ctx = NoticeContext(case=case, unit=unit, supervisors_phone=None, rating_link="https://minyi.test/r/x")
+    ctx = NoticeContext(
+        case=case, unit=unit, supervisors_phone=None, rating_address="minyi.test/r", rating_code="000000"
+    )
     assert [n.kind for n in plan_notices(event, ctx)] == ["unit"]
 
 

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
 from minyi.api.schemas import (
+    ExtensionDecisionBody,
     InstructionBody,
     NoteBody,
     RatingBody,
@@ -83,7 +84,7 @@ def test_the_document_says_an_upload_is_named_once(model: type[BaseModel], body:
 # --- texts and uploads ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("blank", [" ", "\f", "\u3000\n"])
+@pytest.mark.parametrize("blank", [" ", "\t", "\u3000\n", "\r\n"])
 def test_the_document_says_a_required_text_is_more_than_blanks(blank: str) -> None:
     # Given a text the API strips before its minimum length check
     # Then the schema refuses only blanks too (and takes a text with blanks around it)
@@ -91,6 +92,17 @@ def test_the_document_says_a_required_text_is_more_than_blanks(blank: str) -> No
     assert documented(NoteBody, {"text": f"{blank}已联系{blank}"})
     with pytest.raises(ValidationError):
         NoteBody.model_validate({"text": blank})
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\f", "\r", "\x7f", "\x85"])
+def test_the_document_says_no_text_holds_a_control_character(control: str) -> None:
+    # Given a control character the body guard refuses (minyi.domain.text_rules)
+    # Then the document refuses it too, in a required text and in an optional one, on its own or inside words
+    assert not documented(NoteBody, {"text": f"已联系{control}物业"})
+    assert not documented(NoteBody, {"text": f"{control}已联系"})
+    assert not documented(ExtensionDecisionBody, {"approve": True, "note": f"同意{control}"})
+    # while a line break in either spelling is a text
+    assert documented(NoteBody, {"text": "已联系\r\n物业\n明天处理"})
 
 
 def test_the_document_states_each_media_types_size_limit() -> None:

@@ -17,7 +17,8 @@ from minyi.domain.notices import Notice, NoticeContext, plan_notices, sms_segmen
 UNIT: Unit = shenzhen_catalog().units["futian-traffic-police"]
 TRACKING_NO = "SZ2603-7KQ3MX"
 CITIZEN_PHONE = "+8613812345678"
-RATING_LINK = f"https://minyi.example/r/{TRACKING_NO}"
+RATING_ADDRESS = "minyi.example/r"
+RATING_CODE = "042917"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shenzhen
 DUE = datetime(2026, 3, 9, 15, 59, 59, tzinfo=UTC)  # 9 March 23:59:59 in Shenzhen
 
@@ -64,7 +65,8 @@ def context(case: Case | None = None, unit: Unit | None = UNIT, supervisors: str
         case=case or make_case(),
         unit=unit,
         supervisors_phone=SUPERVISION_OFFICE.duty_phone if supervisors == "default" else supervisors,
-        rating_link=RATING_LINK,
+        rating_address=RATING_ADDRESS,
+        rating_code=RATING_CODE,
     )
 
 
@@ -114,14 +116,16 @@ def test_each_event_type_notifies_exactly_its_recipients(event_type: EventType, 
         assert (notice.case_id, notice.event_seq, notice.event_type) == ("case-1", 2, event_type)
 
 
-def test_replied_invites_the_citizen_to_rate_with_the_link() -> None:
+def test_replied_invites_the_citizen_to_rate_at_the_constant_address_with_number_and_code() -> None:
     # Given a case answered by the unit
     # When the replied notice is planned
     (notice,) = plan(EventType.REPLIED)
-    # Then the citizen is asked to rate, with the rating link of the case
+    # Then the citizen is asked to rate at the constant address, with the tracking number and the code
     assert notice.kind == "citizen"
-    assert RATING_LINK in notice.body
-    assert "评价" in notice.body
+    assert notice.body == f"【民意速办】{TRACKING_NO}已答复，请凭评价码{RATING_CODE}到{RATING_ADDRESS}评价"
+    # And the provider's template gets the number and the code as variables, the address never
+    assert notice.template is not None
+    assert notice.template.params == {"no": TRACKING_NO, "code": RATING_CODE}
 
 
 def test_a_unit_without_a_duty_phone_and_no_supervision_phone_get_nothing() -> None:
@@ -161,7 +165,11 @@ def test_chinese_citizen_gets_chinese_with_the_unit_name_and_local_deadline() ->
             EventType.DISPATCHED,
             f"[Minyi] Your request {TRACKING_NO} is with Futian Traffic Police Brigade, due 09 Mar 23:59.",
         ),
-        (EventType.REPLIED, f"[Minyi] Your request {TRACKING_NO} has been answered. Please rate it: {RATING_LINK}"),
+        (
+            EventType.REPLIED,
+            f"[Minyi] Your request {TRACKING_NO} has been answered. "
+            f"Rate it at {RATING_ADDRESS} with code {RATING_CODE}.",
+        ),
         (
             EventType.REOPENED,
             f"[Minyi] Your request {TRACKING_NO} went back to Futian Traffic Police Brigade to be redone, "

@@ -12,12 +12,12 @@ import pytest
 from minyi.domain.catalog import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, SupervisionOrder, TimelineEvent
 from minyi.domain.notices import _CITIZEN, NoticeContext, plan_notices, sms_segments
-from minyi.domain.rating_links import MAX_BASE_LENGTH, RatingLinks
+from minyi.domain.rating_links import MAX_HOST_LENGTH, RatingLinks
 
 UNITS = shenzhen_catalog().units
-#: The longest unit name in the catalogue, and the longest base URL the template allows.
+#: The longest unit name in the catalogue, and the longest web address the configuration allows.
 LONGEST_UNIT = max(UNITS.values(), key=lambda u: len(u.name))
-LONGEST_BASE = "https://" + "x" * (MAX_BASE_LENGTH - len("https://"))
+LONGEST_BASE = "https://" + "x" * MAX_HOST_LENGTH
 TRACKING_NO = "SZ2612-7KQ3MX"
 NOW = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
 DUE = datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
@@ -65,7 +65,8 @@ def context(c: Case | None = None, previous: str | None = None) -> NoticeContext
         previous_unit=UNITS[previous] if previous else None,
         supervisors_phone=SUPERVISION_OFFICE.duty_phone,
         dispatchers_phone=DISPATCH_CENTRE.duty_phone,
-        rating_link=links.link(TRACKING_NO, 1),
+        rating_address=links.address,
+        rating_code=links.code(TRACKING_NO, 1),
     )
 
 
@@ -85,13 +86,14 @@ def test_the_receipt_carries_the_tracking_number() -> None:
     assert receipt.kind == "citizen" and TRACKING_NO in receipt.body
 
 
-def test_the_rating_invitation_links_to_the_number_with_a_token() -> None:
+def test_the_rating_invitation_names_the_constant_address_the_number_and_a_6_digit_code() -> None:
     # When the unit has replied
     (invitation,) = [n for n in plan_notices(event(EventType.REPLIED), context()) if n.kind == "citizen"]
-    # Then the link is <base>/r/<tracking no>?t=<10-character token>
-    assert f"{LONGEST_BASE}/r/{TRACKING_NO}?t=" in invitation.body
-    token = invitation.body.split("?t=")[1]
-    assert len(token) == 10 and RatingLinks(b"k" * 32, LONGEST_BASE).verify(TRACKING_NO, 1, token)
+    # Then the SMS names <host>/r (the same for every case), the tracking number and the round's code
+    assert f"{'x' * MAX_HOST_LENGTH}/r评价" in invitation.body and TRACKING_NO in invitation.body
+    assert "?t=" not in invitation.body and "https://" not in invitation.body
+    code = invitation.body.split("评价码")[1][:6]
+    assert code.isdigit() and RatingLinks(b"k" * 32, LONGEST_BASE).verify_code(TRACKING_NO, 1, code)
 
 
 def test_a_token_does_not_fit_another_case_or_round() -> None:

@@ -278,12 +278,15 @@ def test_an_approved_template_whose_text_differs_from_the_registry_warns(aws: No
     assert check_sms(facts, arn)[1].verdict is Verdict.WARN
 
 
-def test_the_default_registry_is_every_notice_text() -> None:
-    # Given the adapter's default template registry / Then it is the list the sms_templates module prints
+def test_the_default_registry_is_every_template_with_the_rating_address_on_the_web_domain() -> None:
+    # Given the registry preflight checks for a web domain
+    from minyi import bootstrap
     from minyi.adapters.sms_templates import registrations
 
-    registry = AwsDeployFacts(REGION).required_templates()
-    assert set(registry) == set(registrations()) and registry
+    registry = bootstrap.deploy_facts(REGION, "12345.sz.gov.cn").required_templates()
+    # Then it is the list `minyi sms templates` prints, the rating address written in
+    assert set(registry) == set(registrations("12345.sz.gov.cn/r")) and registry
+    assert "12345.sz.gov.cn/r" in registry["citizen.replied.zh"]
 
 
 # --- the whole run -----------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import pytest
 
 from infra.local.gateway import LocalGateway, pool_issuer
 from infra.local.template import Route
-from minyi.api import http
 from minyi.api.http import caller, create_app, guard_accounts, resolve
 from minyi.services.account_status import AccountGate
 from tests.fakes import FakeAccountStatuses, FakeClock
@@ -26,9 +25,7 @@ ROUTE = Route(method="GET", path="/v1/whoami", function="Whoami", public=False)
 def pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Given functions told which pool is the citizens' (CITIZEN_USER_POOL_ID, as the template sets it)
     monkeypatch.setenv("CITIZEN_USER_POOL_ID", CITIZEN_POOL)
-    http._citizen_pool.cache_clear()
     yield
-    http._citizen_pool.cache_clear()
 
 
 def _whoami(claims: dict[str, str]) -> tuple[int, dict[str, Any]]:

@@ -136,13 +136,15 @@ def test_every_notice_text_is_a_template_to_register_with_numbered_parameters() 
     # each (recipient kind, event, language) the notices can produce has its own key
     assert template_key("citizen", EventType.DISPATCHED, "en") in texts
     assert template_key("supervisors", EventType.CLOSED, "zh") in texts
-    registered = registrations()
+    registered = registrations("12345.sz.gov.cn/r")
     assert set(registered) == set(texts) | set(code_texts())
     dispatched = registered["citizen.dispatched.zh"]
-    # the signature is registered separately; placeholders become {1}, {2}, ... in order of first use
-    assert dispatched == {"text": "您的诉求{1}已派至{2}办理，时限{3}。", "params": ["no", "unit", "due"]}
+    # the signature is registered separately; variables become {1}, {2}, ... in order of first use
+    assert dispatched["text"] == "您的诉求{1}已派至{2}办理，时限{3}。"
+    assert [p["name"] for p in dispatched["params"]] == ["no", "unit", "due"]  # type: ignore[attr-defined,index]
     assert (
-        registration_text("[Minyi] Your request {no} is closed. Thank you.") == "Your request {1} is closed. Thank you."
+        registration_text("[Minyi] Your request {no} is closed. Thank you.", "x/r")
+        == "Your request {1} is closed. Thank you."
     )
     for entry in registered.values():
         assert "【" not in str(entry["text"])
@@ -260,10 +262,12 @@ def test_the_tencent_configuration_is_read_from_its_secret_once_per_container(aw
 
 def test_the_user_pools_codes_are_templates_to_register_and_missing_until_registered() -> None:
     # Given the texts of the custom SMS sender (verification codes, staff temporary passwords)
-    registered = registrations()
+    registered = registrations("12345.sz.gov.cn/r")
     # Then each is a template to register, its one variable numbered {1}
-    assert registered["account.code.zh"] == {"text": "验证码 {1}，请勿告诉他人。", "params": ["code"]}
-    assert registered["account.temporary_password.zh"]["params"] == ["password"]
+    assert registered["account.code.zh"]["text"] == "验证码 {1}，请勿告诉他人。"
+    names = {key: [p["name"] for p in entry["params"]] for key, entry in registered.items()}  # type: ignore[attr-defined]
+    assert names["account.code.zh"] == ["code"]
+    assert names["account.temporary_password.zh"] == ["password"]
     assert set(code_texts()) <= set(registered)
     # and a configuration that registered only the notices lacks them (the codes would fail)
     config = _config()
@@ -288,7 +292,7 @@ def test_every_notice_the_planner_makes_is_a_registered_template_with_its_parame
         **{**base.model_dump(), "previous_unit": UNIT, "dispatchers_phone": "+8675588880000"},
     )
     texts = notice_texts()
-    registered = registrations()
+    registered = registrations(base.rating_address)
     for notice in plan_notices(make_event(event_type), ctx):
         assert notice.template is not None
         key = notice.template.key

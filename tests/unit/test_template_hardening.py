@@ -30,6 +30,7 @@ STATEFUL = {
     "CasesTable",
     "AttachmentsBucket",
     "OperationsKey",
+    "CodeKey",
     "RatingLinkSecret",
     "SmsProviderSecret",
 }

@@ -1,5 +1,6 @@
 // The citizen app: sign in, new request with media, my requests, one request's timeline, rating,
-// public tracking (/track), rating from the SMS link (/r/<tracking no>?t=...) and the city's published
+// public tracking (/track), rating by the tracking number and the SMS's 6-digit code (/r; old SMS links
+// /r/<tracking no>?t=... still open their form) and the city's published
 // scoreboard (/scores: on-time and satisfaction rates, rollbacks resolved, per unit and district).
 import {
   api, claims, cognito, config, e164, errorBox, field, h, keepSessionFresh, langButton, localTokens, mount, newIdempotencyKey,
@@ -42,6 +43,7 @@ async function route() {
     await keepFresh();
     if (path === '/track') return await trackView();
     if (path === '/scores') return await scoresView();
+    if (path === '/r' || path === '/r/') return await codeRatingView();
     const link = path.match(/^\/r\/([A-Za-z0-9-]+)$/);
     if (link) return await linkRatingView(link[1], new URLSearchParams(location.search).get('t') || '');
     if (!me()) return await signInView();
@@ -401,11 +403,14 @@ async function trackView() {
   // for when the number was guessed at too often
   const code = params.get('t') || '';
   const no = h('input', { type: 'text', name: 'no', required: true, value: params.get('no') || '', autocapitalize: 'characters', maxlength: 40, testid: 'track-no' });
-  const last4 = h('input', { type: 'text', name: 'last4', required: !code, inputmode: 'numeric', pattern: '[0-9]{4}', maxlength: 4, testid: 'track-last4' });
+  // the last four digits, or the 6-digit rating code of the SMS
+  const last4 = h('input', { type: 'text', name: 'last4', required: !code, inputmode: 'numeric', pattern: '[0-9]{4}([0-9]{2})?', maxlength: 6, testid: 'track-last4' });
   const result = h('div', { 'aria-live': 'polite' });
   paint(gen, h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
-    const proof = last4.value || !code ? `phone_last4=${encodeURIComponent(last4.value)}` : `t=${encodeURIComponent(code)}`;
+    const digits = last4.value.trim();
+    const proof = digits.length === 6 ? `t=${encodeURIComponent(digits)}`
+      : digits || !code ? `phone_last4=${encodeURIComponent(digits)}` : `t=${encodeURIComponent(code)}`;
     try {
       const r = await api(`/v1/track/${encodeURIComponent(no.value.trim())}?${proof}`);
       mount(result, h('section', { class: 'card' },
@@ -454,6 +459,47 @@ async function linkRatingView(no, token) {
   paint(gen, h('section', { testid: 'rating-link' }, ...heading,
     ratingForm((body) => api(`/v1/track/${encodeURIComponent(no)}/rating`, { method: 'POST', body: { token, ...body } })),
     track));
+}
+
+/** The rating page the SMS names (constant text: no link in an SMS variable): the tracking number and the
+ *  6-digit rating code, then the form. The only way a hotline caller without an account can rate. */
+async function codeRatingView() {
+  const gen = generation;
+  const params = new URLSearchParams(location.search);
+  const no = h('input', { type: 'text', name: 'no', required: true, value: params.get('no') || '', autocapitalize: 'characters', maxlength: 40, autocomplete: 'off', testid: 'rate-no' });
+  const code = h('input', { type: 'text', name: 'code', required: true, inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'one-time-code', testid: 'rate-code' });
+  const result = h('div', { 'aria-live': 'polite' });
+  const next = h('button', { type: 'submit', class: 'primary', testid: 'rate-next' }, t('rate_code_next'));
+  const form = h('form', { class: 'card', testid: 'rate-by-code', onsubmit: async (e) => {
+    e.preventDefault();
+    const number = no.value.trim().toUpperCase();
+    const proof = code.value.trim();
+    const path = `/v1/track/${encodeURIComponent(number)}/rating`;
+    next.disabled = true;
+    try {
+      const state = await api(`${path}?code=${encodeURIComponent(proof)}`);
+      if (!state.rateable) {
+        mount(result, h('p', { role: 'status', testid: 'rating-link-used' }, t('link_not_rateable'),
+          h('span', { class: `badge s-${state.status.toLowerCase()}`, testid: 'case-status', 'data-status': state.status }, statusLabel(state.status))));
+        next.disabled = false;
+        return;
+      }
+      form.hidden = true;
+      mount(result, h('p', {}, `${t('rate_link_intro')}: `, h('strong', { testid: 'tracking-no' }, number)),
+        ratingForm((body) => api(path, { method: 'POST', body: { code: proof, ...body } })));
+    } catch (err) {
+      next.disabled = false;
+      if (err.status === 404) return mount(result, h('p', { class: 'error', role: 'alert', testid: 'rating-code-unknown' }, t('code_unknown')));
+      if (err.status === 429) {
+        const minutes = Math.max(1, Math.ceil((err.retryAfter || 900) / 60));
+        return mount(result, h('p', { class: 'error', role: 'alert', testid: 'rating-code-locked' }, t('code_locked').replace('{n}', String(minutes))));
+      }
+      mount(result, errorBox(err));
+    }
+  } },
+  h('h1', {}, t('rate_code_title')), h('p', {}, t('rate_code_intro')),
+  field(t('track_no'), no), field(t('rate_code'), code), next);
+  paint(gen, h('section', { testid: 'rating-code' }, form, result));
 }
 
 addEventListener('hashchange', route);

@@ -36,11 +36,19 @@ def boto3_clients(service: str, region: str) -> Any:
     return boto3.session.Session().client(service, region_name=region)  # type: ignore[call-overload]
 
 
-def registry() -> Mapping[str, str]:
-    """Template key -> its text in the provider's syntax, from the one template registry."""
-    from minyi.adapters.sms_templates import registrations
+#: What a template's rating address reads as when the web domain was not given (its text then differs
+#: from the approved one, and preflight says so).
+UNKNOWN_ADDRESS = "<web domain>/r"
 
-    return {key: str(entry["text"]) for key, entry in registrations().items()}
+
+def registry(web_domain: str | None = None) -> Mapping[str, str]:
+    """Template key -> its text in the provider's syntax, from the one template registry, with the rating
+    address on `web_domain` written in as the registered text has it."""
+    from minyi.adapters.sms_templates import registrations
+    from minyi.domain.rating_links import display_address
+
+    address = display_address(f"https://{web_domain}") if web_domain else UNKNOWN_ADDRESS
+    return {key: str(entry["text"]) for key, entry in registrations(address).items()}
 
 
 def _problem(error: Any) -> str:

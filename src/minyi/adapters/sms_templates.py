@@ -2,12 +2,22 @@
 
 Mainland China SMS providers send only templates registered (and approved) in advance, with a
 registered signature (签名) in front. Every notice text in `minyi.domain.notices` is one template; its
-key (`citizen.dispatched.zh`) maps to the template id the provider assigned, and its placeholders
-(`{no}`, `{unit}`, `{due}`, `{link}`) become the template's numbered parameters in order of first use.
+key (`citizen.dispatched.zh`) maps to the template id the provider assigned, and its variables
+(`{no}`, `{unit}`, `{due}`, `{code}`) become the template's numbered parameters in order of first use.
+Its constants (`{address}`, the rating page) are written into the registered text: Tencent Cloud SMS
+refuses a link in a variable, and takes a link only as constant text on an ICP-filed domain.
 So is every text of the user pools' own SMS (`minyi.domain.account_codes`: `account.code.zh`, the
 verification-code template, and the staff accounts' temporary password), which the custom SMS sender sends.
 
-`python -m minyi.adapters.sms_templates` prints every template to register, in the provider's syntax.
+Tencent Cloud's rules for the variables (body template review standards, product 382 document 40659):
+a verification-code template's variables carry 0-6 digits and nothing else, and a template is taken
+for one when its text says 验证码, 注册码, 校验码 or 动态码; a variable may not be or hold a link; the
+whole message, signature and values included, is at most 500 characters; an individual-verified
+account's variables at most 12 characters each (mainland SMS needs an enterprise-verified account,
+which has no per-variable limit; `minyi sms templates` prints each variable's largest value).
+
+`minyi sms templates --address 12345.sz.gov.cn` prints every template to register, in the provider's
+syntax, with its variables and their maximum lengths.
 """
 
 from __future__ import annotations
@@ -19,10 +29,29 @@ import sys
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.domain.account_codes import code_texts
-from minyi.domain.notices import notice_texts, template_placeholders
+from minyi.domain.notices import (
+    VARIABLES,
+    VariableKind,
+    notice_texts,
+    template_constants,
+    template_placeholders,
+    text_language,
+)
 
 #: The platform's own prefix in the texts; providers put the registered signature there instead.
 _SIGNATURE = re.compile(r"^【[^】]+】|^\[Minyi\] ")
+
+#: Tencent Cloud SMS: a verification-code variable carries at most this many digits.
+CODE_MAX_DIGITS = 6
+#: Tencent Cloud SMS: the longest message, signature and variable values included.
+MESSAGE_MAX_CHARS = 500
+#: Tencent Cloud SMS: words that make a template a verification-code template (digit-only variables).
+CODE_TEMPLATE_WORDS = ("验证码", "注册码", "校验码", "动态码")
+#: What a provider takes for a link: a scheme, `www.`, or a dotted name ending in a common top-level domain.
+LINK = re.compile(
+    r"[a-z][a-z0-9+.-]*://|www\.|[a-z0-9-]+(\.[a-z0-9-]+)*\.(cn|com|net|org|gov|edu|io|me|cc|top|xyz|info|ly|gl)\b",
+    re.IGNORECASE,
+)
 
 
 def template_texts() -> dict[str, str]:
@@ -55,26 +84,59 @@ class ProviderConfig(BaseModel):
         return cls.model_validate(json.loads(value))
 
 
-def registration_text(text: str) -> str:
-    """A notice text in the provider's template syntax: the signature removed, placeholders numbered."""
+def registration_text(text: str, address: str) -> str:
+    """A notice text in the provider's template syntax: the signature removed, constants written in
+    (`address`: the rating address as the SMS shows it), variables numbered."""
     body = _SIGNATURE.sub("", text)
+    for name in template_constants(text):
+        body = body.replace("{" + name + "}", {"address": address}[name])
     for number, name in enumerate(template_placeholders(text), start=1):
         body = body.replace("{" + name + "}", "{" + str(number) + "}")
     return body
 
 
-def registrations() -> dict[str, dict[str, object]]:
-    """Every template to register: key -> {text, params (names in order)}."""
-    return {
-        key: {"text": registration_text(text), "params": template_placeholders(text)}
-        for key, text in sorted(template_texts().items())
-    }
+def registrations(address: str) -> dict[str, dict[str, object]]:
+    """Every template to register (the notices and the account codes): key -> {text, params: [{name,
+    kind, max_length, description}]}."""
+    out: dict[str, dict[str, object]] = {}
+    for key, text in sorted(template_texts().items()):
+        lang = text_language(key)
+        params = [
+            {
+                "name": name,
+                "kind": VARIABLES[name].kind.value,
+                "max_length": VARIABLES[name].limit(lang),
+                "description": VARIABLES[name].description,
+            }
+            for name in template_placeholders(text)
+        ]
+        out[key] = {"text": registration_text(text, address), "params": params}
+    return out
 
 
-def main() -> None:  # pragma: no cover - a printing helper for operators
-    json.dump(registrations(), sys.stdout, ensure_ascii=False, indent=2)
+def variable_problems(key: str, text: str, params: dict[str, str]) -> list[str]:
+    """What Tencent Cloud SMS would refuse in one notice's variable values (empty when none): a link, a
+    value over its declared length, a code that is not at most 6 digits, digits-only variables broken
+    by a verification-code word, a message over 500 characters."""
+    problems = []
+    lang = text_language(key)
+    code_template = any(word in text for word in CODE_TEMPLATE_WORDS)
+    for name, value in params.items():
+        spec = VARIABLES[name]
+        if LINK.search(value):
+            problems.append(f"{key}: {name} carries a link: {value!r}")
+        if len(value) > spec.limit(lang):
+            problems.append(f"{key}: {name} is {len(value)} characters, over its declared {spec.limit(lang)}")
+        digits_only = spec.kind is VariableKind.DIGITS or code_template
+        if digits_only and not (value.isascii() and value.isdigit() and len(value) <= CODE_MAX_DIGITS):
+            problems.append(f"{key}: {name} must be at most {CODE_MAX_DIGITS} digits: {value!r}")
+    return problems
+
+
+def main(address: str) -> None:  # pragma: no cover - a printing helper for operators (`minyi sms templates`)
+    json.dump(registrations(address), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else "12345.sz.gov.cn/r")

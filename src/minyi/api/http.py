@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -313,11 +314,17 @@ def issuer_pool(claims: dict[str, Any]) -> str | None:
     return issuer.rsplit("/", 1)[-1] or None
 
 
-@functools.cache
 def _citizen_pool() -> str | None:
+    """The citizen pool's id as the function's environment names it (fixed in a Lambda container; read
+    anew where it changes, as between the functions of one local process)."""
+    return _citizen_pool_named(os.environ.get("CITIZEN_USER_POOL_ID"))
+
+
+@functools.cache
+def _citizen_pool_named(raw: str | None) -> str | None:
     from minyi.config import IdentitySettings
 
-    return IdentitySettings.from_env().citizen_user_pool_id
+    return IdentitySettings(citizen_user_pool_id=raw).citizen_user_pool_id
 
 
 def _role(claims: dict[str, Any]) -> Role:

@@ -51,8 +51,25 @@ UNIQUE: dict[str, Any] = {"uniqueItems": True}
 WholeNumber = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
 
 
-#: A text that is not only blanks (what is left after `str_strip_whitespace`).
-NOT_BLANK = r"\S"
+#: A character a text may hold (`minyi.domain.text_rules`): no C0 control but tab and newline, a carriage
+#: return only before a newline (CRLF), no DEL or C1 control.
+_TEXT_CHARACTER = r"(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)"
+#: Any text of such characters (every string of a JSON body: the body guard refuses the others).
+TEXT = rf"^{_TEXT_CHARACTER}*$"
+#: A text of such characters that is not only blanks (what is left after `str_strip_whitespace`).
+NOT_BLANK = rf"^{_TEXT_CHARACTER}*[^\s\x00-\x1f\x7f-\x9f]{_TEXT_CHARACTER}*$"
+
+
+def _text_patterns(schema: dict[str, Any]) -> None:
+    """Every string of a body schema (its properties, their `anyOf` branches and array items) says which
+    characters it may hold, and a required one (`minLength`) that it is more than blanks. A string that
+    states its own pattern or choices keeps them."""
+    for prop in schema.get("properties", {}).values():
+        for branch in [prop, *prop.get("anyOf", [])]:
+            for string in [branch, branch.get("items") or {}]:
+                if string.get("type") != "string" or "pattern" in string or "enum" in string or "const" in string:
+                    continue
+                string["pattern"] = NOT_BLANK if string.get("minLength") else TEXT
 
 
 class StrictBody(BaseModel):
@@ -74,13 +91,11 @@ class StrictBody(BaseModel):
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        """Whitespace is stripped before `minLength` is checked, so the document says a required text has
-        more than blanks in it (`\\S`, Python's and the stripping's idea of a blank)."""
+        """The document states what the body guard and the stripping check: no control characters in any
+        text, and (whitespace is stripped before `minLength` is checked) more than blanks in a required
+        one (Python's and the stripping's idea of a blank)."""
         schema = handler(core_schema)
-        for prop in handler.resolve_ref_schema(schema).get("properties", {}).values():
-            for branch in [prop, *prop.get("anyOf", [])]:
-                if branch.get("type") == "string" and branch.get("minLength") and "pattern" not in branch:
-                    branch["pattern"] = NOT_BLANK
+        _text_patterns(handler.resolve_ref_schema(schema))
         return schema
 
 
@@ -358,8 +373,43 @@ class RatingLinkState(BaseModel):
     rateable: bool
 
 
+#: The proofs of a rating without signing in: exactly one is sent.
+RATING_PROOFS = ("code", "token")
+
+
+def _one_proof(schema: dict[str, Any]) -> None:
+    """The document states the rule the API checks: exactly one of `code` and `token`, a string (not null)."""
+    for name in RATING_PROOFS:
+        prop = schema["properties"][name]
+        branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+        if branches:
+            prop.update(branches[0])
+        prop.pop("default", None)
+    schema["oneOf"] = [
+        {"required": [name], "not": {"required": [other]}} for name, other in (RATING_PROOFS, RATING_PROOFS[::-1])
+    ]
+
+
 class LinkRatingBody(RatingBody):
-    token: str = Field(min_length=1, max_length=64, description="the `t` parameter of the SMS link")
+    """The scores with exactly one proof: `code`, the 6-digit rating code from the SMS, or `token`, the
+    `t` of the per-case link earlier SMS carried (still taken for the round it was sent for)."""
+
+    model_config = ConfigDict(json_schema_extra=_one_proof)
+
+    @field_validator(*RATING_PROOFS, mode="before")
+    @classmethod
+    def _proof_is_a_string(cls, value: object) -> object:
+        """A proof sent as null is no proof: refused naming it, as the document says (a string or absent)."""
+        if value is None:
+            raise PydanticCustomError("string_type", "Input should be a valid string")
+        return value
+
+    code: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="the 6-digit rating code from the SMS (this round's)"
+    )
+    token: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the `t` of an earlier SMS's link (instead of code)"
+    )
 
 
 class ReplyBody(StrictBody):

@@ -3,13 +3,21 @@
 Citizens get their language (Simplified Chinese by default, or English); units and supervisors get
 Chinese. Every message carries the tracking number. Length is counted in SMS segments: 70 characters
 per segment for Chinese (UCS-2; 67 per part when split), 160/153 for plain GSM-7 text.
+
+Mainland providers send registered templates only, and refuse a link in a template variable (short links
+included): a link must be constant text of the template. So a text's placeholders are of two sorts:
+`CONSTANTS` (the rating address, filled in when the template is registered and the same in every SMS)
+and `VARIABLES` (the case's facts, sent as the template's parameters), each with its largest value
+declared, so `minyi sms templates` can print what to register and a test can hold every value to it.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -31,7 +39,8 @@ class TemplateMessage(BaseModel):
 
     #: `<kind>.<event type>.<lang>`, e.g. `citizen.dispatched.zh`: one per text in this module.
     key: str
-    #: placeholder name -> value (`no`, `unit`, `due`, `link`), in order of first use in the text.
+    #: variable name -> value (`no`, `unit`, `due`, `code`), in order of first use in the text; never a
+    #: constant (the rating address is part of the registered text).
     params: dict[str, str]
 
 
@@ -56,7 +65,10 @@ class NoticeContext(BaseModel):
     case: Case
     unit: Unit | None
     supervisors_phone: str | None
-    rating_link: str
+    #: The constant rating address as the SMS shows it (`12345.sz.gov.cn/r`: `RatingLinks.address`).
+    rating_address: str
+    #: The 6-digit rating code of the event's round (`RatingLinks.code`).
+    rating_code: str
     #: The unit a transfer took the case from.
     previous_unit: Unit | None = None
     dispatchers_phone: str | None = None
@@ -102,9 +114,11 @@ _CITIZEN: dict[EventType, dict[str, str]] = {
         "en": "[Minyi] The deadline of your request {no} moved to {due}.",
     },
     EventType.REPLIED: {
-        # the link carries the tracking number and a signed token: one segment with a short base URL
-        "zh": "【民意速办】已答复，请评价：{link}",
-        "en": "[Minyi] Your request {no} has been answered. Please rate it: {link}",
+        # the address is constant text (no link in a variable); the page asks for the number and code.
+        # One segment at the longest address (`MAX_HOST_LENGTH`); no 验证码 (that would make it a
+        # verification-code template, whose variables may only be digits).
+        "zh": "【民意速办】{no}已答复，请凭评价码{code}到{address}评价",
+        "en": "[Minyi] Your request {no} has been answered. Rate it at {address} with code {code}.",
     },
     EventType.REOPENED: {
         "zh": "【民意速办】您的诉求{no}已退回{unit}重新办理，新时限{due}。",
@@ -163,7 +177,13 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
         if not to:
             return
         unit_name = (ctx.unit.name if lang == "zh" else ctx.unit.name_en) if ctx.unit else "-"
-        values = {"no": case.tracking_no, "unit": unit_name, "due": _due(event.due_at, lang), "link": ctx.rating_link}
+        values = {
+            "no": case.tracking_no,
+            "unit": unit_name,
+            "due": _due(event.due_at, lang),
+            "code": ctx.rating_code,
+            "address": ctx.rating_address,
+        }
         body = text.format(**values)
         params = {name: values[name] for name in template_placeholders(text)}
         notices.append(
@@ -227,5 +247,53 @@ def notice_texts() -> dict[str, str]:
 
 
 def template_placeholders(text: str) -> list[str]:
-    """The placeholder names of a notice text, in order of first use (the template's parameter order)."""
-    return list(dict.fromkeys(_PLACEHOLDER.findall(text)))
+    """The variable names of a notice text, in order of first use (the template's parameter order);
+    constants are not parameters."""
+    return [name for name in dict.fromkeys(_PLACEHOLDER.findall(text)) if name not in CONSTANTS]
+
+
+def template_constants(text: str) -> list[str]:
+    """The constants a notice text holds (filled in when the template is registered)."""
+    return [name for name in dict.fromkeys(_PLACEHOLDER.findall(text)) if name in CONSTANTS]
+
+
+#: Placeholders that are constant text of the registered template, the same in every SMS.
+CONSTANTS = frozenset({"address"})
+
+
+class VariableKind(StrEnum):
+    """What a template variable may carry (providers check it)."""
+
+    #: digits only (a verification code: at most 6 digits)
+    DIGITS = "digits"
+    #: plain text: names, numbers, times; never a link
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class TemplateVariable:
+    name: str
+    kind: VariableKind
+    #: The longest value, by language (`zh`, `en`): what the provider is told to expect.
+    max_length: dict[str, int]
+    description: str
+
+    def limit(self, lang: str) -> int:
+        return self.max_length.get(lang, self.max_length["zh"])
+
+
+#: Every variable a notice text may use, with its largest value (the catalogue bounds unit names:
+#: `minyi.domain.catalog_doc.Office`; tracking numbers are `SZyymm-XXXXXX`; times are `_due`'s).
+VARIABLES: dict[str, TemplateVariable] = {
+    "no": TemplateVariable("no", VariableKind.TEXT, {"zh": 13}, "tracking number, e.g. SZ2612-WUENY8"),
+    "unit": TemplateVariable("unit", VariableKind.TEXT, {"zh": 64, "en": 128}, "the handling unit's name"),
+    "due": TemplateVariable("due", VariableKind.TEXT, {"zh": 11, "en": 12}, "deadline, e.g. 12月31日23:59"),
+    "code": TemplateVariable("code", VariableKind.DIGITS, {"zh": 6}, "6-digit code: rating (this round) or sign-in"),
+    # the staff pool's temporary password (minyi.domain.account_codes): its policy asks for 12 characters
+    "password": TemplateVariable("password", VariableKind.TEXT, {"zh": 12}, "a staff account's temporary password"),
+}
+
+
+def text_language(key: str) -> str:
+    """The language of a template key (`citizen.replied.en` -> `en`)."""
+    return key.rsplit(".", 1)[-1]

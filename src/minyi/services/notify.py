@@ -56,7 +56,8 @@ class NotifyService:
             previous_unit=catalog.units.get(from_unit) if isinstance(from_unit, str) else None,
             supervisors_phone=supervisors.duty_phone if supervisors else None,
             dispatchers_phone=dispatchers.duty_phone if dispatchers else None,
-            rating_link=self.links.link(case.tracking_no, event.round),
+            rating_address=self.links.address,
+            rating_code=self.links.code(case.tracking_no, event.round),
         )
         return plan_notices(event, ctx)
 

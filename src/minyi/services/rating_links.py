@@ -1,37 +1,91 @@
-"""Rating from the SMS link, without signing in: the link's token stands for the citizen's account."""
+"""Rating without signing in: the tracking number and the 6-digit code from the "please rate" SMS stand
+for the citizen's account (`minyi.domain.rating_links` says why a code and not a link). The token of an
+old SMS's link (`?t=`) still works for the round it was sent for.
+
+A code is one in a million, so guesses are charged before they are checked, on the machinery public
+tracking uses (`TrackingLockouts`): to the client (`TRACKING_CLIENT_BUDGET`: 5 wrong guesses lock that
+device out of tracking and rating for 15 minutes) and, for codes, to the number
+(`RATING_CODE_BUDGET`: 5 wrong codes from anyone lock the number's code for an hour). A right guess is
+refunded. At 5 guesses an hour, a three-day rating window gives a guesser 360 tries: 0.04 %.
+"""
 
 from __future__ import annotations
 
-from minyi.domain.errors import NotFound
+from datetime import datetime
+
+from minyi.domain.errors import NotFound, TooManyAttempts
 from minyi.domain.models import Actor, Case, Role
-from minyi.domain.rating_links import RatingLinks
-from minyi.ports import CaseRepository
+from minyi.domain.rating_links import RatingLinks, is_code
+from minyi.observability import logger
+from minyi.ports import CaseRepository, Clock, GuessCharge, GuessScope, TrackingLockouts
 from minyi.services.cases import CaseService
+from minyi.services.requests import RATING_CODE_BUDGET, RATING_CODE_LOCKED, TRACKING_CLIENT_BUDGET
 from minyi.services.results import CaseDetail, Scorecard
+
+UNKNOWN = "no rating for this tracking number and code; use the code from your latest SMS"
+
+
+def retry_after(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds()))
+
+
+def code_locked(until: datetime, now: datetime) -> TooManyAttempts:
+    return TooManyAttempts(RATING_CODE_LOCKED, retry_after(until, now))
 
 
 class LinkRating:
-    def __init__(self, cases: CaseRepository, case_service: CaseService, links: RatingLinks):
+    def __init__(
+        self,
+        cases: CaseRepository,
+        case_service: CaseService,
+        links: RatingLinks,
+        lockouts: TrackingLockouts,
+        clock: Clock,
+    ):
         self.cases = cases
         self.case_service = case_service
         self.links = links
+        self.lockouts = lockouts
+        self.clock = clock
 
-    def state(self, tracking_no: str, token: str) -> Case:
-        """What the link's page shows before the form: the case its token names, if the token is for
-        its current round (else the same 404 as rating with it)."""
-        return self._case(tracking_no, token)
+    def state(self, tracking_no: str, proof: str, client: str) -> Case:
+        """What the rating page shows before the form: the case the number and code name, if the code is
+        for its current round (else the same 404 as rating with it)."""
+        return self._case(tracking_no, proof, client)
 
-    def rate(self, tracking_no: str, token: str, card: Scorecard) -> CaseDetail:
-        """Rate the case's current round as its owner. A token for another case or round answers like
-        an unknown number; a second use finds the round already rated (409)."""
-        case = self._case(tracking_no, token)
+    def rate(self, tracking_no: str, proof: str, card: Scorecard, client: str) -> CaseDetail:
+        """Rate the case's current round as its owner. A code for another case or round answers like an
+        unknown number; a second use finds the round already rated (409)."""
+        case = self._case(tracking_no, proof, client)
         owner = Actor(role=Role.CITIZEN, id=case.citizen_id)
         return self.case_service.rate(owner, case.id, card)
 
-    def _case(self, tracking_no: str, token: str) -> Case:
+    def _case(self, tracking_no: str, proof: str, client: str) -> Case:
         number = tracking_no.upper()
+        now = self.clock()
+        by_client = self.lockouts.charge(GuessScope.CLIENT, client, now, TRACKING_CLIENT_BUDGET)
+        if not by_client.allowed:
+            raise TooManyAttempts(
+                "too many wrong guesses from this device; try again later", retry_after(by_client.until, now)
+            )
+        by_number: GuessCharge | None = None
+        if is_code(proof):
+            by_number = self.lockouts.charge(GuessScope.RATING_CODE, number, now, RATING_CODE_BUDGET)
+            if not by_number.allowed:
+                self.lockouts.refund(GuessScope.CLIENT, client, now)  # never checked: no guess of this client's
+                raise code_locked(by_number.until, now)
         entry = self.cases.tracking(number)
         case = self.cases.get_case(entry.case_id) if entry is not None else None
-        if case is None or not self.links.verify(number, case.round, token):
-            raise NotFound("no such rating link; use the link from your latest SMS")
-        return case
+        if case is not None and self.links.verify_proof(number, case.round, proof):
+            self.lockouts.refund(GuessScope.CLIENT, client, now)
+            if by_number is not None:
+                self.lockouts.refund(GuessScope.RATING_CODE, number, now)
+            return case
+        if by_number is not None and by_number.last:
+            logger.warning("rating code locked for a tracking number", extra={"tracking_no": number})
+            raise code_locked(by_number.until, now)
+        if by_client.last:
+            raise TooManyAttempts(
+                "too many wrong guesses from this device; try again later", retry_after(by_client.until, now)
+            )
+        raise NotFound(UNKNOWN)

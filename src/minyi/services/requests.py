@@ -24,7 +24,7 @@ from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Channel, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
 from minyi.domain.privacy import may_publish_description
-from minyi.domain.rating_links import RatingLinks
+from minyi.domain.rating_links import RatingLinks, is_code
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import (
@@ -52,6 +52,10 @@ TRACKING_CLIENT_BUDGET = GuessBudget(limit=5, window=timedelta(minutes=15), lock
 #: last-4 alone with `verification_required` for the lock's length (sign-in and the SMS code still work).
 TRACKING_NUMBER_BUDGET = GuessBudget(limit=30, window=timedelta(hours=1), lock=timedelta(minutes=15))
 TRACKING_MAX_FAILURES = TRACKING_CLIENT_BUDGET.limit
+#: Wrong 6-digit rating codes for one number, from anyone (tracking and rating alike), before the
+#: number's code is refused for the lock's length (`minyi.services.rating_links`).
+RATING_CODE_BUDGET = GuessBudget(limit=5, window=timedelta(hours=1), lock=timedelta(hours=1))
+RATING_CODE_LOCKED = "too many wrong codes for this tracking number; try again later"
 VERIFICATION_REQUIRED = "sign in, or use the code from your SMS, to track this request"
 #: Attempts at allocating a case when a tracking number collides or an upload is claimed meanwhile.
 CREATE_ATTEMPTS = 3
@@ -312,7 +316,15 @@ class RequestService:
         if not by_client.allowed:
             raise self._locked(by_client.until, now)
         by_number: GuessCharge | None = None
-        if token is not None:
+        by_code: GuessCharge | None = None
+        if token is not None and is_code(token):
+            # a 6-digit code is guessable: charged to the number as rating with it is
+            by_code = self.lockouts.charge(GuessScope.RATING_CODE, number, now, RATING_CODE_BUDGET)
+            if not by_code.allowed:
+                self.lockouts.refund(GuessScope.CLIENT, client, now)
+                raise TooManyAttempts(RATING_CODE_LOCKED, max(1, int((by_code.until - now).total_seconds())))
+            case = self._tracked_by_code(number, token)
+        elif token is not None:
             case = self._tracked_by_code(number, token)
         else:
             by_number = self.lockouts.charge(GuessScope.NUMBER, number, now, TRACKING_NUMBER_BUDGET)
@@ -324,11 +336,16 @@ class RequestService:
             self.lockouts.refund(GuessScope.CLIENT, client, now)
             if by_number is not None:
                 self.lockouts.refund(GuessScope.NUMBER, number, now)
+            if by_code is not None:
+                self.lockouts.refund(GuessScope.RATING_CODE, number, now)
             return PublicCase(case=case, events=self.cases.timeline(case.id), units=units_by_id(self.catalog.get()))
         if by_client.last:
             metrics.add_metric(name=Metric.TRACKING_LOCKOUTS, unit="Count", value=1)
             logger.warning("public tracking locked for a client", extra={"client": mask_address(client)})
             raise self._locked(by_client.until, now)
+        if by_code is not None and by_code.last:
+            logger.warning("rating code locked for a tracking number", extra={"tracking_no": number})
+            raise TooManyAttempts(RATING_CODE_LOCKED, max(1, int((by_code.until - now).total_seconds())))
         if by_number is not None and by_number.last:
             metrics.add_metric(name=Metric.TRACKING_VERIFICATION_REQUIRED, unit="Count", value=1)
             logger.warning("public tracking by last four digits suspended", extra={"tracking_no": number})
@@ -342,13 +359,14 @@ class RequestService:
         return self.cases.get_case(entry.case_id, consistent=False)
 
     def _tracked_by_code(self, number: str, token: str) -> Case | None:
-        """The code of any rating SMS the case sent (one per round) proves its owner's phone."""
+        """The code (or an old link's token) of any rating SMS the case sent (one per round) proves its
+        owner's phone."""
         entry = self.cases.tracking(number) if self.links is not None else None
         case = self.cases.get_case(entry.case_id, consistent=False) if entry is not None else None
         if case is None or self.links is None:
             return None
         links = self.links()
-        return case if any(links.verify(number, r, token) for r in range(1, max(case.round, 1) + 1)) else None
+        return case if any(links.verify_proof(number, r, token) for r in range(1, max(case.round, 1) + 1)) else None
 
     @staticmethod
     def _locked(until: datetime, now: datetime) -> TooManyAttempts:

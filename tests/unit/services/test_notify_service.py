@@ -91,7 +91,7 @@ def test_a_provider_outage_fails_every_notice_and_sends_nothing(fakes: Fakes) ->
     assert [e.status for e in fakes.outbox.entries(case.id)] == [OutboxStatus.FAILED] * 2
 
 
-def test_the_rating_sms_carries_the_signed_link_of_the_round(fakes: Fakes) -> None:
+def test_the_rating_sms_carries_the_constant_address_and_the_code_of_the_round(fakes: Fakes) -> None:
     case, _ = dispatched(fakes)
     case = fakes.cases.save(lifecycle.accept(case, STAFF, fakes.clock()))
     case = fakes.cases.save(lifecycle.reply(case, "Done.", STAFF, fakes.clock()))
@@ -101,7 +101,10 @@ def test_the_rating_sms_carries_the_signed_link_of_the_round(fakes: Fakes) -> No
     fakes.notify_service().handle(replied)
 
     (body,) = fakes.sender.to(PHONE)
-    assert fakes.links.link(case.tracking_no, case.round) in body
+    # Then it names the constant rating address, the number and the round's 6-digit code; no link of the case
+    assert "m.test/r评价" in body and case.tracking_no in body
+    assert f"评价码{fakes.links.code(case.tracking_no, case.round)}" in body
+    assert "?t=" not in body and "/r/" not in body
 
 
 def test_a_citizen_who_chose_english_is_texted_in_english(fakes: Fakes) -> None:
