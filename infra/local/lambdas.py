@@ -188,6 +188,23 @@ class LocalLambdas:
         for name in self.specs:
             self.module(name)
 
+    @contextlib.contextmanager
+    def configured(self, overrides: dict[str, str]) -> Iterator[None]:
+        """Run with these environment variables changed, as `update-function-configuration` would: every
+        function starts cold with them (settings are read at import, as in a Lambda container), and again
+        with the previous ones afterwards, so that no test leaves its configuration to the next."""
+        with self._import_lock:
+            before = dict(self.env_overrides)
+            self.env_overrides.update(overrides)
+            self._modules.clear()
+        try:
+            yield
+        finally:
+            with self._import_lock:
+                self.env_overrides.clear()
+                self.env_overrides.update(before)
+                self._modules.clear()
+
     # --- botocore hook -----------------------------------------------------------------------------
 
     def function_name_from(self, ref: str) -> str:

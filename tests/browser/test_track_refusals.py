@@ -38,6 +38,7 @@ def test_the_track_page_explains_a_lockout_and_a_number_under_attack(
     page.goto(f"{runtime.base_url}/track")
     page.evaluate(f"localStorage.setItem('minyi.lang', '{lang}')")
     page.reload()
+    page.wait_for_load_state("networkidle")  # the form is painted once the catalogue is in: fill that one
     try:
         # Given the API refuses this device for 600 s
         page.route("**/v1/track/**", answer(429, "too_many_attempts", {"Retry-After": "600"}))

@@ -163,7 +163,11 @@ def test_local_tokens_sign_in_created_accounts_and_give_citizens_a_phone(pools: 
 def test_the_accounts_api_on_its_handler(stack: Stack, pools: dict[str, str]) -> None:
     # the function's USER_POOL_ID is the pool moto made (as the local runtime sets it)
     # (the staff pool only: the session's citizens stay those of the template's citizen pool)
-    stack.lambdas.env_overrides["USER_POOL_ID"] = pool_environment(Template(REGION), pools)["USER_POOL_ID"]
+    with stack.lambdas.configured({"USER_POOL_ID": pool_environment(Template(REGION), pools)["USER_POOL_ID"]}):
+        accounts_api_on_its_handler(stack)
+
+
+def accounts_api_on_its_handler(stack: Stack) -> None:
     body = {"phone": "13911110004", "name": "赵警官", "role": "staff", "unit_id": "futian-traffic-police"}
     status, created = stack.request("POST", "/v1/admin/staff", ADMIN, body)
     assert status == 201, created

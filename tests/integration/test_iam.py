@@ -75,7 +75,7 @@ def drain_streams(poller: StreamPoller) -> None:
         idle = idle + 1 if poller.poll_once() == 0 else 0
 
 
-def run_flows(stack: Stack, pools: dict[str, str]) -> None:
+def run_flows(stack: Stack, pools: dict[str, str], code_key: str) -> None:
     """Every function at least once, along the paths a case takes."""
     # a citizen uploads a photo (presigned POST; the phone's upload is the harness's put_object) and submits
     who = citizen()
@@ -157,7 +157,7 @@ def run_flows(stack: Stack, pools: dict[str, str]) -> None:
         "UserStatus": "UNCONFIRMED",
         "Attributes": [{"Name": "phone_number", "Value": username}],
     }
-    code = encrypt_code("123456", stack.lambdas.env_overrides["MINYI_IAM_CODE_KEY"], pools["UserPool"])
+    code = encrypt_code("123456", code_key, pools["UserPool"])
     stack.lambdas.invoke("SmsSenderFunction", sender_event("CustomSMSSender_SignUp", pools["UserPool"], user, code))
 
 
@@ -168,14 +168,12 @@ def recorded(stack: Stack) -> Iterator[tuple[CallRecorder, dict[str, str]]]:
     # integration claims name (tests.integration.conftest.citizen), as the functions read it once per process
     environment = pool_environment(stack.lambdas.template, pools)
     environment.pop("CITIZEN_USER_POOL_ID", None)
-    stack.lambdas.env_overrides.update(environment)
     keys = create_code_keys(stack.lambdas.template)
-    stack.lambdas.env_overrides.update(key_environment(stack.lambdas.template, keys))
-    stack.lambdas.env_overrides["MINYI_IAM_CODE_KEY"] = keys["CodeKey"]
+    environment.update(key_environment(stack.lambdas.template, keys))
     recorder = CallRecorder(stack.lambdas.template, current_function)
     reset_clients()  # clients made before the hooks would not report their calls
-    with recorder.recording():
-        run_flows(stack, pools)
+    with stack.lambdas.configured(environment), recorder.recording():
+        run_flows(stack, pools, keys["CodeKey"])
     yield recorder, {**stack.resources, **pools, **keys}
 
 

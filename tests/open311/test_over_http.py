@@ -62,7 +62,7 @@ def test_a_client_files_and_follows_a_report_over_http(runtime: Runtime) -> None
     assert SafeET.fromstring(refused.content).findtext("error/code") == "403"
 
 
-def test_a_reporter_with_a_mainland_mobile_rates_from_the_sms_link_and_the_feed_shows_it_closed(
+def test_a_reporter_with_a_mainland_mobile_rates_with_the_sms_code_and_the_feed_shows_it_closed(
     runtime: Runtime,
 ) -> None:
     # Given a report filed through Open311 with the reporter's mainland mobile
@@ -91,16 +91,16 @@ def test_a_reporter_with_a_mainland_mobile_rates_from_the_sms_link_and_the_feed_
     replied = runtime.call("POST", f"/v1/cases/{case_id}/reply", staff, json={"message": "已修复信号灯"})
     assert replied.status_code == 200, replied.text
 
-    # Then the reporter gets the SMS inviting a rating, and rates from its link without signing in
-    def rating_link() -> str | None:
+    # Then the reporter gets the SMS inviting a rating, and rates with its code without signing in
+    def rating_code() -> str | None:
         sms = runtime.call("GET", f"/local/sms?phone={phone}").json()["messages"]
         found = [m["body"] for m in sms if m["event"] == "replied" and m["kind"] == "citizen"]
-        match = re.search(r"[?&]t=([A-Za-z0-9_-]+)", found[0]) if found else None
+        match = re.search(r"评价码\s*(\d{6})", found[0]) if found else None
         return match.group(1) if match else None
 
-    token = runtime.wait_for(rating_link)
+    code = runtime.wait_for(rating_code)
     scores = {"speed": 5, "effectiveness": 5, "experience": 4, "feedback_quality": 5}
-    rated = runtime.call("POST", f"/v1/track/{number}/rating", json={"token": token, **scores})
+    rated = runtime.call("POST", f"/v1/track/{number}/rating", json={"code": code, **scores})
     assert rated.status_code == 200, rated.text
     # And the open-data feed shows it closed, satisfied, with each public step as an update
     runtime.wait_for(
