@@ -90,7 +90,8 @@ def test_a_disabled_accounts_console_signs_out_when_its_refresh_is_refused(page:
     page.evaluate(f"localStorage.setItem('{SESSION}', {json.dumps(json.dumps(session))})")
     page.goto(f"{short_runtime.base_url}/console#/inbox")
     page.get_by_test_id("inbox").wait_for()
-    # When an admin disables the account
+    # When an admin disables the account (with a token of the moment: this runtime's last 8 seconds)
+    admin = short_runtime.token(sub="admin-refresh", role="admin")
     disabled = short_runtime.call("POST", f"/v1/admin/staff/{created.json()['username']}/disable", admin)
     assert disabled.status_code == 200
     # Then the next refresh is refused and the console signs out, saying why
