@@ -1,6 +1,7 @@
 """Units and supervisors see why a citizen was unsatisfied (issue 21): the rating's comment and its four
 scores, in the platform's words (处置速度、处置效果、服务体验、反馈质量), in the staff timeline's rating event,
-worded for staff ("群众已评价", never "您已评价"); the citizen's own timeline shows none of it."""
+worded for staff ("群众已评价", never "您已评价", and which unit returned a case); the citizen's own timeline
+shows none of it."""
 
 from __future__ import annotations
 
@@ -76,3 +77,22 @@ def test_a_rating_without_a_comment_shows_the_scores_alone(stack: Stack) -> None
     assert stack.request("POST", f"/v1/requests/{case_id}/rating", who, scores)[0] == 200
     # Then staff read the scores, and no empty comment
     assert rated_event(stack, case_id, unit)["note"] == "满意（处置速度 5，处置效果 5，服务体验 4，反馈质量 5）"
+
+
+def test_staff_read_who_returned_a_case_where_the_citizen_reads_it_is_being_reassigned(stack: Stack) -> None:
+    # Given a dispatched case the brigade returns
+    who, unit = citizen(), staff()
+    status, created = stack.request("POST", "/v1/requests", who, REQUEST)
+    assert status == 201, created
+    case_id = created["id"]
+    parked(stack, case_id, "handling")
+    status, body = stack.request("POST", f"/v1/cases/{case_id}/return", unit, {"reason": "信号灯归交通局管"})
+    assert status == 200, body
+    # When staff and the citizen read the return
+    status, staff_view = stack.request("GET", f"/v1/cases/{case_id}/timeline", SUPERVISOR)
+    assert status == 200, staff_view
+    _, own = stack.request("GET", f"/v1/requests/{case_id}/timeline", who)
+    # Then staff read which unit returned it, the citizen only that a unit is being found
+    returned = next(e for e in staff_view["events"] if e["type"] == "returned")
+    assert returned["text"] == "福田区交警大队退回，待重新派单"
+    assert next(e for e in own["events"] if e["type"] == "returned")["text"] == "正在重新分派承办单位"
