@@ -108,7 +108,7 @@ def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, ph
     form = page.get_by_test_id("new-request")
     expect(form).to_be_visible()
     # notices go to the verified mobile the citizen signed in with: shown, not editable
-    expect(page.get_by_test_id("field-phone")).to_have_value(PHONE_NO)
+    expect(page.get_by_test_id("field-phone")).to_have_value("138 1234 5678")  # grouped 3-4-4 (issue 21)
     expect(page.get_by_test_id("field-phone")).to_have_attribute("readonly", "")
     page.get_by_test_id("field-category").select_option("complaint")
     page.get_by_test_id("field-topic").select_option("traffic")

@@ -174,6 +174,7 @@ def accounts_api_on_its_handler(stack: Stack) -> None:
     assert created["phone"] == "+8613911110004" and created["role"] == "staff"
     status, again = stack.request("POST", "/v1/admin/staff", ADMIN, body)
     assert status == 409 and again["error"] == "already_exists"
+    assert again["message"] == "该手机号已有账号"  # what it is, not a bare "已存在" (issue 21)
     status, bad = stack.request("POST", "/v1/admin/staff", ADMIN, {**body, "phone": "13911110005", "unit_id": "x"})
     assert status == 422 and bad["problems"][0]["field"] == "unit_id"
     status, listed = stack.request("GET", "/v1/admin/staff", ADMIN)

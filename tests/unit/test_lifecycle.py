@@ -504,7 +504,9 @@ def test_satisfied_rating_closes_on_time() -> None:
     assert after.ratings == [Rating(round=1, comment="comment", satisfied=True, at=now, **SATISFIED)]
     assert [e.type for e in t.events] == [EventType.RATED, EventType.CLOSED]
     assert [e.seq for e in t.events] == [seq_before + 1, seq_before + 2]
-    assert t.events[0].note == "satisfied (speed 5, effectiveness 4, experience 5, feedback_quality 4)"
+    # the citizen's comment goes with the scores (the unit and supervisors read why)
+    scores = "speed 5, effectiveness 4, experience 5, feedback_quality 4"
+    assert t.events[0].note == f"satisfied ({scores}); comment: comment"
     assert t.events[1].note == "satisfied"
     assert t.events[1].status == CaseStatus.CLOSED
     assert all(e.actor_role == Role.CITIZEN and e.actor_id == "citizen-1" for e in t.events)

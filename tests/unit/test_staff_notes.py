@@ -9,11 +9,13 @@ import pytest
 
 from minyi.api.staff_notes import staff_note
 from minyi.domain import lifecycle
+from minyi.domain.lifecycle import RatingPolicy
 from minyi.domain.models import Actor, Case, CaseStatus, Category, EventType, Role
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shenzhen
 STAFF = Actor(role=Role.STAFF, id="staff-1", unit_id="futian-traffic-police")
 SUPERVISOR = Actor(role=Role.SUPERVISOR, id="sup-1")
+CITIZEN = Actor(role=Role.CITIZEN, id="citizen-1")
 
 
 def a_case(**changes: object) -> Case:
@@ -41,6 +43,15 @@ def last_note(transition: lifecycle.Transition) -> tuple[EventType, str]:
     return event.type, event.note
 
 
+def rated_note(comment: str | None) -> tuple[EventType, str]:
+    """The rating event's note of an unsatisfied rating with `comment`."""
+    scores = {"speed": 4, "effectiveness": 2, "experience": 3, "feedback_quality": 2}
+    case = a_case(status=CaseStatus.REPLIED)
+    event = lifecycle.rate(case, scores, comment, CITIZEN, NOW, RatingPolicy(), NOW + timedelta(days=5)).events[0]
+    assert event.type == EventType.RATED and event.note is not None
+    return event.type, event.note
+
+
 @pytest.mark.parametrize(
     ("written", "chinese"),
     [
@@ -65,10 +76,14 @@ def last_note(transition: lifecycle.Transition) -> tuple[EventType, str]:
         ),
         (
             lambda: (EventType.RATED, "unsatisfied (speed 1, effectiveness 1, experience 2, feedback_quality 1)"),
-            "不满意（办理速度 1，办理效果 1，服务体验 2，反馈质量 1）",
+            "不满意（处置速度 1，处置效果 1，服务体验 2，反馈质量 1）",
+        ),
+        (
+            lambda: rated_note("路口还是没人管\n(早高峰)"),
+            "不满意（处置速度 4，处置效果 2，服务体验 3，反馈质量 2）。群众意见：路口还是没人管\n(早高峰)",
         ),
     ],
-    ids=["media", "reveal", "warning", "overdue", "repair", "routed", "queued", "rated"],
+    ids=["media", "reveal", "warning", "overdue", "repair", "routed", "queued", "rated", "rated-comment"],
 )
 def test_a_system_note_reads_in_chinese_for_a_chinese_reader(written: object, chinese: str) -> None:
     # Given a note as the domain writes it

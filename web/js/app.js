@@ -6,6 +6,7 @@ import {
   api, claims, cognito, config, e164, errorBox, field, h, keepSessionFresh, langButton, localTokens, mount, newIdempotencyKey,
   nextId, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
 } from './common.js';
+import { fmtPhone } from './common.js';
 import { categoryLabel, categoryWithDays, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { pct, rateBars, tile } from './charts.js';
 
@@ -177,7 +178,7 @@ async function newRequestView() {
   // the citizen's own choice to publish their words in the city's open data: unticked unless they tick it
   const publish = h('input', { type: 'checkbox', name: 'public', id: 'field-public', testid: 'field-public', 'aria-describedby': 'field-public-hint' });
   // notices go only to the account's verified mobile: shown, not editable, when the account has one
-  const phone = h('input', { type: 'tel', name: 'phone', required: true, value: s.phone || '', autocomplete: 'tel', readonly: s.phone ? true : null, testid: 'field-phone' });
+  const phone = h('input', { type: 'tel', name: 'phone', required: true, value: fmtPhone(s.phone), autocomplete: 'tel', readonly: s.phone ? true : null, testid: 'field-phone' });
   let location_ = null;
   const locText = h('span', { 'aria-live': 'polite' }, t('location_none'));
   const locButton = h('button', { type: 'button', class: 'secondary', onclick: () => {
@@ -189,24 +190,7 @@ async function newRequestView() {
   } }, t('use_location'));
 
   const idempotencyKey = newIdempotencyKey();  // a retried send of this form files one case
-  const uploads = [];  // {promise, id}
-  const list = h('ul', { class: 'uploads', 'aria-label': t('attachments') });
-  const addFile = (file) => {
-    const bar = h('progress', { max: 1, value: 0, 'aria-label': `${t('uploading')} ${file.name}` });
-    const state = h('span', { class: 'muted' }, t('uploading'));
-    const preview = file.type.startsWith('image/') ? h('img', { src: URL.createObjectURL(file), alt: file.name, class: 'thumb' }) : h('span', { class: 'file-icon', 'aria-hidden': 'true' }, file.type.startsWith('video/') ? '🎬' : '🎙');
-    const entry = { id: null };
-    const item = h('li', {}, preview, h('span', { class: 'file-name' }, file.name), bar, state,
-      h('button', { type: 'button', class: 'link-button', onclick: () => { uploads.splice(uploads.indexOf(entry), 1); item.remove(); } }, t('remove')));
-    list.append(item);
-    entry.promise = upload(s.token, file, (f) => { bar.value = f; })
-      .then((id) => { entry.id = id; state.textContent = t('uploaded'); item.dataset.uploaded = 'true'; return id; })
-      .catch((err) => { state.textContent = `${t('upload_failed')}: ${err.message}`; state.className = 'bad'; throw err; });
-    entry.promise.catch(() => {});
-    uploads.push(entry);
-  };
-  const photos = h('input', { type: 'file', name: 'photos', accept: 'image/jpeg,image/png,image/heic,.heic', multiple: true, testid: 'attach-input',
-    onchange: (e) => { [...e.target.files].forEach(addFile); e.target.value = ''; } });
+  const { uploads, list, addFile, photos } = uploadList(s.token, 'attach-input');
   const video = h('input', { type: 'file', name: 'video', accept: 'video/mp4,video/quicktime,.mov', capture: 'environment',
     onchange: (e) => { [...e.target.files].forEach(addFile); e.target.value = ''; } });
   const voice = voiceRecorder(addFile);
@@ -219,7 +203,7 @@ async function newRequestView() {
     try {
       const ids = await Promise.all(uploads.map((u) => u.promise));
       const body = { category: category.value, topic: topic.value, district: district.value,
-        description: description.value.trim(), phone: phone.value.trim(), attachments: ids, channel: 'app',
+        description: description.value.trim(), phone: s.phone || phone.value.trim(), attachments: ids, channel: 'app',
         public: publish.checked, language: lang() === 'en' ? 'en' : 'zh' };
       if (address.value.trim()) body.address = address.value.trim();
       if (location_) body.location = location_;
@@ -241,6 +225,30 @@ async function newRequestView() {
   field(t('contact_phone'), phone, s.phone ? t('phone_fixed') : null),
   status, submit);
   paint(gen, form);
+}
+
+/** Files sent straight to S3 as they are picked, each with its preview, progress bar and a remove
+ *  button; `photos` is the photo picker (the new request's and the supplement's). */
+function uploadList(token, testid) {
+  const uploads = [];  // {promise, id}
+  const list = h('ul', { class: 'uploads', 'aria-label': t('attachments') });
+  const addFile = (file) => {
+    const bar = h('progress', { max: 1, value: 0, 'aria-label': `${t('uploading')} ${file.name}` });
+    const state = h('span', { class: 'muted' }, t('uploading'));
+    const preview = file.type.startsWith('image/') ? h('img', { src: URL.createObjectURL(file), alt: file.name, class: 'thumb' }) : h('span', { class: 'file-icon', 'aria-hidden': 'true' }, file.type.startsWith('video/') ? '🎬' : '🎙');
+    const entry = { id: null };
+    const item = h('li', {}, preview, h('span', { class: 'file-name' }, file.name), bar, state,
+      h('button', { type: 'button', class: 'link-button', onclick: () => { uploads.splice(uploads.indexOf(entry), 1); item.remove(); } }, t('remove')));
+    list.append(item);
+    entry.promise = upload(token, file, (f) => { bar.value = f; })
+      .then((id) => { entry.id = id; state.textContent = t('uploaded'); item.dataset.uploaded = 'true'; return id; })
+      .catch((err) => { state.textContent = `${t('upload_failed')}: ${err.message}`; state.className = 'bad'; throw err; });
+    entry.promise.catch(() => {});
+    uploads.push(entry);
+  };
+  const photos = h('input', { type: 'file', name: 'photos', accept: 'image/jpeg,image/png,image/heic,.heic', multiple: true, testid,
+    onchange: (e) => { [...e.target.files].forEach(addFile); e.target.value = ''; } });
+  return { uploads, list, addFile, photos };
 }
 
 function voiceRecorder(addFile) {
@@ -343,6 +351,19 @@ export function ratingForm(onSubmit) {
   return form;
 }
 
+/** Withdrawing ends the request for good: a dialog says so first, and only its confirm button withdraws
+ *  (cancel, Esc or the keep button leave the case as it was). */
+function withdrawDialog(onConfirm) {
+  const titleId = nextId('withdraw-title');
+  const dialog = h('dialog', { class: 'confirm', testid: 'withdraw-dialog', 'aria-labelledby': titleId },
+    h('h2', { id: titleId }, t('withdraw_confirm_title')),
+    h('p', {}, t('withdraw_confirm_text')),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'secondary', testid: 'withdraw-keep', onclick: () => dialog.close() }, t('withdraw_keep')),
+      h('button', { type: 'button', class: 'danger', testid: 'withdraw-confirm', onclick: () => { dialog.close(); onConfirm(); } }, t('withdraw_confirm'))));
+  return dialog;
+}
+
 async function caseView(id) {
   const gen = generation;
   const token = me().token;
@@ -354,20 +375,31 @@ async function caseView(id) {
     actions.append(ratingForm((body) => api(`/v1/requests/${id}/rating`, { method: 'POST', token, body }).then(() => setTimeout(route, 1500))));
   }
   if (open) {
-    const text = h('textarea', { rows: 2, maxlength: 2000, required: true });
+    const text = h('textarea', { rows: 2, maxlength: 2000, required: true, testid: 'supplement-text' });
+    // photos with the supplement, picked and uploaded as on the new request
+    const { uploads, list, photos } = uploadList(token, 'supplement-photos');
     const st = h('div', { 'aria-live': 'polite' });
-    actions.append(h('details', { class: 'card' }, h('summary', {}, t('supplement')),
+    const send = h('button', { type: 'submit', class: 'secondary', testid: 'supplement-send' }, t('send'));
+    actions.append(h('details', { class: 'card', testid: 'supplement' }, h('summary', {}, t('supplement')),
       h('form', { onsubmit: async (e) => { e.preventDefault();
-        try { await api(`/v1/requests/${id}/supplements`, { method: 'POST', token, body: { text: text.value } }); mount(st, t('supplement_ok')); route(); } catch (err) { mount(st, errorBox(err)); } } },
-      field(t('supplement_text'), text), st, h('button', { type: 'submit', class: 'secondary' }, t('send')))));
+        send.disabled = true;
+        try {
+          const ids = await Promise.all(uploads.map((u) => u.promise));
+          await api(`/v1/requests/${id}/supplements`, { method: 'POST', token, body: { text: text.value, attachments: ids } });
+          mount(st, t('supplement_ok')); route();
+        } catch (err) { mount(st, errorBox(err)); send.disabled = false; } } },
+      field(t('supplement_text'), text), field(t('supplement_photos'), photos), list, st, send)));
   }
   if (withdrawable) {
     const reason = h('input', { type: 'text', maxlength: 500 });
     const st = h('div', { 'aria-live': 'polite' });
+    const withdraw = async () => {
+      try { await api(`/v1/requests/${id}/withdraw`, { method: 'POST', token, body: reason.value ? { reason: reason.value } : {} }); route(); } catch (err) { mount(st, errorBox(err)); }
+    };
+    const confirm = withdrawDialog(withdraw);
     actions.append(h('details', { class: 'card' }, h('summary', {}, t('withdraw')),
-      h('form', { onsubmit: async (e) => { e.preventDefault();
-        try { await api(`/v1/requests/${id}/withdraw`, { method: 'POST', token, body: reason.value ? { reason: reason.value } : {} }); route(); } catch (err) { mount(st, errorBox(err)); } } },
-      field(t('withdraw_reason'), reason), st, h('button', { type: 'submit', class: 'danger' }, t('withdraw')))));
+      h('form', { onsubmit: (e) => { e.preventDefault(); confirm.showModal(); } },
+      field(t('withdraw_reason'), reason), st, h('button', { type: 'submit', class: 'danger', testid: 'withdraw' }, t('withdraw'))), confirm));
   }
   // the unit's answer files are shown with the answer, not among what the citizen sent
   const { own, fromUnit } = splitMedia(c);

@@ -238,6 +238,14 @@ export function e164(phone) {
   return null;
 }
 
+/** A phone as people read it: a mainland mobile grouped 3-4-4 without +86 (`+8613800001111` ->
+ *  `138 0000 1111`, masked `138****1111` -> `138 **** 1111`); any other number as given. */
+export function fmtPhone(phone) {
+  if (!phone) return '';
+  const m = /^(?:\+?86)?(1\d{2})([\d*]{4})(\d{4})$/.exec(String(phone).replace(/[\s-]/g, ''));
+  return m ? `${m[1]} ${m[2]} ${m[3]}` : String(phone);
+}
+
 // --- uploads: presigned S3 POST with a progress bar --------------------------------------------------
 const EXT_TYPES = { heic: 'image/heic', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', mp4: 'video/mp4',
   mov: 'video/quicktime', m4a: 'audio/mp4', mp3: 'audio/mpeg', amr: 'audio/amr' };

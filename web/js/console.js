@@ -6,6 +6,7 @@ import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, keepSessionFresh, langButton, localToken, localTokens, mount,
   newIdempotencyKey, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
 } from './common.js';
+import { fmtPhone } from './common.js';
 import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { lineChart, pairedBars, pct, rateBars, tile } from './charts.js';
 
@@ -262,10 +263,15 @@ async function staffAccountsView(notice) {
       if (role.value === 'staff') body.unit_id = unit.value;
       await api('/v1/admin/staff', { method: 'POST', token: s.token, body });
       staffAccountsView(t('account_created'));
-    } catch (err) { mount(status, errorBox(err)); submit.disabled = false; }
+    } catch (err) {
+      // a phone that has an account already: say so in the reader's words, not the bare code's
+      const taken = err.status === 409 && err.body?.error === 'already_exists';
+      mount(status, taken ? h('div', { class: 'error', role: 'alert', testid: 'account-exists' }, t('account_exists')) : errorBox(err));
+      submit.disabled = false;
+    }
   } }, h('h2', {}, t('new_account')), field(t('person_name'), name), field(t('account_phone'), phone), field(t('role'), role), unitField, status, submit);
   const rows = data.items.map((a) => h('tr', { testid: 'account-row', 'data-username': a.username },
-    h('td', {}, a.name || '—'), h('td', {}, a.phone || '—'), h('td', {}, a.role ? t(`role_${a.role}`) : '—'), h('td', {}, a.unit_id ? unitName(a.unit_id) : '—'),
+    h('td', {}, a.name || '—'), h('td', {}, fmtPhone(a.phone) || '—'), h('td', {}, a.role ? t(`role_${a.role}`) : '—'), h('td', {}, a.unit_id ? unitName(a.unit_id) : '—'),
     h('td', {}, a.enabled ? (a.status === 'FORCE_CHANGE_PASSWORD' ? t('first_sign_in') : t('enabled')) : t('disabled')),
     h('td', {}, a.enabled ? h('button', { type: 'button', class: 'secondary', testid: 'account-disable', onclick: async (ev) => {
       ev.target.disabled = true;
@@ -328,6 +334,17 @@ function collapseReads(events) {
     reads.set(e.note, line);
   }
   return out;
+}
+
+/** The citizen's ratings, each round's four scores by the platform's names and what the citizen said:
+ *  the unit redoing a case and supervisors read why the citizen was unsatisfied. */
+const RATING_DIMENSIONS = ['speed', 'effectiveness', 'experience', 'feedback_quality'];
+function ratingList(ratings) {
+  return h('ul', { class: 'ratings', testid: 'ratings' }, ratings.map((r) => h('li', { testid: 'rating', 'data-round': r.round },
+    h('p', {}, h('strong', {}, r.satisfied ? t('rating_satisfied') : t('rating_unsatisfied_staff')),
+      h('span', { class: 'muted' }, ` · ${t('round').replace('{n}', r.round)} · ${fmtTime(r.at)}`)),
+    h('p', { testid: 'rating-scores' }, RATING_DIMENSIONS.map((d) => `${t(`rate_${d}`)} ${r[d]}`).join(t('list_sep'))),
+    r.comment ? h('blockquote', { class: 'prewrap', testid: 'rating-comment' }, r.comment) : null)));
 }
 
 function mediaOf(att, i) {
@@ -438,7 +455,7 @@ async function caseView(id, reveal = false) {
             h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(c.category)} · ${nameOf('topics', c.topic)} · ${nameOf('districts', c.district)}`),
             h('dt', {}, t('current_unit')), h('dd', {}, unitName(c.unit_id)),
             h('dt', {}, t('deadline')), h('dd', {}, c.due_at ? fmtTime(c.due_at) : '—'),
-            h('dt', {}, t('citizen_phone')), h('dd', {}, c.citizen_phone || c.phone,
+            h('dt', {}, t('citizen_phone')), h('dd', { testid: 'citizen-phone' }, fmtPhone(c.citizen_phone || c.phone),
               s.role === 'supervisor' && !c.citizen_phone ? h('button', { type: 'button', class: 'link-button', onclick: () => caseView(id, true).catch((err) => paint(gen, errorBox(err))) }, t('reveal_phone')) : null),
             h('dt', {}, t('address')), h('dd', {}, c.address || '—'),
             h('dt', {}, t('coordinates')), h('dd', {}, c.location ? h('a', { href: `geo:${c.location.lat},${c.location.lon}` }, `${c.location.lat.toFixed(5)}, ${c.location.lon.toFixed(5)}`) : t('location_none_staff')),
@@ -446,7 +463,8 @@ async function caseView(id, reveal = false) {
           own.length ? [h('h3', {}, t('media')), h('ul', { class: 'media' }, own.map(mediaOf))] : null,
           fromUnit.length ? [h('h3', {}, t('reply_files')), h('ul', { class: 'media', testid: 'reply-files' }, fromUnit.map(mediaOf))] : null,
           c.supplements?.length ? [h('h3', {}, t('supplement')), h('ul', {}, c.supplements.map((x) => h('li', {}, `${fmtTime(x.at)} ${x.text}`)))] : null,
-          c.replies.length ? [h('h3', {}, t('replies')), h('ul', {}, c.replies.map((r) => h('li', {}, h('span', { class: 'muted' }, `${fmtTime(r.at)} · ${unitName(r.unit_id)}: `), r.message)))] : null),
+          c.replies.length ? [h('h3', {}, t('replies')), h('ul', {}, c.replies.map((r) => h('li', {}, h('span', { class: 'muted' }, `${fmtTime(r.at)} · ${unitName(r.unit_id)}: `), r.message)))] : null,
+          c.ratings?.length ? [h('h3', {}, t('citizen_ratings')), ratingList(c.ratings)] : null),
         h('section', { class: 'card' }, h('h2', {}, t('staff_timeline')),
           h('ol', { class: 'timeline staff', testid: 'timeline' }, collapseReads(tl.events).reverse().map((e) => h('li', { class: 'timeline-event', testid: 'timeline-event', 'data-type': e.type },
             h('span', { class: 'dot', 'aria-hidden': 'true' }),
@@ -455,7 +473,7 @@ async function caseView(id, reveal = false) {
             e.note ? h('p', { class: 'note' }, e.note) : null,
             h('time', { datetime: e.at }, `${e.times > 1 ? `${fmtTime(e.first_at)} – ` : ''}${fmtTime(e.at)} · ${eventLabel(e.type)} · ${actorLabel(e.actor)}`)))),
           tl.notifications?.length ? h('details', {}, h('summary', {}, `${t('sms')} (${tl.notifications.length})`),
-            h('ul', {}, tl.notifications.map((n) => h('li', {}, `${eventLabel(n.event)} → ${n.to} · ${n.status}${n.sent_at ? ` · ${fmtTime(n.sent_at)}` : ''}`)))) : null)),
+            h('ul', {}, tl.notifications.map((n) => h('li', {}, `${eventLabel(n.event)} → ${fmtPhone(n.to)} · ${n.status}${n.sent_at ? ` · ${fmtTime(n.sent_at)}` : ''}`)))) : null)),
       h('aside', { class: 'actions', 'aria-label': t('actions') },
         open ? actions : h('p', { class: 'card' }, t('case_closed')),
         actionForm(t('notes'), field(t('note'), noteText), noteButton, () => post('notes', { text: noteText.value }))))));

@@ -108,6 +108,8 @@ _TEXTS_ZH: dict[str, str] = {
     "the dispatch queue is the dispatchers'": "调度队列仅限调度员查看",
     "this case belongs to another unit": "该工单属于其他单位",
     "no verified identity": "身份未验证",
+    # conflicts
+    "an account with this phone number exists": "该手机号已有账号",
     # transitions
     "no extension is pending": "没有待审批的延期申请",
     "one is already pending": "已有待审批的延期申请",

@@ -26,9 +26,10 @@ _ROLES_ZH = {
     "admin": "管理员",
     "system": "系统",
 }
+#: The platform's names of the four rating dimensions (the citizen app's and the console's too).
 _SCORES_ZH = {
-    "speed": "办理速度",
-    "effectiveness": "办理效果",
+    "speed": "处置速度",
+    "effectiveness": "处置效果",
     "experience": "服务体验",
     "feedback_quality": "反馈质量",
 }
@@ -51,6 +52,10 @@ def _scores(summary: str) -> str:
     )
 
 
+def _comment(text: str | None) -> str:
+    return f"。群众意见：{text}" if text else ""
+
+
 def _workflow_reason(reason: str) -> str:
     if reason == "workflow execution never started":
         return "办理流程未启动"
@@ -70,8 +75,16 @@ _ZH: list[tuple[EventType, re.Pattern[str], Rewrite]] = [
         re.compile(r"no routing rule for (\S+) in (\S+)"),
         lambda m: f"没有适用的派单规则（{m[1]} · {m[2]}），转派单中心",
     ),
-    (EventType.RATED, re.compile(r"satisfied \((.*)\)"), lambda m: f"满意（{_scores(m[1])}）"),
-    (EventType.RATED, re.compile(r"unsatisfied \((.*)\)"), lambda m: f"不满意（{_scores(m[1])}）"),
+    (
+        EventType.RATED,
+        re.compile(r"satisfied \(([^)]*)\)(?:; comment: (.*))?", re.S),
+        lambda m: f"满意（{_scores(m[1])}）{_comment(m[2])}",
+    ),
+    (
+        EventType.RATED,
+        re.compile(r"unsatisfied \(([^)]*)\)(?:; comment: (.*))?", re.S),
+        lambda m: f"不满意（{_scores(m[1])}）{_comment(m[2])}",
+    ),
     (
         EventType.REOPENED,
         re.compile(r"unsatisfied: returned to the same unit to redo"),

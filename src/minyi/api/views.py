@@ -16,7 +16,7 @@ from minyi.domain import scoreboard
 from minyi.domain.models import Case, CaseStatus, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
-from minyi.domain.timeline_text import is_public, public_text
+from minyi.domain.timeline_text import is_public, public_text, staff_text
 from minyi.services.results import (
     CaseDetail,
     CasePage,
@@ -124,11 +124,12 @@ def _event_view(event: TimelineEvent, text: str | None, note: str | None) -> sch
     )
 
 
-def _text(found: CaseTimeline | PublicCase, event: TimelineEvent) -> str | None:
-    """The platform's text for the event in the reader's language (Accept-Language), else the case's."""
+def _text(found: CaseTimeline | PublicCase, event: TimelineEvent, staff: bool = False) -> str | None:
+    """The platform's text for the event in the reader's language (Accept-Language), else the case's;
+    for `staff`, worded for staff (the citizen in the third person)."""
     language = reader_language(found.case.language)
     unit = found.units.get(event.unit_id) if event.unit_id else None
-    return public_text(event, language, _unit_name(unit, language))
+    return (staff_text if staff else public_text)(event, language, _unit_name(unit, language))
 
 
 def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
@@ -148,7 +149,9 @@ def staff_timeline(found: CaseTimeline) -> schemas.StaffTimeline:
     reader's language), the text the citizen reads, and every SMS."""
     language = reader_language(found.case.language)
     return schemas.StaffTimeline(
-        events=[_event_view(e, _text(found, e), staff_note(e.type, e.note, language)) for e in found.events],
+        events=[
+            _event_view(e, _text(found, e, staff=True), staff_note(e.type, e.note, language)) for e in found.events
+        ],
         notifications=[notification(o) for o in found.outbox],
     )
 

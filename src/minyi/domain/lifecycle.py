@@ -231,7 +231,9 @@ def rate(
     b = _Builder(case, actor, now)
     b.case.ratings.append(Rating(round=case.round, comment=comment, satisfied=satisfied, at=now, **scores))
     summary = ", ".join(f"{k} {v}" for k, v in scores.items())
-    b.event(EventType.RATED, f"{'satisfied' if satisfied else 'unsatisfied'} ({summary})", satisfied=satisfied)
+    # the citizen's words go with the scores: the unit redoing the case and supervisors read why
+    said = f"; comment: {comment}" if comment else ""
+    b.event(EventType.RATED, f"{'satisfied' if satisfied else 'unsatisfied'} ({summary}){said}", satisfied=satisfied)
     if satisfied:
         _close(b, CloseReason.SATISFIED)
     elif case.supervised:

@@ -32,6 +32,13 @@ _TEXTS: dict[EventType, dict[Language, str]] = {
     EventType.EXTENSION_APPROVED: {"zh": "办理时限已延长至{due}", "en": "Deadline extended to {due}"},
 }
 
+#: Staff views name the citizen where the citizen's own texts say 您 ("you"): staff never read "您已评价";
+#: and say who returned a case where the citizen reads only that it is being reassigned.
+_STAFF_TEXTS: dict[EventType, dict[Language, str]] = {
+    EventType.RATED: {"zh": "群众已评价", "en": "The citizen rated the answer"},
+    EventType.RETURNED: {"zh": "{unit}退回，待重新派单", "en": "{unit} returned it for reassignment"},
+}
+
 
 def local_time(at: datetime | None, language: Language) -> str:
     if at is None:
@@ -51,3 +58,13 @@ def public_text(event: TimelineEvent, language: Language, unit_name: str | None)
         return None
     fallback = "承办单位" if language == "zh" else "the responsible unit"
     return texts[language].format(unit=unit_name or fallback, due=local_time(event.due_at, language))
+
+
+def staff_text(event: TimelineEvent, language: Language, unit_name: str | None) -> str | None:
+    """The platform's text for the event as staff read it: the citizen's text, in the third person
+    where that one speaks to the citizen."""
+    texts = _STAFF_TEXTS.get(event.type)
+    if texts is None:
+        return public_text(event, language, unit_name)
+    fallback = "承办单位" if language == "zh" else "the responsible unit"
+    return texts[language].format(unit=unit_name or fallback)
