@@ -95,7 +95,7 @@ def test_a_new_document_routes_the_very_next_submission(stack: Stack) -> None:
     doc["topics"]["night-works"] = {"zh": "夜间施工", "en": "Night construction"}
     doc["units"].append(
         {"id": "futian-night-works", "name": "福田区夜间施工巡查组", "name_en": "Futian night works patrol",
-         "district": "futian", "duty_phone": "0755-88880000", "topics": ["night-works"]}
+         "district": "futian", "duty_phone": "+8613900000777", "topics": ["night-works"]}
     )  # fmt: skip
     doc["rules"].append({"topic": "night-works", "district": "futian", "unit": "futian-night-works"})
     status, put = stack.request("PUT", "/v1/admin/catalog", ADMIN, doc)
@@ -108,7 +108,9 @@ def test_a_new_document_routes_the_very_next_submission(stack: Stack) -> None:
         {"category": "complaint", "topic": "night-works", "district": "futian", "description": "深夜施工噪音扰民"},
     )
     assert status == 201, created
-    case = stack.wait_for(lambda: (c := stack.repo.get_case(created["id"])) and (c.unit_id or c.in_dispatch_queue) and c)
+    case = stack.wait_for(
+        lambda: (c := stack.repo.get_case(created["id"])) and (c.unit_id or c.in_dispatch_queue) and c
+    )
     assert case.unit_id == "futian-night-works" and not case.in_dispatch_queue and case.catalog_version == 3
 
 

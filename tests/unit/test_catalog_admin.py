@@ -129,7 +129,7 @@ def test_an_accepted_document_applies_to_the_next_request_of_a_warm_container() 
     changed["topics"]["noise-night"] = {"zh": "夜间施工噪音", "en": "Night construction noise"}
     changed["units"].append(
         {"id": "futian-night-noise", "name": "福田区夜间施工巡查组", "name_en": "Futian night works patrol",
-         "district": "futian", "duty_phone": "0755-88880000", "topics": ["noise-night"]}
+         "district": "futian", "duty_phone": "+8613900000777", "topics": ["noise-night"]}
     )  # fmt: skip
     changed["rules"].append({"topic": "noise-night", "district": "futian", "unit": "futian-night-noise"})
     svc.put(ADMIN, changed)
