@@ -29,7 +29,7 @@ from typing import Any
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, case_keys
 from minyi.domain.accounts import Account, AccountStatus, NewAccount
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
-from minyi.domain.catalog_doc import StoredCatalog
+from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput
 from minyi.domain.lifecycle import Transition
@@ -509,11 +509,20 @@ class FakeCatalogRepository:
         self.loads += 1
         return self.catalog.model_copy(deep=True)
 
+    def version(self) -> int:
+        return self.documents[-1].version if self.documents else self.catalog.version
+
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
         return self.rules.get((topic, district))
 
     def current_document(self) -> StoredCatalog | None:
         return self.documents[-1] if self.documents else None
+
+    def history(self) -> list[CatalogVersion]:
+        return [
+            CatalogVersion(version=d.version, published_at=d.published_at, published_by=d.published_by)
+            for d in reversed(self.documents)
+        ]
 
     def publish(self, stored: StoredCatalog, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
         current = self.current_document()

@@ -1,5 +1,6 @@
-"""Admin API: the catalogue as data. GET the document in force; PUT a whole new one (validated as a
-whole, `?dry_run=true` answers the difference only; each accepted document is a new version).
+"""Admin API: the catalogue as data. GET the document in force, or the versions accepted so far (who,
+when); PUT a whole new one (validated as a whole, `?dry_run=true` answers the difference only; each
+accepted document is a new version).
 Admins only (minyi.policy); the `minyi` CLI and the local runtime's seed use these routes."""
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from minyi import bootstrap
-from minyi.api.admin import CatalogChangeView, CatalogVersionView, catalog_change_view, catalog_version_view
+from minyi.api.admin import (
+    CatalogChangeView,
+    CatalogHistoryView,
+    CatalogVersionView,
+    catalog_change_view,
+    catalog_history_view,
+    catalog_version_view,
+)
 from minyi.api.http import caller, create_app, resolve
 from minyi.api.openapi import responses
 from minyi.config import CatalogAdminSettings
@@ -38,6 +46,15 @@ def service() -> CatalogAdminService:
 )
 def get_catalog() -> CatalogVersionView:
     return catalog_version_view(service().current(caller(app)))
+
+
+@app.get(
+    "/v1/admin/catalog/versions",
+    summary="Admin: every accepted catalogue version, newest first, with who accepted it and when",
+    responses=responses(200),
+)
+def get_catalog_versions() -> CatalogHistoryView:
+    return catalog_history_view(service().history(caller(app)))
 
 
 @app.put(

@@ -3,7 +3,8 @@
     minyi catalog import FILE.yaml --api URL --token TOKEN [--dry-run]
     minyi catalog export --api URL --token TOKEN [--output FILE.yaml]
     minyi catalog check FILE.yaml
-    minyi rules import FILE.csv [--catalog FILE.yaml [--output OUT.yaml] | --api URL --token TOKEN [--dry-run]]
+    minyi rules import FILE.csv [--catalog FILE.yaml [--output OUT.yaml] | --api URL --token TOKEN]
+                                [--replace] [--dry-run]
     minyi preflight --region R [--web-domain D [--certificate-arn ARN]] [--sms-secret ARN] [--template FILE]
     minyi smoke --api WEB_URL --token TOKEN [--rating-base URL]
     minyi sms templates --base https://12345.sz.gov.cn
@@ -12,7 +13,14 @@
 changes (`PUT /v1/admin/catalog?dry_run=true`), then sends it; the stack keeps it as a new version.
 `rules import` reads routing rules from a spreadsheet export (CSV with the columns topic, district,
 unit) and reports every bad row by its line number; with `--catalog` it writes them into a catalogue
-file, with `--api` into the stack's catalogue. The token is an admin's (`/local/tokens` locally).
+file, with `--api` into the stack's catalogue. A cell may name a topic or district by its code, its
+Chinese or its English name (水务, 福田区, Futian), a unit by its id or either name. The rules of the
+file replace those of the same topic and district and leave the others as they are; `--replace` makes
+the file the whole rule set (a one-row file otherwise removed every other rule without a word).
+`--dry-run` prints the difference and warnings: units without a staff account (from `GET
+/v1/admin/staff`, with `--api`), topic and district pairs no rule covers (their cases wait in the
+dispatch queue) and rows naming units that do not exist, which are left out of the preview.
+The token is an admin's (`/local/tokens` locally).
 The local runtime seeds itself with `import_catalog` too. `preflight` (before the first deployment) and
 `smoke` (after each) are an operator's checks, in `minyi.cli_ops`; docs/deploy.md runs them in order.
 `sms templates` prints every SMS template a mainland provider must have registered (JSON: key ->
@@ -32,14 +40,22 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from minyi.domain.catalog_doc import CatalogDocument, InvalidDocument, RuleEntry, parse_document, rule_problems
+from minyi.domain.catalog_doc import (
+    CatalogDocument,
+    InvalidDocument,
+    RuleEntry,
+    diff,
+    parse_document,
+    rule_problems,
+)
 
 CATALOG_PATH = "/v1/admin/catalog"
+STAFF_PATH = "/v1/admin/staff"
 #: (method, path, body, headers) -> (status, body)
 Send = Callable[[str, str, bytes | None, dict[str, str]], tuple[int, bytes]]
 
@@ -91,6 +107,12 @@ class AdminApi:
             return None
         _raise_for(status, payload)
         return payload  # type: ignore[no-any-return]
+
+    def staff(self) -> list[dict[str, Any]]:
+        """Every staff account (`GET /v1/admin/staff`)."""
+        status, payload = self.call("GET", STAFF_PATH)
+        _raise_for(status, payload)
+        return list(payload.get("items", [])) if isinstance(payload, dict) else []
 
     def put(self, document: dict[str, Any], dry_run: bool) -> dict[str, Any]:
         status, payload = self.call("PUT", CATALOG_PATH + ("?dry_run=true" if dry_run else ""), document)
@@ -248,9 +270,53 @@ def _decode(data: bytes) -> str:
         return data.decode("gb18030")
 
 
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _aliases(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for code, names in entries:
+        for name in names:
+            if name:
+                out.setdefault(_key(name), set()).add(code)
+    return out
+
+
+class CatalogNames:
+    """What a spreadsheet may call a topic or district (its code, Chinese or English name; 福田 for
+    福田区) or a unit (its id, Chinese or English name), each mapped to its code."""
+
+    def __init__(self, catalog: CatalogDocument):
+        self.codes = {
+            "topic": set(catalog.topics),
+            "district": set(catalog.districts),
+            "unit": {u.id for u in catalog.units},
+        }
+        self.names = {
+            "topic": _aliases((code, (code, n.zh, n.en)) for code, n in catalog.topics.items()),
+            "district": _aliases(
+                (code, (code, n.zh, n.en, n.zh.removesuffix("区"))) for code, n in catalog.districts.items()
+            ),
+            "unit": _aliases((u.id, (u.id, u.name, u.name_en)) for u in catalog.units),
+        }
+
+    def resolve(self, kind: str, value: str) -> tuple[str | None, str | None]:
+        """(the code, None), or (None, the problem): unknown, or a name that several share."""
+        if value in self.codes[kind]:
+            return value, None
+        found = self.names[kind].get(_key(value), set())
+        if len(found) == 1:
+            return next(iter(found)), None
+        if found:
+            return None, f"{value} names {', '.join(sorted(found))}: write the {'id' if kind == 'unit' else 'code'}"
+        return None, f"unknown {kind} {value}"
+
+
 def parse_rules_csv(data: bytes, catalog: CatalogDocument | None = None) -> RulesFile:
     """Every row's rule and every bad row's problem, by the line it is on (the header is line 1). With
-    a catalogue, codes and units are checked against it."""
+    a catalogue, each cell may be a code or a name (CatalogNames) and is checked against it."""
+    names = CatalogNames(catalog) if catalog is not None else None
     text = _decode(data)
     try:
         dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
@@ -280,6 +346,15 @@ def parse_rules_csv(data: bytes, catalog: CatalogDocument | None = None) -> Rule
                 bad = True
         if bad:
             continue
+        if names is not None:
+            for name in ("topic", "district", "unit"):
+                code, problem = names.resolve(name, values[name])
+                if problem is not None:
+                    result.problems.append(RowProblem(line, name, problem))
+                    bad = True
+                values[name] = code or values[name]
+            if bad:
+                continue
         try:
             entries.append((line, RuleEntry(topic=values["topic"], district=values["district"], unit=values["unit"])))
         except ValueError as exc:
@@ -310,8 +385,52 @@ def parse_rules_csv(data: bytes, catalog: CatalogDocument | None = None) -> Rule
     return result
 
 
-def with_rules(document: dict[str, Any], rules: Sequence[RuleEntry]) -> dict[str, Any]:
-    return {**document, "rules": [r.model_dump() for r in rules]}
+def with_rules(document: dict[str, Any], rules: Sequence[RuleEntry], replace: bool = True) -> dict[str, Any]:
+    """The document with these rules: all its rules replaced, or (merge) only those of the same topic
+    and district, in place, and the others added at the end."""
+    if replace:
+        return {**document, "rules": [r.model_dump() for r in rules]}
+    incoming = {(r.topic, r.district): r for r in rules}
+    merged: list[dict[str, Any]] = []
+    for rule in document.get("rules") or []:
+        new = incoming.pop((rule.get("topic"), rule.get("district")), None)
+        merged.append(new.model_dump() if new is not None else rule)
+    merged += [r.model_dump() for r in incoming.values()]
+    return {**document, "rules": merged}
+
+
+#: Lists in warnings show this many entries, then how many more.
+WARNING_LIST_LIMIT = 12
+
+
+def _some(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:WARNING_LIST_LIMIT])
+    return shown + (f" ... and {len(items) - WARNING_LIST_LIMIT} more" if len(items) > WARNING_LIST_LIMIT else "")
+
+
+def rule_warnings(doc: CatalogDocument, staff: Sequence[dict[str, Any]] | None) -> list[str]:
+    """What a catalogue allows but a centre should hear about: topic and district pairs no rule covers,
+    and (given the staff accounts) units nobody can sign in for."""
+    covered = {(r.topic, r.district) for r in doc.rules}
+    uncovered = [f"{t}/{d}" for t in doc.topics for d in doc.districts if (t, d) not in covered]
+    warnings: list[str] = []
+    if uncovered:
+        warnings.append(
+            f"{len(uncovered)} topic x district pair(s) have no rule (their cases wait in the dispatch queue): "
+            + _some(uncovered)
+        )
+    if staff is not None:
+        staffed = {a.get("unit_id") for a in staff if a.get("enabled", True) and a.get("role") in (None, "staff")}
+        lonely = [u.id for u in doc.units if u.id not in staffed]
+        if lonely:
+            warnings.append(f"{len(lonely)} unit(s) have no staff account (nobody reads their cases): " + _some(lonely))
+    return warnings
+
+
+def _local_change(before: CatalogDocument | None, after: CatalogDocument) -> dict[str, Any]:
+    """The difference as the API's dry run words it, computed here."""
+    change = diff(before, after)
+    return {"changes": change.changes, "diff": {k: v.model_dump() for k, v in change.sections.items()}}
 
 
 # --- the command line --------------------------------------------------------------------------------
@@ -360,39 +479,67 @@ def _catalog_check(args: argparse.Namespace) -> int:
 
 
 def _rules_import(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+    api = _api(args) if (args.api or args.token) else None
+    return import_rules(Path(args.file), api, args.catalog, args.output, replace=args.replace, dry_run=args.dry_run)
+
+
+def import_rules(
+    path: Path,
+    api: AdminApi | None,
+    catalog_file: str | None = None,
+    output: str | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
+) -> int:
+    """`minyi rules import`: into the stack's catalogue (api) or a catalogue file, printing what it does."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from exc
-    api = _api(args) if (args.api or args.token) else None
     document: dict[str, Any] | None = None
     if api is not None:
         current = api.current()
         if current is None:
             raise CliError("the stack has no catalogue yet: import one first (`minyi catalog import`)")
         document = current["document"]
-    elif args.catalog:
-        document = read_document(Path(args.catalog))
+    elif catalog_file:
+        document = read_document(Path(catalog_file))
     catalog = check_document(document, "catalogue") if document is not None else None
     parsed = parse_rules_csv(data, catalog)
-    if parsed.problems:
+    preview = dry_run and document is not None
+    if parsed.problems and not preview:
         for problem in parsed.problems:
             print(f"{path}:{problem}", file=sys.stderr)
         raise CliError(f"{len(parsed.problems)} bad row(s) in {path}; nothing was changed")
     if document is None:
         print(f"{path}: {len(parsed.rules)} rules, no bad rows (give --catalog or --api to load them)")
         return 0
-    updated = with_rules(document, parsed.rules)
-    if api is not None:
-        result = import_catalog(updated, api, dry_run=args.dry_run, source=str(path))
-        print(format_diff(result.change))
-        print("dry run: nothing was changed" if args.dry_run else f"version {result.version} is in force")
+    updated = with_rules(document, parsed.rules, replace=replace)
+    new = check_document(updated, str(path))
+    how = "replace every rule" if replace else f"replace the rules of {len(parsed.rules)} topic x district pair(s)"
+    if preview:
+        staff = api.staff() if api is not None else None
+        print(format_diff(_local_change(catalog, new)))
+        for problem in parsed.problems:
+            print(f"warning: {path}:{problem} (left out)")
+        for warning in rule_warnings(new, staff):
+            print(f"warning: {warning}")
+        if staff is None:
+            print("warning: staff accounts not checked (give --api to check them)")
+        print(f"dry run: nothing was changed (the file would {how})")
         return 0
-    check_document(updated, str(path))
-    target = Path(args.output or args.catalog)
+    if api is not None:
+        result = import_catalog(updated, api, dry_run=False, source=str(path))
+        print(format_diff(result.change))
+        for warning in rule_warnings(new, api.staff()):
+            print(f"warning: {warning}")
+        print(f"version {result.version} is in force" if result.version else "no changes")
+        return 0
+    target = Path(output or catalog_file or path)
     target.write_text(dump_yaml(updated), encoding="utf-8")
-    print(f"wrote {len(parsed.rules)} rules to {target}")
+    for warning in rule_warnings(new, None):
+        print(f"warning: {warning}")
+    print(f"wrote {len(parsed.rules)} rules to {target} ({'replacing every rule' if replace else 'merged'})")
     return 0
 
 
@@ -460,11 +607,14 @@ def parser() -> argparse.ArgumentParser:
     chk.set_defaults(run=_catalog_check)
 
     rules = sub.add_parser("rules", help="routing rules").add_subparsers(dest="verb", required=True)
-    rim = rules.add_parser("import", help="routing rules from a CSV (topic, district, unit)")
+    rim = rules.add_parser("import", help="routing rules from a CSV (topic, district, unit: codes or names)")
     rim.add_argument("file")
     rim.add_argument("--catalog", help="check against and write into this catalogue file")
     rim.add_argument("--output", "-o", help="with --catalog: write here instead of into the catalogue file")
-    rim.add_argument("--dry-run", action="store_true", help="with --api: show the changes only")
+    rim.add_argument("--dry-run", action="store_true", help="show the changes and warnings only")
+    rim.add_argument(
+        "--replace", action="store_true", help="the file is every rule (default: it replaces its own pairs only)"
+    )
     api_options(rim)
     rim.set_defaults(run=_rules_import)
 

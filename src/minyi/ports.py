@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
     from minyi.domain.accounts import Account, AccountStatus, NewAccount
-    from minyi.domain.catalog_doc import StoredCatalog
+    from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
     from minyi.domain.lifecycle import Transition
     from minyi.domain.models import (
         Case,
@@ -209,6 +209,11 @@ class CatalogRepository(Protocol):
 
     def load(self) -> Catalog: ...
 
+    def version(self) -> int:
+        """The version in force (0 before the first document), read strongly consistently: the cache's
+        cheap check on each request."""
+        ...
+
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None: ...
 
     def current_document(self) -> StoredCatalog | None:
@@ -218,6 +223,10 @@ class CatalogRepository(Protocol):
     def publish(self, stored: StoredCatalog, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
         """Make `stored` (version n) the catalogue in force: its document kept under its version, its
         items replacing the current ones. Raises ConcurrentUpdate unless version n-1 is in force."""
+        ...
+
+    def history(self) -> list[CatalogVersion]:
+        """Every accepted version, newest first: when and by whom (not the documents)."""
         ...
 
 

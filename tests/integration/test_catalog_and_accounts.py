@@ -80,6 +80,50 @@ def test_a_second_document_is_version_2_and_a_stale_publisher_loses(stack: Stack
         stack.catalog.publish(stale, doc.catalog(2), doc.routing_rules(2))
 
 
+def test_a_new_document_routes_the_very_next_submission(stack: Stack) -> None:
+    # Given warm functions that have served version 2 (a case filed and routed by it)
+    status, created = stack.request(
+        "POST",
+        "/v1/requests",
+        citizen(),
+        {"category": "complaint", "topic": "traffic", "district": "futian", "description": "违停占用公交车道"},
+    )
+    assert status == 201, created
+    stack.wait_for(lambda: (c := stack.repo.get_case(created["id"])) and c.unit_id and c)
+    # When an admin accepts version 3: a new topic, a new unit and the rule between them
+    doc = document()
+    doc["topics"]["night-works"] = {"zh": "夜间施工", "en": "Night construction"}
+    doc["units"].append(
+        {"id": "futian-night-works", "name": "福田区夜间施工巡查组", "name_en": "Futian night works patrol",
+         "district": "futian", "duty_phone": "+8613900000777", "topics": ["night-works"]}
+    )  # fmt: skip
+    doc["rules"].append({"topic": "night-works", "district": "futian", "unit": "futian-night-works"})
+    status, put = stack.request("PUT", "/v1/admin/catalog", ADMIN, doc)
+    assert status == 200 and put["version"] == 3, put
+    # Then the very next submission offers the topic and is routed by its rule (not queued)
+    status, created = stack.request(
+        "POST",
+        "/v1/requests",
+        citizen(),
+        {"category": "complaint", "topic": "night-works", "district": "futian", "description": "深夜施工噪音扰民"},
+    )
+    assert status == 201, created
+    case = stack.wait_for(
+        lambda: (c := stack.repo.get_case(created["id"])) and (c.unit_id or c.in_dispatch_queue) and c
+    )
+    assert case.unit_id == "futian-night-works" and not case.in_dispatch_queue and case.catalog_version == 3
+
+
+def test_the_history_lists_every_version_with_who_and_when(stack: Stack) -> None:
+    status, body = stack.request("GET", "/v1/admin/catalog/versions", ADMIN)
+    assert status == 200, body
+    assert [v["version"] for v in body["versions"]] == [3, 2, 1]
+    assert {v["published_by"] for v in body["versions"]} == {"admin-1"}
+    assert all(v["published_at"] for v in body["versions"]) and body["current"] == 3
+    status, _ = stack.request("GET", "/v1/admin/catalog/versions", {"sub": "s", "cognito:groups": "supervisor"})
+    assert status == 403
+
+
 def test_an_invalid_document_is_refused_naming_every_path(stack: Stack) -> None:
     doc = document()
     doc["units"][3]["duty_phone"] = "not a phone"

@@ -58,6 +58,9 @@ class FakeCatalogRepo:
     def load(self) -> Any:
         return CATALOG
 
+    def version(self) -> int:
+        return 0
+
     def seed(self, *_: Any) -> None: ...
 
     def routing_rule(self, *_: Any) -> None:

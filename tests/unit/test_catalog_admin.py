@@ -109,12 +109,36 @@ def test_an_empty_catalogue_refuses_submissions_and_the_first_import_applies_at_
     assert case.phone == "+8613812345678"
 
 
-def test_the_cache_keeps_a_loaded_catalogue() -> None:
+def test_the_cache_keeps_a_loaded_catalogue_while_its_version_stays() -> None:
     repo = FakeCatalogRepository.shenzhen()
-    cache = CatalogCache(repo, ttl_seconds=300, monotonic=lambda: 0.0)
+    cache = CatalogCache(repo)
     cache.get()
     cache.get()
     assert repo.loads == 1
+
+
+def test_an_accepted_document_applies_to_the_next_request_of_a_warm_container() -> None:
+    # Given a warm container that has loaded version 1 and routed by it
+    repo = FakeCatalogRepository()
+    svc = service(repo)
+    svc.put(ADMIN, document())
+    cache = CatalogCache(repo)
+    assert "noise-night" not in cache.get().topics
+    # When an admin accepts version 2 with a new topic, a new unit and its rule
+    changed = document()
+    changed["topics"]["noise-night"] = {"zh": "夜间施工噪音", "en": "Night construction noise"}
+    changed["units"].append(
+        {"id": "futian-night-noise", "name": "福田区夜间施工巡查组", "name_en": "Futian night works patrol",
+         "district": "futian", "duty_phone": "+8613900000777", "topics": ["noise-night"]}
+    )  # fmt: skip
+    changed["rules"].append({"topic": "noise-night", "district": "futian", "unit": "futian-night-noise"})
+    svc.put(ADMIN, changed)
+    # Then the very next read offers the topic and knows the unit its rule names (no timer to wait out)
+    catalog = cache.get()
+    assert catalog.version == 2 and "noise-night" in catalog.topics
+    rule = cache.routing_rule("noise-night", "futian")
+    assert rule is not None and rule.unit_id in catalog.units
+    assert repo.loads == 2
 
 
 def test_a_document_in_force_that_no_longer_validates_is_compared_with_nothing() -> None:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from minyi.domain.accounts import Account, NewAccount
-from minyi.domain.catalog_doc import StoredCatalog
+from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.models import Role
 from minyi.domain.phone import normalise_phone
 from minyi.services.catalog_admin import CatalogChange
@@ -57,6 +57,24 @@ class CatalogVersionView(BaseModel):
     published_at: datetime
     published_by: str
     document: dict[str, object]
+
+
+class CatalogVersionEntry(BaseModel):
+    version: int
+    published_at: datetime
+    published_by: str = Field(description="the admin who accepted it (their account's id)")
+
+
+class CatalogHistoryView(BaseModel):
+    current: int = Field(description="the version in force (0 before the first import)")
+    versions: list[CatalogVersionEntry] = Field(description="every accepted version, newest first")
+
+
+def catalog_history_view(versions: list[CatalogVersion]) -> CatalogHistoryView:
+    return CatalogHistoryView(
+        current=versions[0].version if versions else 0,
+        versions=[CatalogVersionEntry.model_validate(v.model_dump()) for v in versions],
+    )
 
 
 class SectionChanges(BaseModel):

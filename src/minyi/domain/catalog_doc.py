@@ -357,3 +357,11 @@ class StoredCatalog(BaseModel):
     document: dict[str, Any]
     published_at: datetime
     published_by: str
+
+
+class CatalogVersion(BaseModel):
+    """One accepted version in the history: when and by whom (the document itself is fetched apart)."""
+
+    version: int = Field(ge=1)
+    published_at: datetime
+    published_by: str

@@ -1,35 +1,32 @@
-"""The catalogue as the services see it: cached in the warm container for a few minutes, since it
-changes rarely and every submission, dispatch and view needs it."""
+"""The catalogue as the services see it: kept in the warm container while its version stays the one in
+force. Every submission, dispatch and view needs it, and it changes rarely, but a document an admin
+accepts must apply to the very next request: a timer let a new topic be offered (a cold container) while
+its routing rule's unit was still unknown to a warm router, so cases filed in that gap went to the
+dispatch queue. Each `get` therefore reads the version pointer (one strongly consistent GetItem of a
+small item) and loads the whole catalogue (one query) only when it moved. The version item is written
+last when a document is accepted, so a container that loaded while one was being written loads again
+at its next request."""
 
 from __future__ import annotations
-
-import time
-from collections.abc import Callable
 
 from minyi.domain.models import Catalog, RoutingRule
 from minyi.ports import CatalogRepository
 
-DEFAULT_TTL_SECONDS = 300.0
-
 
 class CatalogCache:
-    def __init__(
-        self,
-        repo: CatalogRepository,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
-    ):
+    def __init__(self, repo: CatalogRepository):
         self.repo = repo
-        self.ttl = ttl_seconds
-        self._monotonic = monotonic
         self._value: Catalog | None = None
-        self._loaded = 0.0
+        self._version = 0
 
     def get(self) -> Catalog:
         """An empty catalogue (a fresh stack) is never kept: the first import applies at once."""
-        if self._value is None or not self._value.topics or self._monotonic() - self._loaded > self.ttl:
+        version = self.repo.version()
+        if self._value is None or not self._value.topics or version != self._version:
             self._value = self.repo.load()
-            self._loaded = self._monotonic()
+            # keyed by the version read before loading: a load that overlapped an import is replaced
+            # once the import has moved the version on
+            self._version = version
         return self._value
 
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None:

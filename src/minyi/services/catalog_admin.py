@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from minyi import policy
-from minyi.domain.catalog_doc import CatalogDiff, InvalidDocument, StoredCatalog, diff, parse_document
+from minyi.domain.catalog_doc import (
+    CatalogDiff,
+    CatalogVersion,
+    InvalidDocument,
+    StoredCatalog,
+    diff,
+    parse_document,
+)
 from minyi.domain.errors import NotFound
 from minyi.domain.models import Actor
 from minyi.observability import logger
@@ -36,6 +43,11 @@ class CatalogAdminService:
         if stored is None:
             raise NotFound("no catalogue has been imported yet")
         return stored
+
+    def history(self, actor: Actor) -> list[CatalogVersion]:
+        """Every accepted version, newest first, with who accepted it and when."""
+        policy.require(actor, Action.MANAGE_CATALOG)
+        return self.repo.history()
 
     def put(self, actor: Actor, raw: Any, dry_run: bool = False) -> CatalogChange:
         """Validate the whole document (InvalidDocument names every problem), compare it with the one in

@@ -2,7 +2,8 @@
 and the `VERSION` item naming the accepted document in force; every accepted document is kept under
 its version in `CATALOG#DOCUMENTS` (gzipped JSON).
 
-A few hundred small items read with one query; callers cache the result in the warm container.
+A few hundred small items read with one query; callers cache the result in the warm container while the
+`VERSION` item (read alone, one GetItem) stays the same.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minyi.adapters.dynamo.table import Table
-from minyi.domain.catalog_doc import StoredCatalog
+from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.errors import ConcurrentUpdate
 from minyi.domain.models import Bounds, Catalog, Category, RoutingRule, Unit
 
@@ -136,7 +137,7 @@ class DynamoCatalogRepository:
             raise ConcurrentUpdate("another catalogue was accepted meanwhile; export it and try again") from exc
 
     def load(self) -> Catalog:
-        """One query for the whole catalogue."""
+        """One strongly consistent query for the whole catalogue."""
         topics: dict[str, dict[str, str]] = {}
         districts: dict[str, dict[str, str]] = {}
         units: dict[str, Unit] = {}
@@ -144,7 +145,9 @@ class DynamoCatalogRepository:
         bounds: Bounds | None = None
         version = 0
         for item in self.table.query_all(
-            KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": CATALOG_PARTITION}}
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": CATALOG_PARTITION}},
+            ConsistentRead=True,  # loaded when the version moved: its items must be there
         ):
             kind = item["SK"].split("#", 1)[0]
             if kind == "TOPIC":
@@ -169,6 +172,34 @@ class DynamoCatalogRepository:
             version=version,
         )
 
+    def version(self) -> int:
+        """One strongly consistent GetItem of the small `VERSION` item (its number only)."""
+        resp = self.table.ddb.get_item(
+            TableName=self.table.name,
+            Key=self.table.codec.item({"PK": CATALOG_PARTITION, "SK": VERSION_KEY}),
+            ConsistentRead=True,
+            ProjectionExpression="version",
+        )
+        item = resp.get("Item")
+        return int(self.table.codec.plain(item)["version"]) if item else 0
+
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None:
-        item = self.table.get(CATALOG_PARTITION, f"RULE#{topic}#{district}")
+        """Strongly consistent: a rule accepted a moment ago routes the next case."""
+        item = self.table.get(CATALOG_PARTITION, f"RULE#{topic}#{district}", consistent=True)
         return RoutingRule.model_validate(item) if item else None
+
+    def history(self) -> list[CatalogVersion]:
+        """The kept documents' keys and metadata, newest first, without their bodies."""
+        return [
+            CatalogVersion(
+                version=int(item["SK"].removeprefix("V#")),
+                published_at=item["published_at"],
+                published_by=item["published_by"],
+            )
+            for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": DOCUMENTS_PARTITION}},
+                ProjectionExpression="SK, published_at, published_by",
+                ScanIndexForward=False,
+            )
+        ]
