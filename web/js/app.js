@@ -301,7 +301,8 @@ export function timelineList(events) {
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
       h('p', { class: 'event-text' }, e.text || statusLabel(e.status)),
       e.note && (e.type === 'replied' || e.type === 'supplemented') ? h('blockquote', {}, e.note) : null,
-      e.attachments?.length ? h('div', { class: 'media', testid: 'event-files' }, e.attachments.map((a, n) => media(a, `${t('attachments')} ${n + 1}`))) : null,
+      // the citizen's own files where they added them (the unit's are shown with its answers)
+      e.type === 'supplemented' && e.attachments?.length ? h('div', { class: 'media', testid: 'event-files' }, e.attachments.map((a, n) => media(a, `${t('attachments')} ${n + 1}`))) : null,
       h('time', { datetime: e.at }, fmtTime(e.at)))));
 }
 
