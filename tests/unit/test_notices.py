@@ -144,6 +144,9 @@ def test_a_reply_sms_that_would_take_two_segments_leaves_the_unit_out_and_stays_
     assert notice.segments == 1
     assert notice.template is not None and notice.template.key == "citizen.replied.short.zh"
     assert notice.template.params == {"no": TRACKING_NO, "code": RATING_CODE}
+    # And so does a reply whose unit is not in the catalogue any more (no "-" for a name)
+    (unnamed,) = plan(EventType.REPLIED, unit=None)
+    assert unnamed.body == notice.body
 
 
 def test_a_unit_without_a_duty_phone_and_no_supervision_phone_get_nothing() -> None:

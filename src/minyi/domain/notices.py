@@ -198,7 +198,7 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
         }
         body = text.format(**values)
         key = template_key(kind, event.type, lang)
-        if short is not None and sms_segments(body) > 1:
+        if short is not None and (sms_segments(body) > 1 or ctx.unit is None):  # no unit to name: no "-"
             text, body, key = short, short.format(**values), template_key(kind, event.type, lang, SHORT)
         params = {name: values[name] for name in template_placeholders(text)}
         notices.append(
