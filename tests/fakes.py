@@ -243,6 +243,19 @@ class FakeCaseRepository:
     ) -> tuple[list[Case], str | None]:
         return self._list("GSI1", f"CITIZEN#{citizen_id}", limit, cursor, status, newest=True)
 
+    def list_owner_cases(
+        self, owner_ids: Sequence[str], limit: int, cursor: str | None, status: CaseStatus | None = None
+    ) -> tuple[list[Case], str | None]:
+        """The owners' GSI1 partitions merged, newest first (the cursor bound to the owners)."""
+        rows = sorted(
+            (row for owner in owner_ids for row in self._index("GSI1", f"CITIZEN#{owner}")),
+            key=lambda r: r[0],
+            reverse=True,
+        )
+        if status is not None:
+            rows = [r for r in rows if r[1].status == status]
+        return _page(rows, limit, cursor, "GSI1", "OWNERS#" + "|".join(owner_ids), descending=True)
+
     def list_unit_cases(
         self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[Case], str | None]:

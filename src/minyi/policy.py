@@ -14,7 +14,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from minyi.domain.errors import Forbidden, NotFound
-from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, CaseStatus, Role
+from minyi.domain.models import DISPATCH_QUEUE, Actor, Case, CaseStatus, Channel, Role
+from minyi.domain.phone import caller_id
 
 
 class Action(StrEnum):
@@ -91,11 +92,26 @@ def require_case(actor: Actor, action: Action, case: Case | None) -> Case:
     if case is None:
         raise NotFound("no such request" if action in _OWNER_ACTIONS else "no such case")
     if action in _OWNER_ACTIONS:
-        if case.citizen_id != actor.id:
+        if not _owns(actor, case):
             raise NotFound("no such request")
     elif actor.role == Role.STAFF and not _unit_knows(actor, case):
         raise NotFound("no such case")  # word for word the answer for a missing case
     return case
+
+
+def owner_ids(actor: Actor) -> list[str]:
+    """Whose requests a citizen owns: their account's, and the hotline calls made from the mobile the
+    account is verified with (an operator filed them under the number: `caller_id`). Never a number
+    the account has not proved."""
+    if actor.role != Role.CITIZEN or not actor.phone:
+        return [actor.id]
+    return [actor.id, caller_id(actor.phone)]
+
+
+def _owns(actor: Actor, case: Case) -> bool:
+    if case.citizen_id == actor.id:
+        return True
+    return case.channel == Channel.HOTLINE and case.citizen_id in owner_ids(actor)[1:]
 
 
 def _unit_knows(actor: Actor, case: Case) -> bool:

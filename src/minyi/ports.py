@@ -75,6 +75,13 @@ class CaseRepository(Protocol):
         self, citizen_id: str, limit: int, cursor: str | None, status: CaseStatus | None = None
     ) -> Page: ...
 
+    def list_owner_cases(
+        self, owner_ids: Sequence[str], limit: int, cursor: str | None, status: CaseStatus | None = None
+    ) -> Page:
+        """The cases of several owners (a citizen's account and the hotline calls from its mobile) as
+        one list, newest first; the cursor is valid for these owners only."""
+        ...
+
     def list_unit_cases(self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> Page: ...
 
     def list_unit_history(self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None) -> Page:

@@ -90,6 +90,8 @@ def enter_code(page: Page, base_url: str, code: str) -> None:
 def rate_from_link(page: Page, base_url: str, code: str, score: int) -> None:
     enter_code(page, base_url, code)
     expect(page.get_by_test_id("tracking-no")).to_have_text(story["tracking_no"])
+    # the caller reads the answer they are asked to rate, with who gave it (issue 21)
+    expect(page.get_by_test_id("answer").first).to_contain_text("福田区交警大队")
     for dim in ("speed", "effectiveness", "experience", "feedback_quality"):
         group = page.get_by_test_id(f"rate-{dim}")
         expect(group.locator("input[type=radio]")).to_have_count(5)
@@ -254,6 +256,12 @@ def second_reply_rated_5_closes_the_case(
     citizen.get_by_test_id("track-last4").fill(PHONE_NO[-4:])
     citizen.get_by_test_id("track-submit").click()
     expect(citizen.get_by_test_id("case-status")).to_have_attribute("data-status", "CLOSED")
+    # the owner reads the unit's answers, newest first, who gave them and the unit's photo (issue 21)
+    answers = citizen.get_by_test_id("answer")
+    expect(answers).to_have_count(2)
+    expect(answers.first.get_by_test_id("answer-text")).to_have_text("已在深南大道增设隔离桩和电子抓拍，违停已清理。")
+    expect(answers.first).to_contain_text("福田区交警大队")
+    expect(answers.first.get_by_test_id("answer-files").locator("img")).to_have_count(1)
     check_page(citizen, "citizen-track", full_page=True)
 
 

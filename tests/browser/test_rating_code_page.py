@@ -13,10 +13,33 @@ from playwright.sync_api import Request, Route, expect
 from tests.browser.conftest import Pages, Runtime
 from tests.browser.test_track_refusals import answer
 
+#: The unit's answer as tracking with the code gives it (issue 21: the caller rates what they read).
+TRACKED: dict[str, Any] = {
+    "tracking_no": "SZ2612-WUENY8",
+    "status": "REPLIED",
+    "category": "complaint",
+    "topic": "traffic",
+    "district": "futian",
+    "created_at": "2026-12-01T01:00:00Z",
+    "events": [],
+    "replies": [
+        {
+            "round": 1,
+            "text": "已清理占道车辆。",
+            "at": "2026-12-02T01:00:00Z",
+            "unit": "福田区交警大队",
+            "attachments": [],
+        }
+    ],
+}
+
 
 def state(rateable: bool, seen: list[str]) -> Callable[[Route, Request], None]:
     def fulfil(route: Route, request: Request) -> None:
         seen.append(f"{request.method} {request.url}" + (f" {request.post_data}" if request.post_data else ""))
+        if "/rating" not in request.url:
+            route.fulfill(status=200, headers={"Content-Type": "application/json"}, body=json.dumps(TRACKED))
+            return
         body: dict[str, Any] = {"status": "REPLIED" if rateable else "CLOSED", "round": 1, "rateable": rateable}
         if request.method == "POST":
             body = {"status": "CLOSED", "round": 1, "rateable": False}
@@ -51,12 +74,16 @@ def test_the_rating_page_asks_for_number_and_code_then_rates_with_the_code(phone
         page.route("**/v1/track/**", state(True, seen))
         page.get_by_test_id("rate-next").click()
         expect(page.get_by_test_id("tracking-no")).to_have_text("SZ2612-WUENY8")
+        # And above the form the caller reads the unit's answer, read with the same code
+        expect(page.get_by_test_id("answer-text")).to_have_text("已清理占道车辆。")
+        expect(page.get_by_test_id("answer")).to_contain_text("福田区交警大队")
         for dim in ("speed", "effectiveness", "experience", "feedback_quality"):
             page.get_by_test_id(f"rate-{dim}").locator("input[type=radio][value='4']").check()
         page.get_by_test_id("submit-rating").click()
         expect(page.get_by_test_id("rating-done")).to_be_visible()
         assert seen[0].startswith("GET ") and seen[0].endswith("/v1/track/SZ2612-WUENY8/rating?code=123456"), seen
-        posted = json.loads(seen[1].split(" ", 2)[2])
-        assert seen[1].startswith("POST ") and posted["code"] == "123456" and "token" not in posted, seen
+        assert seen[1] == f"GET {runtime.base_url}/v1/track/SZ2612-WUENY8?t=123456", seen
+        posted = json.loads(seen[2].split(" ", 2)[2])
+        assert seen[2].startswith("POST ") and posted["code"] == "123456" and "token" not in posted, seen
     finally:
         page.close()

@@ -221,8 +221,8 @@ def test_the_hotline_caller_gets_a_receipt_tracks_publicly_and_rates_from_the_sm
     handle(api, case_id, staff)
     invitation = wait_sms(api, CALLER, case_id, "replied", "citizen")
     # (the constant rating address, the tracking number and a 6-digit code: no link in a variable)
-    sms = re.search(r"(\S+)已答复，请凭评价码([0-9]{6})到(\S+)/r评价", invitation["body"])
-    assert sms is not None and sms.group(1).endswith(number) and invitation["segments"] == 1, invitation["body"]
+    sms = re.search(r"【民意速办】福田区交警大队已答复(\S+?)，请凭评价码([0-9]{6})到(\S+)/r评价", invitation["body"])
+    assert sms is not None and sms.group(1) == number and invitation["segments"] == 1, invitation["body"]
     code = sms.group(2)
     # And the caller rates with the number and the code without signing in
     rated = api.call("POST", f"/v1/track/{number}/rating", json={**scores(5), "code": code})

@@ -32,6 +32,8 @@ DESCRIPTION = "小区门口的井盖丢了三天，对门的王先生 139 0000 1
 ADDRESS = "福田区福华路88号3栋1201室"
 COMMENT = "井盖还是没有补上，路口仍然没人管"
 NOTE = "已联系物业李经理 13700002222 协调"
+#: The unit's second answer names a third person's mobile (the answer is the unit's own text).
+ANSWER = "井盖已补上，如仍有问题请联系现场负责人 13600004444"
 SCORES = {"speed": 2, "effectiveness": 1, "experience": 3, "feedback_quality": 2}
 UNIT = "futian-traffic-police"
 
@@ -58,6 +60,7 @@ class Filed:
     tracking_no: str
     citizen_sub: str
     upload_id: str
+    answer_file: str
     answers: dict[str, str]  # reader → every answer it got, as one JSON text
 
 
@@ -99,7 +102,8 @@ def filed(stack: Stack) -> Filed:
     stack.wait_for(phase("handling", 2))
     _ok(stack.request("POST", f"/v1/cases/{case_id}/accept", unit))
     _ok(stack.request("POST", f"/v1/cases/{case_id}/notes", unit, {"text": NOTE}))
-    _ok(stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": "井盖已补上。"}))
+    answer_file, _ = _upload(stack, unit["sub"])
+    _ok(stack.request("POST", f"/v1/cases/{case_id}/reply", unit, {"message": ANSWER, "attachments": [answer_file]}))
     case = stack.wait_for(lambda: phase("rating", 2)() and stack.repo.get_case(case_id))
     feeds(stack)
     token = RatingLinks(secret_bytes(stack.resources["RatingLinkSecret"]), "http://x").token(number, case.round)
@@ -139,7 +143,7 @@ def filed(stack: Stack) -> Filed:
     # (another unit's staff may not know the case at all)
     _ok(stack.request("GET", f"/v1/cases/{case_id}", staff("futian-housing")), 404)
     answers = {reader: json.dumps(got, ensure_ascii=False) for reader, got in reads.items()}
-    return Filed(case_id, number, who["sub"], upload_id, answers)
+    return Filed(case_id, number, who["sub"], upload_id, answer_file, answers)
 
 
 def _digits_of(phone: str) -> re.Pattern[str]:
@@ -181,6 +185,16 @@ def staff_notes(text: str, filed: Filed) -> str:
     return "full" if NOTE in text or "13700002222" in text else "—"
 
 
+def units_answer(text: str, filed: Filed) -> str:
+    if ANSWER in text:
+        return "full"
+    return "scrubbed" if scrub(ANSWER) in text else "—"
+
+
+def answer_files(text: str, filed: Filed) -> str:
+    return "full" if filed.answer_file in text else "—"
+
+
 def account_id(text: str, filed: Filed) -> str:
     return "full" if filed.citizen_sub in text else "—"
 
@@ -193,6 +207,8 @@ FIELDS: dict[str, Callable[[str, Filed], str]] = {
     "photos, voice, video": media,
     "rating comment": rating_comment,
     "staff notes": staff_notes,
+    "unit's answer": units_answer,
+    "unit's answer files": answer_files,
     "account id": account_id,
 }
 

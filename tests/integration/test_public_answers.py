@@ -141,9 +141,11 @@ def test_public_tracking_by_the_last_four_shows_the_owner_no_ids_keys_tokens_or_
     # Given the owner, who proves it with the last four digits of the mobile
     # When they track the case without signing in
     found = get(stack, f"/v1/track/{published.tracking_no}?phone_last4={PHONE[-4:]}")
-    # Then they may read their own description and address, but no id, key, token, position or number
+    # Then they may read their own description and address, and the unit's answers with the answer
+    # files' list (issue 21), but no id, key, token, position or number, nor their own media
     assert found["tracking_no"] == published.tracking_no
-    assert leaks(found, published.private.without("description", "address")) == []
+    assert [r["text"] for r in found["replies"]] == ["Cleared the exit."]
+    assert leaks(found, published.private.without("description", "address", "replies", "attachments")) == []
 
 
 @pytest.mark.parametrize(

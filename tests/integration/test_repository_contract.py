@@ -212,6 +212,25 @@ def test_a_citizens_list_is_newest_first_in_pages_with_cursors_bound_to_it(repos
         repos.cases.list_citizen_cases(citizen, 2, "not-a-cursor")
 
 
+def test_several_owners_cases_are_one_list_newest_first_with_cursors_bound_to_the_owners(repos: Repos) -> None:
+    # Given a citizen's app requests and the hotline calls from their mobile, interleaved in time
+    account, caller = f"c-{uuid.uuid4().hex[:8]}", f"caller-{uuid.uuid4().hex[:8]}"
+    ids = [create(repos, NOW + timedelta(minutes=i), citizen_id=(account, caller)[i % 2]).id for i in range(5)]
+    create(repos, NOW + timedelta(minutes=9), citizen_id=f"caller-{uuid.uuid4().hex[:8]}")  # someone else's call
+    # When both are listed as one, two a page
+    listed = pages(lambda limit, cursor: repos.cases.list_owner_cases([account, caller], limit, cursor), 2)
+    # Then every case is there once, newest first, and no one else's
+    newest = ids[::-1]
+    assert listed == [newest[:2], newest[2:4], newest[4:]]
+    # And a cursor serves these owners only, and a made-up one is refused naming the cursor
+    _, cursor = repos.cases.list_owner_cases([account, caller], 2, None)
+    with pytest.raises(InvalidInput) as refused:
+        repos.cases.list_owner_cases([account, "caller-other"], 2, cursor)
+    assert refused.value.field == "cursor"
+    with pytest.raises(InvalidInput):
+        repos.cases.list_owner_cases([account, caller], 2, "not-a-cursor")
+
+
 def test_a_units_inbox_is_most_urgent_first_and_a_closed_case_moves_to_its_history(repos: Repos) -> None:
     unit = f"unit-{uuid.uuid4().hex[:6]}"
     later = create(repos, NOW)

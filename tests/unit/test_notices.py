@@ -116,16 +116,37 @@ def test_each_event_type_notifies_exactly_its_recipients(event_type: EventType, 
         assert (notice.case_id, notice.event_seq, notice.event_type) == ("case-1", 2, event_type)
 
 
-def test_replied_invites_the_citizen_to_rate_at_the_constant_address_with_number_and_code() -> None:
+def test_replied_names_the_unit_and_invites_the_citizen_to_rate_at_the_constant_address() -> None:
     # Given a case answered by the unit
     # When the replied notice is planned
     (notice,) = plan(EventType.REPLIED)
-    # Then the citizen is asked to rate at the constant address, with the tracking number and the code
+    # Then the citizen reads who answered, and is asked to rate at the constant address with number and code
     assert notice.kind == "citizen"
-    assert notice.body == f"【民意速办】{TRACKING_NO}已答复，请凭评价码{RATING_CODE}到{RATING_ADDRESS}评价"
-    # And the provider's template gets the number and the code as variables, the address never
+    assert (
+        notice.body == f"【民意速办】福田区交警大队已答复{TRACKING_NO}，请凭评价码{RATING_CODE}到{RATING_ADDRESS}评价"
+    )
+    assert notice.segments == 1
+    # And the provider's template gets the unit, the number and the code as variables, the address never
     assert notice.template is not None
+    assert notice.template.key == "citizen.replied.zh"
+    assert notice.template.params == {"unit": "福田区交警大队", "no": TRACKING_NO, "code": RATING_CODE}
+
+
+def test_a_reply_sms_that_would_take_two_segments_leaves_the_unit_out_and_stays_one() -> None:
+    # Given a unit whose name with the rating address would not fit one segment
+    long_name = Unit(
+        id=UNIT.id, name="深圳市福田区城市管理和综合执法局沙头街道执法队", name_en="x", duty_phone="+8613000000000"
+    )
+    # When the replied notice is planned
+    (notice,) = plan(EventType.REPLIED, unit=long_name)
+    # Then the short registered text goes: one segment, the number and the code, no unit
+    assert notice.body == f"【民意速办】{TRACKING_NO}已答复，请凭评价码{RATING_CODE}到{RATING_ADDRESS}评价"
+    assert notice.segments == 1
+    assert notice.template is not None and notice.template.key == "citizen.replied.short.zh"
     assert notice.template.params == {"no": TRACKING_NO, "code": RATING_CODE}
+    # And so does a reply whose unit is not in the catalogue any more (no "-" for a name)
+    (unnamed,) = plan(EventType.REPLIED, unit=None)
+    assert unnamed.body == notice.body
 
 
 def test_a_unit_without_a_duty_phone_and_no_supervision_phone_get_nothing() -> None:
@@ -167,7 +188,7 @@ def test_chinese_citizen_gets_chinese_with_the_unit_name_and_local_deadline() ->
         ),
         (
             EventType.REPLIED,
-            f"[Minyi] Your request {TRACKING_NO} has been answered. "
+            f"[Minyi] Futian Traffic Police Brigade answered your request {TRACKING_NO}. "
             f"Rate it at {RATING_ADDRESS} with code {RATING_CODE}.",
         ),
         (

@@ -158,8 +158,11 @@ def test_minyi_sms_templates_prints_every_template_with_its_variables_and_their_
     # Then every notice text is there, each variable with its kind and maximum length
     assert set(printed) == set(notice_texts()) | set(code_texts())
     reply = printed["citizen.replied.zh"]
-    assert reply["text"] == "{1}已答复，请凭评价码{2}到12345.sz.gov.cn/r评价"
-    assert reply["params"][1] == {
+    assert reply["text"] == "{1}已答复{2}，请凭评价码{3}到12345.sz.gov.cn/r评价"
+    assert [p["name"] for p in reply["params"]] == ["unit", "no", "code"]
+    short = printed["citizen.replied.short.zh"]
+    assert short["text"] == "{1}已答复，请凭评价码{2}到12345.sz.gov.cn/r评价"
+    assert short["params"][1] == {
         "name": "code",
         "kind": "digits",
         "max_length": 6,

@@ -308,8 +308,21 @@ export function timelineList(events) {
     [...events].reverse().map((e, i) => h('li', { class: `timeline-event${i === 0 ? ' latest' : ''}`, testid: 'timeline-event', 'data-type': e.type },
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
       h('p', { class: 'event-text' }, e.text || statusLabel(e.status)),
-      e.note && e.type === 'replied' ? h('blockquote', {}, e.note) : null,
+      e.note && (e.type === 'replied' || e.type === 'supplemented') ? h('blockquote', {}, e.note) : null,
+      // the citizen's own files where they added them (the unit's are shown with its answers)
+      e.type === 'supplemented' && e.attachments?.length ? h('div', { class: 'media', testid: 'event-files' }, e.attachments.map((a, n) => media(a, `${t('attachments')} ${n + 1}`))) : null,
       h('time', { datetime: e.at }, fmtTime(e.at)))));
+}
+
+/** The unit's answers as public tracking gives them to the owner (last four digits or the SMS code):
+ *  who answered, when, the text and the answer files. */
+export function answersList(replies) {
+  if (!replies?.length) return null;
+  return h('section', { class: 'card', testid: 'answers' }, h('h2', {}, t('answers')),
+    [...replies].reverse().map((r) => h('article', { class: 'answer', testid: 'answer' },
+      h('p', { class: 'muted' }, `${r.unit || t('unit')} · `, h('time', { datetime: r.at }, fmtTime(r.at))),
+      h('blockquote', { class: 'prewrap', testid: 'answer-text' }, r.text),
+      r.attachments?.length ? h('div', { class: 'media', testid: 'answer-files' }, r.attachments.map((a, n) => media(a, `${t('reply_files')} ${n + 1}`))) : null)));
 }
 
 function media(att, label) {
@@ -450,6 +463,7 @@ async function trackView() {
         h('p', {}, h('span', { class: `badge big s-${r.status.toLowerCase()}`, testid: 'case-status', 'data-status': r.status }, statusLabel(r.status))),
         h('dl', { class: 'facts' }, h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(r.category)} · ${nameOf('topics', r.topic)} · ${nameOf('districts', r.district)}`),
           h('dt', {}, t('deadline')), h('dd', {}, r.due_at ? fmtTime(r.due_at) : '—')),
+        answersList(r.replies),
         timelineList(r.events)));
     } catch (err) { mount(result, trackError(err)); }
   } },
@@ -517,7 +531,10 @@ async function codeRatingView() {
         return;
       }
       form.hidden = true;
+      // the caller rates what they can read: the answer, by the same code (a hotline caller has no account)
+      const found = await api(`/v1/track/${encodeURIComponent(number)}?t=${encodeURIComponent(proof)}`).catch(() => null);
       mount(result, h('p', {}, `${t('rate_link_intro')}: `, h('strong', { testid: 'tracking-no' }, number)),
+        answersList(found?.replies),
         ratingForm((body) => api(path, { method: 'POST', body: { code: proof, ...body } })));
     } catch (err) {
       next.disabled = false;

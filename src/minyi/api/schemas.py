@@ -271,6 +271,11 @@ class TimelineEventView(BaseModel):
     note: str | None = Field(
         default=None, description="staff views: the free text staff wrote; the citizen's view: the unit's answer"
     )
+    attachments: list[AttachmentView] = Field(
+        default_factory=list,
+        description="the files the event brought: the unit's answer files; in the citizen's own view also "
+        "the files of their supplements",
+    )
 
 
 class Timeline(BaseModel):
@@ -279,6 +284,16 @@ class Timeline(BaseModel):
 
 class StaffTimeline(Timeline):
     notifications: list[NotificationView] = Field(default_factory=list, description="every SMS of the case")
+
+
+class AnswerView(BaseModel):
+    """The unit's answer as its owner reads it on public tracking (they proved the phone or the SMS code)."""
+
+    round: int
+    text: str = Field(description="the unit's answer, as the unit wrote it")
+    at: datetime
+    unit: str | None = Field(default=None, description="the answering unit's name in the reader's language")
+    attachments: list[AttachmentView] = Field(default_factory=list, description="the unit's answer files")
 
 
 class PublicTracking(BaseModel):
@@ -290,6 +305,7 @@ class PublicTracking(BaseModel):
     created_at: datetime
     due_at: datetime | None = None
     events: list[TimelineEventView]
+    replies: list[AnswerView] = Field(default_factory=list, description="the unit's answers, oldest first")
 
 
 #: The media types POST /v1/uploads takes, for the document (the service checks them: minyi.domain.media).

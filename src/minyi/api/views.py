@@ -16,7 +16,7 @@ from minyi.domain import scoreboard
 from minyi.domain.models import Case, CaseStatus, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
-from minyi.domain.timeline_text import is_public, public_text, staff_text
+from minyi.domain.timeline_text import event_files, is_public, public_text, staff_text
 from minyi.services.results import (
     CaseDetail,
     CasePage,
@@ -110,7 +110,24 @@ def created(case: Case) -> schemas.CaseCreated:
     return schemas.CaseCreated(id=case.id, tracking_no=case.tracking_no, status=case.status, created_at=case.created_at)
 
 
-def _event_view(event: TimelineEvent, text: str | None, note: str | None) -> schemas.TimelineEventView:
+def _files(case: Case, upload_ids: list[str], links: dict[str, str]) -> list[schemas.AttachmentView]:
+    """The case's attachments named, each with its link when the reader was given one (else left out)."""
+    by_id = {a.upload_id: a for a in case.attachments}
+    return [
+        schemas.AttachmentView(
+            upload_id=a.upload_id,
+            kind=a.kind.value,
+            content_type=a.content_type,
+            size=a.size,
+            download_url=links[a.upload_id],
+        )
+        for a in (by_id[u] for u in upload_ids if u in by_id and u in links)
+    ]
+
+
+def _event_view(
+    event: TimelineEvent, text: str | None, note: str | None, files: list[schemas.AttachmentView] | None = None
+) -> schemas.TimelineEventView:
     return schemas.TimelineEventView(
         seq=event.seq,
         type=event.type,
@@ -121,6 +138,7 @@ def _event_view(event: TimelineEvent, text: str | None, note: str | None) -> sch
         unit_id=event.unit_id,
         text=text,
         note=note,
+        attachments=files or [],
     )
 
 
@@ -133,11 +151,19 @@ def _text(found: CaseTimeline | PublicCase, event: TimelineEvent, staff: bool = 
 
 
 def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
-    """The citizen's own view: the platform's texts, and the unit's answers addressed to them.
-    Staff's free text (return reasons, extension reasons, decisions, notes) never appears."""
+    """The citizen's own view: the platform's texts, the unit's answers addressed to them and what
+    they added themselves, with the files of both. Staff's free text (return reasons, extension
+    reasons, decisions, notes) never appears."""
+    files = event_files(found.case, found.events)
+    own_words = {EventType.REPLIED, EventType.SUPPLEMENTED}
     return schemas.Timeline(
         events=[
-            _event_view(e, _text(found, e), e.note if e.type == EventType.REPLIED else None)
+            _event_view(
+                e,
+                _text(found, e),
+                e.note if e.type in own_words else None,
+                _files(found.case, files.get(e.seq, []), found.download_urls),
+            )
             for e in found.events
             if is_public(e)
         ]
@@ -157,7 +183,22 @@ def staff_timeline(found: CaseTimeline) -> schemas.StaffTimeline:
 
 
 def public_tracking(found: PublicCase) -> schemas.PublicTracking:
+    """What the owner reads after proving the phone (last four digits) or the SMS code: the state, the
+    platform's texts, and the unit's answers with their files. Their own words and media stay off
+    this route (it is not signed in); the links the service gave are the answer files' only."""
     case = found.case
+    language = reader_language(case.language)
+    files = event_files(case, found.events)
+    replies = [
+        schemas.AnswerView(
+            round=r.round,
+            text=r.message,
+            at=r.at,
+            unit=_unit_name(found.units.get(r.unit_id), language),
+            attachments=_files(case, r.attachments, found.download_urls),
+        )
+        for r in case.replies
+    ]
     return schemas.PublicTracking(
         tracking_no=case.tracking_no,
         status=case.status,
@@ -166,7 +207,12 @@ def public_tracking(found: PublicCase) -> schemas.PublicTracking:
         district=case.district,
         created_at=case.created_at,
         due_at=case.due_at,
-        events=[_event_view(e, _text(found, e), None) for e in found.events if is_public(e)],
+        events=[
+            _event_view(e, _text(found, e), None, _files(case, files.get(e.seq, []), found.download_urls))
+            for e in found.events
+            if is_public(e)
+        ],
+        replies=replies,
     )
 
 

@@ -114,11 +114,12 @@ _CITIZEN: dict[EventType, dict[str, str]] = {
         "en": "[Minyi] The deadline of your request {no} moved to {due}.",
     },
     EventType.REPLIED: {
-        # the address is constant text (no link in a variable); the page asks for the number and code.
-        # One segment at the longest address (`MAX_HOST_LENGTH`); no 验证码 (that would make it a
-        # verification-code template, whose variables may only be digits).
-        "zh": "【民意速办】{no}已答复，请凭评价码{code}到{address}评价",
-        "en": "[Minyi] Your request {no} has been answered. Rate it at {address} with code {code}.",
+        # the address is constant text (no link in a variable); the page asks for the number and code
+        # and shows the answer. It names who answered; where the unit's name and the rating address
+        # together would not fit one segment, `_CITIZEN_SHORT`'s text goes instead. No 验证码 (that
+        # would make it a verification-code template, whose variables may only be digits).
+        "zh": "【民意速办】{unit}已答复{no}，请凭评价码{code}到{address}评价",
+        "en": "[Minyi] {unit} answered your request {no}. Rate it at {address} with code {code}.",
     },
     EventType.REOPENED: {
         "zh": "【民意速办】您的诉求{no}已退回{unit}重新办理，新时限{due}。",
@@ -137,6 +138,17 @@ _CITIZEN: dict[EventType, dict[str, str]] = {
         "en": "[Minyi] Your request {no} is withdrawn.",
     },
 }
+
+#: The citizen's text when `_CITIZEN`'s would take two segments (a long unit name at a long rating
+#: address): one segment at the longest address (`MAX_HOST_LENGTH`), a template of its own.
+_CITIZEN_SHORT: dict[EventType, dict[str, str]] = {
+    EventType.REPLIED: {
+        "zh": "【民意速办】{no}已答复，请凭评价码{code}到{address}评价",
+        "en": "[Minyi] Your request {no} has been answered. Rate it at {address} with code {code}.",
+    },
+}
+#: The template-key variant of `_CITIZEN_SHORT`'s texts (`citizen.replied.short.zh`).
+SHORT = "short"
 
 _UNIT: dict[EventType, str] = {
     EventType.DISPATCHED: "【民意速办】新工单{no}已派至贵单位，请于{due}前办结。",
@@ -173,7 +185,7 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
     case = ctx.case
     notices: list[Notice] = []
 
-    def add(kind: RecipientKind, to: str | None, text: str, lang: str) -> None:
+    def add(kind: RecipientKind, to: str | None, text: str, lang: str, short: str | None = None) -> None:
         if not to:
             return
         unit_name = (ctx.unit.name if lang == "zh" else ctx.unit.name_en) if ctx.unit else "-"
@@ -185,6 +197,9 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
             "address": ctx.rating_address,
         }
         body = text.format(**values)
+        key = template_key(kind, event.type, lang)
+        if short is not None and (sms_segments(body) > 1 or ctx.unit is None):  # no unit to name: no "-"
+            text, body, key = short, short.format(**values), template_key(kind, event.type, lang, SHORT)
         params = {name: values[name] for name in template_placeholders(text)}
         notices.append(
             Notice(
@@ -195,13 +210,14 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
                 to=to,
                 body=body,
                 segments=sms_segments(body),
-                template=TemplateMessage(key=template_key(kind, event.type, lang), params=params),
+                template=TemplateMessage(key=key, params=params),
             )
         )
 
     citizen_text = _CITIZEN.get(event.type)
     if citizen_text:
-        add("citizen", case.phone, citizen_text[case.language], case.language)
+        short_text = _CITIZEN_SHORT.get(event.type, {}).get(case.language)
+        add("citizen", case.phone, citizen_text[case.language], case.language, short_text)
     unit_text = _UNIT.get(event.type)
     if unit_text and ctx.unit:
         add("unit", ctx.unit.duty_phone, unit_text, "zh")
@@ -222,9 +238,10 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def template_key(kind: RecipientKind, event_type: EventType, lang: str) -> str:
-    """The registered-template key of a notice text (unique: each recipient kind has one text per event)."""
-    return f"{kind}.{event_type.value}.{lang}"
+def template_key(kind: RecipientKind, event_type: EventType, lang: str, variant: str | None = None) -> str:
+    """The registered-template key of a notice text (unique: each recipient kind has one text per event,
+    and a citizen's may have a shorter variant: `citizen.replied.short.zh`)."""
+    return f"{kind}.{event_type.value}.{variant}.{lang}" if variant else f"{kind}.{event_type.value}.{lang}"
 
 
 def notice_texts() -> dict[str, str]:
@@ -233,6 +250,9 @@ def notice_texts() -> dict[str, str]:
     for event_type, by_lang in _CITIZEN.items():
         for lang, text in by_lang.items():
             texts[template_key("citizen", event_type, lang)] = text
+    for event_type, by_lang in _CITIZEN_SHORT.items():
+        for lang, text in by_lang.items():
+            texts[template_key("citizen", event_type, lang, SHORT)] = text
     groups: list[tuple[RecipientKind, dict[EventType, str]]] = [
         ("unit", _UNIT),
         ("previous_unit", _PREVIOUS_UNIT),

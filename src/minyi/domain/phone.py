@@ -6,6 +6,7 @@ with the module: masking, which every staff view does, needs none of it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 from typing import TYPE_CHECKING
@@ -81,3 +82,9 @@ def mask_phones_in_text(text: str) -> str:
 
 def last4(phone: str) -> str:
     return re.sub(r"\D", "", phone)[-4:]
+
+
+def caller_id(phone: str) -> str:
+    """Whom a hotline case belongs to: the caller's number (E.164), hashed (ids end up in index keys).
+    A citizen who signs in with that number owns these cases too (`minyi.policy.owner_ids`)."""
+    return "caller-" + hashlib.sha256(phone.encode()).hexdigest()[:24]

@@ -5,6 +5,10 @@ notes); that text may name people or internal matters, so it stays in the event'
 shown only in staff views. The citizen's own view and public tracking show these texts instead, in
 the citizen's language, with times in Asia/Shanghai. Events that are internal process (warnings,
 repairs, flags, extension requests, phone reveals) have no public text and are not shown at all.
+
+The citizen's timeline tells the same story as their SMS: every step an SMS announced (a transfer to
+another unit, a withdrawal) has its text here, and so has what the citizen did themselves (a
+supplement). `event_files` ties the unit's answers and the citizen's supplements to their files.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from minyi.domain.deadlines import CITY_TZ
-from minyi.domain.models import EventType, Language, TimelineEvent
+from minyi.domain.models import Case, EventType, Language, TimelineEvent
 
 _TEXTS: dict[EventType, dict[Language, str]] = {
     EventType.SUBMITTED: {"zh": "诉求已提交", "en": "Request submitted"},
@@ -30,6 +34,10 @@ _TEXTS: dict[EventType, dict[Language, str]] = {
     EventType.CLOSED: {"zh": "已办结", "en": "Closed"},
     EventType.OVERDUE: {"zh": "已超过办理时限，已上报督办", "en": "Past its deadline: escalated to supervisors"},
     EventType.EXTENSION_APPROVED: {"zh": "办理时限已延长至{due}", "en": "Deadline extended to {due}"},
+    # the same steps the citizen's SMS announce (minyi.domain.notices), and what the citizen did
+    EventType.TRANSFERRED: {"zh": "已改派至{unit}办理，时限{due}", "en": "Transferred to {unit}, due {due}"},
+    EventType.WITHDRAWN: {"zh": "诉求已撤回", "en": "Request withdrawn"},
+    EventType.SUPPLEMENTED: {"zh": "您已补充材料", "en": "You added information"},
 }
 
 #: Staff views name the citizen where the citizen's own texts say 您 ("you"): staff never read "您已评价";
@@ -68,3 +76,17 @@ def staff_text(event: TimelineEvent, language: Language, unit_name: str | None) 
         return public_text(event, language, unit_name)
     fallback = "承办单位" if language == "zh" else "the responsible unit"
     return texts[language].format(unit=unit_name or fallback)
+
+
+def event_files(case: Case, events: list[TimelineEvent]) -> dict[int, list[str]]:
+    """The upload ids of the files each event brought, by event seq: a reply's (the unit's answer
+    files) and a supplement's (the citizen's). A reply or supplement is written in the same
+    transaction as its event, at the same instant, so the instant ties them."""
+    replies = {r.at: r.attachments for r in case.replies}
+    supplements = {s.at: s.upload_ids for s in case.supplements}
+    files: dict[int, list[str]] = {}
+    for event in events:
+        found = {EventType.REPLIED: replies, EventType.SUPPLEMENTED: supplements}.get(event.type, {}).get(event.at)
+        if found:
+            files[event.seq] = list(found)
+    return files

@@ -107,3 +107,11 @@ def media_links(store: AttachmentStore, case: Case, ttl: int) -> dict[str, str]:
         for a in case.attachments
         if a.content_type in ALLOWED_MEDIA
     }
+
+
+def reply_links(store: AttachmentStore, case: Case, ttl: int) -> dict[str, str]:
+    """Download links for the unit's answer files only: what public tracking gives whoever proved they
+    own the case with the last four digits or the SMS code (never the citizen's own media there)."""
+    answer_files = {upload_id for reply in case.replies for upload_id in reply.attachments}
+    answers_only = case.model_copy(update={"attachments": [a for a in case.attachments if a.upload_id in answer_files]})
+    return media_links(store, answers_only, ttl)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Channel, Role, Upload
-from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code, last4, normalise_phone
+from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, caller_id, country_code, last4, normalise_phone
 from minyi.domain.privacy import may_publish_description
 from minyi.domain.rating_links import RatingLinks, is_code
 from minyi.observability import logger, metrics
@@ -40,7 +39,7 @@ from minyi.ports import (
 )
 from minyi.services.cases import signal_workflow, units_by_id
 from minyi.services.catalog import CatalogCache
-from minyi.services.evidence import media_links, seal_uploads
+from minyi.services.evidence import media_links, reply_links, seal_uploads
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
@@ -74,11 +73,6 @@ def mask_address(address: str) -> str:
         return "unknown"
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
-
-
-def caller_id(phone: str) -> str:
-    """Whom a hotline case belongs to: the caller's number, hashed (ids end up in index keys)."""
-    return "caller-" + hashlib.sha256(phone.encode()).hexdigest()[:24]
 
 
 def new_tracking_no(now: datetime) -> str:
@@ -289,13 +283,20 @@ class RequestService:
         )
 
     def list_own(self, citizen: Actor, limit: int, cursor: str | None, status: CaseStatus | None = None) -> CasePage:
+        """The citizen's requests, newest first: those filed in the app and, when the account's mobile is
+        verified, the hotline calls made from it (an operator filed them for that number)."""
         policy.require(citizen, Action.READ_OWN)
-        cases, next_cursor = self.cases.list_citizen_cases(citizen.id, limit, cursor, status)
+        cases, next_cursor = self.cases.list_owner_cases(policy.owner_ids(citizen), limit, cursor, status)
         return CasePage(cases, next_cursor)
 
     def timeline(self, citizen: Actor, case_id: str) -> CaseTimeline:
         case = self._own_case(citizen, case_id)
-        return CaseTimeline(case=case, events=self.cases.timeline(case_id), units=units_by_id(self.catalog.get()))
+        return CaseTimeline(
+            case=case,
+            events=self.cases.timeline(case_id),
+            units=units_by_id(self.catalog.get()),
+            download_urls=media_links(self.store, case, self.download_ttl),
+        )
 
     def track(
         self, tracking_no: str, client: str, *, phone_last4: str | None = None, token: str | None = None
@@ -338,7 +339,12 @@ class RequestService:
                 self.lockouts.refund(GuessScope.NUMBER, number, now)
             if by_code is not None:
                 self.lockouts.refund(GuessScope.RATING_CODE, number, now)
-            return PublicCase(case=case, events=self.cases.timeline(case.id), units=units_by_id(self.catalog.get()))
+            return PublicCase(
+                case=case,
+                events=self.cases.timeline(case.id),
+                units=units_by_id(self.catalog.get()),
+                download_urls=reply_links(self.store, case, self.download_ttl),
+            )
         if by_client.last:
             metrics.add_metric(name=Metric.TRACKING_LOCKOUTS, unit="Count", value=1)
             logger.warning("public tracking locked for a client", extra={"client": mask_address(client)})

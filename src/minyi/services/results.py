@@ -79,6 +79,8 @@ class CaseTimeline:
     units: dict[str, Unit]
     #: Staff views: every SMS of the case (masked by the api layer).
     outbox: list[OutboxEntry] = field(default_factory=list)
+    #: The citizen's own view: links to the files events brought (answers, supplements), by upload id.
+    download_urls: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class PublicCase:
     case: Case
     events: list[TimelineEvent]
     units: dict[str, Unit]
+    #: Links to the unit's answer files only (never the citizen's own media), by upload id.
+    download_urls: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ so a case and its timeline never disagree and a retried write can never apply tw
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from minyi.adapters.dynamo.table import Table
-from minyi.domain.errors import ConcurrentUpdate
+from minyi.adapters.dynamo.table import Table, decode_any_cursor, encode_cursor
+from minyi.domain.errors import ConcurrentUpdate, InvalidInput
 from minyi.domain.lifecycle import Transition
 from minyi.domain.models import (
     DISPATCH_QUEUE,
@@ -37,6 +38,22 @@ def sweep_shard(case_id: str) -> int:
 def sort_time(at: datetime) -> str:
     """Index sort keys compare as strings: always UTC, fixed width."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def owners_tag(owner_ids: Sequence[str]) -> str:
+    """What binds a merged list's cursor to its owners (their ids never appear in it)."""
+    return hashlib.sha256("\n".join(owner_ids).encode()).hexdigest()[:16]
+
+
+def owner_cursor(cursor: str | None, owner_ids: Sequence[str]) -> str | None:
+    """The sort key a merged owners' list goes on below, from a cursor it gave (else a 400 naming it)."""
+    key = decode_any_cursor(cursor)
+    if key is None:
+        return None
+    before = key.get("before")
+    if set(key) != {"of", "before"} or key["of"] != owners_tag(owner_ids) or not isinstance(before, str) or not before:
+        raise InvalidInput("cursor", "not a cursor for this list")
+    return before
 
 
 def case_keys(case: Case) -> dict[str, str]:
@@ -222,6 +239,53 @@ class DynamoCaseRepository:
         self, citizen_id: str, limit: int, cursor: str | None, status: CaseStatus | None = None
     ) -> tuple[list[Case], str | None]:
         return self._index_page("GSI1", f"CITIZEN#{citizen_id}", status, limit, cursor, newest_first=True)
+
+    def list_owner_cases(
+        self, owner_ids: Sequence[str], limit: int, cursor: str | None, status: CaseStatus | None = None
+    ) -> tuple[list[Case], str | None]:
+        """Several owners' partitions of GSI1 as one list, newest first: each is read from the cursor's
+        sort key down, the results merged. The cursor is that sort key, bound to these owners."""
+        after = owner_cursor(cursor, owner_ids)
+        found: list[dict[str, Any]] = []
+        more = False
+        for owner in owner_ids:
+            items, owner_more = self._newest_of(owner, after, status, limit)
+            found.extend(items)
+            more = more or owner_more
+        found.sort(key=lambda item: str(item["GSI1SK"]), reverse=True)
+        page = found[:limit]
+        more = more or len(found) > limit
+        next_cursor = (
+            encode_cursor({"of": owners_tag(owner_ids), "before": page[-1]["GSI1SK"]}) if more and page else None
+        )
+        return [self._case(i) for i in page], next_cursor
+
+    def _newest_of(
+        self, owner: str, before: str | None, status: CaseStatus | None, limit: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` of one owner's cases older than `before`, and whether the partition goes on."""
+        values: dict[str, Any] = {":pk": f"CITIZEN#{owner}"}
+        condition = "GSI1PK = :pk"
+        extra: dict[str, Any] = {}
+        if before is not None:
+            condition += " AND GSI1SK < :before"
+            values[":before"] = before
+        if status is not None:
+            extra = {"FilterExpression": "#s = :status", "ExpressionAttributeNames": {"#s": "status"}}
+            values[":status"] = status.value
+        items: list[dict[str, Any]] = []
+        for page in self.table.pages(
+            IndexName="GSI1",
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=self.table.codec.item(values),
+            ScanIndexForward=False,
+            Limit=limit,
+            **extra,
+        ):
+            items.extend(self.table.codec.plain(i) for i in page.get("Items", []))
+            if len(items) >= limit:
+                return items, "LastEvaluatedKey" in page or len(items) > limit
+        return items, False
 
     def list_unit_cases(
         self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None

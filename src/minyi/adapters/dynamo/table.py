@@ -75,6 +75,20 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+def decode_any_cursor(cursor: str | None) -> dict[str, Any] | None:
+    """What a cursor holds (a 400 naming `cursor` when it is no cursor of ours); its list checks the rest."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except ValueError as exc:
+        raise InvalidInput("cursor", "not a cursor returned by this API") from exc
+    if not isinstance(key, dict):
+        raise InvalidInput("cursor", "not a cursor for this list")
+    return key
+
+
 def decode_cursor(cursor: str | None, index: str, partition_value: str) -> dict[str, Any] | None:
     """A cursor is only valid for the list it came from: exactly that index's key, same partition."""
     if not cursor:
