@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from minyi.services.accounts import AccountService
     from minyi.services.cases import CaseService, CaseStore
     from minyi.services.catalog_admin import CatalogAdminService
+    from minyi.services.hotline import HotlineService
     from minyi.services.notify import NotifyService
     from minyi.services.open311 import ApiKeyService, Open311Service
     from minyi.services.rating_links import LinkRating
@@ -133,6 +134,13 @@ def case_service(settings: CasesSettings | RateSettings) -> CaseService:
         rules=rules,
         download_ttl=settings.download_url_ttl_seconds,
     )
+
+
+def hotline_service(settings: CasesSettings) -> HotlineService:
+    """The knowledge base, reply templates and 回访 on the cases function's case service."""
+    from minyi.services.hotline import HotlineService
+
+    return HotlineService(case_service(settings))
 
 
 def rating_links(settings: RatingCodeSettings) -> RatingLinks:
