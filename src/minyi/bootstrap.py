@@ -179,6 +179,7 @@ def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
         rating_window_seconds=settings.rating_window_seconds,
         workflow=workflow,
         dispatch_deadline_hours=settings.dispatch_deadline_hours,
+        callback_days=settings.callback_days,
     )
 
 
