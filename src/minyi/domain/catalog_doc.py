@@ -374,9 +374,7 @@ def diff(old: CatalogDocument | None, new: CatalogDocument) -> CatalogDiff:
     rules.added = [f"{k} -> {new_rules[k]}" for k in rules.added]
     sections["rules"] = rules
     for name in ("knowledge", "reply_templates"):
-        sections[name] = _keyed(
-            {e["id"]: e for e in before.get(name, [])}, {e["id"]: e for e in after.get(name, [])}
-        )
+        sections[name] = _keyed({e["id"]: e for e in before.get(name, [])}, {e["id"]: e for e in after.get(name, [])})
     days_before = before.get("deadline_days", {})
     sections["deadline_days"] = SectionDiff(
         changed=[
