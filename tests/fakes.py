@@ -266,6 +266,9 @@ class FakeCaseRepository:
     ) -> tuple[list[Case], str | None]:
         return self._list("GSI5", f"DONE#{unit_id}", limit, cursor, status, newest=True)
 
+    def list_callbacks(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        return self._list("GSI5", "CALLBACK", limit, cursor, None, newest=False)
+
     def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
         return self._list("GSI4", "SUPERVISION", limit, cursor, None, newest=False)
 

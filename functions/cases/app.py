@@ -14,9 +14,12 @@ from minyi.api import schemas, views
 from minyi.api.http import caller, create_app, resolve
 from minyi.api.openapi import STAFF_LINKS, responses
 from minyi.config import CasesSettings
-from minyi.domain.models import CaseStatus
+from minyi.domain.errors import InvalidInput
+from minyi.domain.models import CallbackOutcome, CaseStatus
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
+from minyi.services.hotline import HotlineService
+from minyi.services.results import Scorecard
 
 settings = CasesSettings.from_env()
 app = create_app()
@@ -150,6 +153,56 @@ def supervision(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
 ) -> schemas.SupervisionList:
     return views.supervision_list(service().supervision(caller(app), limit, cursor))
+
+
+@cache
+def hotline() -> HotlineService:
+    return bootstrap.hotline_service(settings)
+
+
+@app.get(
+    "/v1/knowledge", summary="Search the knowledge base (operators, desks), best match first", responses=responses()
+)
+def knowledge(
+    q: Annotated[str, Query(max_length=100, description="words of the question, Chinese or not")] = "",
+    topic: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> schemas.KnowledgeList:
+    return views.knowledge_list(hotline().knowledge(caller(app), q, topic, limit))
+
+
+@app.get("/v1/reply-templates", summary="Reply templates for a unit's answer (staff)", responses=responses())
+def reply_templates(topic: Annotated[str | None, Query(max_length=64)] = None) -> schemas.ReplyTemplateList:
+    return views.reply_template_list(hotline().reply_templates(caller(app), topic))
+
+
+@app.get(
+    "/v1/callbacks",
+    summary="回访: hotline replies waiting for the caller's rating, oldest first (operators)",
+    responses=responses(),
+)
+def callbacks(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query()] = None
+) -> schemas.CallbackList:
+    return views.callback_list(hotline().callbacks(caller(app), limit, cursor))
+
+
+@app.post(
+    "/v1/cases/<case_id>/callback",
+    summary="回访: record a call to the caller (rated counts as their rating; 3 unreachable days close it)",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
+def record_callback(case_id: CaseId, body: schemas.CallbackBody) -> schemas.StaffCaseView:
+    scores = body.model_dump(exclude={"outcome", "comment"})
+    given = {k: v for k, v in scores.items() if v is not None}
+    card = None
+    if given:
+        missing = [k for k, v in scores.items() if v is None]
+        if missing:
+            raise InvalidInput(missing[0], "a rated callback gives all four scores")
+        card = Scorecard.model_validate({**given, "comment": body.comment})
+    result = hotline().callback(caller(app), case_id, CallbackOutcome(body.outcome), card, body.comment)
+    return views.staff_view(result)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

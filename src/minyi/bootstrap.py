@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from minyi.services.accounts import AccountService
     from minyi.services.cases import CaseService, CaseStore
     from minyi.services.catalog_admin import CatalogAdminService
+    from minyi.services.hotline import HotlineService
     from minyi.services.notify import NotifyService
     from minyi.services.open311 import ApiKeyService, Open311Service
     from minyi.services.rating_links import LinkRating
@@ -135,6 +136,13 @@ def case_service(settings: CasesSettings | RateSettings) -> CaseService:
     )
 
 
+def hotline_service(settings: CasesSettings) -> HotlineService:
+    """The knowledge base, reply templates and 回访 on the cases function's case service."""
+    from minyi.services.hotline import HotlineService
+
+    return HotlineService(case_service(settings))
+
+
 def rating_links(settings: RatingCodeSettings) -> RatingLinks:
     from minyi.adapters.secrets import secret_bytes
     from minyi.domain.rating_links import RatingLinks
@@ -171,6 +179,7 @@ def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
         rating_window_seconds=settings.rating_window_seconds,
         workflow=workflow,
         dispatch_deadline_hours=settings.dispatch_deadline_hours,
+        callback_days=settings.callback_days,
     )
 
 

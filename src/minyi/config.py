@@ -130,6 +130,8 @@ class RateSettings(TableSettings, ClockSettings, MediaSettings, RatingCodeSettin
 
 class AssignSettings(TableSettings, ClockSettings, DispatchSettings):
     rating_window_seconds: int = Field(ge=1)
+    #: 回访: working days a hotline case's rating wait lasts after the reply at least (CALLBACK_DAYS).
+    callback_days: int = Field(default=5, ge=1, le=30)
 
 
 class SmsProviderSettings(EnvSettings):

@@ -42,6 +42,9 @@ class Action(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_STAFF = "manage_staff"
     MANAGE_CATALOG = "manage_catalog"
+    KNOWLEDGE = "knowledge"
+    REPLY_TEMPLATES = "reply_templates"
+    CALLBACK = "callback"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -72,6 +75,11 @@ ROLES: dict[Action, frozenset[Role]] = {
     # accounts other than citizens' exist only because an admin created them
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.MANAGE_CATALOG: frozenset({Role.ADMIN}),
+    # the knowledge base: operators answer calls from it, desks look things up in it
+    Action.KNOWLEDGE: frozenset({Role.OPERATOR}) | _STAFF_DESK,
+    Action.REPLY_TEMPLATES: frozenset({Role.STAFF, Role.SUPERVISOR}),
+    # 回访: operators call hotline callers back and record what they say
+    Action.CALLBACK: frozenset({Role.OPERATOR}),
 }
 
 #: Actions on a case that belong to the citizen who filed it.

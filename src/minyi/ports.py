@@ -90,6 +90,10 @@ class CaseRepository(Protocol):
 
     def list_supervision(self, limit: int, cursor: str | None) -> Page: ...
 
+    def list_callbacks(self, limit: int, cursor: str | None) -> Page:
+        """Hotline cases whose reply waits for the caller's rating (回访), the oldest reply first."""
+        ...
+
     def due_for_sweep(self, shard: int, now: datetime, limit: int) -> tuple[list[Case], int]:
         """Cases whose sweep time has come in one shard, and the number of items read for them."""
         ...

@@ -11,7 +11,7 @@ import pytest
 
 from minyi.domain.catalog import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, SupervisionOrder, TimelineEvent
-from minyi.domain.notices import _CITIZEN, NoticeContext, plan_notices, sms_segments
+from minyi.domain.notices import _CITIZEN, DECLARED_SEGMENTS, VARIABLES, NoticeContext, plan_notices, sms_segments
 from minyi.domain.rating_links import MAX_HOST_LENGTH, RatingLinks
 
 UNITS = shenzhen_catalog().units
@@ -70,7 +70,7 @@ def context(c: Case | None = None, previous: str | None = None) -> NoticeContext
     )
 
 
-@pytest.mark.parametrize("type_", sorted(_CITIZEN))
+@pytest.mark.parametrize("type_", sorted(set(_CITIZEN) - set(DECLARED_SEGMENTS)))
 def test_every_chinese_citizen_notice_fits_one_segment_at_its_longest(type_: EventType) -> None:
     # Given the longest unit name, the longest allowed link base and a full tracking number
     # When the citizen's notice for the event is written
@@ -79,6 +79,19 @@ def test_every_chinese_citizen_notice_fits_one_segment_at_its_longest(type_: Eve
     assert len(notices) == 1
     assert notices[0].segments == 1, (len(notices[0].body), notices[0].body)
     assert sms_segments(notices[0].body) == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_answer_given_on_the_call_stays_within_its_declared_segments_at_its_longest(lang: str) -> None:
+    # Given a consultation answered on the call with the longest answer a knowledge entry may have
+    answer = "答" * VARIABLES["answer"].limit("zh")
+    ev = event(EventType.ANSWERED_AT_INTAKE).model_copy(update={"note": answer})
+    # When the caller's SMS is written
+    (sms,) = [n for n in plan_notices(ev, context(case(language=lang))) if n.kind == "citizen"]
+    # Then it carries the whole answer and the rating code, within the segments declared for it
+    assert answer in sms.body and sms.template is not None and sms.template.params["answer"] == answer
+    assert "code" in sms.template.params
+    assert 1 < sms.segments <= DECLARED_SEGMENTS[EventType.ANSWERED_AT_INTAKE]
 
 
 def test_the_receipt_carries_the_tracking_number() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from minyi.domain import lifecycle
 from minyi.domain.lifecycle import Phase
-from minyi.domain.models import Actor, Case, CaseStatus, Category, CloseReason, Role, WorkflowWait
+from minyi.domain.models import Actor, Case, CaseStatus, Category, Channel, CloseReason, Role, WorkflowWait
 from minyi.services.workflow_tasks import (
     OVERDUE_REARM_SECONDS,
     ParkTask,
@@ -269,3 +269,39 @@ def test_close_unrated_closes_or_reports_the_rating_that_won(world: World) -> No
     assert world.tasks.close_unrated(closing.id) == Signal(outcome="closed")
     assert world.tasks.close_unrated(rated.id) == Signal(outcome="closed")
     assert world.case(closing.id).closed_reason == CloseReason.UNRATED
+
+
+def test_a_hotline_rating_wait_outlasts_the_window_until_the_callback_days_pass() -> None:
+    # Given a 3-day rating window and a hotline case replied to (回访 needs 5 working days)
+    world = World()
+    world.tasks = WorkflowTasks(world.fakes.case_store(), world.fakes.deadlines, 3 * DAY, world.workflow)
+    case = world.submit()
+    world.cases.put(case.model_copy(update={"channel": Channel.HOTLINE}))
+    world.tasks.route(case.id)
+    world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))
+    world.act(case.id, lambda c, now: lifecycle.reply(c, "Fixed.", STAFF, now))
+    # When the window (armed before the reply) times out after 3 days
+    world.clock.advance(seconds=3 * DAY + 1)
+    signal = world.tasks.close_unrated(case.id)
+    # Then the case stays open for its callbacks and the execution goes round for the rest
+    assert signal == Signal(outcome="redo")
+    assert world.case(case.id).status == CaseStatus.REPLIED
+    state = world.tasks.route(case.id)
+    assert state.rating_timeout_seconds == 2 * DAY - 1
+    # And once the callback days have passed the wait closes it unrated
+    world.clock.advance(seconds=2 * DAY)
+    assert world.tasks.close_unrated(case.id) == Signal(outcome="closed")
+    assert world.case(case.id).closed_reason == CloseReason.UNRATED
+
+
+def test_an_online_case_still_closes_unrated_when_the_window_ends() -> None:
+    # Given a 3-day rating window and an app case replied to
+    world = World()
+    world.tasks = WorkflowTasks(world.fakes.case_store(), world.fakes.deadlines, 3 * DAY, world.workflow)
+    case = world.submit()
+    world.tasks.route(case.id)
+    world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))
+    world.act(case.id, lambda c, now: lifecycle.reply(c, "Fixed.", STAFF, now))
+    # When the window ends, Then it closes unrated (no callback days for it)
+    world.clock.advance(seconds=3 * DAY + 1)
+    assert world.tasks.close_unrated(case.id) == Signal(outcome="closed")

@@ -1,7 +1,8 @@
 // The staff console: unit inbox and case page (accept, reply, return, extension, notes), the dispatch
 // queue (dispatch and transfer from the unit directory), supervision (reasons, extension decisions,
 // instructions), the scoreboard (charts, period picker, CSV export) and, for hotline operators (坐席),
-// the new-call form that files a caller's request. What it shows follows the role.
+// the new-call form that files a caller's request (with the knowledge base to answer a consultation on
+// the call: 直接办结) and the 回访 list of replies to call back. What it shows follows the role.
 import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, keepSessionFresh, langButton, localToken, localTokens, mount,
   newIdempotencyKey, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
@@ -21,7 +22,7 @@ const nameOf = (table, code) => catalog?.[table]?.[code]?.[lang()] ?? code;
 const unitName = (id) => (id === 'dispatch-centre' ? (lang() === 'en' ? 'Dispatch centre' : '派单中心') : units?.[id] ? (lang() === 'en' ? units[id].name_en : units[id].name) : id || '—');
 
 function navFor(role) {
-  if (role === 'operator') return [['call', t('new_call')]];
+  if (role === 'operator') return [['call', t('new_call')], ['callbacks', t('callbacks')]];
   if (role === 'admin') return [['staff', t('staff_accounts')], ['catalog', t('catalogue')], ['supervision', t('supervision')], ['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
   if (role === 'staff') return [['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
   if (role === 'dispatcher') return [['inbox', t('queue')], ['scoreboard', t('scoreboard')]];
@@ -57,7 +58,7 @@ async function route() {
     catalog ??= await api('/v1/catalog');
     if (gen !== generation) return;
     if (!s) { chrome(); return await signInView(); }
-    if (s.role === 'operator') { chrome(); return await callView(); }
+    if (s.role === 'operator') { chrome(); return location.hash.startsWith('#/callbacks') ? await callbacksView() : await callView(); }
     if (s.role !== 'staff' || !units) await loadDirectory(s.directoryToken || s.token).catch(() => {});
     if (gen !== generation) return;
     chrome();
@@ -189,6 +190,29 @@ function callView() {
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
   const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
   const idempotencyKey = newIdempotencyKey();  // a retried send of this call files it once
+  // 直接办结: a consultation answered on the call from the knowledge base closes at once; the caller is
+  // texted the answer and may still rate it
+  const answer = h('textarea', { name: 'answer', rows: 4, maxlength: 300, testid: 'call-answer' });
+  let knowledgeId = null;
+  answer.addEventListener('input', () => { knowledgeId = null; });
+  const direct = h('input', { type: 'checkbox', id: 'call-direct', testid: 'call-direct' });
+  const answerBox = h('div', { class: 'answer-box', hidden: true }, field(t('intake_answer'), answer, t('intake_answer_hint')));
+  const directRow = h('div', { class: 'check', hidden: category.value !== 'consultation' }, direct, h('label', { for: 'call-direct' }, t('answer_at_intake')));
+  const syncDirect = () => {
+    directRow.hidden = category.value !== 'consultation';
+    if (directRow.hidden) direct.checked = false;
+    answerBox.hidden = !direct.checked;
+    answer.required = direct.checked;
+  };
+  category.addEventListener('change', syncDirect);
+  direct.addEventListener('change', syncDirect);
+  const kb = knowledgePanel(description, (entry) => {
+    answer.value = entry.answer;
+    knowledgeId = entry.id;
+    if (category.value !== 'consultation') category.value = 'consultation';
+    direct.checked = true;
+    syncDirect();
+  });
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary', testid: 'call-submit' }, t('submit'));
   const form = h('form', { class: 'card', testid: 'new-call', onsubmit: async (e) => {
@@ -198,6 +222,9 @@ function callView() {
       const body = { category: category.value, topic: topic.value, district: district.value, description: description.value.trim(),
         phone: e164(phone.value) || phone.value.trim(), channel: 'hotline', language: language.value };
       if (address.value.trim()) body.address = address.value.trim();
+      if (direct.checked && category.value === 'consultation') {
+        body.answered_at_intake = knowledgeId ? { answer: answer.value.trim(), knowledge_id: knowledgeId } : { answer: answer.value.trim() };
+      }
       const created = await api('/v1/requests', { method: 'POST', token: s.token, body, idempotencyKey });
       const calls = [{ tracking_no: created.tracking_no, at: created.created_at, topic: body.topic, district: body.district }, ...callsThisShift()];
       sessionStorage.setItem(callsKey(), JSON.stringify(calls.slice(0, 50)));
@@ -208,17 +235,50 @@ function callView() {
   field(t('caller_phone'), phone, t('caller_phone_hint')), field(t('caller_language'), language),
   field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
   field(t('description'), description), field(t('address'), address, t('address_hint')),
-  status, submit);
-  paint(gen, form, shiftList());
+  directRow, answerBox, status, submit);
+  paint(gen, h('div', { class: 'call-desk' }, form, kb), shiftList());
   phone.focus();
 }
 
+/** The knowledge base beside the new-call form: searched as the operator types the caller's question
+ *  (debounced; GET /v1/knowledge, best first), an entry's 'use' fills the answer for 直接办结. */
+function knowledgePanel(question, pick) {
+  const q = h('input', { type: 'search', maxlength: 100, testid: 'kb-query', autocomplete: 'off' });
+  const results = h('ol', { class: 'kb-results', testid: 'kb-results', 'aria-live': 'polite' });
+  let timer = null;
+  let seq = 0;
+  const search = async () => {
+    const mine = ++seq;
+    const text = q.value.trim();
+    if (!text) { mount(results); return; }
+    const params = new URLSearchParams({ q: text, limit: '5' });
+    try {
+      const data = await api(`/v1/knowledge?${params}`, { token: me().token });
+      if (mine !== seq) return;  // a later search is under way
+      mount(results, data.items.length ? data.items.map((k) => h('li', { class: 'kb-entry', testid: 'kb-entry', 'data-id': k.id },
+        h('p', { class: 'kb-question' }, h('strong', {}, k.question), k.topic ? h('span', { class: 'badge' }, nameOf('topics', k.topic)) : null),
+        h('p', { class: 'kb-answer' }, k.answer),
+        h('button', { type: 'button', class: 'secondary', testid: 'kb-use', onclick: () => pick(k) }, t('kb_use'))))
+        : h('li', { class: 'muted' }, t('kb_none')));
+    } catch (err) { if (mine === seq) mount(results, h('li', {}, errorBox(err))); }
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(search, 300); };
+  q.addEventListener('input', later);
+  // the caller's question, as the operator types it, is the search until the operator types their own
+  question.addEventListener('input', () => { if (!q.dataset.own) { q.value = question.value.slice(0, 100); later(); } });
+  q.addEventListener('input', () => { q.dataset.own = q.value ? '1' : ''; });
+  return h('aside', { class: 'card kb-panel', testid: 'knowledge-panel', 'aria-label': t('knowledge') },
+    h('h2', {}, t('knowledge')), field(t('kb_search'), q, t('kb_hint')), results);
+}
+
 function callReceipt(created) {
-  mount(main, h('section', { class: 'card center', testid: 'call-receipt' },
-    h('h1', {}, t('call_filed')),
+  const answered = created.status === 'CLOSED';
+  mount(main, h('section', { class: 'card center', testid: 'call-receipt', 'data-status': created.status },
+    h('h1', {}, answered ? t('call_answered') : t('call_filed')),
     h('p', {}, t('tracking_no')),
     h('p', { class: 'tracking-no', testid: 'tracking-no' }, created.tracking_no),
-    h('p', { class: 'muted' }, t('call_filed_hint')),
+    answered ? h('p', {}, h('span', { class: 'badge big s-closed', testid: 'receipt-status' }, statusLabel(created.status))) : null,
+    h('p', { class: 'muted' }, answered ? t('call_answered_hint') : t('call_filed_hint')),
     h('button', { type: 'button', class: 'primary', testid: 'next-call', onclick: () => { route(); } }, t('next_call'))),
   shiftList());
   main.focus();
@@ -233,6 +293,67 @@ function shiftList() {
       h('tbody', {}, calls.map((c) => h('tr', { testid: 'call-row' },
         h('td', {}, h('a', { href: `/track?no=${encodeURIComponent(c.tracking_no)}`, target: '_blank', rel: 'noopener' }, c.tracking_no)),
         h('td', {}, nameOf('topics', c.topic)), h('td', {}, nameOf('districts', c.district)), h('td', {}, fmtTime(c.at)))))));
+}
+
+// --- hotline operator: 回访 ------------------------------------------------------------------------
+// Hotline replies waiting for the caller's rating, oldest first: the operator dials the caller's full
+// number (shown to operators only, for this), reads out the unit's answer and records the call: the four
+// scores (they count as the caller's rating), unreachable (three working days close it), or declined.
+const SCORES = ['speed', 'effectiveness', 'experience', 'feedback_quality'];
+
+async function callbacksView(notice) {
+  const gen = generation;
+  const data = await api('/v1/callbacks?limit=50', { token: me().token });
+  paint(gen, h('section', { testid: 'callbacks' },
+    h('h1', {}, t('callbacks')), h('p', { class: 'muted' }, t('callbacks_hint')),
+    notice ? h('p', { class: 'notice', role: 'status', testid: 'callback-notice' }, notice) : null,
+    data.items.length ? data.items.map(callbackCard) : h('p', { testid: 'callbacks-empty' }, t('callbacks_none'))));
+}
+
+function callbackCard(c) {
+  const name = `cb-${c.id}`;
+  const outcome = (value, checked) => {
+    const id = `${name}-${value}`;
+    return [h('input', { type: 'radio', name: `${name}-outcome`, value, id, checked, testid: `callback-${value}` }), h('label', { for: id }, t(`callback_${value}`))];
+  };
+  const radios = h('fieldset', { class: 'inline' }, h('legend', {}, t('callback_outcome')), outcome('rated', true), outcome('unreachable'), outcome('declined'));
+  const scores = Object.fromEntries(SCORES.map((d) => [d, h('select', { testid: `callback-${d}`, required: true },
+    h('option', { value: '', selected: true, disabled: true }, t('choose')),
+    [5, 4, 3, 2, 1].map((n) => h('option', { value: String(n) }, `${n} ${t('stars')}`)))]));
+  const comment = h('textarea', { rows: 2, maxlength: 1000, testid: 'callback-comment' });
+  const scoreBox = h('div', { class: 'scores' }, SCORES.map((d) => field(t(`score_${d}`), scores[d])), field(t('comment'), comment));
+  const sync = () => {
+    const rated = radios.querySelector('input:checked')?.value === 'rated';
+    scoreBox.hidden = !rated;
+    for (const sel of Object.values(scores)) sel.required = rated;
+  };
+  radios.addEventListener('change', sync);
+  const status = h('div', { 'aria-live': 'polite' });
+  const button = h('button', { type: 'submit', class: 'primary', testid: 'callback-submit' }, t('callback_record'));
+  const form = h('form', { class: 'action', onsubmit: async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    const chosen = radios.querySelector('input:checked').value;
+    const body = { outcome: chosen };
+    if (chosen === 'rated') for (const d of SCORES) body[d] = Number(scores[d].value);
+    if (comment.value.trim()) body.comment = comment.value.trim();
+    try {
+      const after = await api(`/v1/cases/${c.id}/callback`, { method: 'POST', token: me().token, body });
+      await callbacksView(`${c.tracking_no} · ${t(`callback_${chosen}`)} · ${statusLabel(after.status)}`);
+    } catch (err) { mount(status, errorBox(err)); button.disabled = false; }
+  } }, radios, scoreBox, status, button);
+  sync();
+  return h('article', { class: 'card callback', testid: 'callback-row', 'data-case': c.id },
+    h('header', { class: 'row spread' }, h('h2', {}, `${t('case')} ${c.tracking_no}`),
+      h('a', { class: 'button primary', href: `tel:${c.phone}`, testid: 'callback-phone' }, `${t('dial')} ${c.phone}`)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(c.category)} · ${nameOf('topics', c.topic)} · ${nameOf('districts', c.district)}`),
+      h('dt', {}, t('unit')), h('dd', {}, unitName(c.unit_id)),
+      h('dt', {}, t('citizen_text')), h('dd', { class: 'prewrap' }, c.description),
+      h('dt', {}, t('unit_answer')), h('dd', { class: 'prewrap', testid: 'callback-reply' }, c.reply),
+      h('dt', {}, t('replied_at')), h('dd', {}, fmtTime(c.replied_at)),
+      h('dt', {}, t('unreachable_days')), h('dd', { testid: 'unreachable-days' }, `${c.unreachable_days} / 3`)),
+    form);
 }
 
 // --- admin: staff accounts --------------------------------------------------------------------------
@@ -440,7 +561,17 @@ async function caseView(id, reveal = false) {
       // files sent with the answer (a photo of the repair): uploaded straight to S3 when the reply is sent
       const files = h('input', { type: 'file', multiple: true, accept: 'image/jpeg,image/png,image/heic,video/mp4,video/quicktime', testid: 'reply-attachments' });
       const b = h('button', { type: 'submit', class: 'primary', testid: 'action-reply' }, t('reply'));
-      actions.push(actionForm(t('reply'), [field(t('reply_message'), msg), field(t('attachments'), files)], b, async () => {
+      // reply templates (GET /v1/reply-templates, the case's topic and those for any): picking one fills
+      // the answer, whose [ ] parts the officer completes
+      const templates = h('select', { testid: 'reply-template' }, h('option', { value: '' }, t('template_none')));
+      api(`/v1/reply-templates?topic=${encodeURIComponent(c.topic)}`, { token }).then((data) => {
+        templates.append(...data.items.map((x) => h('option', { value: x.id, 'data-text': x.text }, x.title)));
+      }).catch(() => { templates.disabled = true; });
+      templates.addEventListener('change', () => {
+        const text = templates.selectedOptions[0]?.dataset.text;
+        if (text) { msg.value = text; msg.focus(); }
+      });
+      actions.push(actionForm(t('reply'), [field(t('reply_template'), templates, t('reply_template_hint')), field(t('reply_message'), msg), field(t('attachments'), files)], b, async () => {
         const ids = [];
         for (const file of files.files) ids.push(await upload(token, file, () => {}));
         return post('reply', { message: msg.value, attachments: ids });

@@ -106,6 +106,15 @@ def _hotline_needs_phone(schema: dict[str, Any]) -> None:
     schema["then"] = {"required": ["phone"], "properties": {"phone": {"type": "string"}}}
 
 
+class IntakeAnswerBody(StrictBody):
+    answer: str = Field(
+        min_length=1, max_length=300, description="the answer read out to the caller (texted to them too)"
+    )
+    knowledge_id: str | None = Field(
+        default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="from GET /v1/knowledge"
+    )
+
+
 class SubmitRequestBody(StrictBody):
     model_config = ConfigDict(json_schema_extra=_hotline_needs_phone)
 
@@ -139,6 +148,13 @@ class SubmitRequestBody(StrictBody):
             " plates hidden); default false. Never for hotline calls"
         ),
     )
+    answered_at_intake: IntakeAnswerBody | None = Field(
+        default=None,
+        description=(
+            "直接办结, hotline operators: a consultation answered on the call. The case is CLOSED at once with the"
+            " answer in its timeline; the caller is texted the answer and a rating code"
+        ),
+    )
 
     @field_validator("phone")
     @classmethod
@@ -170,6 +186,7 @@ class RatingView(BaseModel):
     comment: str | None = None
     satisfied: bool
     at: datetime
+    channel: str = Field(default="online", description="online (app, SMS code) or callback (回访 by an operator)")
 
 
 class ReplyView(BaseModel):
@@ -243,6 +260,51 @@ class SupervisionItem(CaseSummary):
 class SupervisionList(BaseModel):
     items: list[SupervisionItem]
     next_cursor: str | None = None
+
+
+class KnowledgeItem(BaseModel):
+    id: str
+    topic: str | None = None
+    question: str
+    answer: str
+    score: int = Field(description="how well it matches the query (0 without one)")
+
+
+class KnowledgeList(BaseModel):
+    items: list[KnowledgeItem]
+
+
+class ReplyTemplateView(BaseModel):
+    id: str
+    topic: str | None = None
+    title: str
+    text: str
+
+
+class ReplyTemplateList(BaseModel):
+    items: list[ReplyTemplateView]
+
+
+class CallbackItem(CaseSummary):
+    phone: str = Field(description="the caller's number, to call back (operators only)")
+    description: str
+    reply: str = Field(description="the unit's answer this round, to read out")
+    replied_at: datetime
+    unreachable_days: int = Field(description="working days this round's caller could not be reached (3 close it)")
+
+
+class CallbackList(BaseModel):
+    items: list[CallbackItem]
+    next_cursor: str | None = None
+
+
+class CallbackBody(StrictBody):
+    outcome: Literal["rated", "unreachable", "declined"]
+    speed: WholeNumber | None = Field(default=None, ge=1, le=5)
+    effectiveness: WholeNumber | None = Field(default=None, ge=1, le=5)
+    experience: WholeNumber | None = Field(default=None, ge=1, le=5, description="service experience")
+    feedback_quality: WholeNumber | None = Field(default=None, ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
 
 
 class UnitView(BaseModel):

@@ -13,7 +13,18 @@ from minyi.api.i18n import reader_language
 from minyi.api.spreadsheet import csv_text
 from minyi.api.staff_notes import staff_note
 from minyi.domain import scoreboard
-from minyi.domain.models import Case, CaseStatus, Catalog, EventType, Language, OutboxEntry, TimelineEvent, Unit
+from minyi.domain.knowledge import KnowledgeHit
+from minyi.domain.models import (
+    Case,
+    CaseStatus,
+    Catalog,
+    EventType,
+    Language,
+    OutboxEntry,
+    ReplyTemplate,
+    TimelineEvent,
+    Unit,
+)
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
 from minyi.domain.timeline_text import event_files, is_public, public_text, staff_text
@@ -266,3 +277,30 @@ def stats_csv(report: StatsReport) -> str:
     fields = ["unit_id", "unit_name", *scoreboard.COUNTERS, "open_overdue", "on_time_rate", "satisfaction_rate"]
     rows = [row.model_dump() for row in report.units]
     return csv_text(fields, [*rows, {**report.totals.model_dump(), "unit_id": "TOTAL"}])
+
+
+def knowledge_list(hits: list[KnowledgeHit]) -> schemas.KnowledgeList:
+    return schemas.KnowledgeList(items=[schemas.KnowledgeItem(**h.entry.model_dump(), score=h.score) for h in hits])
+
+
+def reply_template_list(templates: list[ReplyTemplate]) -> schemas.ReplyTemplateList:
+    return schemas.ReplyTemplateList(items=[schemas.ReplyTemplateView(**t.model_dump()) for t in templates])
+
+
+def callback_list(page: CasePage) -> schemas.CallbackList:
+    """The 回访 list: what an operator needs to make the call (the number, the request, the answer)."""
+    items = []
+    for case in page.cases:
+        reply = case.replies[-1] if case.replies else None
+        days = {a.working_day for a in case.callbacks if a.round == case.round and a.outcome == "unreachable"}
+        items.append(
+            schemas.CallbackItem(
+                **summary(case).model_dump(),
+                phone=case.phone,
+                description=case.description,
+                reply=reply.message if reply else "",
+                replied_at=reply.at if reply else case.updated_at,
+                unreachable_days=len(days),
+            )
+        )
+    return schemas.CallbackList(items=items, next_cursor=page.next_cursor)

@@ -14,6 +14,8 @@ The document's shape (YAML or JSON)::
     supervision_office: {id: supervision-office, name, name_en, duty_phone}
     units: [{id, name, name_en, district?, duty_phone, topics: [<topic>]}]
     rules: [{topic, district, unit}]
+    knowledge: [{id, topic?, question, answer}]        # optional: the operators' knowledge base (知识库)
+    reply_templates: [{id, topic?, title, text}]       # optional: the units' reply templates (答复模板)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from minyi.domain.catalog import DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID
 from minyi.domain.errors import InvalidFields
-from minyi.domain.models import Bounds, Catalog, Category, RoutingRule, Unit
+from minyi.domain.models import Bounds, Catalog, Category, KnowledgeEntry, ReplyTemplate, RoutingRule, Unit
 from minyi.domain.phone import normalise_phone
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -36,6 +38,12 @@ MAX_DEADLINE_DAYS = 60
 MAX_UNITS = 5000
 MAX_RULES = 20000
 MAX_CODES = 500
+MAX_KNOWLEDGE = 2000
+MAX_REPLY_TEMPLATES = 500
+#: An answer is read out on the call and texted to the caller (notices.py declares its SMS length).
+MAX_ANSWER_LENGTH = 300
+MAX_QUESTION_LENGTH = 100
+MAX_TEMPLATE_TEXT_LENGTH = 1000
 
 Problem = tuple[str, str]
 
@@ -85,6 +93,20 @@ class RuleEntry(_Strict):
     unit: str = Field(pattern=CODE_PATTERN)
 
 
+class KnowledgeDoc(_Strict):
+    id: str = Field(pattern=CODE_PATTERN)
+    topic: str | None = Field(default=None, pattern=CODE_PATTERN)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_LENGTH)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_LENGTH)
+
+
+class ReplyTemplateDoc(_Strict):
+    id: str = Field(pattern=CODE_PATTERN)
+    topic: str | None = Field(default=None, pattern=CODE_PATTERN)
+    title: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1, max_length=MAX_TEMPLATE_TEXT_LENGTH)
+
+
 class BoundsEntry(_Strict):
     south: float = Field(ge=-90, le=90, allow_inf_nan=False)
     west: float = Field(ge=-180, le=180, allow_inf_nan=False)
@@ -105,6 +127,8 @@ class CatalogDocument(_Strict):
     supervision_office: Office
     units: list[UnitEntry] = Field(max_length=MAX_UNITS)
     rules: list[RuleEntry] = Field(default_factory=list, max_length=MAX_RULES)
+    knowledge: list[KnowledgeDoc] = Field(default_factory=list, max_length=MAX_KNOWLEDGE)
+    reply_templates: list[ReplyTemplateDoc] = Field(default_factory=list, max_length=MAX_REPLY_TEMPLATES)
 
     def as_json(self) -> dict[str, Any]:
         """The document as stored and exported (keys in the file's order, `schema` first)."""
@@ -143,6 +167,8 @@ class CatalogDocument(_Strict):
             deadline_days=dict(self.deadline_days),
             bounds=Bounds(south=b.south, west=b.west, north=b.north, east=b.east) if b else None,
             version=version,
+            knowledge=[KnowledgeEntry.model_validate(k.model_dump()) for k in self.knowledge],
+            reply_templates=[ReplyTemplate.model_validate(t.model_dump()) for t in self.reply_templates],
         )
 
 
@@ -255,6 +281,25 @@ def cross_reference_problems(raw: dict[str, Any]) -> list[Problem]:
     rules = [_mapping(r) for r in _list(raw.get("rules"))]
     triples = [(r.get("topic"), r.get("district"), r.get("unit")) for r in rules]
     problems.extend(rule_problems(triples, topics, districts, seen, "rules"))
+    for section in ("knowledge", "reply_templates"):
+        problems.extend(_entry_problems(section, _list(raw.get(section)), topics))
+    return problems
+
+
+def _entry_problems(section: str, entries: list[Any], topics: dict[str, Any]) -> list[Problem]:
+    """Knowledge entries and reply templates: ids unique within their section, topics known."""
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        entry = _mapping(entry)
+        entry_id, topic = entry.get("id"), entry.get("topic")
+        if isinstance(entry_id, str):
+            if entry_id in first:
+                problems.append((f"{section}[{i}].id", f"duplicate: {entry_id} is also {section}[{first[entry_id]}]"))
+            else:
+                first[entry_id] = i
+        if isinstance(topic, str) and topic not in topics:
+            problems.append((f"{section}[{i}].topic", f"unknown topic {topic}"))
     return problems
 
 
@@ -328,6 +373,8 @@ def diff(old: CatalogDocument | None, new: CatalogDocument) -> CatalogDiff:
     rules.changed = [f"{k}: {old_rules[k]} -> {new_rules[k]}" for k in rules.changed]
     rules.added = [f"{k} -> {new_rules[k]}" for k in rules.added]
     sections["rules"] = rules
+    for name in ("knowledge", "reply_templates"):
+        sections[name] = _keyed({e["id"]: e for e in before.get(name, [])}, {e["id"]: e for e in after.get(name, [])})
     days_before = before.get("deadline_days", {})
     sections["deadline_days"] = SectionDiff(
         changed=[

@@ -62,6 +62,13 @@ class DeadlineClock:
         last_day = add_working_days(local_start.date(), working_days)
         return datetime.combine(last_day, time(23, 59, 59), tzinfo=CITY_TZ)
 
+    def working_day(self, at: datetime) -> str:
+        """Which working day `at` falls on, as a key (the city's date; with compressed days, the number
+        of the compressed day): two calls on the same key were made on the same working day."""
+        if self.working_day_seconds:
+            return f"d{int(at.timestamp() // self.working_day_seconds)}"
+        return at.astimezone(CITY_TZ).date().isoformat()
+
 
 #: Office hours of the dispatch centre on working days (Asia/Shanghai).
 OFFICE_OPENS = time(9, 0)

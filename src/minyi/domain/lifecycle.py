@@ -15,18 +15,24 @@ from typing import Literal
 
 from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
 from minyi.domain.models import (
+    DISPATCH_QUEUE,
     DISPATCH_STATUSES,
     HANDLING_STATUSES,
     TERMINAL_STATUSES,
     WITHDRAWABLE_STATUSES,
     Actor,
     Attachment,
+    CallbackAttempt,
+    CallbackOutcome,
     Case,
     CaseStatus,
+    Category,
+    Channel,
     CloseReason,
     EventType,
     Extension,
     Rating,
+    RatingChannel,
     Reply,
     Role,
     SupervisionOrder,
@@ -215,26 +221,40 @@ def rate(
     now: datetime,
     policy: RatingPolicy,
     redo_due_at: datetime,
+    channel: RatingChannel = RatingChannel.ONLINE,
 ) -> Transition:
     """The citizen's four-dimension rating of this round's reply.
 
     Satisfied closes. Unsatisfied the first time reopens the case to the same unit (rollback);
     unsatisfied after the redo puts it under special supervision; a supervised case closes on its
-    next rating whatever it says.
+    next rating whatever it says. A consultation answered on the call (直接办结) is already closed:
+    its rating is recorded and counted, and changes nothing else (no unit handled it to redo it).
+    `channel` callback: an operator records what the caller said on a 回访 call (`callback`).
     """
-    if actor.id != case.citizen_id:
+    if actor.id != case.citizen_id and channel != RatingChannel.CALLBACK:
         raise NotFound("no such request")  # the same answer as the policy's: ids cannot be probed
     if any(r.round == case.round for r in case.ratings):
         raise InvalidTransition("rate", case.status, "this reply was already rated")
-    _require(case, "rate", {CaseStatus.REPLIED})
+    intake = case.status == CaseStatus.CLOSED and case.closed_reason == CloseReason.ANSWERED_AT_INTAKE
+    if not intake:
+        _require(case, "rate", {CaseStatus.REPLIED})
     satisfied = not is_unsatisfied(scores, policy)
     b = _Builder(case, actor, now)
-    b.case.ratings.append(Rating(round=case.round, comment=comment, satisfied=satisfied, at=now, **scores))
+    b.case.ratings.append(
+        Rating(round=case.round, comment=comment, satisfied=satisfied, at=now, channel=channel, **scores)
+    )
     summary = ", ".join(f"{k} {v}" for k, v in scores.items())
     # the citizen's words go with the scores: the unit redoing the case and supervisors read why
     said = f"; comment: {comment}" if comment else ""
-    b.event(EventType.RATED, f"{'satisfied' if satisfied else 'unsatisfied'} ({summary}){said}", satisfied=satisfied)
-    if satisfied:
+    b.event(
+        EventType.RATED,
+        f"{'satisfied' if satisfied else 'unsatisfied'} ({summary}){said}",
+        satisfied=satisfied,
+        channel=channel.value,
+    )
+    if intake:
+        pass
+    elif satisfied:
         _close(b, CloseReason.SATISFIED)
     elif case.supervised:
         _close(b, CloseReason.CLOSED_UNDER_SUPERVISION)
@@ -272,6 +292,92 @@ def _close(b: _Builder, reason: CloseReason) -> None:
         resolved_after_rollback=reason == CloseReason.SATISFIED and b.case.reopen_count > 0 and not b.case.supervised,
         **_leaving_overdue(b),
     )
+
+
+def answer_at_intake(
+    created: Transition, answer: str, knowledge_id: str | None, operator: Actor, now: datetime
+) -> Transition:
+    """直接办结: the operator answered a hotline consultation on the call. The new case (`created`,
+    from `submitted`) closes at once with the answer as the centre's reply, in an event of its own;
+    no unit handles it and no workflow runs for it. The caller is texted the answer with a rating
+    code and may still rate it (`rate`)."""
+    case = created.after
+    if operator.role != Role.OPERATOR or case.channel != Channel.HOTLINE:
+        raise Forbidden("only a hotline operator answers a call at intake")
+    if case.category != Category.CONSULTATION:
+        raise InvalidTransition(
+            "answer at intake", case.status, "only a consultation is answered on the call; file the others"
+        )
+    _require(case, "answer at intake", {CaseStatus.SUBMITTED})
+    b = _Builder(case, operator, now)
+    b.case.replies.append(Reply(round=case.round, unit_id=DISPATCH_QUEUE, message=answer, at=now, on_time=True))
+    b.case.knowledge_id = knowledge_id
+    b.event(EventType.ANSWERED_AT_INTAKE, answer, **({"knowledge_id": knowledge_id} if knowledge_id else {}))
+    b.case.status = CaseStatus.CLOSED
+    b.case.closed_at = now
+    b.case.closed_reason = CloseReason.ANSWERED_AT_INTAKE
+    b.case.on_time = True
+    b.event(
+        EventType.CLOSED,
+        CloseReason.ANSWERED_AT_INTAKE.value,
+        reason=CloseReason.ANSWERED_AT_INTAKE.value,
+        answered_at_intake=True,
+        on_time=True,
+        satisfied=False,
+    )
+    done = b.done()
+    return Transition(before=created.before, after=done.after, events=[*created.events, *done.events])
+
+
+#: 回访: unreachable attempts on this many different working days close the case unrated.
+CALLBACK_ATTEMPTS = 3
+
+
+def awaits_callback(case: Case) -> bool:
+    """A hotline case whose reply waits for its caller's rating: the operators' 回访 list."""
+    return (
+        case.channel == Channel.HOTLINE
+        and case.status == CaseStatus.REPLIED
+        and not any(r.round == case.round for r in case.ratings)
+    )
+
+
+def callback(
+    case: Case,
+    outcome: CallbackOutcome,
+    working_day: str,
+    actor: Actor,
+    now: datetime,
+    rating: tuple[dict[str, int], str | None, RatingPolicy, datetime] | None = None,
+) -> Transition:
+    """回访: an operator called the caller about this round's reply. `rated`: the caller's scores count
+    as their rating (channel callback: the same `rate` rule, so unsatisfied rolls back); `declined`:
+    reached, would not rate, the case closes unrated; `unreachable`: recorded, and on the
+    `CALLBACK_ATTEMPTS`-th different working day without reaching them the case closes unrated."""
+    if not awaits_callback(case):
+        raise InvalidTransition("call back", case.status, "no hotline reply waits for its caller's rating")
+    attempt = CallbackAttempt(round=case.round, outcome=outcome, at=now, by=actor.id, working_day=working_day)
+    if outcome == CallbackOutcome.RATED:
+        if rating is None:
+            raise InvalidTransition("call back", case.status, "a rated callback needs the four scores")
+        scores, comment, policy, redo_due_at = rating
+        b = _Builder(case, actor, now)
+        b.case.callbacks.append(attempt)
+        b.event(EventType.CALLBACK, "rated", outcome=outcome.value)
+        first = b.done()
+        rated = rate(first.after, scores, comment, actor, now, policy, redo_due_at, RatingChannel.CALLBACK)
+        return Transition(before=case, after=rated.after, events=[*first.events, *rated.events])
+    b = _Builder(case, actor, now)
+    b.case.callbacks.append(attempt)
+    days = {
+        a.working_day for a in b.case.callbacks if a.round == case.round and a.outcome == CallbackOutcome.UNREACHABLE
+    }
+    b.event(EventType.CALLBACK, outcome.value, outcome=outcome.value, unreachable_days=len(days))
+    if outcome == CallbackOutcome.DECLINED:
+        _close(b, CloseReason.CALLBACK_DECLINED)
+    elif len(days) >= CALLBACK_ATTEMPTS:
+        _close(b, CloseReason.UNREACHABLE)
+    return b.done()
 
 
 def close_unrated(case: Case, now: datetime) -> Transition:

@@ -39,3 +39,7 @@ class Metric(StrEnum):
     TRACKING_VERIFICATION_REQUIRED = "TrackingVerificationRequired"
     OPEN311_SUBMISSIONS = "Open311Submissions"
     OPEN311_RATE_LIMITED = "Open311RateLimited"
+    #: 直接办结: consultations an operator answered on the call.
+    ANSWERED_AT_INTAKE = "AnsweredAtIntake"
+    #: 回访 calls recorded by operators (any outcome).
+    CALLBACKS = "Callbacks"

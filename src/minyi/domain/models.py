@@ -90,6 +90,10 @@ class EventType(StrEnum):
     TRANSFERRED = "transferred"
     DISPATCH_OVERDUE = "dispatch_overdue"
     SUPERVISION_INSTRUCTED = "supervision_instructed"
+    #: 直接办结: the operator answered the consultation on the call (the answer is the event's note).
+    ANSWERED_AT_INTAKE = "answered_at_intake"
+    #: 回访: an operator called the caller back about the reply (facts: outcome, attempt).
+    CALLBACK = "callback"
 
 
 class Channel(StrEnum):
@@ -106,6 +110,12 @@ class CloseReason(StrEnum):
     CLOSED_UNDER_SUPERVISION = "closed_under_supervision"
     UNRATED = "unrated"
     WITHDRAWN = "withdrawn"
+    #: 直接办结: a consultation the operator answered on the call.
+    ANSWERED_AT_INTAKE = "answered_at_intake"
+    #: 回访: the caller could not be reached on `CALLBACK_ATTEMPTS` different working days.
+    UNREACHABLE = "unreachable"
+    #: 回访: the caller was reached and declined to rate.
+    CALLBACK_DECLINED = "callback_declined"
 
 
 class OutboxStatus(StrEnum):
@@ -159,6 +169,31 @@ class Attachment(BaseModel):
     uploaded_by: str | None = None
 
 
+class RatingChannel(StrEnum):
+    """How a rating reached the platform: the citizen online (app, SMS code), or read out to an operator
+    who called back (回访)."""
+
+    ONLINE = "online"
+    CALLBACK = "callback"
+
+
+class CallbackOutcome(StrEnum):
+    RATED = "rated"
+    UNREACHABLE = "unreachable"
+    DECLINED = "declined"
+
+
+class CallbackAttempt(BaseModel):
+    """One 回访 call about a round's reply: who called, when, on which working day, and how it went."""
+
+    round: int
+    outcome: CallbackOutcome
+    at: datetime
+    by: str
+    #: The working day it was made on (`DeadlineClock.working_day`): unreachable attempts count once a day.
+    working_day: str
+
+
 class Rating(BaseModel):
     round: int
     speed: int
@@ -168,6 +203,7 @@ class Rating(BaseModel):
     comment: str | None = None
     satisfied: bool
     at: datetime
+    channel: RatingChannel = RatingChannel.ONLINE
 
 
 class Reply(BaseModel):
@@ -290,6 +326,10 @@ class Case(BaseModel):
     catalog_version: int | None = None
     #: Needs a supervisor's eyes (the workflow could not be repaired automatically).
     flagged: bool = False
+    #: 直接办结: the knowledge-base entry the operator answered from, if any.
+    knowledge_id: str | None = None
+    #: 回访 calls made about the replies of a hotline case.
+    callbacks: list[CallbackAttempt] = Field(default_factory=list)
     event_count: int = 0
     version: int = 0
 
@@ -340,6 +380,25 @@ class Bounds(BaseModel):
         return self.south <= location.lat <= self.north and self.west <= location.lon <= self.east
 
 
+class KnowledgeEntry(BaseModel):
+    """A question callers often ask and the centre's approved answer (知识库): what an operator reads
+    out to answer a consultation on the call (直接办结)."""
+
+    id: str
+    topic: str | None = None
+    question: str
+    answer: str
+
+
+class ReplyTemplate(BaseModel):
+    """A reply a unit may start from (答复模板): the console's picker fills the answer with `text`."""
+
+    id: str
+    topic: str | None = None
+    title: str
+    text: str
+
+
 class Catalog(BaseModel):
     categories: list[Category]
     topics: dict[str, dict[str, str]]
@@ -349,6 +408,9 @@ class Catalog(BaseModel):
     bounds: Bounds | None = None
     #: The accepted catalogue document this is (0: none accepted yet, or seeded without versions).
     version: int = 0
+    #: The knowledge base and the reply templates the catalogue document carries (catalog_doc.py).
+    knowledge: list[KnowledgeEntry] = Field(default_factory=list)
+    reply_templates: list[ReplyTemplate] = Field(default_factory=list)
 
 
 class TrackingEntry(BaseModel):

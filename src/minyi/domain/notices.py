@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from minyi.domain.deadlines import CITY_TZ
-from minyi.domain.models import Case, EventType, TimelineEvent, Unit
+from minyi.domain.models import Case, CloseReason, EventType, TimelineEvent, Unit
 
 RecipientKind = Literal["citizen", "unit", "previous_unit", "dispatchers", "supervisors"]
 
@@ -133,6 +133,13 @@ _CITIZEN: dict[EventType, dict[str, str]] = {
         "zh": "【民意速办】您的诉求{no}已办结，感谢您的参与。",
         "en": "[Minyi] Your request {no} is closed. Thank you.",
     },
+    EventType.ANSWERED_AT_INTAKE: {
+        # 直接办结: the answer as read out on the call, with the rating code. The answer is a knowledge
+        # entry's (at most `MAX_ANSWER_LENGTH`, see VARIABLES): a short one fits one segment, the
+        # longest takes five; the template is registered with that length declared.
+        "zh": "【民意速办】您的咨询{no}答复：{answer}评价码{code}，可到{address}评价",
+        "en": "[Minyi] Answer to {no}: {answer} Rate it at {address} with code {code}.",
+    },
     EventType.WITHDRAWN: {
         "zh": "【民意速办】您的诉求{no}已撤回。",
         "en": "[Minyi] Your request {no} is withdrawn.",
@@ -149,6 +156,9 @@ _CITIZEN_SHORT: dict[EventType, dict[str, str]] = {
 }
 #: The template-key variant of `_CITIZEN_SHORT`'s texts (`citizen.replied.short.zh`).
 SHORT = "short"
+#: Citizen notices that cannot fit one segment, with the most segments they take at their longest values
+#: (declared when the template is registered); every other citizen notice is one segment.
+DECLARED_SEGMENTS: dict[EventType, int] = {EventType.ANSWERED_AT_INTAKE: 6}
 
 _UNIT: dict[EventType, str] = {
     EventType.DISPATCHED: "【民意速办】新工单{no}已派至贵单位，请于{due}前办结。",
@@ -195,6 +205,7 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
             "due": _due(event.due_at, lang),
             "code": ctx.rating_code,
             "address": ctx.rating_address,
+            "answer": event.note or "" if event.type == EventType.ANSWERED_AT_INTAKE else "",
         }
         body = text.format(**values)
         key = template_key(kind, event.type, lang)
@@ -215,6 +226,8 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
         )
 
     citizen_text = _CITIZEN.get(event.type)
+    if event.type == EventType.CLOSED and case.closed_reason == CloseReason.ANSWERED_AT_INTAKE:
+        citizen_text = None  # the answer's own SMS told the caller everything
     if citizen_text:
         short_text = _CITIZEN_SHORT.get(event.type, {}).get(case.language)
         add("citizen", case.phone, citizen_text[case.language], case.language, short_text)
@@ -309,6 +322,8 @@ VARIABLES: dict[str, TemplateVariable] = {
     "unit": TemplateVariable("unit", VariableKind.TEXT, {"zh": 64, "en": 128}, "the handling unit's name"),
     "due": TemplateVariable("due", VariableKind.TEXT, {"zh": 11, "en": 12}, "deadline, e.g. 12月31日23:59"),
     "code": TemplateVariable("code", VariableKind.DIGITS, {"zh": 6}, "6-digit code: rating (this round) or sign-in"),
+    # 直接办结: the operator's answer (minyi.domain.catalog_doc.MAX_ANSWER_LENGTH, also for a typed one)
+    "answer": TemplateVariable("answer", VariableKind.TEXT, {"zh": 300}, "the answer given on the call"),
     # the staff pool's temporary password (minyi.domain.account_codes): its policy asks for 12 characters
     "password": TemplateVariable("password", VariableKind.TEXT, {"zh": 12}, "a staff account's temporary password"),
 }

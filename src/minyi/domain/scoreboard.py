@@ -32,6 +32,7 @@ COUNTERS = (
     "supervised",
     "overdue",
     "withdrawn",
+    "answered_at_intake",
 )
 #: The gauge of cases open past their deadline, per unit (not a flow: it is read as it is now).
 OPEN_OVERDUE = "open_overdue"
@@ -59,6 +60,9 @@ def increments(event: TimelineEvent) -> dict[str, int]:
             return {"overdue": 1}
         case EventType.WITHDRAWN:
             return {"withdrawn": 1}
+        case EventType.CLOSED if facts.get("answered_at_intake"):
+            # 直接办结: answered on the call, counted apart (no unit handled it, no deadline ran)
+            return {"answered_at_intake": 1}
         case EventType.CLOSED:
             counts = {"closed": 1}
             if facts.get("on_time"):
@@ -112,6 +116,8 @@ class Scores(BaseModel):
     supervised: int = 0
     overdue: int = 0
     withdrawn: int = 0
+    #: 直接办结: consultations answered on the call (not in `closed`: no unit handled them).
+    answered_at_intake: int = 0
     #: Cases open past their deadline now (a gauge, not a count over the period).
     open_overdue: int = 0
     on_time_rate: float | None = None

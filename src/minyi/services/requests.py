@@ -12,6 +12,7 @@ from minyi.domain import lifecycle
 from minyi.domain.errors import (
     CatalogEmpty,
     ConcurrentUpdate,
+    Forbidden,
     InvalidInput,
     NotFound,
     TooManyAttempts,
@@ -20,7 +21,7 @@ from minyi.domain.errors import (
 from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Channel, Role, Upload
+from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Category, Channel, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, caller_id, country_code, last4, normalise_phone
 from minyi.domain.privacy import may_publish_description
 from minyi.domain.rating_links import RatingLinks, is_code
@@ -122,6 +123,9 @@ class RequestService:
         owner_id = citizen.id
         if citizen.role == Role.OPERATOR and request.channel != Channel.HOTLINE:
             raise InvalidInput("channel", "an operator files hotline calls: use channel 'hotline'")
+        intake = request.answered_at_intake
+        if intake is not None:
+            self._check_intake_answer(citizen, request, catalog)
         public = may_publish_description(request.channel, request.public)  # never a hotline call
         request = request.model_copy(update={"phone": self.notice_phone(citizen, request), "public": public})
         if citizen.role == Role.OPERATOR:
@@ -149,9 +153,11 @@ class RequestService:
                 created_at=now,
                 updated_at=now,
                 attachments=attachments,
-                **request.model_dump(exclude={"attachments"}),
+                **request.model_dump(exclude={"attachments", "answered_at_intake"}),
             )
             transition = lifecycle.submitted(case, now, by=submitter)
+            if intake is not None:
+                transition = lifecycle.answer_at_intake(transition, intake.answer, intake.knowledge_id, citizen, now)
             try:
                 self.cases.create_case(transition, last4(case.phone), request.attachments)
                 break
@@ -162,6 +168,10 @@ class RequestService:
             raise ConcurrentUpdate("could not allocate a case")
         metrics.add_metric(name=Metric.CASES_SUBMITTED, unit="Count", value=1)
         logger.info("case submitted", extra={"case_id": case.id, "category": case.category.value})
+        if intake is not None:
+            # 直接办结: closed at once; no workflow (nothing to dispatch, no deadline, no rating window to run)
+            metrics.add_metric(name=Metric.ANSWERED_AT_INTAKE, unit="Count", value=1)
+            return transition.after
         try:
             self.workflow.start(case.id)
         except Exception:
@@ -170,6 +180,23 @@ class RequestService:
             logger.exception("workflow start failed; the sweep will start it", extra={"case_id": case.id})
             metrics.add_metric(name=Metric.WORKFLOW_START_FAILURES, unit="Count", value=1)
         return transition.after
+
+    @staticmethod
+    def _check_intake_answer(citizen: Actor, request: NewRequest, catalog: Catalog) -> None:
+        """直接办结 is for a hotline operator answering a consultation; a knowledge id must exist."""
+        intake = request.answered_at_intake
+        assert intake is not None
+        if citizen.role not in (Role.OPERATOR, Role.ADMIN):
+            raise Forbidden("only a hotline operator answers a call at intake")
+        if request.channel != Channel.HOTLINE:
+            raise InvalidInput("channel", "an answer at intake is given on a hotline call: use channel 'hotline'")
+        if request.category != Category.CONSULTATION:
+            raise InvalidInput(
+                "answered_at_intake",
+                "only a consultation is answered on the call; file a complaint, help or suggestion",
+            )
+        if intake.knowledge_id is not None and intake.knowledge_id not in {k.id for k in catalog.knowledge}:
+            raise InvalidInput("answered_at_intake.knowledge_id", "unknown knowledge entry; see GET /v1/knowledge")
 
     def notice_phone(self, citizen: Actor, request: NewRequest) -> str:
         """Where the citizen's notices go. A citizen's: the account's verified number (the body's `phone`

@@ -25,6 +25,13 @@ from minyi.domain.models import (
 from minyi.domain.scoreboard import Scores, UnitScores
 
 
+class IntakeAnswer(BaseModel):
+    """The answer an operator gave on the call, and the knowledge entry it came from, if any."""
+
+    answer: str
+    knowledge_id: str | None = None
+
+
 class NewRequest(BaseModel):
     """A citizen's request as submitted (already validated and normalised by the caller)."""
 
@@ -43,6 +50,8 @@ class NewRequest(BaseModel):
     media_url: str | None = None
     #: The citizen's choice to publish the description; kept only where they could make it (privacy.py).
     public: bool = False
+    #: 直接办结: the operator answered the consultation on the call (the case closes at once).
+    answered_at_intake: IntakeAnswer | None = None
 
 
 class Scorecard(BaseModel):

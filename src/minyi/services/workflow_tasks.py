@@ -5,12 +5,18 @@ return what the next wait needs (its timers), so the state machine needs no sche
 park task decides which wait a case is in from its status, so the state machine needs no Choice
 between the dispatch centre's queue and the unit, nor between a reply and anything else that ends
 the unit's wait.
+
+回访: a hotline caller who cannot rate by SMS is called back by an operator, and three unreachable
+working days close the case. So a hotline case's rating wait lasts at least `callback_days` working
+days after the reply (default 5), not only the rating window: the window must not close a case unrated
+while its callbacks are still under way. When the wait times out early (it was armed before the reply),
+the close task declines and the execution goes round once more with what is left.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
@@ -21,7 +27,7 @@ from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
 from minyi.domain.lifecycle import Outcome, Phase, Transition
 from minyi.domain.metrics import Metric
-from minyi.domain.models import DISPATCH_STATUSES, HANDLING_STATUSES, Case, CaseStatus, WorkflowWait
+from minyi.domain.models import DISPATCH_STATUSES, HANDLING_STATUSES, Case, CaseStatus, Channel, WorkflowWait
 from minyi.observability import logger, metrics
 from minyi.ports import Workflow
 from minyi.services.cases import MAX_ATTEMPTS, CaseStore
@@ -38,6 +44,10 @@ QUEUED: Final[Outcome] = "queued"
 DISPATCHED: Final[Outcome] = "dispatched"
 CLOSED: Final[Outcome] = "closed"
 REDO: Final[Outcome] = "redo"
+
+#: Working days a hotline case's rating wait lasts after the reply at least: room for the operators'
+#: 回访 (lifecycle.CALLBACK_ATTEMPTS unreachable working days close it).
+CALLBACK_DAYS = 5
 
 #: The statuses in which the dispatch centre or the unit still owes the case something (no reply yet).
 UNIT_STATUSES = DISPATCH_STATUSES | HANDLING_STATUSES
@@ -120,6 +130,7 @@ class WorkflowTasks:
         rating_window_seconds: int,
         workflow: Workflow,
         dispatch_deadline_hours: float = 2.0,
+        callback_days: int = CALLBACK_DAYS,
     ):
         self.store = store
         self.deadlines = deadlines
@@ -127,6 +138,8 @@ class WorkflowTasks:
         self.workflow = workflow
         #: Office hours the dispatch centre has to pick a unit for a case no rule covers.
         self.dispatch_deadline_hours = dispatch_deadline_hours
+        #: Working days after a hotline reply before its rating wait may end (回访).
+        self.callback_days = callback_days
 
     def run(self, task: CaseTask | ParkTask) -> WorkflowState | Signal | None:
         if isinstance(task, ParkTask):
@@ -172,7 +185,8 @@ class WorkflowTasks:
 
     def _state(self, case: Case) -> WorkflowState:
         """The timers of the unit's wait (the deadline) and of the rating wait (what is left of the
-        rating window: all of it until the unit replies in this round)."""
+        rating window, or of a hotline case's callback days: all of the window until the unit replies
+        in this round)."""
         now = self.store.clock()
         if case.overdue or case.due_at is None:
             handling = OVERDUE_REARM_SECONDS
@@ -181,7 +195,7 @@ class WorkflowTasks:
         replied_at = next((r.at for r in reversed(case.replies) if r.round == case.round), None)
         rating = self.rating_window_seconds
         if replied_at is not None:
-            rating = max(1, math.ceil(self.rating_window_seconds - (now - replied_at).total_seconds()))
+            rating = max(1, math.ceil((self.rating_ends_at(case, replied_at) - now).total_seconds()))
         return WorkflowState(
             case_id=case.id,
             round=case.round,
@@ -189,6 +203,21 @@ class WorkflowTasks:
             handling_timeout_seconds=handling,
             rating_timeout_seconds=rating,
         )
+
+    def rating_ends_at(self, case: Case, replied_at: datetime) -> datetime:
+        """When the rating wait after a reply at `replied_at` may end: the rating window, and for a
+        hotline case no earlier than `callback_days` working days after the reply (回访)."""
+        ends = replied_at + timedelta(seconds=self.rating_window_seconds)
+        if case.channel == Channel.HOTLINE:
+            ends = max(ends, self.deadlines.due_at(replied_at, self.callback_days))
+        return ends
+
+    def _callbacks_under_way(self, case: Case) -> bool:
+        """A replied hotline case whose callback days have not all passed yet."""
+        if case.status != CaseStatus.REPLIED or case.channel != Channel.HOTLINE:
+            return False
+        replied_at = next((r.at for r in reversed(case.replies) if r.round == case.round), None)
+        return replied_at is not None and self.store.clock() < self.rating_ends_at(case, replied_at)
 
     def park(self, task: ParkTask) -> None:
         """Store the callback token on the case (one version-checked update of the wait), unless the
@@ -219,6 +248,11 @@ class WorkflowTasks:
         return self._state(case)
 
     def close_unrated(self, case_id: str) -> Signal:
+        """The rating wait timed out: close unrated, unless a rating won the race or a hotline case's
+        callback days are not over (then `redo`: the execution goes round and waits out the rest)."""
+        if self._callbacks_under_way(self.store.load(case_id)):
+            logger.info("rating wait: callbacks under way", extra={"case_id": case_id})
+            return Signal(outcome=REDO)
         try:
             case = self.store.apply(case_id, lifecycle.close_unrated)
             metrics.add_metric(name=Metric.CASES_CLOSED, unit="Count", value=1)

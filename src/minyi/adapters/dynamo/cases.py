@@ -14,7 +14,7 @@ from typing import Any
 
 from minyi.adapters.dynamo.table import Table, decode_any_cursor, encode_cursor
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput
-from minyi.domain.lifecycle import Transition
+from minyi.domain.lifecycle import Transition, awaits_callback
 from minyi.domain.models import (
     DISPATCH_QUEUE,
     TERMINAL_STATUSES,
@@ -27,6 +27,8 @@ from minyi.domain.models import (
 from minyi.domain.supervision import supervision_reasons
 from minyi.domain.sweep import next_sweep_at
 
+#: The operators' 回访 list on GSI5: hotline replies waiting for their caller's rating.
+CALLBACK_PARTITION = "CALLBACK"
 #: The sparse sweep index is sharded so no single partition takes every due case.
 SWEEP_SHARDS = 4
 
@@ -72,6 +74,11 @@ def case_keys(case: Case) -> dict[str, str]:
         # a unit's finished work, newest first (GET /v1/units/{id}/cases?status=CLOSED)
         keys["GSI5PK"] = f"DONE#{case.unit_id}"
         keys["GSI5SK"] = f"{sort_time(case.closed_at or case.updated_at)}#{case.id}"
+    if awaits_callback(case):
+        # 回访: an open case has no GSI5 keys (the unit's history is for finished ones), so the operators'
+        # callback list, oldest reply first, is a partition of its own there
+        keys["GSI5PK"] = CALLBACK_PARTITION
+        keys["GSI5SK"] = f"{sort_time(case.replies[-1].at if case.replies else case.updated_at)}#{case.id}"
     if supervision_reasons(case):
         keys["GSI4PK"] = "SUPERVISION"
         keys["GSI4SK"] = f"{sort_time(case.due_at or case.dispatch_due_at or case.created_at)}#{case.id}"
@@ -298,6 +305,10 @@ class DynamoCaseRepository:
     ) -> tuple[list[Case], str | None]:
         """Cases the unit finished (closed or withdrawn while with it), newest first."""
         return self._index_page("GSI5", f"DONE#{unit_id}", status, limit, cursor, newest_first=True)
+
+    def list_callbacks(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """Hotline replies waiting for their caller's rating (回访), the oldest reply first."""
+        return self._index_page("GSI5", CALLBACK_PARTITION, None, limit, cursor, newest_first=False)
 
     def list_supervision(self, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
         """Open cases that need a supervisor: overdue, under special supervision, extension pending."""

@@ -17,7 +17,7 @@ from typing import Any
 from minyi.adapters.dynamo.table import Table
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.errors import ConcurrentUpdate
-from minyi.domain.models import Bounds, Catalog, Category, RoutingRule, Unit
+from minyi.domain.models import Bounds, Catalog, Category, KnowledgeEntry, ReplyTemplate, RoutingRule, Unit
 
 CATALOG_PARTITION = "CATALOG"
 DOCUMENTS_PARTITION = "CATALOG#DOCUMENTS"
@@ -54,6 +54,10 @@ class DynamoCatalogRepository:
         items.append({"SK": "DEADLINES", "days": {c.value: d for c, d in catalog.deadline_days.items()}})
         if catalog.bounds is not None:
             items.append({"SK": "BOUNDS", **catalog.bounds.model_dump()})
+        for entry in catalog.knowledge:
+            items.append({"SK": f"KNOWLEDGE#{entry.id}", **entry.model_dump(exclude_none=True)})
+        for template in catalog.reply_templates:
+            items.append({"SK": f"REPLY_TEMPLATE#{template.id}", **template.model_dump(exclude_none=True)})
         return items
 
     def _batch(self, requests: list[dict[str, Any]]) -> None:
@@ -144,6 +148,8 @@ class DynamoCatalogRepository:
         deadline_days: dict[Category, int] = {}
         bounds: Bounds | None = None
         version = 0
+        knowledge: list[KnowledgeEntry] = []
+        reply_templates: list[ReplyTemplate] = []
         for item in self.table.query_all(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": {"S": CATALOG_PARTITION}},
@@ -162,6 +168,10 @@ class DynamoCatalogRepository:
                 bounds = Bounds.model_validate(item)
             elif kind == VERSION_KEY:
                 version = int(item["version"])
+            elif kind == "KNOWLEDGE":
+                knowledge.append(KnowledgeEntry.model_validate(item))
+            elif kind == "REPLY_TEMPLATE":
+                reply_templates.append(ReplyTemplate.model_validate(item))
         return Catalog(
             categories=list(Category),
             topics=topics,
@@ -170,6 +180,8 @@ class DynamoCatalogRepository:
             deadline_days=deadline_days,
             bounds=bounds,
             version=version,
+            knowledge=knowledge,
+            reply_templates=reply_templates,
         )
 
     def version(self) -> int:
