@@ -41,6 +41,8 @@ class Action(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_STAFF = "manage_staff"
     MANAGE_CATALOG = "manage_catalog"
+    ASSIGN = "assign"
+    ASSIST = "assist"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -71,7 +73,15 @@ ROLES: dict[Action, frozenset[Role]] = {
     # accounts other than citizens' exist only because an admin created them
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.MANAGE_CATALOG: frozenset({Role.ADMIN}),
+    # the holding unit gives a case to one of its people
+    Action.ASSIGN: frozenset({Role.STAFF}),
+    # 协办: the dispatch centre, or the holding unit, asks other units to help
+    Action.ASSIST: frozenset({Role.STAFF, Role.DISPATCHER}),
 }
+
+#: What a unit asked to help (协办) may do on the case: read it and add internal notes; the lead unit
+#: answers, returns and asks for extensions.
+ASSISTING_ACTIONS = frozenset({Action.READ_CASE, Action.ADD_NOTE})
 
 #: Actions on a case that belong to the citizen who filed it.
 _OWNER_ACTIONS = frozenset({Action.READ_OWN, Action.RATE, Action.WITHDRAW, Action.SUPPLEMENT})
@@ -94,8 +104,17 @@ def require_case(actor: Actor, action: Action, case: Case | None) -> Case:
         if case.citizen_id != actor.id:
             raise NotFound("no such request")
     elif actor.role == Role.STAFF and not _unit_knows(actor, case):
+        if assists(actor, case):
+            if action not in ASSISTING_ACTIONS:
+                raise Forbidden("an assisting unit (协办) reads the case and adds notes; the lead unit acts on it")
+            return case
         raise NotFound("no such case")  # word for word the answer for a missing case
     return case
+
+
+def assists(actor: Actor, case: Case) -> bool:
+    """The actor's unit was asked to help on the case (协办)."""
+    return actor.unit_id is not None and actor.unit_id in case.assist_units
 
 
 def _unit_knows(actor: Actor, case: Case) -> bool:

@@ -128,6 +128,8 @@ class RequestService:
         owner_id = citizen.id
         if citizen.role == Role.OPERATOR and request.channel != Channel.HOTLINE:
             raise InvalidInput("channel", "an operator files hotline calls: use channel 'hotline'")
+        if request.urgent and citizen.role != Role.OPERATOR:
+            raise InvalidInput("urgent", "only a hotline operator marks a call urgent (紧急)")
         public = may_publish_description(request.channel, request.public)  # never a hotline call
         request = request.model_copy(update={"phone": self.notice_phone(citizen, request), "public": public})
         if citizen.role == Role.OPERATOR:

@@ -43,6 +43,8 @@ class NewRequest(BaseModel):
     media_url: str | None = None
     #: The citizen's choice to publish the description; kept only where they could make it (privacy.py).
     public: bool = False
+    #: 紧急 (hotline operators only): a deadline in working hours, first in the inbox, the unit texted.
+    urgent: bool = False
 
 
 class Scorecard(BaseModel):
