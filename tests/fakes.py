@@ -757,6 +757,7 @@ class Fakes:
     outbox: FakeOutboxRepository = field(default_factory=FakeOutboxRepository)
     lockouts: FakeTrackingLockouts = field(default_factory=FakeTrackingLockouts)
     leases: FakeLeases = field(default_factory=FakeLeases)
+    directory: FakeUserDirectory = field(default_factory=FakeUserDirectory)
     working_day_seconds: int | None = None
     rules: HandlingRules = field(default_factory=HandlingRules)
     links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
@@ -798,6 +799,7 @@ class Fakes:
             deadlines=self.deadlines,
             rules=self.rules,
             download_ttl=download_ttl,
+            directory=self.directory,
         )
 
     def notify_service(self) -> NotifyService:

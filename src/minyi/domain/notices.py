@@ -151,6 +151,14 @@ _UNIT: dict[EventType, str] = {
     EventType.SUPPLEMENTED: "【民意速办】工单{no}市民补充了材料，请及时查看。",
 }
 
+#: An urgent case (紧急, the event's `urgent` fact): the unit's duty phone hears it at once, in these words.
+_UNIT_URGENT: dict[EventType, str] = {
+    EventType.DISPATCHED: "【民意速办】紧急工单{no}已派至贵单位，请立即处置，于{due}前办结。",
+    EventType.TRANSFERRED: "【民意速办】紧急工单{no}已改派贵单位，请立即处置，于{due}前办结。",
+}
+#: The template-key suffix of the urgent texts (`unit.dispatched_urgent.zh`).
+URGENT_VARIANT = "urgent"
+
 _PREVIOUS_UNIT: dict[EventType, str] = {
     EventType.TRANSFERRED: "【民意速办】工单{no}已改派其他单位，贵单位无需继续办理。",
 }
@@ -173,7 +181,7 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
     case = ctx.case
     notices: list[Notice] = []
 
-    def add(kind: RecipientKind, to: str | None, text: str, lang: str) -> None:
+    def add(kind: RecipientKind, to: str | None, text: str, lang: str, variant: str | None = None) -> None:
         if not to:
             return
         unit_name = (ctx.unit.name if lang == "zh" else ctx.unit.name_en) if ctx.unit else "-"
@@ -195,7 +203,7 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
                 to=to,
                 body=body,
                 segments=sms_segments(body),
-                template=TemplateMessage(key=template_key(kind, event.type, lang), params=params),
+                template=TemplateMessage(key=template_key(kind, event.type, lang, variant), params=params),
             )
         )
 
@@ -203,7 +211,10 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
     if citizen_text:
         add("citizen", case.phone, citizen_text[case.language], case.language)
     unit_text = _UNIT.get(event.type)
-    if unit_text and ctx.unit:
+    urgent_text = _UNIT_URGENT.get(event.type) if event.facts.get("urgent") else None
+    if urgent_text and ctx.unit:
+        add("unit", ctx.unit.duty_phone, urgent_text, "zh", URGENT_VARIANT)
+    elif unit_text and ctx.unit:
         add("unit", ctx.unit.duty_phone, unit_text, "zh")
     previous_text = _PREVIOUS_UNIT.get(event.type)
     if previous_text and ctx.previous_unit:
@@ -222,9 +233,10 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def template_key(kind: RecipientKind, event_type: EventType, lang: str) -> str:
-    """The registered-template key of a notice text (unique: each recipient kind has one text per event)."""
-    return f"{kind}.{event_type.value}.{lang}"
+def template_key(kind: RecipientKind, event_type: EventType, lang: str, variant: str | None = None) -> str:
+    """The registered-template key of a notice text (unique: each recipient kind has one text per event,
+    and per variant: `unit.dispatched_urgent.zh`)."""
+    return f"{kind}.{event_type.value}{'_' + variant if variant else ''}.{lang}"
 
 
 def notice_texts() -> dict[str, str]:
@@ -243,6 +255,8 @@ def notice_texts() -> dict[str, str]:
         for event_type, text in by_event.items():
             texts[template_key(kind, event_type, "zh")] = text
     texts[template_key("supervisors", EventType.CLOSED, "zh")] = _SUPERVISED_CLOSED
+    for event_type, text in _UNIT_URGENT.items():
+        texts[template_key("unit", event_type, "zh", URGENT_VARIANT)] = text
     return texts
 
 
