@@ -501,9 +501,9 @@ def instruct(case: Case, instructions: str, due_at: datetime, actor: Actor, now:
 MAX_ASSIST_UNITS = 5
 
 
-def assign(case: Case, username: str, actor: Actor, now: datetime) -> Transition:
+def assign(case: Case, username: str, actor: Actor, now: datetime, name: str | None = None) -> Transition:
     """The holding unit gives the case to one of its people (the service checked that `username` is
-    a staff account of that unit). Recorded in the staff timeline only."""
+    a staff account of that unit). Recorded in the staff timeline only, with the person's name."""
     if case.status in TERMINAL_STATUSES or case.unit_id is None:
         raise InvalidTransition("assign", case.status, "only a case a unit holds can be assigned")
     _require_unit(case, actor)
@@ -511,7 +511,9 @@ def assign(case: Case, username: str, actor: Actor, now: datetime) -> Transition
         raise InvalidTransition("assign", case.status, "the case is already assigned to this person")
     b = _Builder(case, actor, now)
     b.case.assignee = username
-    b.event(EventType.ASSIGNED, f"assigned to {username}", assignee=username)
+    b.event(
+        EventType.ASSIGNED, f"assigned to {name} ({username})" if name else f"assigned to {username}", assignee=username
+    )
     return b.done()
 
 

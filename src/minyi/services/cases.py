@@ -249,7 +249,7 @@ class CaseService:
                 or account.unit_id != case.unit_id
             ):
                 raise InvalidInput("username", "not an active staff account of the unit holding the case")
-            return lifecycle.assign(case, account.username, actor, now)
+            return lifecycle.assign(case, account.username, actor, now, account.name)
 
         return self.detail(self._act(actor, Action.ASSIGN, case_id, decide))
 

@@ -49,7 +49,7 @@ def test_the_unit_gives_a_case_to_one_of_its_people_and_they_list_theirs(fakes: 
     # Then the case is Li's, the staff timeline says so, and the citizen's timeline does not
     assert detail.case.assignee == li
     event = fakes.cases.timeline(case.id)[-1]
-    assert event.type == EventType.ASSIGNED and event.note == f"assigned to {li}"
+    assert event.type == EventType.ASSIGNED and event.note == f"assigned to 李四 ({li})"
     citizen_view = fakes.request_service().timeline(CITIZEN, case.id)
     assert not is_public(event) and EventType.ASSIGNED in {e.type for e in citizen_view.events}
     # (the citizen's views show only public events: minyi.api.views.owner_timeline)
