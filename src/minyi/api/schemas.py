@@ -464,6 +464,7 @@ class AssigneeBody(StrictBody):
     username: str = Field(
         min_length=1,
         max_length=128,
+        pattern=r"^[A-Za-z0-9@._+-]+$",
         description="a staff account of the unit holding the case (GET /v1/units/{unit_id}/staff)",
     )
 
