@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from minyi.adapters.dynamo.cases import SWEEP_SHARDS, case_keys
+from minyi.adapters.dynamo.cases import SWEEP_SHARDS, assist_items_keys, case_keys
 from minyi.domain.accounts import Account, AccountStatus, NewAccount
 from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
@@ -257,9 +257,28 @@ class FakeCaseRepository:
         return _page(rows, limit, cursor, "GSI1", "OWNERS#" + "|".join(owner_ids), descending=True)
 
     def list_unit_cases(
-        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
+        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None, assignee: str | None = None
     ) -> tuple[list[Case], str | None]:
-        return self._list("GSI2", f"UNIT#{unit_id}", limit, cursor, status, newest=False)
+        rows = self._index("GSI2", f"UNIT#{unit_id}")
+        if status is not None:
+            rows = [r for r in rows if r[1].status == status]
+        if assignee is not None:
+            rows = [r for r in rows if r[1].assignee == assignee]
+        return _page(rows, limit, cursor, "GSI2", f"UNIT#{unit_id}", descending=False)
+
+    def list_assisting(self, unit_id: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """The 协办 items' index: one row per (case, assisting unit), as `assist_items_keys` gives them."""
+        partition = f"ASSIST#{unit_id}"
+        rows = sorted(
+            (
+                ((keys["GSI2SK"],), case)
+                for case in self.cases.values()
+                for keys in assist_items_keys(case)
+                if keys.get("GSI2PK") == partition
+            ),
+            key=lambda r: r[0],
+        )
+        return _page(rows, limit, cursor, "GSI2", partition, descending=False)
 
     def list_unit_history(
         self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None
@@ -763,6 +782,7 @@ class Fakes:
     outbox: FakeOutboxRepository = field(default_factory=FakeOutboxRepository)
     lockouts: FakeTrackingLockouts = field(default_factory=FakeTrackingLockouts)
     leases: FakeLeases = field(default_factory=FakeLeases)
+    directory: FakeUserDirectory = field(default_factory=FakeUserDirectory)
     working_day_seconds: int | None = None
     rules: HandlingRules = field(default_factory=HandlingRules)
     links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
@@ -804,6 +824,7 @@ class Fakes:
             deadlines=self.deadlines,
             rules=self.rules,
             download_ttl=download_ttl,
+            directory=self.directory,
         )
 
     def notify_service(self) -> NotifyService:

@@ -42,8 +42,40 @@ def unit_inbox(
     status: Annotated[CaseStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query()] = None,
-) -> schemas.CaseList:
-    return views.case_list(service().inbox(caller(app), unit_id, status, limit, cursor))
+    assignee: Annotated[
+        Literal["me"] | None, Query(description="`me`: only the open cases given to the caller")
+    ] = None,
+    assist: Annotated[bool, Query(description="the open cases other units lead and this unit helps on (协办)")] = False,
+) -> schemas.StaffCaseList:
+    found = service().inbox(caller(app), unit_id, status, limit, cursor, mine=assignee == "me", assisting=assist)
+    return views.staff_case_list(found, unit_id)
+
+
+@app.get("/v1/units/<unit_id>/staff", summary="A unit's people a case may be given to", responses=responses(200, 404))
+def unit_staff(unit_id: Annotated[str, Path(max_length=64)]) -> schemas.UnitStaff:
+    return schemas.UnitStaff(
+        items=[
+            schemas.StaffMember(username=a.username, name=a.name) for a in service().unit_staff(caller(app), unit_id)
+        ]
+    )
+
+
+@app.post(
+    "/v1/cases/<case_id>/assignee",
+    summary="The holding unit gives the case to one of its people",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
+def assign(case_id: CaseId, body: schemas.AssigneeBody) -> schemas.StaffCaseView:
+    return views.staff_view(service().assign(caller(app), case_id, body.username))
+
+
+@app.post(
+    "/v1/cases/<case_id>/assist",
+    summary="Ask other units to help (协办): they read the case and add notes; the lead unit answers",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
+def assist(case_id: CaseId, body: schemas.AssistBody) -> schemas.StaffCaseView:
+    return views.staff_view(service().request_assist(caller(app), case_id, body.units, body.note))
 
 
 @app.get(
@@ -101,7 +133,7 @@ def return_case(case_id: CaseId, body: schemas.ReturnBody) -> schemas.StaffCaseV
     responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
 )
 def dispatch(case_id: CaseId, body: schemas.DispatchBody) -> schemas.StaffCaseView:
-    return views.staff_view(service().dispatch(caller(app), case_id, body.unit_id, body.reason))
+    return views.staff_view(service().dispatch(caller(app), case_id, body.unit_id, body.reason, body.urgent))
 
 
 @app.post(

@@ -118,7 +118,11 @@ def case_service(settings: CasesSettings | RateSettings) -> CaseService:
 
     table = Table(settings.table_name)
     rules = HandlingRules()
+    directory: UserDirectory | None = None
     if isinstance(settings, CasesSettings):
+        from minyi.adapters.cognito import CognitoUserDirectory
+
+        directory = CognitoUserDirectory(settings.staff_user_pool_id)
         rules = HandlingRules(
             max_extensions_per_round=settings.max_extensions_per_round,
             dispatch_deadline_hours=settings.dispatch_deadline_hours,
@@ -133,6 +137,7 @@ def case_service(settings: CasesSettings | RateSettings) -> CaseService:
         deadlines=DeadlineClock(settings.working_day_seconds),
         rules=rules,
         download_ttl=settings.download_url_ttl_seconds,
+        directory=directory,
     )
 
 

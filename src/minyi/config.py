@@ -95,6 +95,8 @@ class DispatchSettings(EnvSettings):
 class CasesSettings(TableSettings, ClockSettings, MediaSettings, DispatchSettings, IdentitySettings):
     #: Extensions a unit may ask for in one handling round.
     max_extensions_per_round: int = Field(ge=1, le=5)
+    #: The staff pool: whom a unit may give a case to (assignee) and its people list.
+    staff_user_pool_id: str = Field(min_length=1)
 
 
 class RatingCodeSettings(EnvSettings):

@@ -45,6 +45,8 @@ class Action(StrEnum):
     KNOWLEDGE = "knowledge"
     REPLY_TEMPLATES = "reply_templates"
     CALLBACK = "callback"
+    ASSIGN = "assign"
+    ASSIST = "assist"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -80,7 +82,15 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.REPLY_TEMPLATES: frozenset({Role.STAFF, Role.SUPERVISOR}),
     # 回访: operators call hotline callers back and record what they say
     Action.CALLBACK: frozenset({Role.OPERATOR}),
+    # the holding unit gives a case to one of its people
+    Action.ASSIGN: frozenset({Role.STAFF}),
+    # 协办: the dispatch centre, or the holding unit, asks other units to help
+    Action.ASSIST: frozenset({Role.STAFF, Role.DISPATCHER}),
 }
+
+#: What a unit asked to help (协办) may do on the case: read it and add internal notes; the lead unit
+#: answers, returns and asks for extensions.
+ASSISTING_ACTIONS = frozenset({Action.READ_CASE, Action.ADD_NOTE})
 
 #: Actions on a case that belong to the citizen who filed it.
 _OWNER_ACTIONS = frozenset({Action.READ_OWN, Action.RATE, Action.WITHDRAW, Action.SUPPLEMENT})
@@ -103,6 +113,10 @@ def require_case(actor: Actor, action: Action, case: Case | None) -> Case:
         if not _owns(actor, case):
             raise NotFound("no such request")
     elif actor.role == Role.STAFF and not _unit_knows(actor, case):
+        if assists(actor, case):
+            if action not in ASSISTING_ACTIONS:
+                raise Forbidden("an assisting unit (协办) reads the case and adds notes; the lead unit acts on it")
+            return case
         raise NotFound("no such case")  # word for word the answer for a missing case
     return case
 
@@ -120,6 +134,11 @@ def _owns(actor: Actor, case: Case) -> bool:
     if case.citizen_id == actor.id:
         return True
     return case.channel == Channel.HOTLINE and case.citizen_id in owner_ids(actor)[1:]
+
+
+def assists(actor: Actor, case: Case) -> bool:
+    """The actor's unit was asked to help on the case (协办)."""
+    return actor.unit_id is not None and actor.unit_id in case.assist_units
 
 
 def _unit_knows(actor: Actor, case: Case) -> bool:

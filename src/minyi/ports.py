@@ -82,7 +82,15 @@ class CaseRepository(Protocol):
         one list, newest first; the cursor is valid for these owners only."""
         ...
 
-    def list_unit_cases(self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> Page: ...
+    def list_unit_cases(
+        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None, assignee: str | None = None
+    ) -> Page:
+        """A unit's open cases, urgent first, then by deadline; `assignee`: only those given to that person."""
+        ...
+
+    def list_assisting(self, unit_id: str, limit: int, cursor: str | None) -> Page:
+        """Open cases other units lead and `unit_id` was asked to help on (协办), by deadline."""
+        ...
 
     def list_unit_history(self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None) -> Page:
         """Cases the unit finished (closed or withdrawn), newest first."""

@@ -380,3 +380,45 @@ def test_a_save_without_events_moves_only_the_version(repos: Repos) -> None:
     stored = repos.cases.get_case(case.id)
     assert stored is not None and stored.version == saved.version == case.version + 1
     assert [e.seq for e in repos.cases.timeline(case.id)] == [1, 2]
+
+
+# --- units organise their work: urgent first, assignee filter, 协办 list ------------------------------
+
+
+def test_urgent_cases_come_first_in_the_inbox_and_the_assignee_filter_keeps_theirs(repos: Repos) -> None:
+    # Given two cases of a unit of its own, the urgent one due later
+    unit = f"unit-{uuid.uuid4().hex[:8]}"
+    staff = Actor(role=Role.STAFF, id="staff-1", unit_id=unit)
+    at = NOW
+    early = create(repos, at)
+    early = repos.cases.save(lifecycle.dispatch(early, unit, at + timedelta(hours=1), lifecycle.ROUTER, at, "r"))
+    urgent = create(repos, at)
+    urgent = repos.cases.save(
+        lifecycle.dispatch(urgent, unit, at + timedelta(hours=4), lifecycle.ROUTER, at, "r", urgent=True)
+    )
+    # Then the urgent one is listed first
+    assert [c.id for c in repos.cases.list_unit_cases(unit, None, 10, None)[0]] == [urgent.id, early.id]
+    # When the early one is given to Li, Then Li's list holds only it
+    repos.cases.save(lifecycle.assign(early, "li", staff, at))
+    assert [c.id for c in repos.cases.list_unit_cases(unit, None, 10, None, assignee="li")[0]] == [early.id]
+    assert repos.cases.list_unit_cases(unit, None, 10, None, assignee="wang")[0] == []
+
+
+def test_an_assisting_unit_lists_the_open_cases_it_helps_on(repos: Repos) -> None:
+    # Given a case led by UNIT on which two units of their own were asked to help
+    helper, other = f"help-{uuid.uuid4().hex[:8]}", f"help-{uuid.uuid4().hex[:8]}"
+    case = dispatched(repos, NOW, NOW + timedelta(days=5))
+    case = repos.cases.save(lifecycle.request_assist(case, [helper, other], "help", STAFF, NOW))
+    # Then each lists it (a copy current with the case), the lead's inbox is unchanged
+    [listed] = repos.cases.list_assisting(helper, 10, None)[0]
+    assert listed.id == case.id and listed.unit_id == UNIT and listed.assist_units == [helper, other]
+    case = repos.cases.save(lifecycle.accept(case, STAFF, NOW))
+    assert repos.cases.list_assisting(other, 10, None)[0][0].status == CaseStatus.IN_PROGRESS
+    # When a dispatcher transfers it to one of the helpers, Then that one no longer lists it as 协办
+    dispatcher = Actor(role=Role.DISPATCHER, id="d-1")
+    case = repos.cases.save(lifecycle.transfer(case, helper, NOW + timedelta(days=5), "theirs", dispatcher, NOW))
+    assert repos.cases.list_assisting(helper, 10, None)[0] == []
+    assert [c.id for c in repos.cases.list_assisting(other, 10, None)[0]] == [case.id]
+    # When the case ends, Then it leaves every 协办 list
+    repos.cases.save(lifecycle.withdraw(case, None, Actor(role=Role.CITIZEN, id=case.citizen_id), NOW))
+    assert repos.cases.list_assisting(other, 10, None)[0] == []

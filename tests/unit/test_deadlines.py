@@ -189,3 +189,33 @@ def test_default_deadline_days_by_category() -> None:
         Category.COMPLAINT: 5,
         Category.SUGGESTION: 10,
     }
+
+
+# --- urgent cases (紧急): office hours of working days ----------------------------------------------
+
+
+def test_an_urgent_deadline_counts_office_hours_across_the_festival() -> None:
+    from minyi.domain.deadlines import after_working_hours, handling_due
+    from tests.fakes import FakeCatalogRepository
+
+    # Given an urgent case at 16:00 on the Friday before the Spring Festival break (2026-02-13)
+    catalog = FakeCatalogRepository.shenzhen().load()
+    start = datetime.combine(FRIDAY_BEFORE_FESTIVAL, time(16, 0), tzinfo=CITY_TZ)
+    clock = DeadlineClock()
+    # Then its 4 working hours are 2 that Friday and 2 on the make-up Saturday (2026-02-14), 11:00
+    expected = datetime.combine(date(2026, 2, 14), time(11, 0), tzinfo=CITY_TZ)
+    assert after_working_hours(clock, start, catalog.urgent_hours) == expected
+    case = _case_in(Category.COMPLAINT)
+    assert handling_due(clock, catalog, case.model_copy(update={"urgent": True}), start) == expected
+    assert handling_due(clock, catalog, case, start) == clock.due_at(start, 5)
+
+
+def _case_in(category: Category):  # type: ignore[no-untyped-def]
+    from minyi.domain.models import Case, CaseStatus
+
+    now = datetime(2026, 2, 13, tzinfo=UTC)
+    return Case(
+        id="c", tracking_no="SZ2602-AAAAAA", citizen_id="x", phone="+8613812345678", category=category,
+        topic="traffic", district="futian", description="d", status=CaseStatus.DISPATCHED, created_at=now,
+        updated_at=now,
+    )  # fmt: skip

@@ -159,3 +159,24 @@ def test_the_full_phone_is_for_the_unit_holding_the_open_case() -> None:
     assert not policy.sees_full_phone(Actor(role=Role.STAFF, id="s", unit_id=OTHER_UNIT), make_case())
     for role in (Role.CITIZEN, Role.DISPATCHER, Role.SUPERVISOR):
         assert not policy.sees_full_phone(ACTORS[role], make_case())
+
+
+# --- 协办: a unit asked to help reads and notes, nothing more -----------------------------------------
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_an_assisting_unit_may_read_and_note_only(action: Action) -> None:
+    # Given a case another unit leads, on which the staff's unit was asked to help
+    case = make_case(unit_id=OTHER_UNIT, assist_units=[UNIT])
+    staff = ACTORS[Role.STAFF]
+    if Role.STAFF not in ROLES[action] or action in OWNER_ACTIONS:
+        return  # the role check answers first, as for any case
+    # When it acts, Then reading and noting pass; anything else is 403 (it knows the case exists)
+    if action in {Action.READ_CASE, Action.ADD_NOTE}:
+        assert policy.require_case(staff, action, case) is case
+    else:
+        with pytest.raises(Forbidden):
+            policy.require_case(staff, action, case)
+    # and without the request to help, the case is unknown to it (404)
+    with pytest.raises(NotFound):
+        policy.require_case(staff, action, make_case(unit_id=OTHER_UNIT))

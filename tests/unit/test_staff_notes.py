@@ -106,3 +106,11 @@ def test_what_staff_wrote_is_shown_as_written(event_type: EventType, note: str) 
     # Given free text staff wrote, even when it looks like a system note of another event type
     # Then it is shown as written
     assert staff_note(event_type, note, "zh") == note
+
+
+def test_an_assignment_reads_in_chinese_with_the_persons_name() -> None:
+    from minyi.api.staff_notes import staff_note
+    from minyi.domain.models import EventType
+
+    assert staff_note(EventType.ASSIGNED, "assigned to 王警官 (ede86e16)", "zh") == "已交由王警官（ede86e16）办理"
+    assert staff_note(EventType.ASSIGNED, "assigned to 王警官 (ede86e16)", "en") == "assigned to 王警官 (ede86e16)"

@@ -104,9 +104,21 @@ async function signInView() {
     Object.values(units).sort((a, b) => a.id.localeCompare(b.id)).map((u) => h('option', { value: u.id }, `${lang() === 'en' ? u.name_en : u.name} (${u.id})`)));
   const unitField = field(t('your_unit'), unit);
   role.addEventListener('change', () => { unit.disabled = role.value !== 'staff'; });
+  // or an account an admin created (its role and unit from the local staff pool): whom cases are given to
+  const account = h('input', { type: 'tel', testid: 'signin-account', autocomplete: 'off', inputmode: 'tel' });
   paint(gen, h('form', { class: 'card narrow', onsubmit: async (e) => {
     e.preventDefault();
     try {
+      if (account.value.trim()) {
+        const { token, refreshToken } = await localTokens({ phone: e164(account.value) || account.value.trim() });
+        const c = claims(token);
+        const groups = [].concat(c['cognito:groups'] || []);
+        const accountRole = ['admin', 'supervisor', 'dispatcher', 'staff', 'operator'].find((r) => groups.includes(r)) || 'staff';
+        sessionEnded = false;
+        saveSession('console', { token, refreshToken, role: accountRole, unit: c['custom:unit_id'] || null, directoryToken });
+        location.hash = landing(accountRole);
+        return route();
+      }
       const claimsIn = { sub: `${role.value}-${role.value === 'staff' ? unit.value : 'console'}`, role: role.value };
       if (role.value === 'staff') claimsIn.unit = unit.value;
       const { token, refreshToken } = await localTokens(claimsIn);
@@ -116,7 +128,7 @@ async function signInView() {
       route();
     } catch (err) { mount(status, errorBox(err)); }
   } }, h('h1', {}, t('sign_in')), h('p', { class: 'muted' }, t('local_console_hint')),
-  field(t('role'), role), unitField, status,
+  field(t('role'), role), unitField, field(t('signin_account'), account, t('signin_account_hint')), status,
   h('button', { type: 'submit', class: 'primary', testid: 'signin-submit' }, t('sign_in'))));
 }
 
@@ -189,6 +201,7 @@ function callView() {
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
   const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
+  const urgent = h('input', { type: 'checkbox', id: 'call-urgent', testid: 'call-urgent' });
   const idempotencyKey = newIdempotencyKey();  // a retried send of this call files it once
   // 直接办结: a consultation answered on the call from the knowledge base closes at once; the caller is
   // texted the answer and may still rate it
@@ -225,6 +238,7 @@ function callView() {
       if (direct.checked && category.value === 'consultation') {
         body.answered_at_intake = knowledgeId ? { answer: answer.value.trim(), knowledge_id: knowledgeId } : { answer: answer.value.trim() };
       }
+      if (urgent.checked) body.urgent = true;
       const created = await api('/v1/requests', { method: 'POST', token: s.token, body, idempotencyKey });
       const calls = [{ tracking_no: created.tracking_no, at: created.created_at, topic: body.topic, district: body.district }, ...callsThisShift()];
       sessionStorage.setItem(callsKey(), JSON.stringify(calls.slice(0, 50)));
@@ -235,7 +249,7 @@ function callView() {
   field(t('caller_phone'), phone, t('caller_phone_hint')), field(t('caller_language'), language),
   field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
   field(t('description'), description), field(t('address'), address, t('address_hint')),
-  directRow, answerBox, status, submit);
+  directRow, answerBox, urgentCheck(urgent, t('urgent_call_hint')), status, submit);
   paint(gen, h('div', { class: 'call-desk' }, form, kb), shiftList());
   phone.focus();
 }
@@ -462,6 +476,18 @@ async function catalogView(notice) {
 
 // --- inbox -----------------------------------------------------------------------------------------
 function badge(status) { return h('span', { class: `badge s-${status.toLowerCase()}` }, statusLabel(status)); }
+const urgentBadge = (c) => (c.urgent ? h('span', { class: 'badge s-urgent', testid: 'urgent-badge' }, t('urgent')) : null);
+const assistBadge = () => h('span', { class: 'badge s-assist', testid: 'assist-badge' }, t('assist_mark'));
+function urgentCheck(input, hint) {
+  return h('div', { class: 'check' }, input, h('label', { for: input.id }, t('urgent_mark')), hint ? h('p', { class: 'hint' }, hint) : null);
+}
+/** A unit's people by username (the assignee picker and the names it shows), read once per unit. */
+const unitPeople = {};
+async function peopleOf(unit, token) {
+  unitPeople[unit] ??= api(`/v1/units/${encodeURIComponent(unit)}/staff`, { token }).then((d) => d.items).catch(() => []);
+  return unitPeople[unit];
+}
+const personName = (people, username) => people.find((p) => p.username === username)?.name || username;
 
 async function inboxView(unitArg) {
   const gen = generation;
@@ -469,16 +495,23 @@ async function inboxView(unitArg) {
   const unit = s.role === 'staff' ? s.unit : unitArg || (s.role === 'dispatcher' ? 'dispatch-centre' : 'dispatch-centre');
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const status = params.get('status') || '';
-  const data = await api(`/v1/units/${encodeURIComponent(unit)}/cases?limit=100${status ? `&status=${status}` : ''}`, { token: s.token });
-  const statusPick = h('select', { id: 'inbox-status', onchange: () => { location.hash = `#/inbox/${unit}${statusPick.value ? `?status=${statusPick.value}` : ''}`; } },
-    [['', t('open_cases')], ['CLOSED', t('closed_cases')], ['WITHDRAWN', t('withdrawn_cases')]].map(([v, l]) => h('option', { value: v, selected: v === status }, l)));
+  // `mine`: the cases given to the signed-in person; open cases also list those the unit helps on (协办)
+  const query = status === 'mine' ? '&assignee=me' : status ? `&status=${status}` : '';
+  const base = `/v1/units/${encodeURIComponent(unit)}/cases?limit=100`;
+  const [data, assisting] = await Promise.all([api(`${base}${query}`, { token: s.token }),
+    !status && unit !== 'dispatch-centre' ? api(`${base}&assist=true`, { token: s.token }) : { items: [] }]);
+  const people = s.role === 'staff' ? await peopleOf(unit, s.token) : [];
+  const statusPick = h('select', { id: 'inbox-status', testid: 'inbox-show', onchange: () => { location.hash = `#/inbox/${unit}${statusPick.value ? `?status=${statusPick.value}` : ''}`; } },
+    [['', t('open_cases')], s.role === 'staff' ? ['mine', t('assigned_to_me')] : null, ['CLOSED', t('closed_cases')], ['WITHDRAWN', t('withdrawn_cases')]]
+      .filter(Boolean).map(([v, l]) => h('option', { value: v, selected: v === status }, l)));
   const unitPick = s.role === 'staff' ? null : h('select', { id: 'inbox-unit', onchange: () => { location.hash = `#/inbox/${unitPick.value}`; } },
     h('option', { value: 'dispatch-centre', selected: unit === 'dispatch-centre' }, unitName('dispatch-centre')),
     Object.values(units || {}).map((u) => h('option', { value: u.id, selected: u.id === unit }, unitName(u.id))));
-  const rows = data.items.map((c) => {
+  const rows = [...data.items, ...assisting.items].map((c) => {
     const due = dueState(c);
-    return h('tr', { testid: 'case-row', class: due ? `due-${due}` : null, 'data-case-id': c.id },
-      h('td', {}, h('a', { href: `#/case/${c.id}` }, c.tracking_no)),
+    return h('tr', { testid: 'case-row', class: due ? `due-${due}` : null, 'data-case-id': c.id, 'data-urgent': c.urgent ? 'true' : null, 'data-assisting': c.assisting ? 'true' : null },
+      h('td', {}, h('a', { href: `#/case/${c.id}` }, c.tracking_no), urgentBadge(c), c.assisting ? assistBadge() : null,
+        c.assignee && !c.assisting ? h('span', { class: 'muted assignee', testid: 'row-assignee' }, ` · ${personName(people, c.assignee)}`) : null),
       h('td', {}, categoryLabel(c.category)), h('td', {}, nameOf('topics', c.topic)), h('td', {}, nameOf('districts', c.district)),
       h('td', {}, badge(c.status)),
       h('td', {}, c.due_at ? fmtTime(c.due_at) : '—', due === 'overdue' ? h('span', { class: 'badge s-overdue' }, t('overdue')) : due === 'near' ? h('span', { class: 'badge s-near' }, t('near_deadline')) : null));
@@ -551,6 +584,17 @@ async function caseView(id, reveal = false) {
   const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
   const post = (path, body) => api(`/v1/cases/${id}/${path}`, { method: 'POST', token, body });
   const actions = [];
+  const leads = s.role === 'staff' && open && c.unit_id === s.unit && c.status !== 'RETURNED';
+  const people = leads ? await peopleOf(s.unit, token) : [];
+  if (leads) {
+    // the assignee picker: one of the unit's people (the staff pool's accounts of this unit)
+    const who = h('select', { required: true, testid: 'assignee-pick' },
+      h('option', { value: '', disabled: true, selected: !c.assignee }, t('choose')),
+      people.map((p) => h('option', { value: p.username, selected: p.username === c.assignee }, p.name || p.username)));
+    const ab = h('button', { type: 'submit', class: 'secondary', testid: 'action-assign' }, t('assign'));
+    actions.push(actionForm(t('assign'), field(t('assignee'), who), ab, () => post('assignee', { username: who.value })));
+  }
+  if (leads || (s.role === 'dispatcher' && open && c.unit_id && c.unit_id !== 'dispatch-centre')) actions.push(assistDialog(c, post));
   if (s.role === 'staff' && open && c.unit_id === s.unit && c.status !== 'RETURNED') {
     if (['DISPATCHED', 'REOPENED', 'SUPERVISED'].includes(c.status)) {
       const b = h('button', { type: 'submit', class: 'primary', testid: 'action-accept' }, t('accept'));
@@ -600,11 +644,12 @@ async function caseView(id, reveal = false) {
     all.addEventListener('change', fill);
     fill();
     const reason = h('input', { type: 'text', maxlength: 1000, required: !queued, testid: 'dispatch-reason' });
+    const urgent = h('input', { type: 'checkbox', id: 'dispatch-urgent', testid: 'dispatch-urgent', checked: c.urgent, disabled: c.urgent });
     const b = h('button', { type: 'submit', class: 'primary', testid: 'action-dispatch' }, queued ? t('dispatch') : t('transfer'));
     actions.push(actionForm(queued ? t('dispatch') : t('transfer'),
       [field(t('dispatch_unit'), pick), h('div', { class: 'check' }, all, h('label', { for: 'all-districts' }, t('all_districts'))),
-        queued ? null : field(t('transfer_reason'), reason)],
-      b, () => post('dispatch', queued ? { unit_id: pick.value } : { unit_id: pick.value, reason: reason.value })));
+        queued ? null : field(t('transfer_reason'), reason), urgentCheck(urgent, t('urgent_dispatch_hint'))],
+      b, () => post('dispatch', { unit_id: pick.value, ...(queued ? {} : { reason: reason.value }), ...(urgent.checked && !c.urgent ? { urgent: true } : {}) })));
   }
   if ((s.role === 'supervisor' || s.role === 'admin') && open) {
     if (c.extension?.status === 'pending') {
@@ -631,6 +676,7 @@ async function caseView(id, reveal = false) {
     h('header', { class: 'row spread' },
       h('h1', {}, `${t('case')} ${c.tracking_no}`),
       h('div', { class: 'row' }, h('span', { class: `badge big s-${c.status.toLowerCase()}`, testid: 'case-status' }, statusLabel(c.status)),
+        urgentBadge(c), s.role === 'staff' && c.assist_units?.includes(s.unit) && c.unit_id !== s.unit ? assistBadge() : null,
         due === 'overdue' ? h('span', { class: 'badge s-overdue' }, t('overdue')) : due === 'near' ? h('span', { class: 'badge s-near' }, t('near_deadline')) : null)),
     h('div', { class: 'columns' },
       h('div', {},
@@ -639,6 +685,8 @@ async function caseView(id, reveal = false) {
           h('dl', { class: 'facts' },
             h('dt', {}, t('category')), h('dd', {}, `${categoryLabel(c.category)} · ${nameOf('topics', c.topic)} · ${nameOf('districts', c.district)}`),
             h('dt', {}, t('current_unit')), h('dd', {}, unitName(c.unit_id)),
+            c.assignee ? [h('dt', {}, t('assignee')), h('dd', { testid: 'case-assignee' }, personName(people, c.assignee))] : null,
+            c.assist_units?.length ? [h('dt', {}, t('assist_units')), h('dd', { testid: 'case-assist-units' }, c.assist_units.map(unitName).join('、'))] : null,
             h('dt', {}, t('deadline')), h('dd', {}, c.due_at ? fmtTime(c.due_at) : '—'),
             h('dt', {}, t('citizen_phone')), h('dd', { testid: 'citizen-phone' }, fmtPhone(c.citizen_phone || c.phone),
               s.role === 'supervisor' && !c.citizen_phone ? h('button', { type: 'button', class: 'link-button', onclick: () => caseView(id, true).catch((err) => paint(gen, errorBox(err))) }, t('reveal_phone')) : null),
@@ -662,6 +710,32 @@ async function caseView(id, reveal = false) {
       h('aside', { class: 'actions', 'aria-label': t('actions') },
         open ? actions : h('p', { class: 'card' }, t('case_closed')),
         actionForm(t('notes'), field(t('note'), noteText), noteButton, () => post('notes', { text: noteText.value }))))));
+}
+
+/** 协办: the lead unit (or a dispatcher) asks other units to help, in a dialog: which units, and what for. */
+function assistDialog(c, post) {
+  const taken = new Set([c.unit_id, ...(c.assist_units || [])]);
+  const choices = Object.values(units || {}).filter((u) => !taken.has(u.id) && !['dispatch-centre', 'supervision-office'].includes(u.id))
+    .sort((a, b) => ((b.district === c.district) - (a.district === c.district)) || a.id.localeCompare(b.id));
+  const boxes = choices.map((u) => h('input', { type: 'checkbox', value: u.id, id: `assist-${u.id}`, testid: `assist-unit-${u.id}` }));
+  const note = h('textarea', { rows: 3, maxlength: 1000, required: true, testid: 'assist-note' });
+  const status = h('div', { 'aria-live': 'polite' });
+  const send = h('button', { type: 'submit', class: 'primary', testid: 'assist-send' }, t('assist_send'));
+  const dialog = h('dialog', { class: 'card', testid: 'assist-dialog', 'aria-labelledby': 'assist-title' },
+    h('form', { onsubmit: async (e) => {
+      e.preventDefault();
+      const picked = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!picked.length) { mount(status, h('div', { class: 'error', role: 'alert' }, t('assist_pick_one'))); return; }
+      send.disabled = true;
+      try { await post('assist', { units: picked, note: note.value }); dialog.close(); route(); } catch (err) { mount(status, errorBox(err)); send.disabled = false; }
+    } },
+    h('h2', { id: 'assist-title' }, t('assist_request')),
+    h('fieldset', { class: 'assist-units' }, h('legend', {}, t('assist_units')),
+      choices.map((u, i) => h('div', { class: 'check' }, boxes[i], h('label', { for: boxes[i].id }, unitName(u.id))))),
+    field(t('assist_note'), note), status,
+    h('div', { class: 'row' }, send, h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, t('cancel')))));
+  return h('div', { class: 'action' }, h('h3', {}, t('assist_request')),
+    h('button', { type: 'button', class: 'secondary', testid: 'action-assist', onclick: () => dialog.showModal() }, t('assist_request')), dialog);
 }
 
 // --- supervision -----------------------------------------------------------------------------------

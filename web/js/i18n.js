@@ -196,3 +196,21 @@ export function fmtTime(iso) {
     timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
   }).format(d);
 }
+
+// Units organise their work (assignee, 协办, urgent): added apart so each part of the console keeps its own lines.
+Object.assign(TEXTS.zh, {
+  urgent: '紧急', urgent_mark: '紧急（请马上派人来）', urgent_call_hint: '按紧急时限（工作小时）派单，排在承办单位待办首位，并立即短信通知单位值班电话。',
+  urgent_dispatch_hint: '时限按紧急工作小时计算，并立即短信通知单位值班电话。',
+  assigned_to_me: '交给我的', assign: '交办', assignee: '经办人', assist_mark: '协办', assist_units: '协办单位',
+  assist_request: '请求协办', assist_note: '需要协办单位做什么', assist_send: '发送协办请求', assist_pick_one: '请至少选择一个协办单位',
+  cancel: '取消', signin_account: '或以已建账号登录', signin_account_hint: '管理员建立的账号的手机号（角色和单位以账号为准）',
+});
+Object.assign(TEXTS.en, {
+  urgent: 'Urgent', urgent_mark: 'Urgent (send someone now)', urgent_call_hint: 'Due in urgent working hours, first in the unit\'s inbox, and the unit\'s duty phone is texted at once.',
+  urgent_dispatch_hint: 'The deadline counts urgent working hours and the unit\'s duty phone is texted at once.',
+  assigned_to_me: 'Assigned to me', assign: 'Assign', assignee: 'Assignee', assist_mark: 'Assisting', assist_units: 'Assisting units',
+  assist_request: 'Ask for assistance', assist_note: 'What the assisting units should do', assist_send: 'Send the request', assist_pick_one: 'Pick at least one unit',
+  cancel: 'Cancel', signin_account: 'Or sign in as an account', signin_account_hint: 'The mobile number of an account an admin created (its role and unit apply)',
+});
+Object.assign(EVENTS.zh, { assigned: '交办', assist_requested: '请求协办' });
+Object.assign(EVENTS.en, { assigned: 'Assigned', assist_requested: 'Assistance requested' });

@@ -155,6 +155,14 @@ class SubmitRequestBody(StrictBody):
             " answer in its timeline; the caller is texted the answer and a rating code"
         ),
     )
+    urgent: bool = Field(
+        default=False,
+        strict=True,
+        description=(
+            "hotline operators: 紧急 — the deadline is the catalogue's urgent_hours working hours (default 4),"
+            " the case comes first in the unit's inbox and the unit's duty phone is texted at once"
+        ),
+    )
 
     @field_validator("phone")
     @classmethod
@@ -218,6 +226,7 @@ class CaseSummary(BaseModel):
     overdue: bool = False
     created_at: datetime
     updated_at: datetime
+    urgent: bool = Field(default=False, description="紧急: a deadline in working hours, first in the inbox")
 
 
 class SupplementView(BaseModel):
@@ -250,6 +259,19 @@ class CaseView(CaseSummary):
 
 class CaseList(BaseModel):
     items: list[CaseSummary]
+    next_cursor: str | None = None
+
+
+class StaffCaseSummary(CaseSummary):
+    """A case in a unit's list: who of the unit has it and which units help (协办)."""
+
+    assignee: str | None = Field(default=None, description="the holding unit's person the case is given to")
+    assist_units: list[str] = Field(default_factory=list, description="units asked to help (协办)")
+    assisting: bool = Field(default=False, description="the listed unit helps on it (协办); another unit leads")
+
+
+class StaffCaseList(BaseModel):
+    items: list[StaffCaseSummary]
     next_cursor: str | None = None
 
 
@@ -509,6 +531,41 @@ class DispatchBody(StrictBody):
     reason: str | None = Field(
         default=None, min_length=1, max_length=1000, description="required to transfer (改派) a case a unit holds"
     )
+    urgent: bool = Field(
+        default=False,
+        strict=True,
+        description="紧急: the deadline is the catalogue's urgent_hours working hours and the unit is texted so",
+    )
+
+
+class AssigneeBody(StrictBody):
+    username: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9@._+-]+$",
+        description="a staff account of the unit holding the case (GET /v1/units/{unit_id}/staff)",
+    )
+
+
+class AssistBody(StrictBody):
+    units: list[str] = Field(
+        min_length=1,
+        max_length=5,
+        description="units asked to help (协办), ids from GET /v1/units",
+        json_schema_extra=UNIQUE,
+    )
+    note: str = Field(min_length=1, max_length=1000, description="what the lead unit needs from them")
+
+
+class StaffMember(BaseModel):
+    """A person of a unit a case may be given to."""
+
+    username: str
+    name: str | None = None
+
+
+class UnitStaff(BaseModel):
+    items: list[StaffMember]
 
 
 class NoteBody(StrictBody):
@@ -567,3 +624,5 @@ class StaffCaseView(CaseView):
     catalog_version: int | None = Field(
         default=None, description="the catalogue version the case was routed with (GET /v1/admin/catalog)"
     )
+    assignee: str | None = Field(default=None, description="the holding unit's person the case is given to")
+    assist_units: list[str] = Field(default_factory=list, description="units asked to help (协办)")

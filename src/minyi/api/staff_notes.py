@@ -137,6 +137,8 @@ _ZH: list[tuple[EventType, re.Pattern[str], Rewrite]] = [
         lambda m: f"向{_role(m[2])} {m[3]} 提供了 {m[1]} 个附件链接",
     ),
     (EventType.DISPATCH_OVERDUE, re.compile(r"not dispatched by (\S+)"), lambda m: f"未在{_when(m[1])}前派单"),
+    (EventType.ASSIGNED, re.compile(r"assigned to (.+) \((\S+)\)"), lambda m: f"已交由{m[1]}（{m[2]}）办理"),
+    (EventType.ASSIGNED, re.compile(r"assigned to (\S+)"), lambda m: f"已交由 {m[1]} 办理"),
 ]
 
 

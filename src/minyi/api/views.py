@@ -113,6 +113,19 @@ def summary(case: Case) -> schemas.CaseSummary:
     return schemas.CaseSummary.model_validate(case.model_dump())
 
 
+def staff_case_list(page: CasePage, unit_id: str) -> schemas.StaffCaseList:
+    """A unit's list: each case marked 协办 where `unit_id` helps and another unit leads."""
+    return schemas.StaffCaseList(
+        items=[
+            schemas.StaffCaseSummary.model_validate(
+                {**c.model_dump(), "assisting": unit_id in c.assist_units and c.unit_id != unit_id}
+            )
+            for c in page.cases
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
 def case_list(page: CasePage) -> schemas.CaseList:
     return schemas.CaseList(items=[summary(c) for c in page.cases], next_cursor=page.next_cursor)
 

@@ -7,6 +7,7 @@ The document's shape (YAML or JSON)::
     schema: 1
     city: {id, zh, en}
     deadline_days: {help: 1, consultation: 2, complaint: 5, suggestion: 10}
+    urgent_hours: 4                             # optional: working hours an urgent case (紧急) gets
     bounds: {south, west, north, east}          # optional
     districts: {<code>: {zh, en}}
     topics: {<code>: {zh, en}}
@@ -120,6 +121,7 @@ class CatalogDocument(_Strict):
     schema_version: Literal[1] = Field(default=1, alias="schema")
     city: City
     deadline_days: dict[Category, int]
+    urgent_hours: float | None = Field(default=None, gt=0, le=72, allow_inf_nan=False)
     bounds: BoundsEntry | None = None
     districts: dict[str, Names] = Field(max_length=MAX_CODES)
     topics: dict[str, Names] = Field(max_length=MAX_CODES)
@@ -165,6 +167,7 @@ class CatalogDocument(_Strict):
             districts={code: n.model_dump() for code, n in self.districts.items()},
             units={u.id: u for u in self.all_units()},
             deadline_days=dict(self.deadline_days),
+            **({"urgent_hours": self.urgent_hours} if self.urgent_hours is not None else {}),
             bounds=Bounds(south=b.south, west=b.west, north=b.north, east=b.east) if b else None,
             version=version,
             knowledge=[KnowledgeEntry.model_validate(k.model_dump()) for k in self.knowledge],

@@ -4,6 +4,9 @@ Public holidays, substituted days off and weekend make-up working days come from
 `holidays` library (holidays.China), never from a hand-written list. It is loaded when a deadline is
 first counted, not when the module is imported: many handlers import this module only for the
 city's time zone.
+
+An urgent case (紧急) counts its deadline in office hours of working days instead
+(`handling_due`, the catalogue's `urgent_hours`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from minyi.domain.models import Category
+from minyi.domain.models import Case, Catalog, Category
 
 if TYPE_CHECKING:
     import holidays
@@ -94,3 +97,11 @@ def after_working_hours(clock: DeadlineClock, start: datetime, hours: float) -> 
                     return begin + remaining
                 remaining -= closes - begin
         cursor = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=CITY_TZ)
+
+
+def handling_due(clock: DeadlineClock, catalog: Catalog, case: Case, now: datetime, urgent: bool = False) -> datetime:
+    """The unit's deadline from `now`: the category's working days, or for an urgent case (紧急) the
+    catalogue's `urgent_hours` office hours of working days."""
+    if urgent or case.urgent:
+        return after_working_hours(clock, now, catalog.urgent_hours)
+    return clock.due_at(now, catalog.deadline_days[case.category])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
 from minyi.domain.models import (
@@ -126,10 +126,15 @@ def submitted(case: Case, now: datetime, by: Actor | None = None) -> Transition:
     return b.done()
 
 
-def dispatch(case: Case, unit_id: str, due_at: datetime, actor: Actor, now: datetime, note: str) -> Transition:
-    """Route to a unit (automatically by rule, or by a dispatcher); the deadline starts now."""
+def dispatch(
+    case: Case, unit_id: str, due_at: datetime, actor: Actor, now: datetime, note: str, urgent: bool = False
+) -> Transition:
+    """Route to a unit (automatically by rule, or by a dispatcher); the deadline starts now. `urgent`
+    (a dispatcher's 紧急) marks the case; an urgent case's event says so (its unit's notice differs)."""
     _require(case, "dispatch", DISPATCH_STATUSES)
     b = _Builder(case, actor, now)
+    b.case.urgent = case.urgent or urgent
+    b.case.assist_units = [u for u in case.assist_units if u != unit_id]
     b.case.status = CaseStatus.DISPATCHED
     b.case.unit_id = unit_id
     b.case.due_at = due_at
@@ -139,8 +144,13 @@ def dispatch(case: Case, unit_id: str, due_at: datetime, actor: Actor, now: date
     b.case.dispatch_due_at = None
     b.case.dispatch_overdue = False
     b.case.warned_round = case.round - 1  # a new unit gets its own 75 % warning
-    b.event(EventType.DISPATCHED, note)
+    b.event(EventType.DISPATCHED, note, **_urgent_fact(b.case))
     return b.done()
+
+
+def _urgent_fact(case: Case) -> dict[str, Any]:
+    """The fact an urgent case's dispatch or transfer carries (the unit's SMS says 紧急)."""
+    return {"urgent": True} if case.urgent else {}
 
 
 def queue_for_dispatcher(case: Case, now: datetime, reason: str, dispatch_due_at: datetime | None = None) -> Transition:
@@ -199,6 +209,7 @@ def return_to_dispatch(
     b.case.status = CaseStatus.RETURNED
     b.case.previous_unit_ids.append(case.unit_id)
     b.case.unit_id = None
+    b.case.assignee = None
     b.case.due_at = None
     b.case.overdue = False
     b.case.extension = None
@@ -544,7 +555,9 @@ def media_viewed(case: Case, actor: Actor, now: datetime) -> Transition:
     return b.done()
 
 
-def transfer(case: Case, unit_id: str, due_at: datetime, reason: str, actor: Actor, now: datetime) -> Transition:
+def transfer(
+    case: Case, unit_id: str, due_at: datetime, reason: str, actor: Actor, now: datetime, urgent: bool = False
+) -> Transition:
     """改派: a dispatcher moves a case a unit holds to another unit, with a fresh deadline."""
     _require(case, "transfer", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
     if case.unit_id == unit_id:
@@ -553,13 +566,16 @@ def transfer(case: Case, unit_id: str, due_at: datetime, reason: str, actor: Act
     b = _Builder(case, actor, now)
     b.case.previous_unit_ids.append(case.unit_id)
     b.case.unit_id = unit_id
+    b.case.assignee = None
+    b.case.urgent = case.urgent or urgent
+    b.case.assist_units = [u for u in case.assist_units if u != unit_id]
     b.case.status = CaseStatus.DISPATCHED
     b.case.due_at = due_at
     b.case.dispatched_at = now
     b.case.overdue = False
     b.case.extension = None
     b.case.warned_round = case.round - 1
-    b.event(EventType.TRANSFERRED, reason, from_unit=case.unit_id, **_leaving_overdue(b))
+    b.event(EventType.TRANSFERRED, reason, from_unit=case.unit_id, **_urgent_fact(b.case), **_leaving_overdue(b))
     return b.done()
 
 
@@ -584,6 +600,47 @@ def instruct(case: Case, instructions: str, due_at: datetime, actor: Actor, now:
     b.case.due_at = due_at
     b.case.overdue = False  # the new deadline is enforced again; ever_overdue keeps it off the on-time count
     b.event(EventType.SUPERVISION_INSTRUCTED, instructions)
+    return b.done()
+
+
+# --- units organise their work: assignee, 协办 -------------------------------------------------------
+
+#: Units one case may ask to help at once (协办).
+MAX_ASSIST_UNITS = 5
+
+
+def assign(case: Case, username: str, actor: Actor, now: datetime, name: str | None = None) -> Transition:
+    """The holding unit gives the case to one of its people (the service checked that `username` is
+    a staff account of that unit). Recorded in the staff timeline only, with the person's name."""
+    if case.status in TERMINAL_STATUSES or case.unit_id is None:
+        raise InvalidTransition("assign", case.status, "only a case a unit holds can be assigned")
+    _require_unit(case, actor)
+    if case.assignee == username:
+        raise InvalidTransition("assign", case.status, "the case is already assigned to this person")
+    b = _Builder(case, actor, now)
+    b.case.assignee = username
+    b.event(
+        EventType.ASSIGNED, f"assigned to {name} ({username})" if name else f"assigned to {username}", assignee=username
+    )
+    return b.done()
+
+
+def request_assist(case: Case, unit_ids: Sequence[str], note: str, actor: Actor, now: datetime) -> Transition:
+    """协办: other units are asked to help. They read the case and add notes; the lead unit (the one
+    holding it) still answers the citizen, and the case's on-time count stays the lead unit's."""
+    if case.status in TERMINAL_STATUSES or case.unit_id is None:
+        raise InvalidTransition("ask for assistance on", case.status, "only a case a unit holds")
+    _require_unit(case, actor)
+    if case.unit_id in unit_ids:
+        raise InvalidTransition("ask for assistance on", case.status, "the lead unit cannot assist itself")
+    new = [u for u in dict.fromkeys(unit_ids) if u not in case.assist_units]
+    if not new:
+        raise InvalidTransition("ask for assistance on", case.status, "these units already assist")
+    if len(case.assist_units) + len(new) > MAX_ASSIST_UNITS:
+        raise InvalidTransition("ask for assistance on", case.status, f"at most {MAX_ASSIST_UNITS} assisting units")
+    b = _Builder(case, actor, now)
+    b.case.assist_units = [*case.assist_units, *new]
+    b.event(EventType.ASSIST_REQUESTED, note, assist_units=",".join(new))
     return b.done()
 
 

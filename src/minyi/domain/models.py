@@ -94,6 +94,10 @@ class EventType(StrEnum):
     ANSWERED_AT_INTAKE = "answered_at_intake"
     #: 回访: an operator called the caller back about the reply (facts: outcome, attempt).
     CALLBACK = "callback"
+    #: the holding unit gave the case to one of its people (staff-only)
+    ASSIGNED = "assigned"
+    #: other units were asked to help (协办; staff-only)
+    ASSIST_REQUESTED = "assist_requested"
 
 
 class Channel(StrEnum):
@@ -330,6 +334,14 @@ class Case(BaseModel):
     knowledge_id: str | None = None
     #: 回访 calls made about the replies of a hotline case.
     callbacks: list[CallbackAttempt] = Field(default_factory=list)
+    #: The holding unit's person the case is given to (their username in the staff pool, which is
+    #: their `sub`); cleared when the case leaves the unit.
+    assignee: str | None = None
+    #: Units asked to help (协办): they read the case and add notes; the lead unit (`unit_id`) answers.
+    assist_units: list[str] = Field(default_factory=list)
+    #: 紧急: a deadline in working hours (the catalogue's `urgent_hours`), first in the inbox, the
+    #: unit's duty phone texted at once.
+    urgent: bool = False
     event_count: int = 0
     version: int = 0
 
@@ -405,6 +417,8 @@ class Catalog(BaseModel):
     districts: dict[str, dict[str, str]]
     units: dict[str, Unit]
     deadline_days: dict[Category, int]
+    #: Working hours an urgent case (紧急) gives its unit (`minyi.domain.deadlines.after_working_hours`).
+    urgent_hours: float = 4.0
     bounds: Bounds | None = None
     #: The accepted catalogue document this is (0: none accepted yet, or seeded without versions).
     version: int = 0

@@ -173,6 +173,14 @@ _UNIT: dict[EventType, str] = {
     EventType.SUPPLEMENTED: "【民意速办】工单{no}市民补充了材料，请及时查看。",
 }
 
+#: An urgent case (紧急, the event's `urgent` fact): the unit's duty phone hears it at once, in these words.
+_UNIT_URGENT: dict[EventType, str] = {
+    EventType.DISPATCHED: "【民意速办】紧急工单{no}已派至贵单位，请立即处置，于{due}前办结。",
+    EventType.TRANSFERRED: "【民意速办】紧急工单{no}已改派贵单位，请立即处置，于{due}前办结。",
+}
+#: The template-key suffix of the urgent texts (`unit.dispatched_urgent.zh`).
+URGENT_VARIANT = "urgent"
+
 _PREVIOUS_UNIT: dict[EventType, str] = {
     EventType.TRANSFERRED: "【民意速办】工单{no}已改派其他单位，贵单位无需继续办理。",
 }
@@ -195,7 +203,9 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
     case = ctx.case
     notices: list[Notice] = []
 
-    def add(kind: RecipientKind, to: str | None, text: str, lang: str, short: str | None = None) -> None:
+    def add(
+        kind: RecipientKind, to: str | None, text: str, lang: str, short: str | None = None, variant: str | None = None
+    ) -> None:
         if not to:
             return
         unit_name = (ctx.unit.name if lang == "zh" else ctx.unit.name_en) if ctx.unit else "-"
@@ -208,9 +218,9 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
             "answer": event.note or "" if event.type == EventType.ANSWERED_AT_INTAKE else "",
         }
         body = text.format(**values)
-        key = template_key(kind, event.type, lang)
+        key = template_key(kind, event.type, lang, variant)
         if short is not None and (sms_segments(body) > 1 or ctx.unit is None):  # no unit to name: no "-"
-            text, body, key = short, short.format(**values), template_key(kind, event.type, lang, SHORT)
+            text, body, key = short, short.format(**values), template_key(kind, event.type, lang, variant, short=True)
         params = {name: values[name] for name in template_placeholders(text)}
         notices.append(
             Notice(
@@ -232,7 +242,10 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
         short_text = _CITIZEN_SHORT.get(event.type, {}).get(case.language)
         add("citizen", case.phone, citizen_text[case.language], case.language, short_text)
     unit_text = _UNIT.get(event.type)
-    if unit_text and ctx.unit:
+    urgent_text = _UNIT_URGENT.get(event.type) if event.facts.get("urgent") else None
+    if urgent_text and ctx.unit:
+        add("unit", ctx.unit.duty_phone, urgent_text, "zh", variant=URGENT_VARIANT)
+    elif unit_text and ctx.unit:
         add("unit", ctx.unit.duty_phone, unit_text, "zh")
     previous_text = _PREVIOUS_UNIT.get(event.type)
     if previous_text and ctx.previous_unit:
@@ -251,10 +264,14 @@ def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def template_key(kind: RecipientKind, event_type: EventType, lang: str, variant: str | None = None) -> str:
+def template_key(
+    kind: RecipientKind, event_type: EventType, lang: str, variant: str | None = None, short: bool = False
+) -> str:
     """The registered-template key of a notice text (unique: each recipient kind has one text per event,
-    and a citizen's may have a shorter variant: `citizen.replied.short.zh`)."""
-    return f"{kind}.{event_type.value}.{variant}.{lang}" if variant else f"{kind}.{event_type.value}.{lang}"
+    and per variant: `unit.dispatched_urgent.zh`; a citizen's may have a shorter text of its own:
+    `citizen.replied.short.zh`)."""
+    name = f"{event_type.value}_{variant}" if variant else event_type.value
+    return f"{kind}.{name}.{SHORT}.{lang}" if short else f"{kind}.{name}.{lang}"
 
 
 def notice_texts() -> dict[str, str]:
@@ -265,7 +282,7 @@ def notice_texts() -> dict[str, str]:
             texts[template_key("citizen", event_type, lang)] = text
     for event_type, by_lang in _CITIZEN_SHORT.items():
         for lang, text in by_lang.items():
-            texts[template_key("citizen", event_type, lang, SHORT)] = text
+            texts[template_key("citizen", event_type, lang, short=True)] = text
     groups: list[tuple[RecipientKind, dict[EventType, str]]] = [
         ("unit", _UNIT),
         ("previous_unit", _PREVIOUS_UNIT),
@@ -276,6 +293,8 @@ def notice_texts() -> dict[str, str]:
         for event_type, text in by_event.items():
             texts[template_key(kind, event_type, "zh")] = text
     texts[template_key("supervisors", EventType.CLOSED, "zh")] = _SUPERVISED_CLOSED
+    for event_type, text in _UNIT_URGENT.items():
+        texts[template_key("unit", event_type, "zh", URGENT_VARIANT)] = text
     return texts
 
 

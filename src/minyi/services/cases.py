@@ -13,15 +13,24 @@ from datetime import datetime
 
 from minyi import policy
 from minyi.domain import lifecycle
+from minyi.domain.accounts import Account
 from minyi.domain.catalog import SUPERVISION_OFFICE_ID
-from minyi.domain.deadlines import DeadlineClock, after_working_hours
+from minyi.domain.deadlines import DeadlineClock, after_working_hours, handling_due
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.metrics import Metric
-from minyi.domain.models import DISPATCH_QUEUE, TERMINAL_STATUSES, Actor, Case, CaseStatus, Catalog, Unit
+from minyi.domain.models import DISPATCH_QUEUE, TERMINAL_STATUSES, Actor, Case, CaseStatus, Catalog, Role, Unit
 from minyi.observability import logger, metrics
 from minyi.policy import Action
-from minyi.ports import AttachmentStore, CaseRepository, Clock, OutboxRepository, UploadRepository, Workflow
+from minyi.ports import (
+    AttachmentStore,
+    CaseRepository,
+    Clock,
+    OutboxRepository,
+    UploadRepository,
+    UserDirectory,
+    Workflow,
+)
 from minyi.services.catalog import CatalogCache
 from minyi.services.evidence import media_links, seal_uploads
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, Scorecard
@@ -107,7 +116,10 @@ class CaseService:
         deadlines: DeadlineClock,
         rules: HandlingRules,
         download_ttl: int,
+        directory: UserDirectory | None = None,
     ):
+        #: The staff pool: who a unit may give a case to (read only when a case is assigned).
+        self.directory = directory
         self.store = store
         self.outbox = outbox
         self.attachments = attachments
@@ -185,15 +197,76 @@ class CaseService:
         self._act(actor, Action.ADD_NOTE, case_id, lambda c, now: lifecycle.add_note(c, text, actor, now))
         return self.staff_timeline(actor, case_id)
 
-    def inbox(self, actor: Actor, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None) -> CasePage:
+    def inbox(
+        self,
+        actor: Actor,
+        unit_id: str,
+        status: CaseStatus | None,
+        limit: int,
+        cursor: str | None,
+        mine: bool = False,
+        assisting: bool = False,
+    ) -> CasePage:
+        """A unit's open cases (urgent first, then by deadline); `mine`: only those given to the caller;
+        `assisting`: the open cases other units asked it to help on (协办)."""
         policy.require_unit(actor, Action.LIST_UNIT, unit_id)
         if unit_id != DISPATCH_QUEUE and unit_id not in self.catalog.units:
             raise NotFound("no such unit")
-        if status in TERMINAL_STATUSES:
+        if assisting:
+            if status is not None or mine:
+                raise InvalidInput("assist", "the 协办 list takes no status or assignee filter")
+            cases, next_cursor = self.store.cases.list_assisting(unit_id, limit, cursor)
+        elif status in TERMINAL_STATUSES:
+            if mine:
+                raise InvalidInput("assignee", "only open cases are listed by assignee")
             cases, next_cursor = self.store.cases.list_unit_history(unit_id, status, limit, cursor)
         else:
-            cases, next_cursor = self.store.cases.list_unit_cases(unit_id, status, limit, cursor)
+            assignee = actor.id if mine else None
+            cases, next_cursor = self.store.cases.list_unit_cases(unit_id, status, limit, cursor, assignee=assignee)
         return CasePage(cases, next_cursor)
+
+    def unit_staff(self, actor: Actor, unit_id: str) -> list[Account]:
+        """The unit's enabled staff accounts: whom a case may be given to (the assignee picker)."""
+        policy.require_unit(actor, Action.LIST_UNIT, unit_id)
+        if unit_id not in self.catalog.units:
+            raise NotFound("no such unit")
+        if self.directory is None:
+            return []
+        return [a for a in self.directory.accounts([Role.STAFF]) if a.unit_id == unit_id and a.enabled]
+
+    def assign(self, actor: Actor, case_id: str, username: str) -> CaseDetail:
+        """Give the case to one of the holding unit's people: `username` must be an enabled staff account
+        of that unit in the staff pool (one directory read, only when assigning)."""
+        policy.require(actor, Action.ASSIGN)
+        account = self.directory.get(username) if self.directory is not None else None
+
+        def decide(case: Case, now: datetime) -> Transition:
+            if (
+                account is None
+                or not account.enabled
+                or account.role != Role.STAFF
+                or account.unit_id is None
+                or account.unit_id != case.unit_id
+            ):
+                raise InvalidInput("username", "not an active staff account of the unit holding the case")
+            return lifecycle.assign(case, account.username, actor, now, account.name)
+
+        return self.detail(self._act(actor, Action.ASSIGN, case_id, decide))
+
+    def request_assist(self, actor: Actor, case_id: str, unit_ids: Sequence[str], note: str) -> CaseDetail:
+        """协办: ask other units to help (the dispatch centre, or the unit holding the case)."""
+        policy.require(actor, Action.ASSIST)
+        units = self.catalog.units
+        for unit_id in unit_ids:
+            if unit_id not in units or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE_ID}:
+                raise InvalidInput("units", f"unknown unit {unit_id}; see GET /v1/units")
+        case = self._act(
+            actor,
+            Action.ASSIST,
+            case_id,
+            lambda c, now: lifecycle.request_assist(c, unit_ids, note, actor, now),
+        )
+        return self.detail(case)
 
     def units(self, actor: Actor, district: str | None, topic: str | None) -> list[Unit]:
         """The unit directory dispatchers and supervisors pick from (the queues themselves excluded)."""
@@ -246,9 +319,12 @@ class CaseService:
     def dispatch_due(self, now: datetime) -> datetime:
         return after_working_hours(self.deadlines, now, self.rules.dispatch_deadline_hours)
 
-    def dispatch(self, actor: Actor, case_id: str, unit_id: str, reason: str | None = None) -> CaseDetail:
+    def dispatch(
+        self, actor: Actor, case_id: str, unit_id: str, reason: str | None = None, urgent: bool = False
+    ) -> CaseDetail:
         """Send a queued or returned case to a unit; or transfer (改派) one a unit holds, with a reason
-        and a fresh deadline (both units are told)."""
+        and a fresh deadline (both units are told). `urgent` (紧急): the deadline is the catalogue's
+        `urgent_hours` working hours, and the unit's duty phone is texted that it is urgent."""
         policy.require(actor, Action.DISPATCH)
         catalog = self.catalog
         unit = catalog.units.get(unit_id)
@@ -256,12 +332,13 @@ class CaseService:
             raise InvalidInput("unit_id", "unknown unit; see GET /v1/units")
 
         def decide(case: Case, now: datetime) -> Transition:
-            due = self.deadlines.due_at(now, catalog.deadline_days[case.category])
+            due = handling_due(self.deadlines, catalog, case, now, urgent)
             if case.status in {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS}:
                 if not reason:
                     raise InvalidInput("reason", "a transfer needs a reason")
-                return lifecycle.transfer(case, unit_id, due, reason, actor, now)
-            return lifecycle.dispatch(case, unit_id, due, actor, now, reason or f"dispatched to {unit.name}")
+                return lifecycle.transfer(case, unit_id, due, reason, actor, now, urgent=urgent)
+            note = reason or f"dispatched to {unit.name}"
+            return lifecycle.dispatch(case, unit_id, due, actor, now, note, urgent=urgent)
 
         return self.detail(self._act(actor, Action.DISPATCH, case_id, decide))
 

@@ -126,6 +126,8 @@ class RequestService:
         intake = request.answered_at_intake
         if intake is not None:
             self._check_intake_answer(citizen, request, catalog)
+        if request.urgent and citizen.role != Role.OPERATOR:
+            raise InvalidInput("urgent", "only a hotline operator marks a call urgent (紧急)")
         public = may_publish_description(request.channel, request.public)  # never a hotline call
         request = request.model_copy(update={"phone": self.notice_phone(citizen, request), "public": public})
         if citizen.role == Role.OPERATOR:

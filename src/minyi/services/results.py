@@ -52,6 +52,8 @@ class NewRequest(BaseModel):
     public: bool = False
     #: 直接办结: the operator answered the consultation on the call (the case closes at once).
     answered_at_intake: IntakeAnswer | None = None
+    #: 紧急 (hotline operators only): a deadline in working hours, first in the inbox, the unit texted.
+    urgent: bool = False
 
 
 class Scorecard(BaseModel):

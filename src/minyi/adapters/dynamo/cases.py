@@ -58,6 +58,31 @@ def owner_cursor(cursor: str | None, owner_ids: Sequence[str]) -> str | None:
     return before
 
 
+#: Prefixes an urgent case's inbox sort key: "!" sorts before every digit, so urgent cases come first
+#: and the keys of cases stored before urgency existed stay valid as they are.
+URGENT_SORT_PREFIX = "!"
+
+
+def inbox_sort_key(case: Case) -> str:
+    """GSI2SK: urgent cases first, then the most urgent deadline first."""
+    key = f"{sort_time(case.due_at or case.dispatch_due_at or case.created_at)}#{case.id}"
+    return URGENT_SORT_PREFIX + key if case.urgent else key
+
+
+def assist_items_keys(case: Case) -> list[dict[str, str]]:
+    """The keys of the case's 协办 items, one per assisting unit (`CASE#<id> / ASSIST#<unit>`, a copy of
+    the case written with it): on GSI2 under `ASSIST#<unit>` while the case is open, so an assisting
+    unit's list is one query of an index the table has (a case has one unit key, many assisting units)."""
+    items = []
+    for unit_id in case.assist_units:
+        keys = {"PK": f"CASE#{case.id}", "SK": f"ASSIST#{unit_id}"}
+        if case.status not in TERMINAL_STATUSES:
+            keys["GSI2PK"] = f"ASSIST#{unit_id}"
+            keys["GSI2SK"] = inbox_sort_key(case)
+        items.append(keys)
+    return items
+
+
 def case_keys(case: Case) -> dict[str, str]:
     """Primary and index keys derived from the case's state (the indexes are sparse by design)."""
     keys = {
@@ -69,7 +94,7 @@ def case_keys(case: Case) -> dict[str, str]:
     if case.status not in TERMINAL_STATUSES:
         owner = case.unit_id or DISPATCH_QUEUE
         keys["GSI2PK"] = f"UNIT#{owner}"
-        keys["GSI2SK"] = f"{sort_time(case.due_at or case.dispatch_due_at or case.created_at)}#{case.id}"
+        keys["GSI2SK"] = inbox_sort_key(case)
     elif case.unit_id is not None:
         # a unit's finished work, newest first (GET /v1/units/{id}/cases?status=CLOSED)
         keys["GSI5PK"] = f"DONE#{case.unit_id}"
@@ -100,6 +125,31 @@ class DynamoCaseRepository:
     def _case_item(self, case: Case) -> dict[str, Any]:
         body = case.model_dump(mode="json", exclude_none=True)
         return self.table.codec.item({**body, **case_keys(case), "entity": "case"})
+
+    def _assist_puts(self, case: Case) -> list[dict[str, Any]]:
+        """The case's copy under each assisting unit, rewritten with every save (no condition: the case
+        item's version check guards the transaction). A closed case's copies leave the index."""
+        body = case.model_dump(mode="json", exclude_none=True)
+        return [
+            {"Put": {"TableName": self.table.name, "Item": self.table.codec.item({**body, **keys, "entity": "assist"})}}
+            for keys in assist_items_keys(case)
+        ]
+
+    def _assist_deletes(self, before: Case, after: Case) -> list[dict[str, Any]]:
+        """The copies of units that no longer assist (the case was dispatched to one of them) are
+        overwritten by their bare keys: off the index, with the puts every case writer may make."""
+        gone = [u for u in before.assist_units if u not in after.assist_units]
+        return [
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": self.table.codec.item(
+                        {"PK": f"CASE#{after.id}", "SK": f"ASSIST#{unit_id}", "entity": "assist"}
+                    ),
+                }
+            }
+            for unit_id in gone
+        ]
 
     def _event_item(self, event: TimelineEvent) -> dict[str, Any]:
         body = event.model_dump(mode="json", exclude_none=True)
@@ -177,6 +227,8 @@ class DynamoCaseRepository:
             },
             *self._event_puts(transition.events),
             *self._claims(after, claim_uploads),
+            *self._assist_puts(after),
+            *self._assist_deletes(before, after),
         ]
         self.table.transact(items)
         return after
@@ -225,13 +277,25 @@ class DynamoCaseRepository:
         limit: int,
         cursor: str | None,
         newest_first: bool,
+        assignee: str | None = None,
     ) -> tuple[list[Case], str | None]:
-        """One page of a case index's partition, optionally only the cases in `status`."""
+        """One page of a case index's partition, optionally only the cases in `status` (and given to
+        `assignee`)."""
         extra: dict[str, Any] = {}
         values: dict[str, Any] = {":pk": partition}
+        filters: list[str] = []
+        names: dict[str, str] = {}
         if status is not None:
-            extra = {"FilterExpression": "#s = :status", "ExpressionAttributeNames": {"#s": "status"}}
+            filters.append("#s = :status")
+            names["#s"] = "status"
             values[":status"] = status.value
+        if assignee is not None:
+            filters.append("assignee = :assignee")
+            values[":assignee"] = assignee
+        if filters:
+            extra["FilterExpression"] = " AND ".join(filters)
+        if names:
+            extra["ExpressionAttributeNames"] = names
         return self._page(
             limit,
             cursor,
@@ -295,10 +359,14 @@ class DynamoCaseRepository:
         return items, False
 
     def list_unit_cases(
-        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None
+        self, unit_id: str, status: CaseStatus | None, limit: int, cursor: str | None, assignee: str | None = None
     ) -> tuple[list[Case], str | None]:
-        """A unit's open cases, most urgent deadline first (closed cases leave the index)."""
-        return self._index_page("GSI2", f"UNIT#{unit_id}", status, limit, cursor, newest_first=False)
+        """A unit's open cases, urgent first, then the most urgent deadline (closed cases leave the index)."""
+        return self._index_page("GSI2", f"UNIT#{unit_id}", status, limit, cursor, newest_first=False, assignee=assignee)
+
+    def list_assisting(self, unit_id: str, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """Open cases `unit_id` assists on (协办): its copies of them on GSI2."""
+        return self._index_page("GSI2", f"ASSIST#{unit_id}", None, limit, cursor, newest_first=False)
 
     def list_unit_history(
         self, unit_id: str, status: CaseStatus, limit: int, cursor: str | None

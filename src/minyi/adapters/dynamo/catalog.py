@@ -51,7 +51,13 @@ class DynamoCatalogRepository:
             items.append({"SK": f"UNIT#{unit.id}", **unit.model_dump(exclude_none=True)})
         for rule in rules:
             items.append({"SK": f"RULE#{rule.topic}#{rule.district}", **rule.model_dump(exclude_none=True)})
-        items.append({"SK": "DEADLINES", "days": {c.value: d for c, d in catalog.deadline_days.items()}})
+        items.append(
+            {
+                "SK": "DEADLINES",
+                "days": {c.value: d for c, d in catalog.deadline_days.items()},
+                "urgent_hours": catalog.urgent_hours,
+            }
+        )
         if catalog.bounds is not None:
             items.append({"SK": "BOUNDS", **catalog.bounds.model_dump()})
         for entry in catalog.knowledge:
@@ -147,6 +153,7 @@ class DynamoCatalogRepository:
         units: dict[str, Unit] = {}
         deadline_days: dict[Category, int] = {}
         bounds: Bounds | None = None
+        urgent: dict[str, float] = {}
         version = 0
         knowledge: list[KnowledgeEntry] = []
         reply_templates: list[ReplyTemplate] = []
@@ -164,6 +171,8 @@ class DynamoCatalogRepository:
                 units[item["id"]] = Unit.model_validate(item)
             elif kind == "DEADLINES":
                 deadline_days = {Category(k): int(v) for k, v in item["days"].items()}
+                if item.get("urgent_hours") is not None:  # catalogues stored before urgent cases have none
+                    urgent["urgent_hours"] = float(item["urgent_hours"])
             elif kind == "BOUNDS":
                 bounds = Bounds.model_validate(item)
             elif kind == VERSION_KEY:
@@ -182,6 +191,7 @@ class DynamoCatalogRepository:
             version=version,
             knowledge=knowledge,
             reply_templates=reply_templates,
+            **urgent,
         )
 
     def version(self) -> int:

@@ -4,6 +4,7 @@ parser for cancelled transactions, and opaque cursors bound to the list they cam
 Single-table layout (keys and indexes in template.yaml):
   CASE#<id> / CASE            the case; GSI1 = citizen's cases, GSI2 = unit inbox, GSI3 = sweep (sparse),
                               GSI4 = supervision list (sparse)                         -> cases.py
+  CASE#<id> / ASSIST#<unit>   a copy of the case for a unit asked to help (协办): GSI2 = ASSIST#<unit> -> cases.py
   CASE#<id> / EVENT#<seq>     one timeline event (streamed to notify and the projections) -> cases.py
   TRACK#<tracking_no> / TRACK public tracking number -> case id                       -> cases.py
   CASE#<id> / OUTBOX#...      one SMS notice                                         -> outbox.py
