@@ -340,6 +340,8 @@ class CatalogView(BaseModel):
     topics: dict[str, dict[str, str]]
     districts: dict[str, dict[str, str]]
     deadline_days: dict[str, int]
+    #: Each district's area ([lat, lon] corners), for suggesting the district from a position.
+    district_areas: dict[str, list[list[float]]] = {}
 
 
 class ErrorProblem(BaseModel):

@@ -187,6 +187,7 @@ def catalog_view(catalog: Catalog) -> schemas.CatalogView:
         topics=catalog.topics,
         districts=catalog.districts,
         deadline_days={c.value: d for c, d in catalog.deadline_days.items()},
+        district_areas=catalog.district_areas,
     )
 
 

@@ -267,7 +267,8 @@ def _close(b: _Builder, reason: CloseReason) -> None:
         reason=reason.value,
         on_time=b.case.on_time,
         satisfied=reason == CloseReason.SATISFIED,
-        resolved_after_rollback=reason == CloseReason.SATISFIED and b.case.reopen_count > 0 and not b.case.supervised,
+        # every reopened case closed satisfied, after the redo or under supervision (the scoreboard's footnote)
+        resolved_after_rollback=reason == CloseReason.SATISFIED and b.case.reopen_count > 0,
         **_leaving_overdue(b),
     )
 

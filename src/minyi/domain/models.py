@@ -347,6 +347,8 @@ class Catalog(BaseModel):
     units: dict[str, Unit]
     deadline_days: dict[Category, int]
     bounds: Bounds | None = None
+    #: Each district's area, a simple polygon of [lat, lon] corners (suggests a district; domain/geo.py).
+    district_areas: dict[str, list[list[float]]] = Field(default_factory=dict)
     #: The accepted catalogue document this is (0: none accepted yet, or seeded without versions).
     version: int = 0
 
