@@ -5,6 +5,7 @@
 import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, keepSessionFresh, langButton, localToken, localTokens, mount,
   newIdempotencyKey, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
+  categoryExplained, choiceSelect, explained, refuseOpenChoices,
 } from './common.js';
 import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { lineChart, pairedBars, pct, rateBars, tile } from './charts.js';
@@ -180,9 +181,10 @@ function callView() {
     value === null ? h('option', { value: '', selected: true, disabled: true }, t('choose')) : null,
     entries.map(([code, label]) => h('option', { value: code, selected: code === value }, label)));
   const phone = h('input', { type: 'tel', name: 'phone', required: true, inputmode: 'tel', maxlength: 20, testid: 'call-phone', autocomplete: 'off' });
-  const category = select('category', 'call-category', catalog.categories.map((c) => [c, categoryWithDays(categoryLabel(c), catalog.deadline_days[c])]), 'complaint');
-  const topic = select('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]), null);
-  const district = select('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]), null);
+  // the category too (issue 21): each choice starts on "please choose" and says what it means
+  const category = choiceSelect('category', 'call-category', catalog.categories.map((c) => [c, categoryWithDays(categoryLabel(c), catalog.deadline_days[c])]));
+  const topic = choiceSelect('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]));
+  const district = choiceSelect('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]));
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
   const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
@@ -204,9 +206,12 @@ function callView() {
   } },
   h('h1', {}, t('new_call')),
   field(t('caller_phone'), phone, t('caller_phone_hint')), field(t('caller_language'), language),
-  field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
+  field(t('category'), category), explained(category, categoryExplained(catalog)),
+  field(t('topic'), topic), explained(topic, () => t('explain_topic')),
+  field(t('district'), district), explained(district, () => t('explain_district')),
   field(t('description'), description), field(t('address'), address, t('address_hint')),
   status, submit);
+  refuseOpenChoices([[t('category'), category], [t('topic'), topic], [t('district'), district]], status);
   paint(gen, form, shiftList());
   phone.focus();
 }
@@ -390,10 +395,14 @@ async function caseView(id, reveal = false) {
     const queued = !c.unit_id || c.unit_id === 'dispatch-centre' || ['SUBMITTED', 'RETURNED'].includes(c.status);
     const pick = h('select', { required: true, testid: 'dispatch-unit' });
     const all = h('input', { type: 'checkbox', id: 'all-districts' });
+    // units that returned the case: never preselected (issue 21), listed last and marked, still choosable
+    const returnedBy = new Set(tl.events.filter((e) => e.type === 'returned' && e.unit_id).map((e) => e.unit_id));
     const fill = () => {
       const list = Object.values(units || {}).filter((u) => all.checked || !u.district || u.district === c.district)
-        .sort((a, b) => (b.topics.includes(c.topic) - a.topics.includes(c.topic)) || a.id.localeCompare(b.id));
-      mount(pick, list.filter((u) => u.id !== c.unit_id).map((u) => h('option', { value: u.id }, `${unitName(u.id)}${u.topics.includes(c.topic) ? ' ★' : ''}`)));
+        .sort((a, b) => (returnedBy.has(a.id) - returnedBy.has(b.id)) || (b.topics.includes(c.topic) - a.topics.includes(c.topic)) || a.id.localeCompare(b.id));
+      mount(pick, h('option', { value: '', selected: true, disabled: true }, t('choose')),
+        list.filter((u) => u.id !== c.unit_id).map((u) => h('option', { value: u.id, 'data-returned': returnedBy.has(u.id) ? 'true' : null },
+          `${unitName(u.id)}${u.topics.includes(c.topic) ? ' ★' : ''}${returnedBy.has(u.id) ? ` · ${t('returned_it')}` : ''}`)));
     };
     all.addEventListener('change', fill);
     fill();
