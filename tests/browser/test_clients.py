@@ -110,9 +110,16 @@ def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, ph
     # notices go to the verified mobile the citizen signed in with: shown, not editable
     expect(page.get_by_test_id("field-phone")).to_have_value(PHONE_NO)
     expect(page.get_by_test_id("field-phone")).to_have_attribute("readonly", "")
+    # nothing is chosen for the citizen (issue 21): sent as it is, the form names the three open choices
+    for choice in ("field-category", "field-topic", "field-district"):
+        expect(page.get_by_test_id(choice)).to_have_value("")
+    page.get_by_test_id("submit-request").click()
+    expect(page.get_by_test_id("choices-missing")).to_contain_text("诉求类型、诉求领域、所在区")
+    # each choice says what it means: the category with its deadline from the catalogue
     page.get_by_test_id("field-category").select_option("complaint")
+    expect(page.get_by_test_id("field-category-explained")).to_contain_text("投诉：")
+    expect(page.get_by_test_id("field-category-explained")).to_contain_text("5个工作日")
     page.get_by_test_id("field-topic").select_option("traffic")
-    page.get_by_test_id("field-district").select_option("futian")
     page.get_by_test_id("field-description").fill("深南大道公交专用道每天早上被违停车辆占用，公交车无法进站。")
     expect(form).to_contain_text("29 / 4000")
     page.get_by_test_id("field-address").fill("福田区深南大道 6008 号")
@@ -120,6 +127,12 @@ def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, ph
     expect(page.get_by_label("同意在城市公开数据中公开诉求内容")).not_to_be_checked()
     page.get_by_role("button", name="使用当前位置").click()  # the context grants a position in Futian
     expect(form).to_contain_text("22.5431, 114.0579")
+    # the position suggests the district (the catalogue's areas), which the citizen takes or not
+    expect(page.get_by_test_id("field-district")).to_have_value("")
+    expect(page.get_by_test_id("district-suggestion")).to_contain_text("福田区")
+    check_page(page, "citizen-choose-where", full_page=True)
+    page.get_by_test_id("use-district-suggestion").click()
+    expect(page.get_by_test_id("field-district")).to_have_value("futian")
     page.get_by_test_id("attach-input").set_input_files(str(photo))
     expect(page.locator("li[data-uploaded=true]")).to_have_count(1)  # straight to S3, progress bar full
     page.get_by_role("button", name="开始录音").click()  # a voice note, recorded in the page (MediaRecorder)
@@ -286,6 +299,7 @@ def dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> None:
     expect(page.get_by_role("heading", name="派单队列")).to_be_visible()
     check_page(page, "console-dispatch-queue")
     open_case_in_console(page, case["tracking_no"])
+    expect(page.get_by_test_id("dispatch-unit")).to_have_value("")  # no unit is preselected
     page.get_by_test_id("dispatch-unit").select_option("nanshan-urban-management")
     check_page(page, "console-dispatch", full_page=True)
     page.get_by_test_id("action-dispatch").click()
@@ -400,8 +414,9 @@ def supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime
     page.get_by_role("link", name="考核看板").click()
     chart = page.get_by_test_id("scoreboard-chart")
     expect(chart).to_be_visible()
-    expect(chart.locator("svg")).to_have_count(4)
+    expect(chart.locator("figure")).to_have_count(5)
     expect(page.get_by_test_id("chart-on-time")).to_contain_text("福田区交警大队")
+    expect(page.get_by_test_id("chart-by-channel")).to_contain_text("手机应用")
     expect(page.get_by_test_id("chart-per-day").locator("polyline")).to_have_count(2)
     check_page(page, "console-scoreboard", full_page=True)
     with page.expect_download() as download:
@@ -441,6 +456,10 @@ def anyone_reads_the_citys_published_scoreboard(phone: Pages, runtime: Runtime) 
     expect(unit).to_have_count(1)
     expect(unit).to_contain_text("%")
     expect(page.get_by_test_id("scores-chart-satisfaction")).to_contain_text("福田区交警大队")
+    # unit names in the phone's charts are readable text (at least 12 px, wrapped), and intake by channel shows
+    sizes = page.locator(".bar-label").evaluate_all("els => els.map((e) => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes and min(sizes) >= 12, sizes
+    expect(page.get_by_test_id("scores-by-channel")).to_contain_text("手机应用")
     expect(page.get_by_role("link", name="办理公示")).to_have_attribute("aria-current", "page")
     check_page(page, "citizen-scores", full_page=True)
     # When they pick another period / Then the page says which one it shows

@@ -8,7 +8,7 @@ import {
   categoryExplained, choiceSelect, districtAt, explained, refuseOpenChoices,
 } from './common.js';
 import { categoryLabel, categoryWithDays, fmtTime, lang, statusLabel, t } from './i18n.js';
-import { pct, rateBars, tile } from './charts.js';
+import { pct, rateBars, shareBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -100,6 +100,7 @@ async function scoresView() {
     stats.units.length ? h('div', { class: 'charts' },
       rateBars(t('on_time_rate'), stats.units.map((u) => ({ label: unitName(u), value: u.on_time_rate })), 'scores-chart-on-time'),
       rateBars(t('satisfaction_rate'), stats.units.map((u) => ({ label: unitName(u), value: u.satisfaction_rate })), 'scores-chart-satisfaction')) : null,
+    h('div', { class: 'charts' }, shareBars(t('by_channel'), stats.submitted_by_channel, (k) => t(`channel_${k}`), 'scores-by-channel')),
     table(t('by_unit'), t('unit'), stats.units.map((u) => row(unitName(u), u, 'scores-unit'))),
     table(t('by_district'), t('district'), stats.districts.map((d) => row(catalog?.districts?.[d.district]?.[lang()] ?? d.name, d, 'scores-district'))),
     h('p', { class: 'muted' }, t('scores_notes'))));

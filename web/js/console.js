@@ -8,7 +8,7 @@ import {
   categoryExplained, choiceSelect, explained, refuseOpenChoices,
 } from './common.js';
 import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
-import { lineChart, pairedBars, pct, rateBars, tile } from './charts.js';
+import { lineChart, pairedBars, pct, rateBars, shareBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -535,7 +535,8 @@ async function scoreboardView() {
       rateBars(t('satisfaction_rate'), stats.units.map((u) => ({ label: label(u), value: u.satisfaction_rate })), 'chart-satisfaction'),
       daily,
       pairedBars(t('rollbacks'), [t('reopened'), t('resolved_after_rollback')],
-        stats.units.map((u) => ({ label: label(u), values: [u.reopened, u.resolved_after_rollback] })), 'chart-rollbacks'))));
+        stats.units.map((u) => ({ label: label(u), values: [u.reopened, u.resolved_after_rollback] })), 'chart-rollbacks'),
+      s.role === 'staff' ? null : shareBars(t('by_channel'), stats.submitted_by_channel, (k) => t(`channel_${k}`), 'chart-by-channel'))));
   // cases per day: the day counters read day by day (no series in /v1/stats), drawn when they are in
   const perDay = [];
   for (let i = 0; i < days.length; i += 6) {

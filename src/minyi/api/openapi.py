@@ -111,6 +111,9 @@ class PublicStatsView(BaseModel):
     city: Scores
     districts: list[DistrictScoresView]
     units: list[UnitScores]
+    submitted_by_channel: dict[str, int] = Field(
+        default_factory=dict, description="submissions per channel (app, web, hotline, open311)"
+    )
 
 
 # --- responses= ------------------------------------------------------------------------------------

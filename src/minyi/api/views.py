@@ -210,6 +210,7 @@ def public_stats_body(found: PublicStats) -> dict[str, object]:
         "city": found.city.model_dump(),
         "districts": [{"district": d.code, "name": d.name, **d.scores.model_dump()} for d in found.districts],
         "units": [u.model_dump() for u in found.units],
+        "submitted_by_channel": found.by_channel,
     }
 
 
