@@ -337,7 +337,8 @@ export function refuseOpenChoices(choices, status) {
     const open = choices.filter(([, select]) => !select.value).map(([label]) => label);
     if (open.length) mount(status, h('div', { class: 'error', role: 'alert', testid: 'choices-missing' }, `${t('choose_missing')}${open.join('、')}`));
   };
-  for (const [, select] of choices) select.addEventListener('invalid', say);
+  const clear = () => { if (choices.every(([, select]) => select.value)) status.querySelector('[data-testid=choices-missing]')?.remove(); };
+  for (const [, select] of choices) { select.addEventListener('invalid', say); select.addEventListener('change', clear); }
 }
 
 /** Even-odd ray casting: is (lat, lon) inside the polygon of [lat, lon] corners (as domain/geo.py). */
