@@ -1,7 +1,8 @@
 // The staff console: unit inbox and case page (accept, reply, return, extension, notes), the dispatch
-// queue (dispatch and transfer from the unit directory), supervision (reasons, extension decisions,
-// instructions), the scoreboard (charts, period picker, CSV export) and, for hotline operators (坐席),
-// the new-call form that files a caller's request. What it shows follows the role.
+// queue (dispatch and transfer from the unit directory; 更正分类, correcting a case's topic and district),
+// supervision (reasons, extension decisions, instructions), the scoreboard (charts, period picker, CSV
+// export) and, for hotline operators (坐席), the new-call form that files a caller's request. What it
+// shows follows the role.
 import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, keepSessionFresh, langButton, localToken, localTokens, mount,
   newIdempotencyKey, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
@@ -412,6 +413,20 @@ async function caseView(id, reveal = false) {
       [field(t('dispatch_unit'), pick), h('div', { class: 'check' }, all, h('label', { for: 'all-districts' }, t('all_districts'))),
         queued ? null : field(t('transfer_reason'), reason)],
       b, () => post('dispatch', queued ? { unit_id: pick.value } : { unit_id: pick.value, reason: reason.value })));
+    // 更正分类: topic and district from the catalogue, with a reason; only what changed is sent. The case
+    // stays where it is (a queued case is then dispatched with the new suggestions, a held one transferred)
+    const options = (table, current) => Object.keys(catalog?.[table] || {}).map((k) => h('option', { value: k, selected: k === current }, nameOf(table, k)));
+    const topicPick = h('select', { required: true, testid: 'reclassify-topic' }, options('topics', c.topic));
+    const districtPick = h('select', { required: true, testid: 'reclassify-district' }, options('districts', c.district));
+    const why = h('input', { type: 'text', maxlength: 1000, required: true, testid: 'reclassify-reason' });
+    const rb = h('button', { type: 'submit', class: 'secondary', testid: 'action-reclassify' }, t('reclassify'));
+    actions.push(actionForm(t('reclassify'),
+      [h('p', { class: 'muted' }, t('reclassify_hint')), field(t('topic'), topicPick), field(t('district'), districtPick), field(t('reclassify_reason'), why)],
+      rb, () => post('classification', {
+        ...(topicPick.value !== c.topic ? { topic: topicPick.value } : {}),
+        ...(districtPick.value !== c.district ? { district: districtPick.value } : {}),
+        reason: why.value,
+      })));
   }
   if ((s.role === 'supervisor' || s.role === 'admin') && open) {
     if (c.extension?.status === 'pending') {

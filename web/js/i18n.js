@@ -13,6 +13,7 @@ const TEXTS = {
     explain_suggestion: '建议：对城市管理和公共服务提出改进意见。', explain_help: '求助：遇到困难，需要政府部门帮助解决。',
     explain_days: '承办单位须在{n}个工作日内答复。', explain_category_none: '请选择：投诉、咨询、建议或求助，不同类型的办理时限不同。',
     explain_topic: '诉求所属领域，决定由哪一类部门办理。', explain_district: '事情发生在哪个区，由该区的承办单位办理。',
+    reclassify: '更正分类', reclassify_reason: '更正原因（必填，仅工作人员可见）', reclassify_hint: '只更正分类，不改变承办单位；如需改由其他单位办理，请再改派。',
     returned_it: '曾退回此件', choose_missing: '请先选择：', district_suggested: '根据您的位置，可能在：', use_suggestion: '选用', district_differs: '（与您所选的区不同）',
     by_channel: '各渠道受理量', channel: '渠道', channel_app: '手机应用', channel_hotline: '12345 热线', channel_web: '网页', channel_open311: 'Open311 接口',
     address_hint: '例如：福田区深南大道 6008 号', location: '位置', use_location: '使用当前位置',
@@ -72,6 +73,7 @@ const TEXTS = {
     explain_suggestion: 'Suggestion: an idea to improve the city\'s management or public services.', explain_help: 'Help: a difficulty you need a public body to help you with.',
     explain_days: 'The unit answers within {n} working days.', explain_category_none: 'Choose complaint, consultation, suggestion or help: each has its own deadline.',
     explain_topic: 'What it is about: decides which kind of body handles it.', explain_district: 'Where it happens: that district\'s unit handles it.',
+    reclassify: 'Correct the classification', reclassify_reason: 'Reason (required, staff only)', reclassify_hint: 'Changes the classification only, not the unit: transfer the case if another unit should handle it.',
     returned_it: 'returned it', choose_missing: 'Please choose: ', district_suggested: 'Your position suggests: ', use_suggestion: 'Use it', district_differs: ' (not the district you chose)',
     by_channel: 'Intake by channel', channel: 'Channel', channel_app: 'App', channel_hotline: '12345 hotline', channel_web: 'Web', channel_open311: 'Open311',
     address_hint: 'e.g. 6008 Shennan Road, Futian', location: 'Location', use_location: 'Use my location',
@@ -157,14 +159,14 @@ const EVENTS = {
     overdue: '超期', extension_requested: '申请延期', extension_approved: '延期获批', extension_refused: '延期未获批',
     workflow_repaired: '流程修复', flagged_for_supervisor: '提请督办', phone_revealed: '查看完整号码', media_viewed: '查看附件',
     note_added: '内部备注', withdrawn: '撤回', supplemented: '补充材料', transferred: '改派', dispatch_overdue: '派单超时',
-    supervision_instructed: '下达督办意见' },
+    supervision_instructed: '下达督办意见', reclassified: '更正分类' },
   en: { submitted: 'Submitted', queued_for_dispatch: 'Queued for dispatch', dispatched: 'Dispatched', accepted: 'Accepted',
     returned: 'Returned', replied: 'Answered', rated: 'Rated', reopened: 'Reopened', supervised: 'Supervised', closed: 'Closed',
     deadline_warning: 'Deadline warning', overdue: 'Overdue', extension_requested: 'Extension requested',
     extension_approved: 'Extension approved', extension_refused: 'Extension refused', workflow_repaired: 'Workflow repaired',
     flagged_for_supervisor: 'Flagged for a supervisor', phone_revealed: 'Phone revealed', media_viewed: 'Media viewed',
     note_added: 'Internal note', withdrawn: 'Withdrawn', supplemented: 'Information added', transferred: 'Transferred',
-    dispatch_overdue: 'Dispatch overdue', supervision_instructed: 'Supervision instructions' },
+    dispatch_overdue: 'Dispatch overdue', supervision_instructed: 'Supervision instructions', reclassified: 'Classification corrected' },
 };
 
 const ROLES = {

@@ -435,6 +435,16 @@ class DispatchBody(StrictBody):
     )
 
 
+class ClassificationBody(StrictBody):
+    topic: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the corrected topic code from GET /v1/catalog"
+    )
+    district: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the corrected district code from GET /v1/catalog"
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="why (staff timeline only)")
+
+
 class NoteBody(StrictBody):
     text: str = Field(min_length=1, max_length=2000)
 

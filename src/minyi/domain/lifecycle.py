@@ -26,6 +26,7 @@ from minyi.domain.models import (
     CloseReason,
     EventType,
     Extension,
+    Language,
     Rating,
     Reply,
     Role,
@@ -477,6 +478,43 @@ def instruct(case: Case, instructions: str, due_at: datetime, actor: Actor, now:
     b.case.due_at = due_at
     b.case.overdue = False  # the new deadline is enforced again; ever_overdue keeps it off the on-time count
     b.event(EventType.SUPERVISION_INSTRUCTED, instructions)
+    return b.done()
+
+
+def correct_classification(
+    case: Case,
+    topic: str,
+    district: str,
+    labels: dict[Language, str],
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> Transition:
+    """A dispatcher corrects the case's topic and district (codes the service checked against the
+    catalogue), with a reason for the staff timeline; `labels` is the new "topic · district" in each
+    language, kept in the event so the citizen reads what it was corrected to even if names change.
+
+    Only the classification changes, never who holds the case: a case in the dispatch queue stays
+    there for a dispatcher to send with the suggestions of its new classification; a case a unit
+    holds stays with it (a dispatcher transfers it, 改派, if the correction makes it another unit's).
+    The automatic router reads the classification when it runs, so a case not yet routed is routed
+    by the corrected one."""
+    if case.status in TERMINAL_STATUSES:
+        raise InvalidTransition("correct the classification of", case.status)
+    if case.topic == topic and case.district == district:
+        raise InvalidTransition("correct the classification of", case.status, "the case is already classified so")
+    b = _Builder(case, actor, now)
+    b.case.topic = topic
+    b.case.district = district
+    b.event(
+        EventType.RECLASSIFIED,
+        reason,
+        topic=topic,
+        district=district,
+        from_topic=case.topic,
+        from_district=case.district,
+        **{f"label_{language}": label for language, label in labels.items()},
+    )
     return b.done()
 
 

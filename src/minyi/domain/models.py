@@ -90,6 +90,7 @@ class EventType(StrEnum):
     TRANSFERRED = "transferred"
     DISPATCH_OVERDUE = "dispatch_overdue"
     SUPERVISION_INSTRUCTED = "supervision_instructed"
+    RECLASSIFIED = "reclassified"
 
 
 class Channel(StrEnum):

@@ -30,6 +30,8 @@ _TEXTS: dict[EventType, dict[Language, str]] = {
     EventType.CLOSED: {"zh": "已办结", "en": "Closed"},
     EventType.OVERDUE: {"zh": "已超过办理时限，已上报督办", "en": "Past its deadline: escalated to supervisors"},
     EventType.EXTENSION_APPROVED: {"zh": "办理时限已延长至{due}", "en": "Deadline extended to {due}"},
+    # the new "topic · district" as the event recorded it (the dispatcher's reason stays in the staff note)
+    EventType.RECLASSIFIED: {"zh": "诉求分类已更正为 {label}", "en": "Request reclassified as {label}"},
 }
 
 
@@ -50,4 +52,8 @@ def public_text(event: TimelineEvent, language: Language, unit_name: str | None)
     if texts is None:
         return None
     fallback = "承办单位" if language == "zh" else "the responsible unit"
-    return texts[language].format(unit=unit_name or fallback, due=local_time(event.due_at, language))
+    return texts[language].format(
+        unit=unit_name or fallback,
+        due=local_time(event.due_at, language),
+        label=event.facts.get(f"label_{language}", ""),
+    )
