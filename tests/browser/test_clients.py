@@ -4,7 +4,8 @@ One story, in order (one test of steps): a citizen files a complaint with a phot
 (phone-sized app), the unit accepts and answers in the console, the citizen rates 1 from the SMS link
 and the case goes back to the unit, the second answer is rated 5 and the timeline shows the case
 closed; a dispatcher dispatches a queued case, a hotline operator files a caller's report, a unit
-returns a misrouted one; a supervisor decides
+returns a misrouted one (the dispatcher sees it listed last and marked, and corrects the case's topic);
+a supervisor decides
 an extension, gives instructions and sees the scoreboard; an admin creates and disables a staff account;
 anyone reads the city's published scoreboard;
 English and the offline shell. Every page
@@ -389,6 +390,31 @@ def unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:
     page.get_by_test_id("return-reason").fill("共享单车停放归城管部门管理，非交警职责")
     page.get_by_test_id("action-return").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "RETURNED")
+
+    # Then the dispatcher's list preselects no unit, and lists the unit that returned it last, marked
+    console_sign_in(page, runtime.base_url, "dispatcher")
+    open_case_in_console(page, case["tracking_no"])
+    pick = page.get_by_test_id("dispatch-unit")
+    expect(pick).to_have_value("")
+    last = pick.locator("option").last
+    expect(last).to_have_attribute("value", "luohu-traffic-police")
+    expect(last).to_have_attribute("data-returned", "true")
+    expect(last).to_contain_text("曾退回此件")
+    expect(pick.locator("option[data-returned]")).to_have_count(1)
+    # When the dispatcher corrects the topic (更正分类) with a reason
+    page.get_by_test_id("reclassify-topic").select_option("urban_management")
+    page.get_by_test_id("reclassify-reason").fill("共享单车停放属城市管理")
+    check_page(page, "console-reclassify", full_page=True)
+    page.get_by_test_id("action-reclassify").click()
+    # Then the case reads urban management in Luohu, still waiting for a dispatcher, the staff timeline
+    # keeps the reason, and the units of its new topic come first in the list
+    detail = page.get_by_test_id("case-detail")
+    expect(detail.locator("[data-type=reclassified]")).to_contain_text("共享单车停放属城市管理")
+    expect(detail).to_contain_text("城市管理 · 罗湖区")
+    expect(detail).to_have_attribute("data-status", "RETURNED")
+    expect(page.get_by_test_id("dispatch-unit").locator("option").nth(1)).to_have_attribute(
+        "value", "luohu-urban-management"
+    )
 
 
 def supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime: Runtime) -> None:
