@@ -1,4 +1,5 @@
-"""Unit, dispatcher and supervisor API: inboxes, accept, reply, return, dispatch, extensions, supervision."""
+"""Unit, dispatcher and supervisor API: inboxes, accept, reply, return, dispatch, classification, extensions,
+supervision."""
 
 from __future__ import annotations
 
@@ -134,6 +135,17 @@ def return_case(case_id: CaseId, body: schemas.ReturnBody) -> schemas.StaffCaseV
 )
 def dispatch(case_id: CaseId, body: schemas.DispatchBody) -> schemas.StaffCaseView:
     return views.staff_view(service().dispatch(caller(app), case_id, body.unit_id, body.reason, body.urgent))
+
+
+@app.post(
+    "/v1/cases/<case_id>/classification",
+    summary="Dispatcher: correct a case's topic and/or district, with a reason (the case stays where it is)",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
+def correct_classification(case_id: CaseId, body: schemas.ClassificationBody) -> schemas.StaffCaseView:
+    return views.staff_view(
+        service().correct_classification(caller(app), case_id, body.topic, body.district, body.reason)
+    )
 
 
 @app.post(

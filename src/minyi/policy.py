@@ -29,6 +29,7 @@ class Action(StrEnum):
     REPLY = "reply"
     RETURN = "return"
     DISPATCH = "dispatch"
+    RECLASSIFY = "reclassify"
     REQUEST_EXTENSION = "request_extension"
     DECIDE_EXTENSION = "decide_extension"
     SUPERVISION = "supervision"
@@ -63,6 +64,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.REPLY: frozenset({Role.STAFF, Role.SUPERVISOR}),
     Action.RETURN: frozenset({Role.STAFF}),
     Action.DISPATCH: frozenset({Role.DISPATCHER}),
+    Action.RECLASSIFY: frozenset({Role.DISPATCHER}),
     Action.REQUEST_EXTENSION: frozenset({Role.STAFF}),
     Action.DECIDE_EXTENSION: frozenset({Role.SUPERVISOR}),
     Action.SUPERVISION: frozenset({Role.SUPERVISOR}),

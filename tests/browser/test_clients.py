@@ -4,7 +4,8 @@ One story, in order (one test of steps): a citizen files a complaint with a phot
 (phone-sized app), the unit accepts and answers in the console, the citizen rates 1 from the SMS link
 and the case goes back to the unit, the second answer is rated 5 and the timeline shows the case
 closed; a dispatcher dispatches a queued case, a hotline operator files a caller's report, a unit
-returns a misrouted one; a supervisor decides
+returns a misrouted one (the dispatcher sees it listed last and marked, and corrects the case's topic);
+a supervisor decides
 an extension, gives instructions and sees the scoreboard; an admin creates and disables a staff account;
 anyone reads the city's published scoreboard;
 English and the offline shell. Every page
@@ -112,9 +113,16 @@ def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, ph
     # notices go to the verified mobile the citizen signed in with: shown, not editable
     expect(page.get_by_test_id("field-phone")).to_have_value("138 1234 5678")  # grouped 3-4-4 (issue 21)
     expect(page.get_by_test_id("field-phone")).to_have_attribute("readonly", "")
+    # nothing is chosen for the citizen (issue 21): sent as it is, the form names the three open choices
+    for choice in ("field-category", "field-topic", "field-district"):
+        expect(page.get_by_test_id(choice)).to_have_value("")
+    page.get_by_test_id("submit-request").click()
+    expect(page.get_by_test_id("choices-missing")).to_contain_text("诉求类型、诉求领域、所在区")
+    # each choice says what it means: the category with its deadline from the catalogue
     page.get_by_test_id("field-category").select_option("complaint")
+    expect(page.get_by_test_id("field-category-explained")).to_contain_text("投诉：")
+    expect(page.get_by_test_id("field-category-explained")).to_contain_text("5个工作日")
     page.get_by_test_id("field-topic").select_option("traffic")
-    page.get_by_test_id("field-district").select_option("futian")
     page.get_by_test_id("field-description").fill("深南大道公交专用道每天早上被违停车辆占用，公交车无法进站。")
     expect(form).to_contain_text("29 / 4000")
     page.get_by_test_id("field-address").fill("福田区深南大道 6008 号")
@@ -122,6 +130,12 @@ def citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtime, ph
     expect(page.get_by_label("同意在城市公开数据中公开诉求内容")).not_to_be_checked()
     page.get_by_role("button", name="使用当前位置").click()  # the context grants a position in Futian
     expect(form).to_contain_text("22.5431, 114.0579")
+    # the position suggests the district (the catalogue's areas), which the citizen takes or not
+    expect(page.get_by_test_id("field-district")).to_have_value("")
+    expect(page.get_by_test_id("district-suggestion")).to_contain_text("福田区")
+    check_page(page, "citizen-choose-where", full_page=True)
+    page.get_by_test_id("use-district-suggestion").click()
+    expect(page.get_by_test_id("field-district")).to_have_value("futian")
     page.get_by_test_id("attach-input").set_input_files(str(photo))
     expect(page.locator("li[data-uploaded=true]")).to_have_count(1)  # straight to S3, progress bar full
     page.get_by_role("button", name="开始录音").click()  # a voice note, recorded in the page (MediaRecorder)
@@ -294,6 +308,7 @@ def dispatcher_dispatches_a_queued_case(clerk: Page, runtime: Runtime) -> None:
     expect(page.get_by_role("heading", name="派单队列")).to_be_visible()
     check_page(page, "console-dispatch-queue")
     open_case_in_console(page, case["tracking_no"])
+    expect(page.get_by_test_id("dispatch-unit")).to_have_value("")  # no unit is preselected
     page.get_by_test_id("dispatch-unit").select_option("nanshan-urban-management")
     check_page(page, "console-dispatch", full_page=True)
     page.get_by_test_id("action-dispatch").click()
@@ -384,6 +399,31 @@ def unit_returns_a_misrouted_case(clerk: Page, runtime: Runtime) -> None:
     page.get_by_test_id("action-return").click()
     expect(page.get_by_test_id("case-detail")).to_have_attribute("data-status", "RETURNED")
 
+    # Then the dispatcher's list preselects no unit, and lists the unit that returned it last, marked
+    console_sign_in(page, runtime.base_url, "dispatcher")
+    open_case_in_console(page, case["tracking_no"])
+    pick = page.get_by_test_id("dispatch-unit")
+    expect(pick).to_have_value("")
+    last = pick.locator("option").last
+    expect(last).to_have_attribute("value", "luohu-traffic-police")
+    expect(last).to_have_attribute("data-returned", "true")
+    expect(last).to_contain_text("曾退回此件")
+    expect(pick.locator("option[data-returned]")).to_have_count(1)
+    # When the dispatcher corrects the topic (更正分类) with a reason
+    page.get_by_test_id("reclassify-topic").select_option("urban_management")
+    page.get_by_test_id("reclassify-reason").fill("共享单车停放属城市管理")
+    check_page(page, "console-reclassify", full_page=True)
+    page.get_by_test_id("action-reclassify").click()
+    # Then the case reads urban management in Luohu, still waiting for a dispatcher, the staff timeline
+    # keeps the reason, and the units of its new topic come first in the list
+    detail = page.get_by_test_id("case-detail")
+    expect(detail.locator("[data-type=reclassified]")).to_contain_text("共享单车停放属城市管理")
+    expect(detail).to_contain_text("城市管理 · 罗湖区")
+    expect(detail).to_have_attribute("data-status", "RETURNED")
+    expect(page.get_by_test_id("dispatch-unit").locator("option").nth(1)).to_have_attribute(
+        "value", "luohu-urban-management"
+    )
+
 
 def supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime: Runtime) -> None:
     page = clerk
@@ -408,8 +448,9 @@ def supervisor_sees_the_supervision_list_and_the_scoreboard(clerk: Page, runtime
     page.get_by_role("link", name="考核看板").click()
     chart = page.get_by_test_id("scoreboard-chart")
     expect(chart).to_be_visible()
-    expect(chart.locator("svg")).to_have_count(4)
+    expect(chart.locator("figure")).to_have_count(5)
     expect(page.get_by_test_id("chart-on-time")).to_contain_text("福田区交警大队")
+    expect(page.get_by_test_id("chart-by-channel")).to_contain_text("手机应用")
     expect(page.get_by_test_id("chart-per-day").locator("polyline")).to_have_count(2)
     check_page(page, "console-scoreboard", full_page=True)
     with page.expect_download() as download:
@@ -449,6 +490,10 @@ def anyone_reads_the_citys_published_scoreboard(phone: Pages, runtime: Runtime) 
     expect(unit).to_have_count(1)
     expect(unit).to_contain_text("%")
     expect(page.get_by_test_id("scores-chart-satisfaction")).to_contain_text("福田区交警大队")
+    # unit names in the phone's charts are readable text (at least 12 px, wrapped), and intake by channel shows
+    sizes = page.locator(".bar-label").evaluate_all("els => els.map((e) => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes and min(sizes) >= 12, sizes
+    expect(page.get_by_test_id("scores-by-channel")).to_contain_text("手机应用")
     expect(page.get_by_role("link", name="办理公示")).to_have_attribute("aria-current", "page")
     check_page(page, "citizen-scores", full_page=True)
     # When they pick another period / Then the page says which one it shows

@@ -100,6 +100,7 @@ def test_creation_answers_201_and_the_created_case_links_to_its_reads_and_action
         "/v1/cases/{case_id}/reply",
         "/v1/cases/{case_id}/return",
         "/v1/cases/{case_id}/dispatch",
+        "/v1/cases/{case_id}/classification",
         "/v1/cases/{case_id}/notes",
         "/v1/cases/{case_id}/extension",
         "/v1/cases/{case_id}/extension/decision",

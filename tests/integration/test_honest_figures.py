@@ -156,7 +156,9 @@ def test_the_public_stats_need_no_sign_in_and_carry_no_case_or_person(stack: Sta
     status, body = stack.request("GET", "/v1/public/stats", None)
     # Then they get the city's, each district's and each unit's rates, and nothing personal
     assert status == 200, body
-    assert set(body) == {"from", "to", "city", "districts", "units"}
+    assert set(body) == {"from", "to", "city", "districts", "units", "submitted_by_channel"}
+    # (intake by channel is counts only, as /scores shows it)
+    assert all(isinstance(n, int) for n in body["submitted_by_channel"].values())
     assert any(d["district"] == "futian" and d["name"] == "福田区" for d in body["districts"])
     text = str(body)
     assert "138" not in text and "citizen" not in text and "honest-" not in text

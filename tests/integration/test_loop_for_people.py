@@ -193,6 +193,40 @@ def test_a_dispatcher_transfers_a_case_with_a_reason_and_a_fresh_deadline(stack:
     assert stack.request("POST", f"/v1/cases/{case_id}/accept", staff(OTHER_UNIT))[0] == 200
 
 
+def test_a_dispatcher_corrects_a_queued_cases_classification_and_then_dispatches_it(stack: Stack) -> None:
+    # Given a case filed as "other" in futian, waiting in the dispatch queue
+    who, case_id = queued(stack)
+    path = f"/v1/cases/{case_id}/classification"
+    # When a unit's staff, or a dispatcher with codes outside the catalogue or without a reason, try
+    assert stack.request("POST", path, staff(UNIT), {"district": "nanshan", "reason": "r"})[0] == 403
+    status, refused = stack.request("POST", path, DISPATCHER, {"district": "atlantis", "reason": "r"}, ENGLISH)
+    assert status == 422 and refused["problems"][0]["field"] == "district"
+    status, refused = stack.request("POST", path, DISPATCHER, {"topic": "traffic"}, ENGLISH)
+    assert status == 422 and refused["problems"][0]["field"] == "reason"
+    assert stack.request("POST", path, DISPATCHER, {"reason": "r"})[0] == 422
+    # ... and then a dispatcher corrects it to traffic in nanshan, with a reason
+    status, view = stack.request(
+        "POST", path, DISPATCHER, {"topic": "traffic", "district": "nanshan", "reason": "路口在南山区一侧"}
+    )
+    # Then the case is traffic in nanshan, still in the queue (nothing routed it anywhere)
+    assert status == 200, view
+    assert (view["topic"], view["district"], view["unit_id"]) == ("traffic", "nanshan", None)
+    after = stack.repo.get_case(case_id)
+    assert after is not None and after.in_dispatch_queue and after.wait is not None and after.wait.phase == "dispatch"
+    # the staff read the reason, the citizen reads what it became (never the reason)
+    corrected = next(e for e in staff_timeline(stack, case_id, DISPATCHER) if e["type"] == "reclassified")
+    assert corrected["note"] == "路口在南山区一侧"
+    status, own = stack.request("GET", f"/v1/requests/{case_id}/timeline", who)
+    assert status == 200, own
+    texts = [e["text"] for e in own["events"]]
+    assert "诉求分类已更正为 交通出行 · 南山区" in texts and "路口在南山区一侧" not in str(own)
+    # and the dispatcher sends it to the unit its new classification suggests
+    status, units = stack.request("GET", "/v1/units?district=nanshan&topic=traffic", DISPATCHER)
+    assert status == 200 and OTHER_UNIT in [u["id"] for u in units["units"]]
+    assert stack.request("POST", f"/v1/cases/{case_id}/dispatch", DISPATCHER, {"unit_id": OTHER_UNIT})[0] == 200
+    parked(stack, case_id)
+
+
 # --- 5, 6: honest extensions, supervision ----------------------------------------------------------
 
 

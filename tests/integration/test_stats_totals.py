@@ -1,4 +1,4 @@
-"""Exact totals of the scoreboard on moto, with a table of its own (this module's stack): five cases
+"""Exact totals of the scoreboard on moto, with a table of its own (this module's stack): six cases
 with known outcomes, driven over HTTP through the real workflow, delivered from the stream to the
 real ScoreboardFunction, counted exactly once (redelivery of every batch, a new mapping replaying the
 whole stream) and read back through the real StatsFunction as JSON and CSV, for every role."""
@@ -54,52 +54,60 @@ def test_stats_count_a_scripted_set_of_outcomes_exactly_once(stack: Stack, polle
     assert result == {"outcome": "closed"}
     # E: another unit's case that went overdue, was answered late and rated satisfied
     e = late_case_closed_satisfied(stack, URBAN)
-    closed = {cid: stack.repo.get_case(cid) for cid in (a, b, c, d, e)}
+    # F: unsatisfied twice (supervised), then satisfied under supervision (resolved after the rollback too)
+    f = scripted_case(stack, [(UNSATISFIED, "REOPENED"), (UNSATISFIED, "SUPERVISED"), (SATISFIED, "CLOSED")])
+    cases = (a, b, c, d, e, f)
+    closed = {cid: stack.repo.get_case(cid) for cid in cases}
     assert {cid: (x.status, x.closed_reason) for cid, x in closed.items() if x} == {
         a: (CaseStatus.CLOSED, "satisfied"),
         b: (CaseStatus.CLOSED, "satisfied"),
         c: (CaseStatus.CLOSED, "closed_under_supervision"),
         d: (CaseStatus.CLOSED, "unrated"),
         e: (CaseStatus.CLOSED, "satisfied"),
+        f: (CaseStatus.CLOSED, "satisfied"),
     }
-    day_from, day_to = event_days(stack, [a, b, c, d, e])
+    day_from, day_to = event_days(stack, list(cases))
 
     # When the stream is delivered to the scoreboard until idle
     delivered = poller.drain()
-    assert delivered == sum(len(stack.repo.timeline(cid)) for cid in (a, b, c, d, e))
+    assert delivered == sum(len(stack.repo.timeline(cid)) for cid in cases)
     body = stats(stack, SUPERVISOR, day_from, day_to)
 
     # Then the totals are exact
     assert counters(body["totals"]) == {
         **ZERO,
-        "submitted": 5,
-        "dispatched": 5,
-        "closed": 5,
-        "closed_on_time": 4,
-        "rated": 7,
-        "satisfied": 3,
-        "reopened": 2,
-        "resolved_after_rollback": 1,
-        "supervised": 1,
+        "submitted": 6,
+        "dispatched": 6,
+        "closed": 6,
+        "closed_on_time": 5,
+        "rated": 10,
+        "satisfied": 4,
+        "reopened": 3,
+        "resolved_after_rollback": 2,
+        "supervised": 2,
         "overdue": 1,
     }
-    assert body["totals"]["on_time_rate"] == 0.8
-    assert body["totals"]["satisfaction_rate"] == round(3 / 7, 4)
+    assert body["totals"]["on_time_rate"] == round(5 / 6, 4)
+    assert body["totals"]["satisfaction_rate"] == 0.4
+    # And "resolved after rollback" is the recount over the raw cases: every reopened case closed
+    # satisfied, after the redo or under supervision
+    recount = sum(1 for x in closed.values() if x and x.reopen_count > 0 and x.closed_reason == "satisfied")
+    assert body["totals"]["resolved_after_rollback"] == recount == 2
     # And the league ranks the traffic police (all on time) above urban management (late)
     assert [u["unit_id"] for u in body["units"]] == [TRAFFIC, URBAN]
     traffic, urban = body["units"]
     assert counters(traffic) == {
         **ZERO,
-        "dispatched": 4,
-        "closed": 4,
-        "closed_on_time": 4,
-        "rated": 6,
-        "satisfied": 2,
-        "reopened": 2,
-        "resolved_after_rollback": 1,
-        "supervised": 1,
+        "dispatched": 5,
+        "closed": 5,
+        "closed_on_time": 5,
+        "rated": 9,
+        "satisfied": 3,
+        "reopened": 3,
+        "resolved_after_rollback": 2,
+        "supervised": 2,
     }
-    assert (traffic["on_time_rate"], traffic["satisfaction_rate"]) == (1.0, round(2 / 6, 4))
+    assert (traffic["on_time_rate"], traffic["satisfaction_rate"]) == (1.0, round(3 / 9, 4))
     assert traffic["unit_name"]
     assert counters(urban) == {**ZERO, "dispatched": 1, "closed": 1, "rated": 1, "satisfied": 1, "overdue": 1}
     assert (urban["on_time_rate"], urban["satisfaction_rate"]) == (0.0, 1.0)
@@ -147,7 +155,7 @@ def test_stats_count_a_scripted_set_of_outcomes_exactly_once(stack: Stack, polle
     assert resp["body"].startswith("\ufeff")  # a byte order mark, so spreadsheets read it as UTF-8
     rows = list(csv.DictReader(io.StringIO(resp["body"].removeprefix("\ufeff"))))
     assert [r["unit_id"] for r in rows] == [TRAFFIC, URBAN, "TOTAL"]
-    assert rows[0]["closed_on_time"] == "4" and rows[0]["on_time_rate"] == "1.0"
+    assert rows[0]["closed_on_time"] == "5" and rows[0]["on_time_rate"] == "1.0"
     assert rows[1]["overdue"] == "1" and rows[1]["on_time_rate"] == "0.0"
-    assert rows[2]["submitted"] == "5" and rows[2]["closed"] == "5" and rows[2]["on_time_rate"] == "0.8"
+    assert rows[2]["submitted"] == "6" and rows[2]["closed"] == "6" and rows[2]["on_time_rate"] == "0.8333"
     assert list(rows[0])[:2] == ["unit_id", "unit_name"]

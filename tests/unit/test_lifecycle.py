@@ -1113,3 +1113,53 @@ def test_workflow_outcome_follows_real_transitions() -> None:
     assert workflow_outcome(reopened, "rating", 1, None) == "redo"
     assert workflow_outcome(reopened, "handling", 2, REDO_DUE) is None
     assert workflow_outcome(closed, "rating", 2, None) == "closed"
+
+
+# --- the dispatcher corrects the classification ------------------------------------------------
+
+LABELS: dict[Any, str] = {"zh": "城市管理 · 南山区", "en": "City management · Nanshan"}
+
+
+def test_a_correction_changes_topic_and_district_and_tells_the_citizen_what_it_became() -> None:
+    """Given a case waiting in the dispatch queue, classified traffic / futian
+    When a dispatcher corrects it to city management in nanshan, with a reason
+    Then the case carries the new classification and stays in the queue, unrouted; one event keeps
+    the reason as the staff note, both classifications as facts, and the citizen reads the new one."""
+    from minyi.domain.timeline_text import public_text
+
+    queued = lifecycle.queue_for_dispatcher(submitted_case(), T0, "no rule").after
+
+    t = lifecycle.correct_classification(queued, "city", "nanshan", LABELS, "地址在南山", DISPATCHER, T0)
+
+    assert (t.after.topic, t.after.district) == ("city", "nanshan")
+    assert t.after.status == CaseStatus.SUBMITTED and t.after.in_dispatch_queue and t.after.unit_id is None
+    event = only_event(t)
+    assert event.type == EventType.RECLASSIFIED and event.note == "地址在南山"
+    assert event.actor_role == Role.DISPATCHER
+    assert event.facts["from_topic"] == "traffic" and event.facts["from_district"] == "futian"
+    assert event.facts["topic"] == "city" and event.facts["district"] == "nanshan"
+    assert public_text(event, "zh", None) == "诉求分类已更正为 城市管理 · 南山区"
+    assert public_text(event, "en", None) == "Request reclassified as City management · Nanshan"
+
+
+def test_a_correction_leaves_a_held_case_with_its_unit() -> None:
+    """Given a case a unit holds
+    When a dispatcher corrects its district
+    Then the unit, status and deadline are unchanged (a transfer is a separate, explicit act)."""
+    held = in_progress_case()
+
+    after = lifecycle.correct_classification(held, "traffic", "nanshan", LABELS, "reason", DISPATCHER, T0).after
+
+    assert (after.unit_id, after.status, after.due_at) == (UNIT, CaseStatus.IN_PROGRESS, DUE)
+    assert after.district == "nanshan"
+
+
+def test_a_correction_to_the_same_classification_or_of_a_closed_case_is_refused() -> None:
+    """Given a case already classified traffic / futian, and a withdrawn one
+    When a dispatcher "corrects" the first to the same, or the withdrawn one at all
+    Then both are refused (409): nothing would change, or the case is over."""
+    with pytest.raises(InvalidTransition, match="already classified"):
+        lifecycle.correct_classification(submitted_case(), "traffic", "futian", LABELS, "r", DISPATCHER, T0)
+    withdrawn = lifecycle.withdraw(submitted_case(), None, CITIZEN, T0).after
+    with pytest.raises(InvalidTransition):
+        lifecycle.correct_classification(withdrawn, "city", "futian", LABELS, "r", DISPATCHER, T0)

@@ -327,6 +327,15 @@ def test_increments_from_real_transitions_carry_the_closing_facts() -> None:
     final = rate(replied_case(supervised.after, T0 + timedelta(days=5)), UNSATISFIED, T0 + timedelta(days=6))
     assert increments(events_of(final, EventType.CLOSED)) == {"closed": 1, "closed_on_time": 1}
 
+    # supervised, then satisfied: resolved after the rollback too (the footnote counts every reopened
+    # case later closed satisfied, supervision included)
+    after_supervision = rate(replied_case(supervised.after, T0 + timedelta(days=5)), SATISFIED, T0 + timedelta(days=6))
+    assert increments(events_of(after_supervision, EventType.CLOSED)) == {
+        "closed": 1,
+        "closed_on_time": 1,
+        "resolved_after_rollback": 1,
+    }
+
     # replied late (after the deadline), closed unrated: closed, not on time
     late = lifecycle.mark_overdue(dispatched_case(), DUE + timedelta(seconds=1)).after
     late = replied_case(late, DUE + timedelta(hours=2))

@@ -5,10 +5,11 @@
 import {
   api, claims, cognito, config, e164, errorBox, field, h, keepSessionFresh, langButton, localTokens, mount, newIdempotencyKey,
   nextId, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
+  categoryExplained, choiceSelect, districtAt, explained, refuseOpenChoices,
 } from './common.js';
 import { fmtPhone } from './common.js';
 import { categoryLabel, categoryWithDays, fmtTime, lang, statusLabel, t } from './i18n.js';
-import { pct, rateBars, tile } from './charts.js';
+import { pct, rateBars, shareBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -100,6 +101,7 @@ async function scoresView() {
     stats.units.length ? h('div', { class: 'charts' },
       rateBars(t('on_time_rate'), stats.units.map((u) => ({ label: unitName(u), value: u.on_time_rate })), 'scores-chart-on-time'),
       rateBars(t('satisfaction_rate'), stats.units.map((u) => ({ label: unitName(u), value: u.satisfaction_rate })), 'scores-chart-satisfaction')) : null,
+    h('div', { class: 'charts' }, shareBars(t('by_channel'), stats.submitted_by_channel, (k) => t(`channel_${k}`), 'scores-by-channel')),
     table(t('by_unit'), t('unit'), stats.units.map((u) => row(unitName(u), u, 'scores-unit'))),
     table(t('by_district'), t('district'), stats.districts.map((d) => row(catalog?.districts?.[d.district]?.[lang()] ?? d.name, d, 'scores-district'))),
     h('p', { class: 'muted' }, t('scores_notes'))));
@@ -159,18 +161,23 @@ async function smsCodeStep(pool, number, first, codeBox, status) {
 }
 
 // --- new request -----------------------------------------------------------------------------------
-function selectOf(name, testid, entries, value) {
-  return h('select', { name, testid, required: true },
-    entries.map(([code, label]) => h('option', { value: code, selected: code === value }, label)));
-}
-
 async function newRequestView() {
   const gen = generation;
   const cat = await getCatalog();
   const s = me();
-  const category = selectOf('category', 'field-category', cat.categories.map((c) => [c, categoryWithDays(categoryLabel(c), cat.deadline_days[c])]), 'complaint');
-  const topic = selectOf('topic', 'field-topic', Object.keys(cat.topics).map((k) => [k, nameOf('topics', k)]), 'urban_management');
-  const district = selectOf('district', 'field-district', Object.keys(cat.districts).map((k) => [k, nameOf('districts', k)]), 'futian');
+  // nothing preselected (issue 21): the citizen chooses each, told what it means; the position only suggests a district
+  const category = choiceSelect('category', 'field-category', cat.categories.map((c) => [c, categoryWithDays(categoryLabel(c), cat.deadline_days[c])]));
+  const topic = choiceSelect('topic', 'field-topic', Object.keys(cat.topics).map((k) => [k, nameOf('topics', k)]));
+  const district = choiceSelect('district', 'field-district', Object.keys(cat.districts).map((k) => [k, nameOf('districts', k)]));
+  const suggestion = h('p', { class: 'hint', 'aria-live': 'polite', testid: 'district-suggestion' });
+  const suggest = (point) => {
+    const code = districtAt(point.lat, point.lon, cat.district_areas);
+    if (!code) { mount(suggestion); return; }
+    const use = h('button', { type: 'button', class: 'link-button', testid: 'use-district-suggestion',
+      onclick: () => { district.value = code; district.dispatchEvent(new Event('change')); mount(suggestion); } }, t('use_suggestion'));
+    mount(suggestion, `${t('district_suggested')}${nameOf('districts', code)}`,
+      district.value && district.value !== code ? t('district_differs') : '', ' ', district.value === code ? null : use);
+  };
   const counter = h('span', { class: 'counter', 'aria-live': 'polite' }, `0 / 4000 ${t('chars')}`);
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'field-description',
     oninput: () => { counter.textContent = `${description.value.length} / 4000 ${t('chars')}`; } });
@@ -186,6 +193,7 @@ async function newRequestView() {
     navigator.geolocation.getCurrentPosition((pos) => {
       location_ = { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6) };
       locText.textContent = `${location_.lat}, ${location_.lon}`;
+      suggest(location_);
     }, () => { locText.textContent = t('location_denied'); }, { timeout: 10000 });
   } }, t('use_location'));
 
@@ -215,7 +223,9 @@ async function newRequestView() {
     }
   } },
   h('h1', {}, t('new_request')),
-  field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
+  field(t('category'), category), explained(category, categoryExplained(cat)),
+  field(t('topic'), topic), explained(topic, () => t('explain_topic')),
+  field(t('district'), district), explained(district, () => t('explain_district')), suggestion,
   field(t('description'), description), counter,
   h('div', { class: 'check' }, publish, h('label', { for: 'field-public' }, t('publish_description'))),
   h('p', { class: 'hint', id: 'field-public-hint' }, t('publish_hint')),
@@ -224,6 +234,8 @@ async function newRequestView() {
   field(t('photos'), photos), field(t('video'), video), voice, list,
   field(t('contact_phone'), phone, s.phone ? t('phone_fixed') : null),
   status, submit);
+  refuseOpenChoices([[t('category'), category], [t('topic'), topic], [t('district'), district]], status);
+  district.addEventListener('change', () => { if (location_) suggest(location_); });
   paint(gen, form);
 }
 

@@ -1,4 +1,4 @@
-// Small SVG charts (no library): sorted horizontal bars and a daily line. Each chart is an
+// Small charts (no library): sorted horizontal bars (HTML labels, SVG bars) and a daily SVG line. Each chart is an
 // <figure> with a caption, an SVG marked role="img" with a text alternative, and its data table.
 import { h } from './common.js';
 import { t } from './i18n.js';
@@ -11,14 +11,18 @@ function table(headers, rows) {
       h('tbody', {}, rows.map((r) => h('tr', {}, r.map((x) => h('td', {}, x)))))));
 }
 
-/** Fits a unit name into the label column (CJK characters are about twice as wide as Latin ones). */
-function fit(label, px = 180) {
-  let width = 0;
-  for (let i = 0; i < label.length; i += 1) {
-    width += /[\u2E80-\uFFFF]/.test(label[i]) ? 12 : 6.6;
-    if (width > px) return `${label.slice(0, Math.max(1, i - 1))}…`;
-  }
-  return label;
+/** A bar of 0..1 as its own small SVG (attributes, not inline styles: the CSP allows no style attribute). */
+function bar(fraction, fill, extra) {
+  return h('svg', { class: `bar ${extra || ''}`, viewBox: '0 0 100 10', preserveAspectRatio: 'none', 'aria-hidden': 'true' },
+    h('rect', { x: 0, y: 0, width: 100, height: 10, class: 'track' }),
+    h('rect', { x: 0, y: 0, width: Math.max(0, Math.min(1, fraction)) * 100, height: 10, fill }));
+}
+
+/** One labelled row of a bar chart: the label is HTML text, so it keeps its CSS size (13 px) on a phone
+ * and wraps, where an SVG label shrank with the chart to about 6 px (issue 21). */
+function barRow(label, bars, values) {
+  return h('div', { class: 'bar-row' }, h('span', { class: 'bar-label' }, label), h('span', { class: 'bar-cell' }, bars),
+    h('span', { class: 'bar-value' }, values));
 }
 
 export const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
@@ -29,16 +33,10 @@ export const tile = (key, value, testid) => h('div', { class: 'tile', testid }, 
 /** rows: [{label, value (0..1 or null)}] sorted by value, best first. */
 export function rateBars(title, rows, testid) {
   const sorted = [...rows].sort((a, b) => (b.value ?? -1) - (a.value ?? -1));
-  const rowH = 26, labelW = 190, width = 560, barW = width - labelW - 60;
-  const height = Math.max(1, sorted.length) * rowH + 8;
-  const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title}: ${sorted.map((r) => `${r.label} ${pct(r.value)}`).join(', ') || t('no_data')}`, class: 'chart' },
-    sorted.length ? sorted.map((r, i) => h('g', {},
-      h('text', { x: labelW - 8, y: i * rowH + 17, 'text-anchor': 'end', class: 'axis' }, fit(r.label)),
-      h('rect', { x: labelW, y: i * rowH + 4, width: barW, height: rowH - 8, class: 'track' }),
-      h('rect', { x: labelW, y: i * rowH + 4, width: Math.max(0, (r.value ?? 0) * barW), height: rowH - 8, fill: r.value === null ? '#bbb' : (r.value >= 0.9 ? '#2da44e' : r.value >= 0.7 ? '#bf8700' : '#c8102e') }),
-      h('text', { x: labelW + barW + 6, y: i * rowH + 17, class: 'value' }, pct(r.value))))
-      : h('text', { x: 10, y: 18, class: 'axis' }, t('no_data')));
-  return h('figure', { class: 'chart-card', testid }, h('figcaption', {}, title), svg,
+  const colour = (v) => (v === null ? '#bbb' : v >= 0.9 ? '#2da44e' : v >= 0.7 ? '#bf8700' : '#c8102e');
+  const bars = h('div', { class: 'bars', role: 'img', 'aria-label': `${title}: ${sorted.map((r) => `${r.label} ${pct(r.value)}`).join(', ') || t('no_data')}` },
+    sorted.length ? sorted.map((r) => barRow(r.label, bar(r.value ?? 0, colour(r.value)), pct(r.value))) : h('p', { class: 'muted' }, t('no_data')));
+  return h('figure', { class: 'chart-card', testid }, h('figcaption', {}, title), bars,
     table([t('unit'), title], sorted.map((r) => [r.label, pct(r.value)])));
 }
 
@@ -64,21 +62,27 @@ export function lineChart(title, series, testid) {
     table([t('day'), ...series.map((s) => s.name)], xs.map((x, i) => [x, ...series.map((s) => String(s.points[i].y))])));
 }
 
-/** groups: [{label, values: [a, b]}] with names: [nameA, nameB]; side-by-side bars. */
+/** groups: [{label, values: [a, b]}] with names: [nameA, nameB]; a pair of bars per label. */
 export function pairedBars(title, names, groups, testid) {
   const rows = groups.filter((g) => g.values.some((v) => v > 0));
-  const rowH = 34, labelW = 190, width = 560, barW = width - labelW - 40;
   const maxV = Math.max(1, ...rows.flatMap((g) => g.values));
-  const height = Math.max(1, rows.length) * rowH + 8;
-  const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'chart',
+  const bars = h('div', { class: 'bars', role: 'img',
     'aria-label': `${title}: ${rows.map((g) => `${g.label} ${names.map((n, k) => `${n} ${g.values[k]}`).join(' ')}`).join(', ') || t('no_data')}` },
-  rows.length ? rows.map((g, i) => h('g', {},
-    h('text', { x: labelW - 8, y: i * rowH + 20, 'text-anchor': 'end', class: 'axis' }, fit(g.label)),
-    g.values.map((v, k) => h('g', {},
-      h('rect', { x: labelW, y: i * rowH + 4 + k * 13, width: (v / maxV) * barW, height: 11, fill: PALETTE[k + 1] }),
-      h('text', { x: labelW + (v / maxV) * barW + 4, y: i * rowH + 14 + k * 13, class: 'value' }, String(v))))))
-    : h('text', { x: 10, y: 18, class: 'axis' }, t('no_data')));
+  rows.length ? rows.map((g) => barRow(g.label, g.values.map((v, k) => bar(v / maxV, PALETTE[k + 1], 'paired')), g.values.join(' / ')))
+    : h('p', { class: 'muted' }, t('no_data')));
   const legend = h('ul', { class: 'legend' }, names.map((n, k) => h('li', {}, h('span', { class: `swatch c${k + 1}`, 'aria-hidden': 'true' }), n)));
-  return h('figure', { class: 'chart-card', testid }, h('figcaption', {}, title), svg, legend,
+  return h('figure', { class: 'chart-card', testid }, h('figcaption', {}, title), bars, legend,
     table([t('unit'), ...names], rows.map((g) => [g.label, ...g.values.map(String)])));
+}
+
+/** counts: {name: n}; the split of a total (intake by channel), largest first, with its share. */
+export function shareBars(title, counts, labelOf, testid) {
+  const entries = Object.entries(counts || {}).sort((a, b) => b[1] - a[1]);
+  const total = entries.reduce((a, [, n]) => a + n, 0);
+  const share = (n) => (total ? n / total : 0);
+  const bars = h('div', { class: 'bars', role: 'img', 'aria-label': `${title}: ${entries.map(([k, n]) => `${labelOf(k)} ${n}`).join(', ') || t('no_data')}` },
+    entries.length ? entries.map(([k, n], i) => h('div', { testid: `${testid}-${k}` }, barRow(labelOf(k), bar(share(n), PALETTE[i % PALETTE.length]), `${n} · ${pct(share(n))}`)))
+      : h('p', { class: 'muted' }, t('no_data')));
+  return h('figure', { class: 'chart-card', testid }, h('figcaption', {}, title), bars,
+    table([t('channel'), title], entries.map(([k, n]) => [labelOf(k), String(n)])));
 }

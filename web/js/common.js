@@ -316,3 +316,51 @@ export function dueState(caseSummary) {
 }
 
 setLang(lang());
+
+// --- choosing where a request goes (issue 21): nothing preselected, each choice explained, the district
+// suggested from a position. A default would be filed unnoticed, so every choice starts on "please choose".
+
+/** A required select that starts on "please choose". */
+export function choiceSelect(name, testid, entries) {
+  return h('select', { name, testid, required: true },
+    h('option', { value: '', selected: true, disabled: true }, t('choose')),
+    entries.map(([code, label]) => h('option', { value: code }, label)));
+}
+
+/** The line under a choice saying what it means, kept in step with it. */
+export function explained(select, explain) {
+  const line = h('p', { class: 'hint', testid: `${select.dataset.testid}-explained` }, explain(select.value));
+  select.addEventListener('change', () => { line.textContent = explain(select.value); });
+  return line;
+}
+
+/** What a category means and its deadline from the catalogue. */
+export function categoryExplained(catalog) {
+  return (code) => (code ? `${t(`explain_${code}`)}${t('explain_days').replace('{n}', catalog.deadline_days[code])}` : t('explain_category_none'));
+}
+
+/** When the form is sent with a choice left open, one clear message names every open choice. */
+export function refuseOpenChoices(choices, status) {
+  const say = () => {
+    const open = choices.filter(([, select]) => !select.value).map(([label]) => label);
+    if (open.length) mount(status, h('div', { class: 'error', role: 'alert', testid: 'choices-missing' }, `${t('choose_missing')}${open.join('、')}`));
+  };
+  const clear = () => { if (choices.every(([, select]) => select.value)) status.querySelector('[data-testid=choices-missing]')?.remove(); };
+  for (const [, select] of choices) { select.addEventListener('invalid', say); select.addEventListener('change', clear); }
+}
+
+/** Even-odd ray casting: is (lat, lon) inside the polygon of [lat, lon] corners (as domain/geo.py). */
+function inside(lat, lon, polygon) {
+  let result = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [latA, lonA] = polygon[i], [latB, lonB] = polygon[j];
+    if ((latA > lat) !== (latB > lat) && lon < lonA + ((lat - latA) * (lonB - lonA)) / (latB - latA)) result = !result;
+  }
+  return result;
+}
+
+/** The one district whose area holds the point, or null when none or several do (as domain/geo.py). */
+export function districtAt(lat, lon, areas) {
+  const found = Object.entries(areas || {}).filter(([, polygon]) => polygon.length >= 3 && inside(lat, lon, polygon)).map(([code]) => code);
+  return found.length === 1 ? found[0] : null;
+}

@@ -1,15 +1,17 @@
 // The staff console: unit inbox and case page (accept, reply, return, extension, notes), the dispatch
-// queue (dispatch and transfer from the unit directory), supervision (reasons, extension decisions,
-// instructions), the scoreboard (charts, period picker, CSV export) and, for hotline operators (坐席),
-// the new-call form that files a caller's request (with the knowledge base to answer a consultation on
-// the call: 直接办结) and the 回访 list of replies to call back. What it shows follows the role.
+// queue (dispatch and transfer from the unit directory; 更正分类, correcting a case's topic and district),
+// supervision (reasons, extension decisions, instructions), the scoreboard (charts, period picker, CSV
+// export) and, for hotline operators (坐席), the new-call form that files a caller's request (with the
+// knowledge base to answer a consultation on the call: 直接办结) and the 回访 list of replies to call back.
+// What it shows follows the role.
 import {
   api, claims, cognito, config, dueState, e164, errorBox, field, h, keepSessionFresh, langButton, localToken, localTokens, mount,
   newIdempotencyKey, registerServiceWorker, saveSession, session, shanghaiDay, splitMedia, upload,
+  categoryExplained, choiceSelect, explained, refuseOpenChoices,
 } from './common.js';
 import { fmtPhone } from './common.js';
 import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
-import { lineChart, pairedBars, pct, rateBars, tile } from './charts.js';
+import { lineChart, pairedBars, pct, rateBars, shareBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -195,9 +197,10 @@ function callView() {
     value === null ? h('option', { value: '', selected: true, disabled: true }, t('choose')) : null,
     entries.map(([code, label]) => h('option', { value: code, selected: code === value }, label)));
   const phone = h('input', { type: 'tel', name: 'phone', required: true, inputmode: 'tel', maxlength: 20, testid: 'call-phone', autocomplete: 'off' });
-  const category = select('category', 'call-category', catalog.categories.map((c) => [c, categoryWithDays(categoryLabel(c), catalog.deadline_days[c])]), 'complaint');
-  const topic = select('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]), null);
-  const district = select('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]), null);
+  // the category too (issue 21): each choice starts on "please choose" and says what it means
+  const category = choiceSelect('category', 'call-category', catalog.categories.map((c) => [c, categoryWithDays(categoryLabel(c), catalog.deadline_days[c])]));
+  const topic = choiceSelect('topic', 'call-topic', Object.keys(catalog.topics).map((k) => [k, nameOf('topics', k)]));
+  const district = choiceSelect('district', 'call-district', Object.keys(catalog.districts).map((k) => [k, nameOf('districts', k)]));
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
   const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
@@ -247,9 +250,12 @@ function callView() {
   } },
   h('h1', {}, t('new_call')),
   field(t('caller_phone'), phone, t('caller_phone_hint')), field(t('caller_language'), language),
-  field(t('category'), category), field(t('topic'), topic), field(t('district'), district),
+  field(t('category'), category), explained(category, categoryExplained(catalog)),
+  field(t('topic'), topic), explained(topic, () => t('explain_topic')),
+  field(t('district'), district), explained(district, () => t('explain_district')),
   field(t('description'), description), field(t('address'), address, t('address_hint')),
   directRow, answerBox, urgentCheck(urgent, t('urgent_call_hint')), status, submit);
+  refuseOpenChoices([[t('category'), category], [t('topic'), topic], [t('district'), district]], status);
   paint(gen, h('div', { class: 'call-desk' }, form, kb), shiftList());
   phone.focus();
 }
@@ -636,10 +642,14 @@ async function caseView(id, reveal = false) {
     const queued = !c.unit_id || c.unit_id === 'dispatch-centre' || ['SUBMITTED', 'RETURNED'].includes(c.status);
     const pick = h('select', { required: true, testid: 'dispatch-unit' });
     const all = h('input', { type: 'checkbox', id: 'all-districts' });
+    // units that returned the case: never preselected (issue 21), listed last and marked, still choosable
+    const returnedBy = new Set(tl.events.filter((e) => e.type === 'returned' && e.unit_id).map((e) => e.unit_id));
     const fill = () => {
       const list = Object.values(units || {}).filter((u) => all.checked || !u.district || u.district === c.district)
-        .sort((a, b) => (b.topics.includes(c.topic) - a.topics.includes(c.topic)) || a.id.localeCompare(b.id));
-      mount(pick, list.filter((u) => u.id !== c.unit_id).map((u) => h('option', { value: u.id }, `${unitName(u.id)}${u.topics.includes(c.topic) ? ' ★' : ''}`)));
+        .sort((a, b) => (returnedBy.has(a.id) - returnedBy.has(b.id)) || (b.topics.includes(c.topic) - a.topics.includes(c.topic)) || a.id.localeCompare(b.id));
+      mount(pick, h('option', { value: '', selected: true, disabled: true }, t('choose')),
+        list.filter((u) => u.id !== c.unit_id).map((u) => h('option', { value: u.id, 'data-returned': returnedBy.has(u.id) ? 'true' : null },
+          `${unitName(u.id)}${u.topics.includes(c.topic) ? ' ★' : ''}${returnedBy.has(u.id) ? ` · ${t('returned_it')}` : ''}`)));
     };
     all.addEventListener('change', fill);
     fill();
@@ -650,6 +660,20 @@ async function caseView(id, reveal = false) {
       [field(t('dispatch_unit'), pick), h('div', { class: 'check' }, all, h('label', { for: 'all-districts' }, t('all_districts'))),
         queued ? null : field(t('transfer_reason'), reason), urgentCheck(urgent, t('urgent_dispatch_hint'))],
       b, () => post('dispatch', { unit_id: pick.value, ...(queued ? {} : { reason: reason.value }), ...(urgent.checked && !c.urgent ? { urgent: true } : {}) })));
+    // 更正分类: topic and district from the catalogue, with a reason; only what changed is sent. The case
+    // stays where it is (a queued case is then dispatched with the new suggestions, a held one transferred)
+    const options = (table, current) => Object.keys(catalog?.[table] || {}).map((k) => h('option', { value: k, selected: k === current }, nameOf(table, k)));
+    const topicPick = h('select', { required: true, testid: 'reclassify-topic' }, options('topics', c.topic));
+    const districtPick = h('select', { required: true, testid: 'reclassify-district' }, options('districts', c.district));
+    const why = h('input', { type: 'text', maxlength: 1000, required: true, testid: 'reclassify-reason' });
+    const rb = h('button', { type: 'submit', class: 'secondary', testid: 'action-reclassify' }, t('reclassify'));
+    actions.push(actionForm(t('reclassify'),
+      [h('p', { class: 'muted' }, t('reclassify_hint')), field(t('topic'), topicPick), field(t('district'), districtPick), field(t('reclassify_reason'), why)],
+      rb, () => post('classification', {
+        ...(topicPick.value !== c.topic ? { topic: topicPick.value } : {}),
+        ...(districtPick.value !== c.district ? { district: districtPick.value } : {}),
+        reason: why.value,
+      })));
   }
   if ((s.role === 'supervisor' || s.role === 'admin') && open) {
     if (c.extension?.status === 'pending') {
@@ -803,7 +827,8 @@ async function scoreboardView() {
       rateBars(t('satisfaction_rate'), stats.units.map((u) => ({ label: label(u), value: u.satisfaction_rate })), 'chart-satisfaction'),
       daily,
       pairedBars(t('rollbacks'), [t('reopened'), t('resolved_after_rollback')],
-        stats.units.map((u) => ({ label: label(u), values: [u.reopened, u.resolved_after_rollback] })), 'chart-rollbacks'))));
+        stats.units.map((u) => ({ label: label(u), values: [u.reopened, u.resolved_after_rollback] })), 'chart-rollbacks'),
+      s.role === 'staff' ? null : shareBars(t('by_channel'), stats.submitted_by_channel, (k) => t(`channel_${k}`), 'chart-by-channel'))));
   // cases per day: the day counters read day by day (no series in /v1/stats), drawn when they are in
   const perDay = [];
   for (let i = 0; i < days.length; i += 6) {

@@ -111,6 +111,9 @@ class PublicStatsView(BaseModel):
     city: Scores
     districts: list[DistrictScoresView]
     units: list[UnitScores]
+    submitted_by_channel: dict[str, int] = Field(
+        default_factory=dict, description="submissions per channel (app, web, hotline, open311)"
+    )
 
 
 # --- responses= ------------------------------------------------------------------------------------
@@ -208,6 +211,7 @@ STAFF_LINKS: dict[str, Any] = {
     "GetCaseTimeline": link("/v1/cases/{case_id}/timeline", "GET", "its staff timeline"),
     "AddNote": link("/v1/cases/{case_id}/notes", "POST", "an internal note"),
     "DispatchCase": link("/v1/cases/{case_id}/dispatch", "POST", "dispatch or transfer it"),
+    "CorrectClassification": link("/v1/cases/{case_id}/classification", "POST", "correct its topic or district"),
     "AcceptCase": link("/v1/cases/{case_id}/accept", "POST", "the unit takes it up"),
     "ReplyToCase": link("/v1/cases/{case_id}/reply", "POST", "the unit answers"),
     "ReturnCase": link("/v1/cases/{case_id}/return", "POST", "the unit returns it as misrouted"),

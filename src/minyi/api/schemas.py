@@ -440,6 +440,8 @@ class CatalogView(BaseModel):
     topics: dict[str, dict[str, str]]
     districts: dict[str, dict[str, str]]
     deadline_days: dict[str, int]
+    #: Each district's area ([lat, lon] corners), for suggesting the district from a position.
+    district_areas: dict[str, list[list[float]]] = {}
 
 
 class ErrorProblem(BaseModel):
@@ -566,6 +568,42 @@ class StaffMember(BaseModel):
 
 class UnitStaff(BaseModel):
     items: list[StaffMember]
+
+
+_CORRECTED = ("topic", "district")
+
+
+def _topic_or_district(schema: dict[str, Any]) -> None:
+    """The document states the rule the API checks: `topic`, `district` or both, each a string (not null)."""
+    for name in _CORRECTED:
+        prop = schema["properties"][name]
+        branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+        if branches:
+            prop.update(branches[0])
+        prop.pop("default", None)
+    schema["anyOf"] = [{"required": [name]} for name in _CORRECTED]
+
+
+class ClassificationBody(StrictBody):
+    """A dispatcher's correction: the new topic, district or both (codes from GET /v1/catalog), and why."""
+
+    model_config = ConfigDict(json_schema_extra=_topic_or_district)
+
+    @field_validator(*_CORRECTED, mode="before")
+    @classmethod
+    def _code_is_a_string(cls, value: object) -> object:
+        """A code sent as null corrects nothing: refused naming it, as the document says (a string or absent)."""
+        if value is None:
+            raise PydanticCustomError("string_type", "Input should be a valid string")
+        return value
+
+    topic: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the corrected topic code from GET /v1/catalog"
+    )
+    district: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the corrected district code from GET /v1/catalog"
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="why (staff timeline only)")
 
 
 class NoteBody(StrictBody):

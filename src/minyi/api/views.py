@@ -260,6 +260,7 @@ def catalog_view(catalog: Catalog) -> schemas.CatalogView:
         topics=catalog.topics,
         districts=catalog.districts,
         deadline_days={c.value: d for c, d in catalog.deadline_days.items()},
+        district_areas=catalog.district_areas,
     )
 
 
@@ -282,6 +283,7 @@ def public_stats_body(found: PublicStats) -> dict[str, object]:
         "city": found.city.model_dump(),
         "districts": [{"district": d.code, "name": d.name, **d.scores.model_dump()} for d in found.districts],
         "units": [u.model_dump() for u in found.units],
+        "submitted_by_channel": found.by_channel,
     }
 
 

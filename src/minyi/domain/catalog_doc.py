@@ -10,6 +10,8 @@ The document's shape (YAML or JSON)::
     urgent_hours: 4                             # optional: working hours an urgent case (紧急) gets
     bounds: {south, west, north, east}          # optional
     districts: {<code>: {zh, en}}
+    district_areas: {<code>: [[lat, lon], ...]}  # optional: a simple polygon per district, to suggest
+                                                 # the district from a phone's position (domain/geo.py)
     topics: {<code>: {zh, en}}
     dispatch_centre: {id: dispatch-centre, name, name_en, duty_phone}
     supervision_office: {id: supervision-office, name, name_en, duty_phone}
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -45,6 +47,8 @@ MAX_REPLY_TEMPLATES = 500
 MAX_ANSWER_LENGTH = 300
 MAX_QUESTION_LENGTH = 100
 MAX_TEMPLATE_TEXT_LENGTH = 1000
+#: Corners of one district's area: enough for a recognisable outline, small enough to ship to phones.
+MIN_CORNERS, MAX_CORNERS = 3, 200
 
 Problem = tuple[str, str]
 
@@ -115,6 +119,11 @@ class BoundsEntry(_Strict):
     east: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
+Degrees = Annotated[float, Field(allow_inf_nan=False)]
+#: One corner of a district's area, (lat, lon); checked against the city's bounds as a cross-reference.
+Corner = tuple[Degrees, Degrees]
+
+
 class CatalogDocument(_Strict):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, populate_by_name=True)
 
@@ -124,6 +133,7 @@ class CatalogDocument(_Strict):
     urgent_hours: float | None = Field(default=None, gt=0, le=72, allow_inf_nan=False)
     bounds: BoundsEntry | None = None
     districts: dict[str, Names] = Field(max_length=MAX_CODES)
+    district_areas: dict[str, list[Corner]] | None = Field(default=None, max_length=MAX_CODES)
     topics: dict[str, Names] = Field(max_length=MAX_CODES)
     dispatch_centre: Office
     supervision_office: Office
@@ -169,6 +179,9 @@ class CatalogDocument(_Strict):
             deadline_days=dict(self.deadline_days),
             **({"urgent_hours": self.urgent_hours} if self.urgent_hours is not None else {}),
             bounds=Bounds(south=b.south, west=b.west, north=b.north, east=b.east) if b else None,
+            district_areas={
+                code: [[lat, lon] for lat, lon in area] for code, area in (self.district_areas or {}).items()
+            },
             version=version,
             knowledge=[KnowledgeEntry.model_validate(k.model_dump()) for k in self.knowledge],
             reply_templates=[ReplyTemplate.model_validate(t.model_dump()) for t in self.reply_templates],
@@ -256,6 +269,7 @@ def cross_reference_problems(raw: dict[str, Any]) -> list[Problem]:
         problems.append(("bounds.north", "must be north of bounds.south"))
     if west is not None and east is not None and west >= east:
         problems.append(("bounds.east", "must be east of bounds.west"))
+    problems.extend(area_problems(_mapping(raw.get("district_areas")), districts, (south, west, north, east)))
     for section, wanted in (("dispatch_centre", DISPATCH_CENTRE_ID), ("supervision_office", SUPERVISION_OFFICE_ID)):
         given = _mapping(raw.get(section)).get("id")
         if section in raw and isinstance(given, str) and given != wanted:
@@ -303,6 +317,36 @@ def _entry_problems(section: str, entries: list[Any], topics: dict[str, Any]) ->
                 first[entry_id] = i
         if isinstance(topic, str) and topic not in topics:
             problems.append((f"{section}[{i}].topic", f"unknown topic {topic}"))
+    return problems
+
+
+def area_problems(areas: dict[str, Any], districts: dict[str, Any], bounds: tuple[float | None, ...]) -> list[Problem]:
+    """Each district area names a known district, has 3 to 200 corners of two numbers each, lies
+    within the city's bounds when the document has them, and is not flat (a polygon with an inside)."""
+    problems: list[Problem] = []
+    south, west, north, east = bounds
+    for code, corners in areas.items():
+        where = f"district_areas.{code}"
+        if code not in districts:
+            problems.append((where, f"unknown district {code}"))
+        corners = _list(corners)
+        if not MIN_CORNERS <= len(corners) <= MAX_CORNERS:
+            problems.append((where, f"must have {MIN_CORNERS} to {MAX_CORNERS} corners [lat, lon]"))
+            continue
+        points = [_list(c) for c in corners]
+        pairs = [(_number(p[0]), _number(p[1])) for p in points if len(p) == 2]
+        if len(pairs) != len(points) or any(lat is None or lon is None for lat, lon in pairs):
+            continue  # the shape's problem, named by the model
+        for i, (lat, lon) in enumerate(pairs):
+            assert lat is not None and lon is not None
+            if None not in bounds and not (south <= lat <= north and west <= lon <= east):  # type: ignore[operator]
+                problems.append((f"{where}[{i}]", "outside the city's bounds"))
+        twice_area = sum(
+            (pairs[i - 1][1] or 0) * (pairs[i][0] or 0) - (pairs[i][1] or 0) * (pairs[i - 1][0] or 0)
+            for i in range(len(pairs))
+        )
+        if abs(twice_area) < 1e-12:
+            problems.append((where, "the corners enclose no area"))
     return problems
 
 
@@ -369,6 +413,7 @@ def diff(old: CatalogDocument | None, new: CatalogDocument) -> CatalogDiff:
     sections: dict[str, SectionDiff] = {}
     for name in ("districts", "topics"):
         sections[name] = _keyed(before.get(name, {}), after[name])
+    sections["district_areas"] = _keyed(before.get("district_areas") or {}, after.get("district_areas") or {})
     sections["units"] = _keyed({u["id"]: u for u in before.get("units", [])}, {u["id"]: u for u in after["units"]})
     old_rules = {f"{r['topic']}/{r['district']}": r["unit"] for r in before.get("rules", [])}
     new_rules = {f"{r['topic']}/{r['district']}": r["unit"] for r in after["rules"]}

@@ -31,6 +31,7 @@ from minyi.domain.models import (
     CloseReason,
     EventType,
     Extension,
+    Language,
     Rating,
     RatingChannel,
     Reply,
@@ -300,7 +301,8 @@ def _close(b: _Builder, reason: CloseReason) -> None:
         reason=reason.value,
         on_time=b.case.on_time,
         satisfied=reason == CloseReason.SATISFIED,
-        resolved_after_rollback=reason == CloseReason.SATISFIED and b.case.reopen_count > 0 and not b.case.supervised,
+        # every reopened case closed satisfied, after the redo or under supervision (the scoreboard's footnote)
+        resolved_after_rollback=reason == CloseReason.SATISFIED and b.case.reopen_count > 0,
         **_leaving_overdue(b),
     )
 
@@ -621,6 +623,43 @@ def assign(case: Case, username: str, actor: Actor, now: datetime, name: str | N
     b.case.assignee = username
     b.event(
         EventType.ASSIGNED, f"assigned to {name} ({username})" if name else f"assigned to {username}", assignee=username
+    )
+    return b.done()
+
+
+def correct_classification(
+    case: Case,
+    topic: str,
+    district: str,
+    labels: dict[Language, str],
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> Transition:
+    """A dispatcher corrects the case's topic and district (codes the service checked against the
+    catalogue), with a reason for the staff timeline; `labels` is the new "topic · district" in each
+    language, kept in the event so the citizen reads what it was corrected to even if names change.
+
+    Only the classification changes, never who holds the case: a case in the dispatch queue stays
+    there for a dispatcher to send with the suggestions of its new classification; a case a unit
+    holds stays with it (a dispatcher transfers it, 改派, if the correction makes it another unit's).
+    The automatic router reads the classification when it runs, so a case not yet routed is routed
+    by the corrected one."""
+    if case.status in TERMINAL_STATUSES:
+        raise InvalidTransition("correct the classification of", case.status)
+    if case.topic == topic and case.district == district:
+        raise InvalidTransition("correct the classification of", case.status, "the case is already classified so")
+    b = _Builder(case, actor, now)
+    b.case.topic = topic
+    b.case.district = district
+    b.event(
+        EventType.RECLASSIFIED,
+        reason,
+        topic=topic,
+        district=district,
+        from_topic=case.topic,
+        from_district=case.district,
+        **{f"label_{language}": label for language, label in labels.items()},
     )
     return b.done()
 

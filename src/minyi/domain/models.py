@@ -98,6 +98,7 @@ class EventType(StrEnum):
     ASSIGNED = "assigned"
     #: other units were asked to help (协办; staff-only)
     ASSIST_REQUESTED = "assist_requested"
+    RECLASSIFIED = "reclassified"
 
 
 class Channel(StrEnum):
@@ -420,6 +421,8 @@ class Catalog(BaseModel):
     #: Working hours an urgent case (紧急) gives its unit (`minyi.domain.deadlines.after_working_hours`).
     urgent_hours: float = 4.0
     bounds: Bounds | None = None
+    #: Each district's area, a simple polygon of [lat, lon] corners (suggests a district; domain/geo.py).
+    district_areas: dict[str, list[list[float]]] = Field(default_factory=dict)
     #: The accepted catalogue document this is (0: none accepted yet, or seeded without versions).
     version: int = 0
     #: The knowledge base and the reply templates the catalogue document carries (catalog_doc.py).

@@ -38,6 +38,8 @@ _TEXTS: dict[EventType, dict[Language, str]] = {
     EventType.TRANSFERRED: {"zh": "已改派至{unit}办理，时限{due}", "en": "Transferred to {unit}, due {due}"},
     EventType.WITHDRAWN: {"zh": "诉求已撤回", "en": "Request withdrawn"},
     EventType.SUPPLEMENTED: {"zh": "您已补充材料", "en": "You added information"},
+    # the new "topic · district" as the event recorded it (the dispatcher's reason stays in the staff note)
+    EventType.RECLASSIFIED: {"zh": "诉求分类已更正为 {label}", "en": "Request reclassified as {label}"},
 }
 
 #: Staff views name the citizen where the citizen's own texts say 您 ("you"): staff never read "您已评价";
@@ -65,7 +67,11 @@ def public_text(event: TimelineEvent, language: Language, unit_name: str | None)
     if texts is None:
         return None
     fallback = "承办单位" if language == "zh" else "the responsible unit"
-    return texts[language].format(unit=unit_name or fallback, due=local_time(event.due_at, language))
+    return texts[language].format(
+        unit=unit_name or fallback,
+        due=local_time(event.due_at, language),
+        label=event.facts.get(f"label_{language}", ""),
+    )
 
 
 def staff_text(event: TimelineEvent, language: Language, unit_name: str | None) -> str | None:

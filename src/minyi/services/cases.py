@@ -19,7 +19,17 @@ from minyi.domain.deadlines import DeadlineClock, after_working_hours, handling_
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.metrics import Metric
-from minyi.domain.models import DISPATCH_QUEUE, TERMINAL_STATUSES, Actor, Case, CaseStatus, Catalog, Role, Unit
+from minyi.domain.models import (
+    DISPATCH_QUEUE,
+    TERMINAL_STATUSES,
+    Actor,
+    Case,
+    CaseStatus,
+    Catalog,
+    Language,
+    Role,
+    Unit,
+)
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.ports import (
@@ -341,6 +351,34 @@ class CaseService:
             return lifecycle.dispatch(case, unit_id, due, actor, now, note, urgent=urgent)
 
         return self.detail(self._act(actor, Action.DISPATCH, case_id, decide))
+
+    def correct_classification(
+        self, actor: Actor, case_id: str, topic: str | None, district: str | None, reason: str
+    ) -> CaseDetail:
+        """Correct an open case's topic and/or district (codes from the catalogue), with a reason. The
+        case stays where it is (lifecycle.correct_classification says why): a queued case is then
+        dispatched with the new suggestions, a held one transferred with `dispatch` if need be."""
+        policy.require(actor, Action.RECLASSIFY)
+        catalog = self.catalog
+        if topic is None and district is None:
+            raise InvalidInput("topic", "give the corrected topic, district or both")
+        if topic is not None and topic not in catalog.topics:
+            raise InvalidInput("topic", "unknown topic; see GET /v1/catalog")
+        if district is not None and district not in catalog.districts:
+            raise InvalidInput("district", "unknown district; see GET /v1/catalog")
+
+        def decide(case: Case, now: datetime) -> Transition:
+            new_topic, new_district = topic or case.topic, district or case.district
+            labels: dict[Language, str] = {
+                language: " · ".join(
+                    names.get(code, {}).get(language, code)
+                    for names, code in ((catalog.topics, new_topic), (catalog.districts, new_district))
+                )
+                for language in ("zh", "en")
+            }
+            return lifecycle.correct_classification(case, new_topic, new_district, labels, reason, actor, now)
+
+        return self.detail(self._act(actor, Action.RECLASSIFY, case_id, decide))
 
     def request_extension(self, actor: Actor, case_id: str, days: int, reason: str) -> CaseDetail:
         case = self._act(

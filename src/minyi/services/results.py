@@ -135,6 +135,8 @@ class PublicStats:
     city: Scores
     districts: list[AreaScores]
     units: list[UnitScores]
+    #: Submissions per channel (app, hotline, web, open311): counts only.
+    by_channel: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -106,4 +106,5 @@ class ScoreboardService:
                 for code, s in sorted(districts.items())
             ],
             units=report.units,
+            by_channel=report.by_channel,
         )

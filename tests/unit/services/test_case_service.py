@@ -169,6 +169,59 @@ def test_a_transfer_of_a_case_a_unit_holds_needs_a_reason(fakes: Fakes) -> None:
     assert fakes.cases.event_types(case.id)[-1] == EventType.TRANSFERRED
 
 
+# --- the dispatcher corrects the classification -----------------------------------------------------
+
+
+def test_a_dispatcher_corrects_the_district_of_a_queued_case_which_stays_in_the_queue(fakes: Fakes) -> None:
+    # Given a case waiting in the dispatch queue, filed as traffic in futian
+    case = queued(fakes)
+    # When a dispatcher corrects its district to nanshan, with a reason
+    detail = fakes.case_service().correct_classification(DISPATCHER, case.id, None, "nanshan", "路口在南山区")
+    # Then the case is traffic in nanshan, still queued for a dispatcher; the workflow keeps waiting;
+    # one event records the reason and what it was corrected to
+    after = stored(fakes, case.id)
+    assert (detail.case.topic, detail.case.district) == (after.topic, after.district) == ("traffic", "nanshan")
+    assert after.in_dispatch_queue and after.unit_id is None and after.status == CaseStatus.SUBMITTED
+    assert fakes.workflow.signals == []
+    event = fakes.cases.timeline(case.id)[-1]
+    assert event.type == EventType.RECLASSIFIED and event.note == "路口在南山区"
+    assert event.facts["label_zh"] == "交通出行 · 南山区"
+
+
+def test_a_correction_of_a_held_case_leaves_it_with_its_unit(fakes: Fakes) -> None:
+    # Given a case the traffic police of futian hold
+    case = dispatched(fakes)
+    # When a dispatcher corrects its topic to urban management
+    fakes.case_service().correct_classification(DISPATCHER, case.id, "urban_management", None, "占道经营")
+    # Then it is urban management in futian, still with the same unit and deadline (a transfer is separate)
+    after = stored(fakes, case.id)
+    assert (after.topic, after.district) == ("urban_management", "futian")
+    assert (after.unit_id, after.due_at, after.status) == (TRAFFIC, case.due_at, CaseStatus.DISPATCHED)
+    assert fakes.workflow.signals == []
+
+
+@pytest.mark.parametrize(
+    ("topic", "district", "field"),
+    [("no-such-topic", None, "topic"), (None, "atlantis", "district"), (None, None, "topic")],
+)
+def test_a_correction_to_codes_outside_the_catalogue_or_to_nothing_is_refused_naming_the_field(
+    fakes: Fakes, topic: str | None, district: str | None, field: str
+) -> None:
+    case = queued(fakes)
+    with pytest.raises(InvalidInput) as refused:
+        fakes.case_service().correct_classification(DISPATCHER, case.id, topic, district, "reason")
+    assert refused.value.field == field
+    assert stored(fakes, case.id).version == case.version
+
+
+@pytest.mark.parametrize("actor", [STAFF, SUPERVISOR, CITIZEN])
+def test_only_a_dispatcher_corrects_a_classification(fakes: Fakes, actor: Actor) -> None:
+    case = dispatched(fakes)
+    with pytest.raises(Forbidden):
+        fakes.case_service().correct_classification(actor, case.id, None, "nanshan", "reason")
+    assert stored(fakes, case.id).district == "futian"
+
+
 def test_an_extension_asked_by_the_unit_and_approved_by_a_supervisor_moves_the_deadline(fakes: Fakes) -> None:
     # Given a case the unit is working on
     case = dispatched(fakes)

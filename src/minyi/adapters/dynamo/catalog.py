@@ -46,7 +46,8 @@ class DynamoCatalogRepository:
         for code, names in catalog.topics.items():
             items.append({"SK": f"TOPIC#{code}", "code": code, **names})
         for code, names in catalog.districts.items():
-            items.append({"SK": f"DISTRICT#{code}", "code": code, **names})
+            area = catalog.district_areas.get(code)
+            items.append({"SK": f"DISTRICT#{code}", "code": code, **names, **({"area": area} if area else {})})
         for unit in catalog.units.values():
             items.append({"SK": f"UNIT#{unit.id}", **unit.model_dump(exclude_none=True)})
         for rule in rules:
@@ -150,6 +151,7 @@ class DynamoCatalogRepository:
         """One strongly consistent query for the whole catalogue."""
         topics: dict[str, dict[str, str]] = {}
         districts: dict[str, dict[str, str]] = {}
+        areas: dict[str, list[list[float]]] = {}
         units: dict[str, Unit] = {}
         deadline_days: dict[Category, int] = {}
         bounds: Bounds | None = None
@@ -167,6 +169,8 @@ class DynamoCatalogRepository:
                 topics[item["code"]] = {"zh": item["zh"], "en": item["en"]}
             elif kind == "DISTRICT":
                 districts[item["code"]] = {"zh": item["zh"], "en": item["en"]}
+                if item.get("area"):
+                    areas[item["code"]] = [[float(lat), float(lon)] for lat, lon in item["area"]]
             elif kind == "UNIT":
                 units[item["id"]] = Unit.model_validate(item)
             elif kind == "DEADLINES":
@@ -188,6 +192,7 @@ class DynamoCatalogRepository:
             units=units,
             deadline_days=deadline_days,
             bounds=bounds,
+            district_areas=areas,
             version=version,
             knowledge=knowledge,
             reply_templates=reply_templates,
