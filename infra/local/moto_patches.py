@@ -47,7 +47,14 @@ code knows nothing of this; these patches make moto fit that use:
    EntityTooLarge with ProposedSize and Min/MaxSizeAllowed). The signature is checked with the
    secret key of the credentials this process signs with (the only ones the local runtime has).
 
-Patches 2-8 reach into moto's internals, so they are installed only on the moto version they were
+9. A query of the table reads its partition. moto answers a `Query` on a table's own key by sorting
+   every item of the table and keeping those of the partition asked for, so each query costs time in
+   proportion to everything ever written: the projections consumer reads a case's timeline for every
+   new case, and in the benchmark's load run those queries grew to 100 ms each and half of all CPU. The
+   patched query gives moto's own code the items of that one partition instead (the same items, in
+   the same order); index queries and scans are moto's own.
+
+Patches 2-9 reach into moto's internals, so they are installed only on the moto version they were
 written for (`SUPPORTED_MOTO`); on another version `install()` skips them with a warning (the runtime
 stays correct, only slower) until someone checks them against the new version. Patch 1 wraps a
 single, long-stable entry point and is always installed: without it the runtime is wrong, not slow.
@@ -126,6 +133,7 @@ def install() -> list[str]:
             _plain_json_for_items()
             _running_item_size()
             _enforce_post_policy()
+            _query_reads_its_partition()
         else:
             warnings.warn(
                 f"infra/local/moto_patches.py was written for moto {SUPPORTED_MOTO}, found {version}: "
@@ -627,3 +635,33 @@ def timed_operations() -> Iterator[OperationTimes]:
         yield times
     finally:
         BaseResponse.call_action = original  # type: ignore[method-assign]
+
+
+# --- 9. a query of the table reads its partition ---------------------------------------------------
+
+
+def _query_reads_its_partition() -> None:
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    @functools.wraps(original)
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        if hash_key is None or kwargs.get("index_name") or (len(args) > 6 and args[6]):
+            return original(self, hash_key, *args, **kwargs)
+        partition = self.items.get(hash_key)  # `items` is a defaultdict: .get adds no empty partition
+
+        def partition_items() -> list[Any]:
+            """`Table.all_items` for this one partition: its items in moto's order."""
+            if partition is None:
+                return []
+            found = list(partition.values()) if self.range_key_attr else [partition]
+            return sorted(found, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+        self.all_items = partition_items  # moto's base-table query reads `self.all_items()` (under LOCK)
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    _replace(Table, "query", query)

@@ -255,3 +255,59 @@ print(repr((loaded, refused, moto_patches.BATCH_INTEGRATION in sys.modules, any(
     assert "no AWS Batch integration" in refused
     assert named
     assert not stand_in_left
+
+
+def test_a_query_of_the_table_reads_only_its_partition_and_answers_as_moto_does(ddb: Any) -> None:
+    # Given two partitions, one with events to page through and one large enough to be slow to sort
+    for n in range(12):
+        ddb.put_item(TableName=TABLE, Item={**key("CASE#a", f"EVENT#{n:05d}"), "n": {"N": str(n)}})
+    ddb.put_item(TableName=TABLE, Item=key("CASE#a"))
+    for n in range(200):
+        ddb.put_item(TableName=TABLE, Item=key(f"CASE#other-{n}"))
+
+    def answers() -> list[Any]:
+        pages, start = [], None
+        while True:  # paged, newest first, on a sort key condition
+            extra = {"ExclusiveStartKey": start} if start else {}
+            page = ddb.query(
+                TableName=TABLE,
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :ev)",
+                ExpressionAttributeValues={":pk": {"S": "CASE#a"}, ":ev": {"S": "EVENT#"}},
+                ScanIndexForward=False,
+                Limit=5,
+                **extra,
+            )
+            pages.append((page["Items"], page.get("LastEvaluatedKey")))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        missing = ddb.query(
+            TableName=TABLE, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": "CASE#none"}}
+        )
+        return [pages, missing["Items"], missing["Count"]]
+
+    # When the same queries are answered by moto and by the patched query
+    moto_patches.uninstall()
+    plain_moto = answers()
+    moto_patches.install()
+    try:
+        from moto.dynamodb.models.table import Table
+
+        sorted_all = []
+        original_all_items = Table.all_items
+
+        def counting_all_items(self: Any) -> Any:
+            sorted_all.append(self.name)
+            return original_all_items(self)
+
+        Table.all_items = counting_all_items  # type: ignore[method-assign]
+        try:
+            patched_answers = answers()
+        finally:
+            Table.all_items = original_all_items  # type: ignore[method-assign]
+    finally:
+        moto_patches.uninstall()
+    # Then the answers are the same, and no query sorted the whole table
+    assert patched_answers == plain_moto
+    assert len(plain_moto[0]) == 3 and plain_moto[1] == []
+    assert sorted_all == []
