@@ -159,6 +159,7 @@ def an_admin_reads_that_the_number_has_an_account(desk: Pages, runtime: Runtime)
     check_page(page, "console-account-exists")
     # And in English too
     page.get_by_role("button", name="切换语言").click()
+    expect(page.get_by_test_id("account-create")).to_have_text("New account")  # the page painted in English
     page.get_by_test_id("account-name").fill("Li Wen")
     page.get_by_test_id("account-phone").fill("13700003333")
     page.get_by_test_id("account-role").select_option("dispatcher")

@@ -155,6 +155,7 @@ def test_the_pools_follow_the_template(pools: dict[str, str]) -> None:
     assert citizens == {"citizen"}
     assert pool_environment(Template(REGION), pools) == {
         "USER_POOL_ID": pools["StaffUserPool"],
+        "STAFF_USER_POOL_ID": pools["StaffUserPool"],
         "CITIZEN_USER_POOL_ID": pools["UserPool"],
     }
 

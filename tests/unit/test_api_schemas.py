@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
 from minyi.api.schemas import (
+    CallbackBody,
     ExtensionDecisionBody,
     InstructionBody,
     NoteBody,
@@ -114,3 +115,17 @@ def test_the_document_states_each_media_types_size_limit() -> None:
     assert documented(UploadRequest, {"content_type": "image/heic", "size": 10 * MB})
     # And a media type the API does not take is not in the document either
     assert not documented(UploadRequest, {"content_type": "application/pdf", "size": 1})
+
+
+def test_the_document_states_the_callback_rules_the_api_checks() -> None:
+    # Given the 回访 body in the document
+    rated = {"outcome": "rated", "speed": 4, "effectiveness": 3, "experience": 5, "feedback_quality": 4}
+    # Then a rated call gives all four scores, each 1-5, and another outcome none
+    assert documented(CallbackBody, rated)
+    assert not documented(CallbackBody, {**rated, "speed": 0})
+    assert not documented(CallbackBody, {"outcome": "rated", "speed": 4})
+    assert documented(CallbackBody, {"outcome": "unreachable"})
+    assert not documented(CallbackBody, {"outcome": "declined", "speed": 4})
+    # and the API refuses what the document refuses
+    with pytest.raises(ValidationError):
+        CallbackBody.model_validate({**rated, "speed": 0})

@@ -60,12 +60,20 @@ TEXT = rf"^{_TEXT_CHARACTER}*$"
 NOT_BLANK = rf"^{_TEXT_CHARACTER}*[^\s\x00-\x1f\x7f-\x9f]{_TEXT_CHARACTER}*$"
 
 
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
 def _text_patterns(schema: dict[str, Any]) -> None:
     """Every string of a body schema (its properties, their `anyOf` branches and array items) says which
     characters it may hold, and a required one (`minLength`) that it is more than blanks. A string that
     states its own pattern or choices keeps them."""
     for prop in schema.get("properties", {}).values():
         for branch in [prop, *prop.get("anyOf", [])]:
+            # pydantic writes the bounds of a constrained type inside an optional field as its own
+            # keywords (`ge`): the document says them in JSON Schema's
+            for pydantic_name, json_name in _BOUNDS.items():
+                if pydantic_name in branch:
+                    branch[json_name] = branch.pop(pydantic_name)
             for string in [branch, branch.get("items") or {}]:
                 if string.get("type") != "string" or "pattern" in string or "enum" in string or "const" in string:
                     continue
@@ -320,12 +328,29 @@ class CallbackList(BaseModel):
     next_cursor: str | None = None
 
 
+#: One of the four scores, 1-5 (the bounds inside the type: on an optional field pydantic would write
+#: them into the document as unknown keywords).
+Score = Annotated[WholeNumber, Field(ge=1, le=5)]
+#: The four scores of a rating (处置速度、处置效果、服务体验、反馈质量).
+SCORE_FIELDS = ("speed", "effectiveness", "experience", "feedback_quality")
+
+
+def _scores_only_when_rated(schema: dict[str, Any]) -> None:
+    """The document states the rule the API checks: a `rated` call gives all four scores, any other
+    outcome none."""
+    schema["if"] = {"properties": {"outcome": {"const": "rated"}}, "required": ["outcome"]}
+    schema["then"] = {"required": list(SCORE_FIELDS), "properties": {s: {"type": "integer"} for s in SCORE_FIELDS}}
+    schema["else"] = {"properties": {s: {"type": "null"} for s in SCORE_FIELDS}}
+
+
 class CallbackBody(StrictBody):
+    model_config = ConfigDict(json_schema_extra=_scores_only_when_rated)
+
     outcome: Literal["rated", "unreachable", "declined"]
-    speed: WholeNumber | None = Field(default=None, ge=1, le=5)
-    effectiveness: WholeNumber | None = Field(default=None, ge=1, le=5)
-    experience: WholeNumber | None = Field(default=None, ge=1, le=5, description="service experience")
-    feedback_quality: WholeNumber | None = Field(default=None, ge=1, le=5)
+    speed: Score | None = None
+    effectiveness: Score | None = None
+    experience: Score | None = Field(default=None, description="service experience")
+    feedback_quality: Score | None = None
     comment: str | None = Field(default=None, max_length=1000)
 
 
