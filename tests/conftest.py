@@ -33,11 +33,17 @@ TESTS = Path(__file__).resolve().parent
 # Seconds per work unit on a quiet 2-core machine, roughly: the known long ones by xdist group or test
 # node id without parameters, else a guess per folder (seconds per test of the unit).
 SLOW_FIRST: dict[str, float] = {
-    "module:tests/browser/test_clients.py": 35,
+    "module:tests/browser/test_clients.py": 42,
     "module:tests/browser/test_token_refresh.py": 45,
-    "tests/browser/test_clients.py::test_the_handling_loop_through_both_clients": 35,
+    "tests/browser/test_clients.py::test_the_handling_loop_through_both_clients": 42,
+    "module:tests/browser/test_operator_tools.py": 20,
+    "module:tests/browser/test_units_see_why.py": 17,
+    "module:tests/browser/test_unit_work.py": 10,
+    "module:tests/browser/test_track_refusals.py": 10,
+    "module:tests/browser/test_catalog_page.py": 5,
+    "module:tests/browser/test_rating_code_page.py": 4,
     "module:tests/integration/test_notify.py": 25,
-    "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 15,
+    "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 20,  # admin's run: about 60
     "module:tests/integration/test_stats.py": 15,
     "module:tests/integration/test_iam.py": 15,
     "e2e:fast_api": 15,
