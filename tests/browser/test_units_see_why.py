@@ -197,8 +197,10 @@ def the_citizen_adds_a_photo_and_confirms_a_withdrawal(phone: Pages, runtime: Ru
     assert supplement["text"] == "下雨时更严重，附照片。" and len(supplement["upload_ids"]) == 1
     expect(page.locator("img.thumb")).to_have_count(1)
 
-    # When they ask to withdraw it
+    # When they ask to withdraw it (once the page painted after the supplement has settled)
+    page.wait_for_load_state("networkidle")
     page.locator("details").filter(has_text="撤回诉求").locator("summary").click()
+    expect(page.get_by_test_id("withdraw")).to_be_visible()
     page.get_by_test_id("withdraw").click()
     # Then a dialog says what withdrawing means, and nothing is withdrawn yet
     dialog = page.get_by_test_id("withdraw-dialog")
