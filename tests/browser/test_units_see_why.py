@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import Pages, Runtime, check_page
 
@@ -199,9 +200,7 @@ def the_citizen_adds_a_photo_and_confirms_a_withdrawal(phone: Pages, runtime: Ru
 
     # When they ask to withdraw it (once the page painted after the supplement has settled)
     page.wait_for_load_state("networkidle")
-    page.locator("details").filter(has_text="撤回诉求").locator("summary").click()
-    expect(page.get_by_test_id("withdraw")).to_be_visible()
-    page.get_by_test_id("withdraw").click()
+    ask_to_withdraw(page)
     # Then a dialog says what withdrawing means, and nothing is withdrawn yet
     dialog = page.get_by_test_id("withdraw-dialog")
     expect(dialog).to_be_visible()
@@ -214,11 +213,27 @@ def the_citizen_adds_a_photo_and_confirms_a_withdrawal(phone: Pages, runtime: Ru
     expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", "DISPATCHED")
     assert own_case(runtime, token, case["id"])["status"] == "DISPATCHED"
     # When they withdraw after all and confirm / Then the case is withdrawn
-    page.get_by_test_id("withdraw").click()
+    ask_to_withdraw(page)
     page.get_by_test_id("withdraw-confirm").click()
     expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", "WITHDRAWN")
     assert own_case(runtime, token, case["id"])["status"] == "WITHDRAWN"
     page.close()
+
+
+def ask_to_withdraw(page: Page) -> None:
+    """Open the withdrawal form and press withdraw; the case page may paint itself again meanwhile (a
+    late answer of an earlier read), which closes the form: then it is opened again."""
+    button = page.get_by_test_id("withdraw")
+    for _ in range(3):
+        if not button.is_visible():
+            page.locator("details").filter(has_text="撤回诉求").locator("summary").click()
+        try:
+            button.click(timeout=5_000)
+            expect(page.get_by_test_id("withdraw-dialog")).to_be_visible(timeout=5_000)
+            return
+        except (AssertionError, PlaywrightTimeout):
+            continue
+    raise AssertionError("the withdrawal form could not be opened")
 
 
 def test_units_see_why_and_the_small_things(phone: Pages, desk: Pages, runtime: Runtime, photo: Path) -> None:
