@@ -196,7 +196,8 @@ def the_citizen_adds_a_photo_and_confirms_a_withdrawal(phone: Pages, runtime: Ru
     runtime.wait_for(lambda: own_case(runtime, token, case["id"])["supplements"], what="the supplement")
     supplement = own_case(runtime, token, case["id"])["supplements"][0]
     assert supplement["text"] == "下雨时更严重，附照片。" and len(supplement["upload_ids"]) == 1
-    expect(page.locator("img.thumb")).to_have_count(1)
+    # (with the supplement, and again at its step of the timeline once that has painted)
+    expect(page.locator("img.thumb").first).to_be_visible()
 
     # When they ask to withdraw it (once the page painted after the supplement has settled)
     page.wait_for_load_state("networkidle")
