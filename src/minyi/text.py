@@ -1,0 +1,167 @@
+"""Text at the edge: a `Message` rendered in the reader's language from the one message catalogue.
+
+The catalogue is gettext: `.po` files per language (`locale/<locale>/LC_MESSAGES/minyi.po`, the source,
+edited by people) compiled by Babel to `.mo` (`make messages`; a drift test keeps them equal), read here
+with the standard library's `gettext`, which costs a few milliseconds where Babel's `.po` reader costs
+hundreds. Babel itself is imported only when a time is formatted or `Accept-Language` negotiated, so
+handlers that render nothing never load it.
+
+The catalogue's text decides how a placeholder reads, through its format spec:
+- `{due:time}` / `{day:date}`: an ISO time shown in Asia/Shanghai, in the language's own pattern;
+- `{status:status}`, `{role:role}`, `{dimension:dimension}`, `{category:category}`: a glossary term
+  (`term.<kind>.<value>`), so a term is named once, in the glossary;
+- `{unit:unit}` (any other word): the caller's `Names` lookup (a unit's name in that language), else
+  the value as stored.
+A key missing from a language falls back to Chinese, then to the key itself; a placeholder without a
+value is shown as `{name}`: a message never fails to render.
+"""
+
+from __future__ import annotations
+
+import gettext
+import string
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from minyi.domain.messages import Message
+from minyi.domain.models import Language
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "minyi"
+DEFAULT_LANGUAGE: Language = "zh"
+#: The platform's languages and their gettext locales.
+LOCALES: dict[Language, str] = {"zh": "zh_CN", "en": "en"}
+#: Format specs that name a glossary kind (`term.<kind>.<value>`).
+TERM_SPECS = frozenset({"status", "role", "dimension", "category"})
+#: Patterns of times and dates (Babel / CLDR syntax), in Asia/Shanghai.
+_TIME_PATTERNS: dict[Language, str] = {"zh": "yyyy年MM月dd日 HH:mm", "en": "yyyy-MM-dd HH:mm"}
+_DATE_PATTERNS: dict[Language, str] = {"zh": "yyyy年MM月dd日", "en": "yyyy-MM-dd"}
+
+#: (spec, value, language) -> a display name, or None for "show the value as stored".
+Names = Callable[[str, str, Language], str | None]
+
+
+@cache
+def _translations(language: Language) -> gettext.NullTranslations:
+    path = LOCALE_DIR / LOCALES[language] / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    with path.open("rb") as mo:
+        return gettext.GNUTranslations(mo)
+
+
+def has(key: str, language: Language = DEFAULT_LANGUAGE) -> bool:
+    return _translations(language).gettext(key) != key
+
+
+def template(key: str, language: Language) -> str:
+    """The catalogue's text for `key` in `language` (Chinese, then the key itself, when missing)."""
+    for lang in (language, DEFAULT_LANGUAGE):
+        text = _translations(lang).gettext(key)
+        if text != key:
+            return text
+    return key
+
+
+def term(kind: str, value: str, language: Language) -> str:
+    """A glossary term, e.g. `term("dimension", "speed", "zh")` = 处置速度; unknown values as stored."""
+    key = f"term.{kind}.{value}"
+    text = template(key, language)
+    return value if text == key else text
+
+
+def render(
+    msg: Message | str,
+    language: Language,
+    names: Names | None = None,
+    **params: Any,
+) -> str:
+    """`msg` (a `Message`, or a key with `params`) in `language`."""
+    if isinstance(msg, Message):
+        key, values = msg.key, {**msg.params, **params}
+    else:
+        key, values = msg, params
+    return format_text(template(key, language), language, names, values)
+
+
+def format_text(
+    text: str, language: Language, names: Names | None = None, params: Mapping[str, Any] | None = None
+) -> str:
+    """A catalogue text with its placeholders filled (see the module's format specs)."""
+    return _Formatter(language, names).vformat(text, (), _Values(params or {}))
+
+
+def format_time(at: datetime | str, language: Language, *, date_only: bool = False) -> str:
+    """A time in Asia/Shanghai, in the language's pattern (Babel)."""
+    from babel.dates import format_datetime
+
+    from minyi.domain.deadlines import CITY_TZ
+
+    when = datetime.fromisoformat(at) if isinstance(at, str) else at
+    patterns = _DATE_PATTERNS if date_only else _TIME_PATTERNS
+    return format_datetime(when, patterns[language], tzinfo=CITY_TZ, locale=LOCALES[language])
+
+
+def negotiate(accept_language: str | None) -> Language:
+    """The reader's language from `Accept-Language` (q-values honoured), by Babel; Chinese by default."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    from babel.core import negotiate_locale
+
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, *options = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for option in options:
+            name, _, value = option.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag.replace("_", "-")))
+    preferred = [tag for _, _, tag in sorted(ranked)]
+    # "zh-Hans-CN" and "en-GB" match by their language; Babel's aliases map bare "zh" to zh_CN.
+    available = {locale.replace("_", "-"): language for language, locale in LOCALES.items()}
+    available.update({locale.split("_")[0]: language for language, locale in LOCALES.items()})
+    languages_only = [tag.split("-")[0] for tag in preferred]
+    for candidates in (preferred, languages_only):
+        chosen = negotiate_locale(candidates, list(available), sep="-")
+        if chosen is not None:
+            return available[chosen]
+    return DEFAULT_LANGUAGE
+
+
+class _Values(dict[str, Any]):
+    """Placeholders without a value stay visible as `{name}` instead of failing the render."""
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, language: Language, names: Names | None):
+        self.language = language
+        self.names = names
+
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        return kwargs[str(key)]
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+            return value  # a missing placeholder, shown as written
+        if format_spec in ("time", "date"):
+            try:
+                return format_time(value, self.language, date_only=format_spec == "date")
+            except (TypeError, ValueError):
+                return str(value)
+        if format_spec in TERM_SPECS:
+            return term(format_spec, str(value), self.language)
+        if format_spec and not format_spec[0].isdigit() and format_spec[0] not in "<>^=+- .,_":
+            named = self.names(format_spec, str(value), self.language) if self.names else None
+            return named if named is not None else str(value)
+        return super().format_field(value, format_spec)
