@@ -8,12 +8,6 @@ export AWS_REGION ?= ap-east-1
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= $(AWS_REGION)
 
-## make messages: compile the message catalogue (src/minyi/locale/*/LC_MESSAGES/minyi.po) with Babel
-## into the .mo files the platform reads; tests/unit/test_text.py fails when they drift apart
-.PHONY: messages
-messages: $(STAMP)
-	$(BIN)/python -m scripts.compile_mo
-
 .PHONY: run test test-browser unit integration e2e iam build validate lint bench replay-dlq clean diagram
 
 ## Two pinned sets, each behind its own stamp (scripts/install.py: uv from the package index, else pip;
@@ -103,6 +97,12 @@ lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+
+## make messages: compile the message catalogue (src/minyi/locale/*/LC_MESSAGES/minyi.po) with Babel
+## into the .mo files the platform reads; tests/unit/test_text.py fails when they drift apart
+.PHONY: messages
+messages: $(STAMP)
+	$(BIN)/python -m scripts.compile_mo
 
 ## make bench: the four targets of issue 8 and the detailed tables; QUICK=1 for a short run
 bench: $(RUN_STAMP)
