@@ -94,9 +94,35 @@ def test_answers_with_personal_data_are_not_cacheable(stack: Stack) -> None:
     catalog_headers = headers_of(stack, "/v1/catalog", who)
     published_headers = headers_of(stack, "/v1/public/stats", who)
     staff_stats_headers = headers_of(stack, "/v1/stats", SUPERVISOR)
-    # Then the case and the staff's numbers may not be stored; the public catalogue and the city's
-    # published counts may be cached for a while
+    # Then the case and the staff's numbers may not be stored; the city's published counts may be cached
+    # for a while; the public catalogue may be stored but is asked for again on every use (an admin's new
+    # document shows in the very next form)
     assert case_headers["Cache-Control"] == "no-store"
     assert staff_stats_headers["Cache-Control"] == "no-store"
-    assert catalog_headers["Cache-Control"].startswith("public, max-age=")
+    assert catalog_headers["Cache-Control"] == "public, no-cache"
+    assert catalog_headers["ETag"].startswith('"')
     assert published_headers["Cache-Control"].startswith("public, max-age=")
+
+
+def test_a_browser_holding_the_catalogue_is_told_it_is_current_and_a_changed_one_is_sent_again(
+    stack: Stack,
+) -> None:
+    # Given a browser that read the catalogue and kept its ETag
+    route, params = next((r, p) for r in stack.routes if (p := r.match("GET", "/v1/catalog")) is not None)
+
+    def read(if_none_match: str | None) -> dict[str, Any]:
+        headers = {"If-None-Match": if_none_match} if if_none_match else {}
+        event = LocalGateway._proxy_event(route, "GET", "/v1/catalog", "", headers, b"", params, None, "127.0.0.1")
+        return stack.lambdas.invoke(route.function, event)
+
+    first = read(None)
+    tag = {**(first.get("headers") or {}), **{k: v[-1] for k, v in (first.get("multiValueHeaders") or {}).items()}}[
+        "ETag"
+    ]
+    # When it asks again with that ETag, and with one of an older catalogue
+    again = read(tag)
+    older = read('"0000"')
+    # Then the same catalogue answers 304 without a body, and an older copy gets the whole catalogue
+    assert first["statusCode"] == 200 and json.loads(first["body"])["topics"]
+    assert again["statusCode"] == 304 and again["body"] == ""
+    assert older["statusCode"] == 200 and older["body"] == first["body"]

@@ -228,23 +228,52 @@ def resolve(
     return response
 
 
-#: Answers without personal data that browsers and CDNs may keep for a while: the catalogue, and the
-#: city's published counts (read by everyone who opens the public scoreboard).
-CACHEABLE_PATHS = frozenset({"/v1/catalog", "/v1/public/stats"})
+#: Answers without personal data that browsers and CDNs may keep for a while: the city's published
+#: counts (read by everyone who opens the public scoreboard; they say they lag by minutes).
+CACHEABLE_PATHS = frozenset({"/v1/public/stats"})
 CACHEABLE_MAX_AGE_SECONDS = 300
+#: Answers without personal data that may be stored but must be revalidated on every use: the catalogue.
+#: An admin's new document must show in the very next form (a new topic, a district's area), so a browser
+#: or CDN keeps its copy with an ETag and asks again each time; an unchanged catalogue answers 304 with no
+#: body.
+REVALIDATED_PATHS = frozenset({"/v1/catalog"})
 
 
 def _cache_headers(event: dict[str, Any], response: dict[str, Any]) -> None:
     """Every answer may carry personal data and must not be stored by a browser or proxy, except the
-    public catalogue and the published counts."""
-    if event.get("resource") in CACHEABLE_PATHS and response.get("statusCode") == 200:
+    public catalogue (stored, revalidated by ETag) and the published counts (stored for a while)."""
+    resource = event.get("resource")
+    ok = response.get("statusCode") == 200
+    if resource in CACHEABLE_PATHS and ok:
         value = f"public, max-age={CACHEABLE_MAX_AGE_SECONDS}"
+    elif resource in REVALIDATED_PATHS and ok:
+        value = "public, no-cache"
+        _revalidate(event, response)
     else:
         value = "no-store"
+    _set_header(response, "Cache-Control", value)
+
+
+def _revalidate(event: dict[str, Any], response: dict[str, Any]) -> None:
+    """A strong ETag of the answer's body; 304 without the body when the caller already holds it."""
+    import hashlib
+
+    body = response.get("body") or ""
+    tag = '"' + hashlib.sha256(str(body).encode()).hexdigest()[:32] + '"'
+    _set_header(response, "ETag", tag)
+    headers = event.get("headers") or {}
+    held = next((str(v) for k, v in headers.items() if k.lower() == "if-none-match"), "")
+    if tag in (part.strip().removeprefix("W/") for part in held.split(",")) or held.strip() == "*":
+        response["statusCode"] = 304
+        response["body"] = ""
+        response["isBase64Encoded"] = False
+
+
+def _set_header(response: dict[str, Any], name: str, value: str) -> None:
     if "multiValueHeaders" in response and response["multiValueHeaders"] is not None:
-        response["multiValueHeaders"]["Cache-Control"] = [value]
+        response["multiValueHeaders"][name] = [value]
     else:
-        response.setdefault("headers", {})["Cache-Control"] = value
+        response.setdefault("headers", {})[name] = value
 
 
 _ACCOUNT_GATE = "_minyi_account_gate"
