@@ -84,8 +84,9 @@ $(HOST_LAYER)/.built: src/requirements.txt src/Makefile $(STAMP)
 	rm -rf $(HOST_LAYER)/python/minyi
 	touch $@
 
-## make lint: ruff, mypy, and checkov on template.yaml (zero failed checks; each skip has its reason in
-## the resource's Metadata). checkov pins boto3 exactly, so it has its own virtual environment.
+## make lint: ruff, mypy, import-linter's contracts (.importlinter: the layers, independent adapters, no
+## circles), and checkov on template.yaml (zero failed checks; each skip has its reason in the resource's
+## Metadata). checkov pins boto3 exactly, so it has its own virtual environment.
 CHECKOV_VENV := $(VENV)/checkov
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt constraints-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
@@ -96,6 +97,7 @@ lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
 ## make messages: compile the message catalogue (src/minyi/locale/*/LC_MESSAGES/minyi.po) with Babel

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, assist_items_keys, case_keys
 from minyi.domain.accounts import Account, AccountStatus, NewAccount
-from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput

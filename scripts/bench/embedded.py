@@ -47,8 +47,8 @@ def embedded_stack() -> Iterator[Stack]:
     from infra.local.lambdas import LocalLambdas
     from infra.local.template import Template
     from minyi.adapters.aws import reset_clients
+    from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
     from minyi.adapters.dynamo import DynamoCatalogRepository, Table
-    from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 
     template = Template(REGION)
     lambdas = LocalLambdas(template, {"POWERTOOLS_LOG_LEVEL": "ERROR"})

@@ -571,7 +571,7 @@ def _smoke(args: argparse.Namespace) -> int:
 
 
 def _sms_templates(args: argparse.Namespace) -> int:
-    from minyi.adapters.sms_templates import registrations
+    from minyi.adapters.sms.templates import registrations
     from minyi.domain.rating_links import MAX_HOST_LENGTH, display_address
 
     address = display_address(args.base)

@@ -161,7 +161,7 @@ class DeployFacts(Protocol):
 
     def required_templates(self) -> Mapping[str, str]:
         """The registry of templates the stack sends: key -> text in the provider's syntax (the list
-        `python -m minyi.adapters.sms_templates` prints)."""
+        `python -m minyi.adapters.sms.templates` prints)."""
 
 
 #: AWS refuses a reservation that leaves less than this unreserved in the region.

@@ -44,6 +44,17 @@ class SmsError(Exception):
     """The SMS provider did not accept the message; safe to retry."""
 
 
+class SmsProviderError(SmsError):
+    """The provider refused the message. `code` is the provider's error code; `retryable` is False when
+    sending the same message again cannot succeed (template not approved, invalid number). Raised by every
+    SMS adapter (`minyi.adapters.sms`), so it lives with the port they implement."""
+
+    def __init__(self, message: str, code: str, retryable: bool):
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
 class Clock(Protocol):
     def __call__(self) -> datetime:
         """The current time, timezone-aware (UTC)."""

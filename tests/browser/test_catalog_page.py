@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from minyi.domain.catalog import shenzhen_document
+from minyi.adapters.catalog_file import shenzhen_document
 from tests.browser.conftest import Pages, Runtime, check_page
 from tests.browser.test_clients import console_sign_in
 

@@ -40,7 +40,7 @@ import importlib, json, sys
 module_name, attr = sys.argv[1].rsplit(".", 1)
 module = importlib.import_module(module_name)
 import minyi, pydantic_core, aws_lambda_powertools, phonenumbers, holidays, boto3
-import minyi.adapters.sms_tencent
+import minyi.adapters.sms.tencent
 print(json.dumps({
     "handler": callable(getattr(module, attr)),
     "module": module.__file__,

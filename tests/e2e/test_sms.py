@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from minyi.domain.catalog import shenzhen_catalog
+from minyi.adapters.catalog_file import shenzhen_catalog
 from tests.e2e.conftest import VALID_REQUEST, Api
 
 TRAFFIC_POLICE = "futian-traffic-police"

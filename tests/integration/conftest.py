@@ -23,6 +23,7 @@ from infra.local.gateway import LocalGateway
 from infra.local.lambdas import LambdaContext, LocalLambdas
 from infra.local.template import Route, Template
 from minyi.adapters.aws import reset_clients
+from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.adapters.dynamo import (
     DynamoCaseRepository,
     DynamoCatalogRepository,
@@ -32,7 +33,6 @@ from minyi.adapters.dynamo import (
     Table,
 )
 from minyi.config import EnvSettings
-from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.models import Catalog, RoutingRule
 
 REGION = "ap-east-1"

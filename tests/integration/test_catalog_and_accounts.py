@@ -14,9 +14,9 @@ import pytest
 from infra.local.accounts import create_user_pools, derived_phone, pool_environment, token_claims
 from infra.local.template import Template
 from minyi.adapters.aws import client
+from minyi.adapters.catalog_file import shenzhen_document
 from minyi.adapters.cognito import CognitoUserDirectory
 from minyi.domain.accounts import NewAccount
-from minyi.domain.catalog import shenzhen_document
 from minyi.domain.errors import AlreadyExists, ConcurrentUpdate
 from minyi.domain.models import Role
 from tests.integration.conftest import REGION, Stack, citizen

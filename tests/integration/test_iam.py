@@ -29,7 +29,7 @@ from infra.local.lambdas import current_function
 from infra.local.schedules import scheduled_event
 from infra.local.streams import StreamPoller
 from minyi.adapters.aws import client, reset_clients
-from minyi.domain.catalog import shenzhen_document
+from minyi.adapters.catalog_file import shenzhen_document
 from tests.integration.conftest import Stack, citizen, staff
 
 # before this module's stack starts mock_aws (which makes boto3's default session, the one moto's Step

@@ -33,9 +33,9 @@ from infra.local.streams import StreamMapping, StreamPoller, lambda_record
 from infra.replay_dlq import replay
 from minyi import bootstrap
 from minyi.adapters.aws import client
+from minyi.adapters.catalog_file import SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.config import NotifySettings
 from minyi.domain import lifecycle
-from minyi.domain.catalog import SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.errors import ConcurrentUpdate
 from minyi.domain.lifecycle import RatingPolicy
 from minyi.domain.models import (

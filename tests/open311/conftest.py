@@ -27,8 +27,8 @@ from infra.local.lambdas import LocalLambdas
 from infra.local.streams import StreamPoller
 from infra.local.template import Template
 from minyi.adapters.aws import reset_clients
+from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.adapters.dynamo import DynamoCatalogRepository, Table
-from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from tests.integration.conftest import REGION, Stack, _end_waiting_executions
 from tests.integration.conftest import stack as stack
 from tests.local_runtime import running

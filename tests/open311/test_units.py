@@ -11,8 +11,8 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 import pytest
 
+from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain import lifecycle, scoreboard
-from minyi.domain.catalog import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.errors import InvalidInput
 from minyi.domain.models import (
     Actor,

@@ -1,10 +1,10 @@
-"""Unit tests for the Shenzhen seed catalogue (minyi.domain.catalog)."""
+"""Unit tests for the Shenzhen seed catalogue (minyi.adapters.catalog_file)."""
 
 from __future__ import annotations
 
 import pytest
 
-from minyi.domain.catalog import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog, shenzhen_units_and_rules
+from minyi.adapters.catalog_file import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog, shenzhen_units_and_rules
 from minyi.domain.deadlines import DEFAULT_DEADLINE_DAYS
 from minyi.domain.models import Category, RoutingRule, Unit
 

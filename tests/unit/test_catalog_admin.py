@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.catalog import shenzhen_document
+from minyi.adapters.catalog_file import shenzhen_document
 from minyi.domain.catalog_doc import InvalidDocument
 from minyi.domain.errors import CatalogEmpty, ConcurrentUpdate, Forbidden, NotFound
 from minyi.domain.models import Actor, Category, Role

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.catalog import SHENZHEN_FILE, load_document_file, shenzhen_document
+from minyi.adapters.catalog_file import SHENZHEN_FILE, load_document_file, shenzhen_document
 from minyi.domain.catalog_doc import InvalidDocument, diff, parse_document
 from minyi.domain.deadlines import DEFAULT_DEADLINE_DAYS
 from minyi.domain.models import Category

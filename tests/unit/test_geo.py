@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.catalog import shenzhen_catalog, shenzhen_document
+from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_document
 from minyi.domain.catalog_doc import InvalidDocument, diff, parse_document
 from minyi.domain.geo import district_at, inside
 

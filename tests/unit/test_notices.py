@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.catalog import SUPERVISION_OFFICE, shenzhen_catalog
+from minyi.adapters.catalog_file import SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, TimelineEvent, Unit
 from minyi.domain.notices import Notice, NoticeContext, plan_notices, sms_segments
 

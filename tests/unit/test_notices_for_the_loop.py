@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.catalog import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog
+from minyi.adapters.catalog_file import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, SupervisionOrder, TimelineEvent
 from minyi.domain.notices import _CITIZEN, DECLARED_SEGMENTS, VARIABLES, NoticeContext, plan_notices, sms_segments
 from minyi.domain.rating_links import MAX_HOST_LENGTH, RatingLinks

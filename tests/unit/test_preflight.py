@@ -281,7 +281,7 @@ def test_an_approved_template_whose_text_differs_from_the_registry_warns(aws: No
 def test_the_default_registry_is_every_template_with_the_rating_address_on_the_web_domain() -> None:
     # Given the registry preflight checks for a web domain
     from minyi import bootstrap
-    from minyi.adapters.sms_templates import registrations
+    from minyi.adapters.sms.templates import registrations
 
     registry = bootstrap.deploy_facts(REGION, "12345.sz.gov.cn").required_templates()
     # Then it is the list `minyi sms templates` prints, the rating address written in

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from minyi.adapters.catalog_file import SHENZHEN_FILE, shenzhen_document
 from minyi.cli import AdminApi, import_rules, main, parse_rules_csv
-from minyi.domain.catalog import SHENZHEN_FILE, shenzhen_document
 from minyi.domain.catalog_doc import parse_document
 
 GOOD = "topic,district,unit\ntraffic,futian,futian-traffic-police\nhousing,luohu,luohu-housing\n"

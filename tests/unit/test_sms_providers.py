@@ -19,13 +19,14 @@ import responses
 from moto import mock_aws
 
 from minyi.adapters import secrets
-from minyi.adapters.sms import SmsProviderError, SnsSmsSender, reset_clients, sms_sender
-from minyi.adapters.sms_templates import ProviderConfig, registration_text, registrations, template_texts
-from minyi.adapters.sms_tencent import TencentSmsSender
+from minyi.adapters.sms import sms_sender
+from minyi.adapters.sms.sns import SnsSmsSender, reset_clients
+from minyi.adapters.sms.templates import ProviderConfig, registration_text, registrations, template_texts
+from minyi.adapters.sms.tencent import TencentSmsSender
 from minyi.domain.account_codes import CodeKind, code_message, code_texts
 from minyi.domain.models import EventType
 from minyi.domain.notices import Notice, TemplateMessage, notice_texts, template_key
-from minyi.ports import SmsError, TemplateSmsSender
+from minyi.ports import SmsError, SmsProviderError, TemplateSmsSender
 from minyi.services.notify import NotifyService
 
 RECORDED = Path(__file__).parent / "recorded" / "tencent_sms"

@@ -6,8 +6,8 @@
 - certificates: ACM in us-east-1, where CloudFront takes its certificates from;
 - the SMS provider secret: secretsmanager:GetSecretValue, validated as `ProviderConfig`;
 - the provider's template review: Tencent Cloud SMS DescribeSmsTemplateList through the official SDK
-  client the SMS sender uses (`sms_tencent.api_client`: it signs, TC3-HMAC-SHA256);
-- the templates the stack needs: the registry in `minyi.adapters.sms_templates` (`registrations()`).
+  client the SMS sender uses (`sms.tencent.api_client`: it signs, TC3-HMAC-SHA256);
+- the templates the stack needs: the registry in `minyi.adapters.sms.templates` (`registrations()`).
 
 Runs on an operator's machine, never in a Lambda handler.
 """
@@ -44,7 +44,7 @@ UNKNOWN_ADDRESS = "<web domain>/r"
 def registry(web_domain: str | None = None) -> Mapping[str, str]:
     """Template key -> its text in the provider's syntax, from the one template registry, with the rating
     address on `web_domain` written in as the registered text has it."""
-    from minyi.adapters.sms_templates import registrations
+    from minyi.adapters.sms.templates import registrations
     from minyi.domain.rating_links import display_address
 
     address = display_address(f"https://{web_domain}") if web_domain else UNKNOWN_ADDRESS
@@ -98,7 +98,7 @@ class AwsDeployFacts:
             return None
 
     def _config(self, secret_id: str) -> Any:
-        from minyi.adapters.sms_templates import ProviderConfig
+        from minyi.adapters.sms.templates import ProviderConfig
 
         value = self._secret_string(secret_id)
         return None if value is None else ProviderConfig.from_secret_string(value)
@@ -120,7 +120,7 @@ class AwsDeployFacts:
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
         from tencentcloud.sms.v20210111 import models
 
-        from minyi.adapters.sms_tencent import api_client
+        from minyi.adapters.sms.tencent import api_client
 
         config = self._config(secret_id)
         client = (self.sms_client or api_client)(config)

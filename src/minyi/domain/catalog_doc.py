@@ -1,6 +1,7 @@
 """The catalogue as a document: what `data/catalog/*.yaml`, `PUT /v1/admin/catalog` and the `minyi`
 CLI exchange. Pure: validation as a whole (every problem named by its path), the catalogue and routing
-rules it defines, and the difference between two versions.
+rules it defines, and the difference between two versions. It takes parsed data (a mapping); reading a
+file is the callers' part (`minyi.adapters.catalog_file`, the `minyi` CLI).
 
 The document's shape (YAML or JSON)::
 
@@ -30,9 +31,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from minyi.domain.catalog import DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID
 from minyi.domain.errors import InvalidFields
-from minyi.domain.models import Bounds, Catalog, Category, KnowledgeEntry, ReplyTemplate, RoutingRule, Unit
+from minyi.domain.models import (
+    DISPATCH_QUEUE,
+    SUPERVISION_OFFICE_ID,
+    Bounds,
+    Catalog,
+    Category,
+    KnowledgeEntry,
+    ReplyTemplate,
+    RoutingRule,
+    Unit,
+)
 from minyi.domain.phone import normalise_phone
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -270,7 +280,7 @@ def cross_reference_problems(raw: dict[str, Any]) -> list[Problem]:
     if west is not None and east is not None and west >= east:
         problems.append(("bounds.east", "must be east of bounds.west"))
     problems.extend(area_problems(_mapping(raw.get("district_areas")), districts, (south, west, north, east)))
-    for section, wanted in (("dispatch_centre", DISPATCH_CENTRE_ID), ("supervision_office", SUPERVISION_OFFICE_ID)):
+    for section, wanted in (("dispatch_centre", DISPATCH_QUEUE), ("supervision_office", SUPERVISION_OFFICE_ID)):
         given = _mapping(raw.get(section)).get("id")
         if section in raw and isinstance(given, str) and given != wanted:
             problems.append((f"{section}.id", f"must be {wanted}"))
@@ -283,7 +293,7 @@ def cross_reference_problems(raw: dict[str, Any]) -> list[Problem]:
         where = f"units[{i}]"
         unit_id = unit.get("id")
         if isinstance(unit_id, str):
-            if unit_id in (DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID):
+            if unit_id in (DISPATCH_QUEUE, SUPERVISION_OFFICE_ID):
                 problems.append((f"{where}.id", f"{unit_id} is defined by its own section"))
             elif unit_id in seen:
                 problems.append((f"{where}.id", f"duplicate: {unit_id} is also units[{seen[unit_id]}]"))

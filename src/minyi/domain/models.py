@@ -44,7 +44,11 @@ WITHDRAWABLE_STATUSES = frozenset(
 
 
 #: The dispatch centre's queue: where cases wait that no routing rule covers or that a unit returned.
+#: Also the dispatch centre's unit id in every catalogue (its `dispatch_centre` section).
 DISPATCH_QUEUE = "dispatch-centre"
+#: Supervisors (督办): told of escalations and special supervision on this unit's duty phone; the
+#: unit id of every catalogue's `supervision_office` section.
+SUPERVISION_OFFICE_ID = "supervision-office"
 
 #: Statuses in which the responsible unit owes the citizen an answer (the deadline clock runs).
 HANDLING_STATUSES = frozenset(

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from minyi.api.schemas import StrictBody
 from minyi.open311.model import ApiKey, IssuedKey
+from minyi.request_body import StrictBody
 
 
 class NewKeyBody(StrictBody):

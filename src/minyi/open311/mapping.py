@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from minyi.domain.models import (
+    DISPATCH_QUEUE,
     TERMINAL_STATUSES,
     Case,
     CaseStatus,
@@ -208,7 +209,7 @@ def agency(case: Case, catalog: Catalog) -> str | None:
     if unit is not None:
         return unit.name
     if case.in_dispatch_queue or case.status == CaseStatus.RETURNED:
-        queue = _unit(catalog, "dispatch-centre")
+        queue = _unit(catalog, DISPATCH_QUEUE)
         return queue.name if queue else None
     return None
 

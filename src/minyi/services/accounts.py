@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from minyi import policy
 from minyi.domain.accounts import STAFF_ROLES, Account, AccountStatus, NewAccount
-from minyi.domain.catalog import DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID
 from minyi.domain.errors import InvalidInput, InvalidTransition, NotFound
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Role
+from minyi.domain.models import DISPATCH_QUEUE, SUPERVISION_OFFICE_ID, Actor, Role
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, country_code
 from minyi.observability import logger, metrics
 from minyi.policy import Action
@@ -52,7 +51,7 @@ class AccountService:
             if not new.unit_id:
                 raise InvalidInput("unit_id", "required for staff: the unit they work for")
             units = self.catalog.get().units if self.catalog is not None else {}
-            if new.unit_id not in units or new.unit_id in (DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID):
+            if new.unit_id not in units or new.unit_id in (DISPATCH_QUEUE, SUPERVISION_OFFICE_ID):
                 raise InvalidInput("unit_id", "not a unit of the catalogue; see GET /v1/units")
         elif new.unit_id:
             raise InvalidInput("unit_id", "only staff belong to a unit")

@@ -14,13 +14,13 @@ from datetime import datetime
 from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.accounts import Account
-from minyi.domain.catalog import SUPERVISION_OFFICE_ID
 from minyi.domain.deadlines import DeadlineClock, after_working_hours, handling_due
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.metrics import Metric
 from minyi.domain.models import (
     DISPATCH_QUEUE,
+    SUPERVISION_OFFICE_ID,
     TERMINAL_STATUSES,
     Actor,
     Case,

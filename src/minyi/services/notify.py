@@ -9,10 +9,9 @@ provider accepting a message and the SENT write.
 
 from __future__ import annotations
 
-from minyi.domain.catalog import SUPERVISION_OFFICE_ID
 from minyi.domain.errors import NotFound
 from minyi.domain.metrics import Metric
-from minyi.domain.models import DISPATCH_QUEUE, OutboxStatus, TimelineEvent
+from minyi.domain.models import DISPATCH_QUEUE, SUPERVISION_OFFICE_ID, OutboxStatus, TimelineEvent
 from minyi.domain.notices import Notice, NoticeContext, plan_notices
 from minyi.domain.phone import mask_phone
 from minyi.domain.rating_links import RatingLinks

@@ -7,8 +7,8 @@ APScheduler). The configuration (credentials, SdkAppId, signature, template ids)
 Secrets Manager, read once per container.
 
 A request-level error comes back as `Response.Error.Code`; a per-number refusal (throttling of one
-number, for example) as a `SendStatusSet` entry whose `Code` is not `Ok`. Both become SmsProviderError
-with the provider's code, so the outbox records it and the stream retries it.
+number, for example) as a `SendStatusSet` entry whose `Code` is not `Ok`. Both become
+`minyi.ports.SmsProviderError` with the provider's code, so the outbox records it and the stream retries it.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
 from minyi.adapters.secrets import secret_bytes
-from minyi.adapters.sms import SmsProviderError
-from minyi.adapters.sms_templates import ProviderConfig
+from minyi.adapters.sms.templates import ProviderConfig
 from minyi.domain.notices import TemplateMessage
 from minyi.observability import logger
+from minyi.ports import SmsProviderError
 
 ENDPOINT = "sms.tencentcloudapi.com"
 #: Seconds before a call gives up (the notify function has 60 s for a batch of 25 records).
