@@ -62,8 +62,8 @@ def measure() -> IntakeRun:
     from minyi.domain.intake_model import TopicModel, evaluate, keyword_model
     from minyi.services.intake_training import load_seed, train
 
-    catalog = parse_document(yaml.safe_load(CATALOG.read_text(encoding="utf-8"))).catalog()
-    topics, keywords = list(catalog.topics), catalog.topic_keywords
+    document = parse_document(yaml.safe_load(CATALOG.read_text(encoding="utf-8")))
+    topics, keywords = list(document.topics), document.topic_keywords()
     seed, held_out = load_seed(SEED), load_seed(HELD_OUT)
     unseen = [(e.text, e.topic) for e in held_out]
 

@@ -181,6 +181,10 @@ class CatalogDocument(_Strict):
             units.append(Unit(id=office.id, name=office.name, name_en=office.name_en, duty_phone=office.duty_phone))
         return units
 
+    def topic_keywords(self) -> dict[str, list[str]]:
+        """Keywords per topic that has them: the intake model's cold start (domain/intake_model.py)."""
+        return {code: list(n.keywords) for code, n in self.topics.items() if n.keywords}
+
     def routing_rules(self, version: int | None = None) -> list[RoutingRule]:
         return [
             RoutingRule(topic=r.topic, district=r.district, unit_id=r.unit, catalog_version=version) for r in self.rules
@@ -191,7 +195,6 @@ class CatalogDocument(_Strict):
         return Catalog(
             categories=list(Category),
             topics={code: n.model_dump(exclude={"keywords"}) for code, n in self.topics.items()},
-            topic_keywords={code: list(n.keywords) for code, n in self.topics.items() if n.keywords},
             districts={code: n.model_dump() for code, n in self.districts.items()},
             units={u.id: u for u in self.all_units()},
             deadline_days=dict(self.deadline_days),

@@ -219,7 +219,9 @@ def tfidf(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[str, floa
     return {f: v / norm for f, v in vector.items()} if norm else {}
 
 
-def keyword_model(topics: Sequence[str], keywords: Mapping[str, Iterable[str]], version: str = "keywords") -> TopicModel:
+def keyword_model(
+    topics: Sequence[str], keywords: Mapping[str, Iterable[str]], version: str = "keywords"
+) -> TopicModel:
     """The cold-start model: the catalogue's keywords alone. It never routes on its own (no auto
     threshold): a person confirms what keywords suggest."""
     return TopicModel(

@@ -113,7 +113,9 @@ def split(examples: Sequence[LabelledExample]) -> tuple[list[LabelledExample], l
     """(training, held out): the newest fifth of the dated cases, or every fifth of each topic."""
     dated = [e for e in examples if e.closed_at is not None]
     if len(dated) >= MIN_DATED_HELD_OUT:
-        newest = sorted((i for i, e in enumerate(examples) if e.closed_at is not None), key=examples_closed_at(examples))
+        newest = sorted(
+            (i for i, e in enumerate(examples) if e.closed_at is not None), key=examples_closed_at(examples)
+        )
         held = set(newest[len(newest) - len(newest) // HELD_OUT_SHARE :])
     else:
         seen: Counter[str] = Counter()
