@@ -140,7 +140,7 @@ class TopicModel:
         if self.keyword_weight:
             folded = normalise(text)
             for j, topic in enumerate(self.topics):
-                out[j] += self.keyword_weight * sum(1 for k in self.keywords.get(topic, ()) if normalise(k) in folded)
+                out[j] += self.keyword_weight * sum(1 for k in self.keywords.get(topic, ()) if k in folded)
         return out
 
     def scores(self, text: str) -> dict[str, float]:
@@ -229,7 +229,8 @@ def keyword_model(
         kind=ModelKind.KEYWORDS,
         topics=list(topics),
         bias=[0.0] * len(topics),
-        keywords={t: [k for k in keywords.get(t, ()) if k.strip()] for t in topics if keywords.get(t)},
+        # kept as the features read them (normalise), so a keyword matches however it was typed
+        keywords={t: [normalise(k) for k in keywords.get(t, ()) if k.strip()] for t in topics if keywords.get(t)},
         keyword_weight=KEYWORD_WEIGHT,
     )
 
