@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from scripts.bench import cases, cold_start, sms, startup, stats, sweep, throughput
+from scripts.bench import cases, cold_start, intake, sms, startup, stats, sweep, throughput
 from scripts.bench.meters import AwsMeter, Meters
 from scripts.bench.report import BenchError, Target, elapsed, log, targets_table
 
@@ -59,12 +59,13 @@ def start_runtime(aws: AwsMeter) -> Any:
 
 
 def ops_sections(plan: Plan) -> list[str]:
-    """SMS, sweep and stats benchmarks (run in a process of their own)."""
+    """SMS, sweep, stats and intake-model benchmarks (run in a process of their own)."""
     lines: list[str] = []
     for title, section in (
         ("SMS", lambda: sms.report(*plan.sms_cases)),
         ("sweep", lambda: sweep.report(plan.sweep_open_cases)),
         ("stats", lambda: stats.report(plan.stats_cases)),
+        ("intake", intake.report),
     ):
         log(f"{title} benchmark")
         try:

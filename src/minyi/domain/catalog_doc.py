@@ -13,7 +13,8 @@ The document's shape (YAML or JSON)::
     districts: {<code>: {zh, en}}
     district_areas: {<code>: [[lat, lon], ...]}  # optional: a simple polygon per district, to suggest
                                                  # the district from a phone's position (domain/geo.py)
-    topics: {<code>: {zh, en}}
+    topics: {<code>: {zh, en, keywords?: [<word>]}}   # keywords: the intake model's cold start
+                                                     # (domain/intake_model.py)
     dispatch_centre: {id: dispatch-centre, name, name_en, duty_phone}
     supervision_office: {id: supervision-office, name, name_en, duty_phone}
     units: [{id, name, name_en, district?, duty_phone, topics: [<topic>]}]
@@ -57,6 +58,8 @@ MAX_REPLY_TEMPLATES = 500
 MAX_ANSWER_LENGTH = 300
 MAX_QUESTION_LENGTH = 100
 MAX_TEMPLATE_TEXT_LENGTH = 1000
+#: Keywords per topic: what suggests the topic before a model is trained (domain/intake_model.py).
+MAX_KEYWORDS, MAX_KEYWORD_LENGTH = 100, 20
 #: Corners of one district's area: enough for a recognisable outline, small enough to ship to phones.
 MIN_CORNERS, MAX_CORNERS = 3, 200
 
@@ -76,6 +79,20 @@ class _Strict(BaseModel):
 class Names(_Strict):
     zh: str = Field(min_length=1, max_length=64)
     en: str = Field(min_length=1, max_length=128)
+
+
+class TopicEntry(Names):
+    keywords: list[Annotated[str, Field(min_length=1, max_length=MAX_KEYWORD_LENGTH)]] | None = Field(
+        default=None, max_length=MAX_KEYWORDS
+    )
+
+    @field_validator("keywords")
+    @classmethod
+    def _unique_keywords(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            repeated = sorted({k for k in value if value.count(k) > 1})
+            raise ValueError(f"a keyword is listed twice: {', '.join(repeated)}")
+        return value
 
 
 class City(Names):
@@ -144,7 +161,7 @@ class CatalogDocument(_Strict):
     bounds: BoundsEntry | None = None
     districts: dict[str, Names] = Field(max_length=MAX_CODES)
     district_areas: dict[str, list[Corner]] | None = Field(default=None, max_length=MAX_CODES)
-    topics: dict[str, Names] = Field(max_length=MAX_CODES)
+    topics: dict[str, TopicEntry] = Field(max_length=MAX_CODES)
     dispatch_centre: Office
     supervision_office: Office
     units: list[UnitEntry] = Field(max_length=MAX_UNITS)
@@ -174,6 +191,10 @@ class CatalogDocument(_Strict):
             units.append(Unit(id=office.id, name=office.name, name_en=office.name_en, duty_phone=office.duty_phone))
         return units
 
+    def topic_keywords(self) -> dict[str, list[str]]:
+        """Keywords per topic that has them: the intake model's cold start (domain/intake_model.py)."""
+        return {code: list(n.keywords) for code, n in self.topics.items() if n.keywords}
+
     def routing_rules(self, version: int | None = None) -> list[RoutingRule]:
         return [
             RoutingRule(topic=r.topic, district=r.district, unit_id=r.unit, catalog_version=version) for r in self.rules
@@ -183,7 +204,7 @@ class CatalogDocument(_Strict):
         b = self.bounds
         return Catalog(
             categories=list(Category),
-            topics={code: n.model_dump() for code, n in self.topics.items()},
+            topics={code: n.model_dump(exclude={"keywords"}) for code, n in self.topics.items()},
             districts={code: n.model_dump() for code, n in self.districts.items()},
             units={u.id: u for u in self.all_units()},
             deadline_days=dict(self.deadline_days),
