@@ -33,7 +33,7 @@ ADAPTER_IMPORTS_ALLOWED = {
     # Powertools' idempotency store takes a boto3 client: built from the adapters' one client factory
     "minyi.api.idempotency": "Powertools' DynamoDB idempotency store needs the adapters' client",
     # `minyi sms templates` prints what the SMS adapter registers with a provider (it builds no client)
-    "minyi.cli": "the operator's CLI lists the provider's templates",
+    "minyi.cli.commands": "the operator's CLI lists the provider's templates",
 }
 
 
