@@ -218,7 +218,9 @@ def seed_file(value: str | None) -> Path | None:
 
 def seed_catalog(send: Callable[[str, str, bytes | None, dict[str, str]], tuple[int, bytes]], token: str) -> str:
     """Load the `MINYI_SEED` catalogue through the admin API, as `minyi catalog import` does."""
-    from minyi.cli import AdminApi, import_catalog, read_document
+    from minyi.cli.catalog import import_catalog
+    from minyi.cli.http import AdminApi
+    from minyi.cli.yaml_files import read_document
 
     path = seed_file(os.environ.get("MINYI_SEED"))
     if path is None:

@@ -58,13 +58,12 @@ Patches 2-9 reach into moto's internals, so they are installed only on the moto 
 written for (`SUPPORTED_MOTO`); on another version `install()` skips them with a warning (the runtime
 stays correct, only slower) until someone checks them against the new version. Patch 1 wraps a
 single, long-stable entry point and is always installed: without it the runtime is wrong, not slow.
-`uninstall()` restores everything `install()` replaced. `timed_operations()` is for the benchmark:
-it times moto's work per operation for as long as its block runs.
+`uninstall()` restores everything `install()` replaced. (The benchmark's timer of moto's work per
+operation is not a patch: it lives with the benchmark, `scripts/bench/moto_timer.py`.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import sys
@@ -72,8 +71,7 @@ import threading
 import time
 import types
 import warnings
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 #: The moto release these patches were written and tested against (pinned in constraints.txt).
@@ -585,56 +583,6 @@ def _enforce_post_policy() -> None:
         return original(self, request, bucket_name)
 
     _replace(S3Response, "_bucket_response_post", _bucket_response_post)
-
-
-# --- measuring (the benchmark) ---------------------------------------------------------------------
-
-
-class OperationTimes:
-    """Calls, wall seconds and CPU seconds (of the calling thread) spent inside moto, per
-    "service.Operation": moto's own work, under the lock. CPU time does not count waiting for the GIL
-    or the lock, so it stays meaningful on a busy machine."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.seconds: dict[str, float] = {}
-        self.cpu_seconds: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def add(self, operation: str, seconds: float, cpu_seconds: float) -> None:
-        with self._lock:
-            self.calls[operation] += 1
-            self.seconds[operation] = self.seconds.get(operation, 0.0) + seconds
-            self.cpu_seconds[operation] = self.cpu_seconds.get(operation, 0.0) + cpu_seconds
-
-    def snapshot(self) -> tuple[dict[str, int], dict[str, float], dict[str, float]]:
-        with self._lock:
-            return dict(self.calls), dict(self.seconds), dict(self.cpu_seconds)
-
-
-@contextlib.contextmanager
-def timed_operations() -> Iterator[OperationTimes]:
-    """Time every operation moto answers while the block runs (wraps moto's action dispatch)."""
-    from moto.core.responses import BaseResponse
-
-    times = OperationTimes()
-    original = BaseResponse.call_action
-
-    def call_action(self: Any) -> Any:
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        try:
-            return original(self)
-        finally:
-            service = getattr(self, "service_name", None) or type(self).__module__.split(".")[1]
-            times.add(
-                f"{service}.{self._get_action()}", time.perf_counter() - started, time.thread_time() - cpu_started
-            )
-
-    BaseResponse.call_action = call_action  # type: ignore[method-assign]
-    try:
-        yield times
-    finally:
-        BaseResponse.call_action = original  # type: ignore[method-assign]
 
 
 # --- 9. a query of the table reads its partition ---------------------------------------------------

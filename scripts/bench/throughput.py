@@ -76,7 +76,7 @@ def table_items(runtime: Any) -> int:
 def run_load(runtime: Any, label: str, token: str, max_requests: int, time_limit: float | None) -> LoadRun:
     """POST /v1/requests from SUBMIT_THREADS threads, a requests.Session each, until `max_requests`
     were sent or `time_limit` seconds passed."""
-    from infra.local import moto_patches
+    from scripts.bench.moto_timer import timed_operations
 
     url = f"{runtime.base_url}/v1/requests"
     tickets = itertools.count()
@@ -105,7 +105,7 @@ def run_load(runtime: Any, label: str, token: str, max_requests: int, time_limit
     workers = [threading.Thread(target=worker, name=f"bench-load-{i}") for i in range(SUBMIT_THREADS)]
     for w in workers:
         w.start()
-    with moto_patches.timed_operations() as moto_times:
+    with timed_operations() as moto_times:
         cpu_before = time.process_time()
         started = time.perf_counter()
         start_line.wait()

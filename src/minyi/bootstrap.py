@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from minyi.adapters.dynamo.table import Table
     from minyi.adapters.workflow import CaseWorkflow
-    from minyi.cli_ops import DeployFacts
     from minyi.config import (
         AccountsSettings,
         AccountsTriggerSettings,
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
         SweepSettings,
     )
     from minyi.domain.rating_links import RatingLinks
-    from minyi.ports import Clock, CodeDecrypter, SmsSender, UserDirectory, Workflow
+    from minyi.ports import Clock, CodeDecrypter, DeployFacts, SmsSender, UserDirectory, Workflow
     from minyi.services.account_codes import AccountCodeService
     from minyi.services.account_status import AccountGate
     from minyi.services.accounts import AccountService

@@ -9,8 +9,8 @@ type checker only: every handler imports this module, and the Open311 models alo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
@@ -426,3 +426,70 @@ class Open311Repository(Protocol):
     def release(self, key: str) -> None:
         """Forget a claim whose submission failed (so a retry may try again)."""
         ...
+
+
+# --- the account and the SMS provider before a deployment (`minyi preflight`) ---------------------
+
+
+@dataclass(frozen=True)
+class LambdaConcurrency:
+    """lambda:GetAccountSettings' AccountLimit, per region."""
+
+    total: int
+    unreserved: int
+
+
+@dataclass(frozen=True)
+class Certificate:
+    arn: str
+    domains: tuple[str, ...]  # DomainName and SubjectAlternativeNames
+    status: str  # PENDING_VALIDATION, ISSUED, INACTIVE, EXPIRED, VALIDATION_TIMED_OUT, REVOKED, FAILED
+
+
+@dataclass(frozen=True)
+class SmsSecret:
+    """The SMS provider's secret as read: `problems` names what is empty or invalid (the template's
+    placeholder has every credential empty); `templates` maps a template key to the provider's id."""
+
+    problems: tuple[str, ...]
+    templates: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TemplateStatus:
+    template_id: str
+    state: int  # Tencent Cloud SMS StatusCode (`minyi.cli.preflight.TemplateState`)
+    content: str = ""
+    review_reply: str = ""
+
+
+class ProviderRefused(Exception):
+    """The SMS provider refused the question itself (bad credentials, no such application, ...)."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+
+
+class DeployFacts(Protocol):
+    """What preflight reads from the account and the SMS provider; every call is read-only. The checks
+    live with the operator's CLI (`minyi.cli.preflight`), the reads in `minyi.adapters.deploy_facts`."""
+
+    def region_opt_in(self, region: str) -> str | None:
+        """OptInStatus (`OptIn`) of the region, None when the account does not know it."""
+
+    def lambda_concurrency(self, region: str) -> LambdaConcurrency: ...
+
+    def certificates(self) -> list[Certificate]:
+        """Every ACM certificate in us-east-1 (where CloudFront takes them from)."""
+
+    def sms_secret(self, secret_id: str) -> SmsSecret | None:
+        """The provider secret, None when it does not exist."""
+
+    def template_statuses(self, secret_id: str, template_ids: list[str]) -> dict[str, TemplateStatus]:
+        """The provider's review state of these template ids (absent: unknown there). Raises
+        ProviderRefused."""
+
+    def required_templates(self) -> Mapping[str, str]:
+        """The registry of templates the stack sends: key -> text in the provider's syntax (the list
+        `python -m minyi.adapters.sms.templates` prints)."""

@@ -476,15 +476,21 @@ def test_redelivering_a_whole_batch_sends_nothing_twice(stack: Stack, streams: N
     sender = FlakySender()
     connect(streams, sender)
     event = {"Records": stream_records(stack, notify_mapping(streams), case.id, since=mark)}
-    assert len(event["Records"]) == case.event_count
+    # 1 submitted, 2 dispatched, 3 accepted, 4 replied, 5 rated, 6 reopened, 7 accepted, 8 replied, 9 rated, 10 closed
+    assert len(event["Records"]) == case.event_count == 10
     expected = expected_notices(stack, writer, [case.id])
+    # the citizen hears of seq 1, 2, 4, 6, 8 and 10, the unit of 2 and 6 (accepted and rated notify nobody)
+    notices = {(1, "citizen"), (2, "citizen"), (2, "unit"), (4, "citizen"), (6, "citizen"), (6, "unit")}
+    notices |= {(8, "citizen"), (10, "citizen")}
+    assert {(seq, kind) for _, seq, kind in expected} == notices
 
     # When the notify function receives the same batch twice (a retried invocation)
     first = streams.function.invoke(NOTIFY, event)
     second = streams.function.invoke(NOTIFY, json.loads(json.dumps(event)))
 
-    # Then both invocations succeed and every notice was sent once
+    # Then both invocations succeed and the provider was asked 8 times in all: every notice once
     assert first == {"batchItemFailures": []} and second == {"batchItemFailures": []}
+    assert sender.calls == len(sender.sent) == 8
     assert sends_per_notice(stack, sender, list({k[0] for k in expected})) == Counter(dict.fromkeys(expected, 1))
     # And the outbox shows each notice SENT once, with the provider's message id
     outbox = {(o.case_id, o.event_seq, o.kind): o for o in stack.outbox.entries(case.id)}

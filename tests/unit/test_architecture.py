@@ -98,7 +98,7 @@ PLANTED: dict[str, tuple[str, str, str]] = {
     ),
     "aws-sdk": ("functions/submit/app.py", "import boto3\n", "functions.submit.app"),
     "wiring": ("functions/rate/app.py", "from minyi.adapters.dynamo import Table\n", "functions.rate.app"),
-    "response-models": ("minyi/cli.py", "from minyi.api import schemas\n", "minyi.cli"),
+    "response-models": ("minyi/cli/http.py", "from minyi.api import schemas\n", "minyi.cli.http"),
     "pure-domain": ("minyi/domain/geo.py", "import yaml\n", "minyi.domain.geo"),
 }
 #: The other half of the circle planted for `no-circles`.

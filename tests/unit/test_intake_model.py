@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from minyi.domain.catalog import shenzhen_document
+from minyi.adapters.catalog_file import shenzhen_document
 from minyi.domain.catalog_doc import InvalidDocument, parse_document
 from minyi.domain.intake_model import (
     MAX_MODEL_BYTES,

@@ -23,18 +23,15 @@ from moto import mock_aws
 
 from minyi import cli
 from minyi.adapters.deploy_facts import AwsDeployFacts
-from minyi.cli_ops import (
-    Check,
+from minyi.cli.checks import Check, Result, Verdict, report
+from minyi.cli.preflight import (
     PreflightOptions,
-    Result,
-    Verdict,
     check_certificate,
     check_concurrency,
     check_region,
     check_sms,
     covers,
     preflight,
-    report,
     reserved_by_template,
 )
 

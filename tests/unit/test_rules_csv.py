@@ -1,5 +1,5 @@
 """`minyi rules import FILE.csv`: routing rules from a spreadsheet export, every bad row reported with
-its line number (minyi.cli), and the command itself on files."""
+its line number (minyi.cli.rules_csv), and the command itself on files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import pytest
 import yaml
 
 from minyi.adapters.catalog_file import SHENZHEN_FILE, shenzhen_document
-from minyi.cli import AdminApi, import_rules, main, parse_rules_csv
+from minyi.cli import main
+from minyi.cli.catalog import import_rules
+from minyi.cli.http import AdminApi
+from minyi.cli.rules_csv import parse_rules_csv
 from minyi.domain.catalog_doc import parse_document
 
 GOOD = "topic,district,unit\ntraffic,futian,futian-traffic-police\nhousing,luohu,luohu-housing\n"
@@ -192,7 +195,7 @@ def test_catalog_check_reports_problems_by_path(tmp_path: Path, capsys: pytest.C
 
 
 class FakeStack:
-    """A stack's admin routes as `minyi.cli.Send` answers them: the Shenzhen catalogue in force as version
+    """A stack's admin routes as `minyi.cli.http.Send` answers them: the Shenzhen catalogue in force as version
     1, one staff account (for futian-traffic-police), and every PUT recorded."""
 
     def __init__(self) -> None:

@@ -8,7 +8,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from minyi.cli_ops import Smoke, report
+from minyi.cli.checks import report
+from minyi.cli.smoke import Smoke
 
 WEB = "https://12345.sz.gov.cn"
 CATALOG = {"categories": ["consultation"], "topics": {"traffic": {}}, "districts": {"futian": {}}, "deadline_days": {}}

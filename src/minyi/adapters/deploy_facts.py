@@ -1,4 +1,4 @@
-"""`minyi.cli_ops.DeployFacts` from the account and Tencent Cloud SMS, read-only (`minyi preflight`).
+"""`minyi.ports.DeployFacts` from the account and Tencent Cloud SMS, read-only (`minyi preflight`).
 
 - region opt-in: ec2:DescribeRegions with AllRegions, asked in us-east-1 (a region that is not enabled
   has no endpoint to ask); account:GetRegionOptStatus needs the management account's permission;
@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from minyi.cli_ops import Certificate, LambdaConcurrency, ProviderRefused, SmsSecret, TemplateStatus
+from minyi.ports import Certificate, LambdaConcurrency, ProviderRefused, SmsSecret, TemplateStatus
 
 #: ACM certificates for CloudFront live here, whatever the stack's region.
 CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
