@@ -13,6 +13,7 @@ import argparse
 import io
 import string
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -26,9 +27,17 @@ def catalogues() -> dict[str, Path]:
     return {po.parent.parent.name: po for po in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/minyi.po"))}
 
 
+#: The `.mo`'s header dates: fixed, so that the same `.po` always compiles to the same bytes (Babel
+#: stamps the time of the compilation where the `.po` names none).
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def read(po: Path) -> Catalog:
     with po.open("rb") as source:
-        return read_po(source, locale=po.parent.parent.name)
+        catalog = read_po(source, locale=po.parent.parent.name)
+    catalog.creation_date = FIXED_DATE
+    catalog.revision_date = FIXED_DATE
+    return catalog
 
 
 def compiled(catalog: Catalog) -> bytes:

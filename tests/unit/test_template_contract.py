@@ -192,7 +192,7 @@ def test_the_local_gateway_refuses_as_api_gateway_does_in_aws(template: dict[str
 def test_cloudfront_caches_exactly_the_api_answers_the_code_marks_cacheable(template: dict[str, Any]) -> None:
     from fnmatch import fnmatchcase
 
-    from minyi.api.http import CACHEABLE_PATHS
+    from minyi.api.http import CACHEABLE_PATHS, REVALIDATED_PATHS
 
     # Given every API route of the template, and the distribution's behaviours that cache API answers
     routes = {
@@ -209,9 +209,11 @@ def test_cloudfront_caches_exactly_the_api_answers_the_code_marks_cacheable(temp
     def first_behaviour(path: str) -> dict[str, Any]:  # CloudFront takes the first pattern that matches
         return next((b for b in api if fnmatchcase(path, b["PathPattern"])), {"PathPattern": None})
 
-    # Then the routes whose first matching behaviour caches are exactly the cacheable ones, and the
-    # cache keeps nothing longer than the API's own max-age
+    # Then the routes whose first matching behaviour caches are exactly the cacheable ones (kept for a
+    # while, or kept and revalidated by ETag on every use), and the cache keeps nothing longer than the
+    # API's own max-age
     assert cached, "no cached API behaviour"
-    assert {r for r in routes if first_behaviour(r)["PathPattern"] in cached} == set(CACHEABLE_PATHS)
+    stored = set(CACHEABLE_PATHS) | set(REVALIDATED_PATHS)
+    assert {r for r in routes if first_behaviour(r)["PathPattern"] in cached} == stored
     policy = template["Resources"]["PublicApiCachePolicy"]["Properties"]["CachePolicyConfig"]
     assert (policy["DefaultTTL"], policy["MaxTTL"]) == (0, 300)
