@@ -10,7 +10,7 @@ import {
   categoryExplained, choiceSelect, explained, refuseOpenChoices,
 } from './common.js';
 import { fmtPhone } from './common.js';
-import { actorLabel, categoryLabel, categoryWithDays, eventLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
+import { actorLabel, categoryLabel, categoryWithDays, dimensionLabel, eventLabel, fmtTime, lang, roleLabel, statusLabel, t } from './i18n.js';
 import { lineChart, pairedBars, pct, rateBars, shareBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
@@ -21,7 +21,7 @@ let catalog = null;
 let units = null;  // id -> UnitView
 const me = () => session('console');
 const nameOf = (table, code) => catalog?.[table]?.[code]?.[lang()] ?? code;
-const unitName = (id) => (id === 'dispatch-centre' ? (lang() === 'en' ? 'Dispatch centre' : '派单中心') : units?.[id] ? (lang() === 'en' ? units[id].name_en : units[id].name) : id || '—');
+const unitName = (id) => (id === 'dispatch-centre' ? t('dispatch_centre') : units?.[id] ? (lang() === 'en' ? units[id].name_en : units[id].name) : id || '—');
 
 function navFor(role) {
   if (role === 'operator') return [['call', t('new_call')], ['callbacks', t('callbacks')]];
@@ -36,7 +36,7 @@ function chrome() {
   document.title = t('console_name');
   mount(document.getElementById('topbar'),
     h('a', { class: 'brand', href: '/console' }, t('console_name')), h('span', { class: 'spacer' }),
-    s ? h('span', { class: 'who' }, `${t(`role_${s.role}`)}${s.unit ? ` · ${unitName(s.unit)}` : ''}`) : null,
+    s ? h('span', { class: 'who' }, `${roleLabel(s.role)}${s.unit ? ` · ${unitName(s.unit)}` : ''}`) : null,
     langButton(route),
     s ? h('button', { type: 'button', class: 'link-button', onclick: () => { sessionStorage.removeItem(callsKey()); saveSession('console', null); location.hash = ''; route(); } }, t('sign_out')) : null);
   const nav = document.getElementById('sidenav');
@@ -101,7 +101,7 @@ async function signInView() {
   const directoryToken = await localToken({ sub: 'console-directory', role: 'dispatcher' });
   await loadDirectory(directoryToken);
   const role = h('select', { testid: 'signin-role', name: 'role' },
-    ['staff', 'dispatcher', 'supervisor', 'admin', 'operator'].map((r) => h('option', { value: r }, t(`role_${r}`))));
+    ['staff', 'dispatcher', 'supervisor', 'admin', 'operator'].map((r) => h('option', { value: r }, roleLabel(r))));
   const unit = h('select', { testid: 'signin-unit', name: 'unit' },
     Object.values(units).sort((a, b) => a.id.localeCompare(b.id)).map((u) => h('option', { value: u.id }, `${lang() === 'en' ? u.name_en : u.name} (${u.id})`)));
   const unitField = field(t('your_unit'), unit);
@@ -341,7 +341,7 @@ function callbackCard(c) {
     h('option', { value: '', selected: true, disabled: true }, t('choose')),
     [5, 4, 3, 2, 1].map((n) => h('option', { value: String(n) }, `${n} ${t('stars')}`)))]));
   const comment = h('textarea', { rows: 2, maxlength: 1000, testid: 'callback-comment' });
-  const scoreBox = h('div', { class: 'scores' }, SCORES.map((d) => field(t(`score_${d}`), scores[d])), field(t('comment'), comment));
+  const scoreBox = h('div', { class: 'scores' }, SCORES.map((d) => field(dimensionLabel(d), scores[d])), field(t('comment'), comment));
   const sync = () => {
     const rated = radios.querySelector('input:checked')?.value === 'rated';
     scoreBox.hidden = !rated;
@@ -387,7 +387,7 @@ async function staffAccountsView(notice) {
   const data = await api('/v1/admin/staff', { token: s.token });
   const phone = h('input', { type: 'tel', name: 'phone', required: true, maxlength: 20, testid: 'account-phone', autocomplete: 'off' });
   const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 64, testid: 'account-name', autocomplete: 'off' });
-  const role = h('select', { name: 'role', required: true, testid: 'account-role' }, STAFF_ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))));
+  const role = h('select', { name: 'role', required: true, testid: 'account-role' }, STAFF_ROLES.map((r) => h('option', { value: r }, roleLabel(r))));
   const unit = h('select', { name: 'unit', testid: 'account-unit' },
     h('option', { value: '', selected: true, disabled: true }, t('choose')),
     Object.values(units || {}).sort((a, b) => a.id.localeCompare(b.id)).map((u) => h('option', { value: u.id }, unitName(u.id))));
@@ -413,7 +413,7 @@ async function staffAccountsView(notice) {
     }
   } }, h('h2', {}, t('new_account')), field(t('person_name'), name), field(t('account_phone'), phone), field(t('role'), role), unitField, status, submit);
   const rows = data.items.map((a) => h('tr', { testid: 'account-row', 'data-username': a.username },
-    h('td', {}, a.name || '—'), h('td', {}, fmtPhone(a.phone) || '—'), h('td', {}, a.role ? t(`role_${a.role}`) : '—'), h('td', {}, a.unit_id ? unitName(a.unit_id) : '—'),
+    h('td', {}, a.name || '—'), h('td', {}, fmtPhone(a.phone) || '—'), h('td', {}, a.role ? roleLabel(a.role) : '—'), h('td', {}, a.unit_id ? unitName(a.unit_id) : '—'),
     h('td', {}, a.enabled ? (a.status === 'FORCE_CHANGE_PASSWORD' ? t('first_sign_in') : t('enabled')) : t('disabled')),
     h('td', {}, a.enabled ? h('button', { type: 'button', class: 'secondary', testid: 'account-disable', onclick: async (ev) => {
       ev.target.disabled = true;
@@ -557,7 +557,7 @@ function ratingList(ratings) {
   return h('ul', { class: 'ratings', testid: 'ratings' }, ratings.map((r) => h('li', { testid: 'rating', 'data-round': r.round },
     h('p', {}, h('strong', {}, r.satisfied ? t('rating_satisfied') : t('rating_unsatisfied_staff')),
       h('span', { class: 'muted' }, ` · ${t('round').replace('{n}', r.round)} · ${fmtTime(r.at)}`)),
-    h('p', { testid: 'rating-scores' }, RATING_DIMENSIONS.map((d) => `${t(`rate_${d}`)} ${r[d]}`).join(t('list_sep'))),
+    h('p', { testid: 'rating-scores' }, RATING_DIMENSIONS.map((d) => `${dimensionLabel(d)} ${r[d]}`).join(t('list_sep'))),
     r.comment ? h('blockquote', { class: 'prewrap', testid: 'rating-comment' }, r.comment) : null)));
 }
 
