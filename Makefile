@@ -8,7 +8,7 @@ export AWS_REGION ?= ap-east-1
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= $(AWS_REGION)
 
-.PHONY: run test test-browser unit integration e2e iam build validate lint bench replay-dlq clean diagram
+.PHONY: run test test-browser unit integration e2e iam build validate lint bench replay-dlq clean diagram messages
 
 ## Two pinned sets, each behind its own stamp (scripts/install.py: uv from the package index, else pip;
 ## INSTALLER=pip forces pip): the runtime set for run, bench and replay-dlq; the dev set (SAM CLI,
@@ -112,6 +112,11 @@ bench: $(RUN_STAMP)
 
 diagram: $(STAMP)
 	$(BIN)/python -m infra.statemachine_diagram --write README.md
+
+## make messages: the web clients' strings from the message catalogue (src/minyi/locale/*/LC_MESSAGES/minyi.po,
+## web.* and the term.* glossary) to web/i18n/<lang>.json, committed (tests/unit/test_web_messages.py checks drift)
+messages: $(STAMP)
+	$(BIN)/python -m scripts.compile_messages
 
 replay-dlq: $(RUN_STAMP)
 	$(BIN)/python -m infra.replay_dlq --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)"

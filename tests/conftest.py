@@ -35,7 +35,6 @@ TESTS = Path(__file__).resolve().parent
 SLOW_FIRST: dict[str, float] = {
     "module:tests/browser/test_clients.py": 42,
     "module:tests/browser/test_token_refresh.py": 45,
-    "tests/browser/test_clients.py::test_the_handling_loop_through_both_clients": 42,
     "module:tests/browser/test_operator_tools.py": 20,
     "module:tests/browser/test_units_see_why.py": 17,
     "module:tests/browser/test_unit_work.py": 10,

@@ -1,9 +1,12 @@
 // Offline shell: the pages, scripts and styles are cached at install; navigations go to the network
-// first and fall back to the cached shell; API answers (/v1/, /local/) are never cached.
-const VERSION = 'minyi-shell-v1';
+// first and fall back to the cached shell; API answers (/v1/, /local/) are never cached. The interface
+// texts (/i18n/<lang>.json, compiled from the message catalogue) are part of the shell.
+const VERSION = 'minyi-shell-v2';
 const SHELL = [
   '/', '/console', '/track', '/css/app.css', '/js/app.js', '/js/console.js', '/js/common.js', '/js/i18n.js',
-  '/js/charts.js', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
+  '/js/charts.js', '/js/console/shared.js', '/js/console/signin.js', '/js/console/call.js', '/js/console/callbacks.js',
+  '/js/console/staff.js', '/js/console/catalog.js', '/js/console/inbox.js', '/js/console/case.js',
+  '/js/console/supervision.js', '/js/console/scoreboard.js', '/i18n/zh.json', '/i18n/en.json', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
 ];
 
 self.addEventListener('install', (event) => {

@@ -106,3 +106,24 @@ def test_cloudfront_serves_the_citizen_app_on_the_same_pages_as_the_local_runtim
     # Then a page the local runtime serves as the citizen app is rewritten to it in AWS too
     assert static.serve("GET", page) is not None
     assert f"uri === '{page}'" in code.group(1) and "request.uri = '/index.html'" in code.group(1)
+
+
+def test_the_texts_and_every_console_module_are_served_and_cached_for_offline() -> None:
+    # Given the compiled texts and the console's view modules (issue 19)
+    files = sorted(p.relative_to(ROOT / "web").as_posix() for p in (ROOT / "web").glob("js/**/*.js"))
+    files += ["i18n/zh.json", "i18n/en.json"]
+    assert "js/console/shared.js" in files
+    # Then the local runtime serves each with its type, and the service worker caches each at install
+    shell = (ROOT / "web" / "sw.js").read_text(encoding="utf-8")
+    for name in files:
+        status, headers, _ = static.serve("GET", f"/{name}") or (0, {}, b"")
+        ctype = "application/json" if name.endswith(".json") else "text/javascript"
+        assert status == 200 and headers["Content-Type"].startswith(ctype), name
+        assert f"'/{name}'" in shell, f"{name} is not in sw.js's SHELL"
+
+
+def test_the_console_names_the_dispatch_queue_in_one_place() -> None:
+    # Given the console's scripts / Then the dispatch queue's unit id is written once, as a constant
+    scripts = [*(ROOT / "web" / "js").glob("console.js"), *(ROOT / "web" / "js" / "console").glob("*.js")]
+    written = {p.name: p.read_text(encoding="utf-8").count("'dispatch-centre'") for p in scripts}
+    assert sum(written.values()) == 1 and written["shared.js"] == 1, written

@@ -8,7 +8,7 @@ import {
   categoryExplained, choiceSelect, districtAt, explained, refuseOpenChoices,
 } from './common.js';
 import { fmtPhone } from './common.js';
-import { categoryLabel, categoryWithDays, fmtTime, lang, statusLabel, t } from './i18n.js';
+import { categoryLabel, categoryWithDays, dimensionLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { pct, rateBars, shareBars, tile } from './charts.js';
 
 const main = document.getElementById('main');
@@ -365,7 +365,7 @@ export function ratingForm(onSubmit) {
   } },
   h('h2', {}, t('rate_title')),
   dims.map((d) => h('fieldset', { class: 'stars', testid: `rate-${d}` },
-    h('legend', {}, t(`rate_${d}`)),
+    h('legend', {}, dimensionLabel(d)),
     [1, 2, 3, 4, 5].map((n) => {
       const id = nextId(`rate-${d}`);
       return h('span', { class: 'star' },
