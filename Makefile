@@ -100,11 +100,13 @@ lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/lint-imports --no-logo
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
-## make messages: compile the message catalogue (src/minyi/locale/*/LC_MESSAGES/minyi.po) with Babel
-## into the .mo files the platform reads; tests/unit/test_text.py fails when they drift apart
-.PHONY: messages
+## make messages: compile the one message catalogue (src/minyi/locale/*/LC_MESSAGES/minyi.po) with Babel:
+## the .mo files the platform reads (scripts/compile_mo.py; tests/unit/test_text.py checks drift), and the web
+## clients' strings (web.* and the term.* glossary) to web/i18n/<lang>.json (scripts/compile_messages.py;
+## tests/unit/test_web_messages.py checks drift). Both are committed.
 messages: $(STAMP)
 	$(BIN)/python -m scripts.compile_mo
+	$(BIN)/python -m scripts.compile_messages
 
 ## make bench: the four targets of issue 8 and the detailed tables; QUICK=1 for a short run
 bench: $(RUN_STAMP)
@@ -112,11 +114,6 @@ bench: $(RUN_STAMP)
 
 diagram: $(STAMP)
 	$(BIN)/python -m infra.statemachine_diagram --write README.md
-
-## make messages: the web clients' strings from the message catalogue (src/minyi/locale/*/LC_MESSAGES/minyi.po,
-## web.* and the term.* glossary) to web/i18n/<lang>.json, committed (tests/unit/test_web_messages.py checks drift)
-messages: $(STAMP)
-	$(BIN)/python -m scripts.compile_messages
 
 replay-dlq: $(RUN_STAMP)
 	$(BIN)/python -m infra.replay_dlq --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)"
