@@ -13,6 +13,7 @@ import argparse
 import io
 import string
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -28,7 +29,13 @@ def catalogues() -> dict[str, Path]:
 
 def read(po: Path) -> Catalog:
     with po.open("rb") as source:
-        return read_po(source, locale=po.parent.parent.name)
+        catalog = read_po(source, locale=po.parent.parent.name)
+    # the .po has no POT-Creation-Date: Babel would stamp "now" into the .mo, so it would drift every minute
+    catalog.creation_date = _EPOCH
+    return catalog
+
+
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def compiled(catalog: Catalog) -> bytes:
