@@ -11,7 +11,8 @@ The catalogue's text decides how a placeholder reads, through its format spec:
 - `{status:status}`, `{role:role}`, `{dimension:dimension}`, `{category:category}`: a glossary term
   (`term.<kind>.<value>`), so a term is named once, in the glossary;
 - `{unit:unit}` (any other word): the caller's `Names` lookup (a unit's name in that language), else
-  the value as stored.
+  the value as stored;
+- `{term.dimension.speed}`: a glossary term by its key, for a text that names a fixed term.
 A key missing from a language falls back to Chinese, then to the key itself; a placeholder without a
 value is shown as `{name}`: a message never fails to render.
 """
@@ -19,6 +20,7 @@ value is shown as `{name}`: a message never fails to render.
 from __future__ import annotations
 
 import gettext
+import re
 import string
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from minyi.domain.messages import Message
-from minyi.domain.models import Language
+from minyi.domain.models import Language, Unit
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "minyi"
@@ -83,6 +85,27 @@ def render(
     else:
         key, values = msg, params
     return format_text(template(key, language), language, names, values)
+
+
+#: The key that names a unit no one recorded or the directory no longer knows.
+SOME_UNIT = "event.some_unit"
+_UNIT_ID = re.compile(r"[a-z0-9_-]*")
+
+
+def unit_names(units: Mapping[str, Unit]) -> Names:
+    """`Names` for `{unit:unit}`: a unit id as the unit's name in the reader's language; no id or an
+    id `units` does not know as `SOME_UNIT` ("the responsible unit"); a name (what events stored
+    before ids: not a slug) as stored."""
+
+    def name(spec: str, value: str, language: Language) -> str | None:
+        if spec != "unit":
+            return None
+        unit = units.get(value)
+        if unit is not None:
+            return unit.name if language == "zh" else unit.name_en
+        return template(SOME_UNIT, language) if _UNIT_ID.fullmatch(value) else None
+
+    return name
 
 
 def format_text(
@@ -148,6 +171,12 @@ class _Formatter(string.Formatter):
 
     def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
         return kwargs[str(key)]
+
+    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if field_name.startswith("term."):  # a fixed glossary term: `{term.dimension.speed}`
+            kind, _, value = field_name.removeprefix("term.").partition(".")
+            return term(kind, value, self.language), field_name
+        return super().get_field(field_name, args, kwargs)
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if value is None:

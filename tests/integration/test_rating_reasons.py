@@ -56,11 +56,11 @@ def test_the_unit_redoing_a_case_and_supervisors_read_the_citizens_comment_and_s
     event = rated_event(stack, case_id, unit)
     assert event["note"] == "不满意（处置速度 4，处置效果 2，服务体验 3，反馈质量 2）。群众意见：路口还是没人管"
     assert event["text"] == "群众已评价"
-    # And so does a supervisor; an English reader reads the note as the domain wrote it
+    # And so does a supervisor; an English reader reads the note in English (the glossary's names)
     assert rated_event(stack, case_id, SUPERVISOR)["note"] == event["note"]
     english = rated_event(stack, case_id, SUPERVISOR, "en")
     assert english["note"] == (
-        "unsatisfied (speed 4, effectiveness 2, experience 3, feedback_quality 2); comment: 路口还是没人管"
+        "unsatisfied (Speed 4, Effectiveness 2, Service experience 3, Feedback quality 2); comment: 路口还是没人管"
     )
     assert english["text"] == "The citizen rated the answer"
     # And the citizen's own timeline keeps its own words and shows no note

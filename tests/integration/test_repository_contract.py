@@ -23,7 +23,8 @@ from minyi.adapters.dynamo import (
 )
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput
-from minyi.domain.lifecycle import Transition
+from minyi.domain.lifecycle import RatingPolicy, Transition
+from minyi.domain.messages import message
 from minyi.domain.models import (
     Actor,
     Attachment,
@@ -380,6 +381,59 @@ def test_a_save_without_events_moves_only_the_version(repos: Repos) -> None:
     stored = repos.cases.get_case(case.id)
     assert stored is not None and stored.version == saved.version == case.version + 1
     assert [e.seq for e in repos.cases.timeline(case.id)] == [1, 2]
+
+
+def test_an_events_message_and_schema_version_are_read_back_as_written(repos: Repos) -> None:
+    # Given a rating stored with the platform's note as a message (scores as numbers) and the citizen's words
+    case = dispatched(repos, NOW, NOW + timedelta(days=5))
+    case = repos.cases.save(lifecycle.accept(case, STAFF, NOW))
+    case = repos.cases.save(lifecycle.reply(case, "已处理", STAFF, NOW))
+    scores = {"speed": 4, "effectiveness": 2, "experience": 3, "feedback_quality": 2}
+    rating = lifecycle.rate(
+        case,
+        scores,
+        "还没好",
+        Actor(role=Role.CITIZEN, id=case.citizen_id),
+        NOW,
+        RatingPolicy(),
+        NOW + timedelta(days=3),
+    )
+    repos.cases.save(rating)
+    # When the timeline is read back
+    stored = {e.seq: e for e in repos.cases.timeline(case.id)}
+    # Then every event is what was written: its message (key, facts and their types), its note, version 2
+    for written in rating.events:
+        assert stored[written.seq] == written and stored[written.seq].v == 2
+    rated = stored[rating.events[0].seq]
+    assert rated.message == message("note.rated.unsatisfied.commented", **scores) and rated.note == "还没好"
+    assert all(isinstance(v, int) for v in rated.message.params.values())
+
+
+def test_an_event_stored_before_messages_reads_as_schema_v1(stack: Stack) -> None:
+    # Given an event item as the v1 adapter wrote it: no version, the platform's note in English
+    table = stack.table
+    item = {
+        "PK": "CASE#old-1",
+        "SK": "EVENT#00002",
+        "entity": "event",
+        "case_id": "old-1",
+        "seq": 2,
+        "type": "dispatched",
+        "at": "2026-03-02T01:00:00Z",
+        "actor_role": "system",
+        "actor_id": "router",
+        "status": "DISPATCHED",
+        "unit_id": UNIT,
+        "note": "routed to 福田区交警大队",
+        "round": 1,
+        "due_at": "2026-03-07T01:00:00Z",
+        "facts": {},
+    }
+    table.ddb.put_item(TableName=table.name, Item=table.codec.item(item))
+    # When the timeline is read
+    (event,) = DynamoCaseRepository(table).timeline("old-1")
+    # Then it is a v1 event with its note as written and no message (the api's legacy reader renders it)
+    assert (event.v, event.message, event.note) == (1, None, "routed to 福田区交警大队")
 
 
 # --- units organise their work: urgent first, assignee filter, 协办 list ------------------------------

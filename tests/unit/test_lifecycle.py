@@ -11,6 +11,7 @@ import pytest
 from minyi.domain import lifecycle
 from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition, is_unsatisfied, workflow_outcome
+from minyi.domain.messages import message
 from minyi.domain.models import (
     Actor,
     Case,
@@ -505,9 +506,9 @@ def test_satisfied_rating_closes_on_time() -> None:
     assert [e.type for e in t.events] == [EventType.RATED, EventType.CLOSED]
     assert [e.seq for e in t.events] == [seq_before + 1, seq_before + 2]
     # the citizen's comment goes with the scores (the unit and supervisors read why)
-    scores = "speed 5, effectiveness 4, experience 5, feedback_quality 4"
-    assert t.events[0].note == f"satisfied ({scores}); comment: comment"
-    assert t.events[1].note == "satisfied"
+    assert t.events[0].message == message("note.rated.satisfied.commented", **SATISFIED)
+    assert t.events[0].note == "comment"
+    assert t.events[1].message == message("note.closed.satisfied") and t.events[1].note is None
     assert t.events[1].status == CaseStatus.CLOSED
     assert all(e.actor_role == Role.CITIZEN and e.actor_id == "citizen-1" for e in t.events)
 
@@ -593,7 +594,7 @@ def test_supervised_case_closes_on_unsatisfied_rating() -> None:
     assert t.after.supervised is True
     assert t.after.round == 3
     assert t.events[-1].type == EventType.CLOSED
-    assert t.events[-1].note == "closed_under_supervision"
+    assert t.events[-1].message == message("note.closed.closed_under_supervision")
 
 
 def test_supervised_case_closes_satisfied_on_good_rating() -> None:
@@ -757,7 +758,7 @@ def test_mark_overdue_at_due_flags_and_escalates() -> None:
     assert event.type == EventType.OVERDUE
     assert event.actor_role == Role.SYSTEM
     assert event.actor_id == "deadline"
-    assert event.note == f"deadline {DUE.isoformat()} passed: escalated to supervisors"
+    assert event.message == message("note.overdue", due=DUE) and event.note is None
 
 
 def test_mark_overdue_refuses_twice() -> None:
@@ -793,7 +794,7 @@ def test_warn_deadline_once_per_round() -> None:
     event = only_event(t)
     assert event.type == EventType.DEADLINE_WARNING
     assert event.actor_id == "sweep"
-    assert event.note == f"due {DUE.isoformat()}"
+    assert event.message == message("note.deadline_warning", due=DUE) and event.note is None
     with pytest.raises(InvalidTransition, match="already warned"):
         lifecycle.warn_deadline(t.after, T0 + timedelta(days=5))
 
@@ -851,7 +852,8 @@ def test_request_extension_records_pending_request() -> None:
     assert t.after.due_at == DUE
     event = only_event(t)
     assert event.type == EventType.EXTENSION_REQUESTED
-    assert event.note == "3 working day(s): site survey needed"
+    assert event.message == message("note.extension_requested", days=3)
+    assert event.note == "site survey needed"
 
 
 def test_request_extension_refused_while_one_is_pending() -> None:
@@ -900,7 +902,8 @@ def test_approved_extension_moves_the_deadline() -> None:
     assert t.after.extension.decided_at == now
     event = only_event(t)
     assert event.type == EventType.EXTENSION_APPROVED
-    assert event.note == f"new deadline {REDO_DUE.isoformat()}: ok"
+    assert event.message == message("note.extension_approved.noted", due=REDO_DUE)
+    assert event.note == "ok"
     assert event.actor_role == Role.SUPERVISOR
 
 
@@ -914,7 +917,8 @@ def test_approved_extension_to_a_past_deadline_stays_overdue() -> None:
     t = lifecycle.decide_extension(pending, True, DUE + timedelta(days=1), SUPERVISOR, now, None)
 
     assert t.after.overdue is True
-    assert t.events[0].note == f"new deadline {(DUE + timedelta(days=1)).isoformat()}"
+    assert t.events[0].message == message("note.extension_approved", due=DUE + timedelta(days=1))
+    assert t.events[0].note is None
 
 
 def test_refused_extension_keeps_the_deadline() -> None:
@@ -958,13 +962,13 @@ def test_restart_workflow_names_a_new_execution_and_keeps_the_status() -> None:
     Then a WORKFLOW_REPAIRED event is appended, the status is unchanged and the new execution is named."""
     case = in_progress_case()
 
-    t = lifecycle.restart_workflow(case, T0, "execution FAILED")
+    t = lifecycle.restart_workflow(case, T0, "FAILED")
 
     assert t.after.status == case.status
     assert t.after.execution_name == f"{case.id}-r1" and t.after.repair_count == 1
     event = only_event(t)
     assert event.type == EventType.WORKFLOW_REPAIRED
-    assert event.note is not None and event.note.startswith("execution FAILED")
+    assert event.message == message("note.workflow_repaired", workflow="FAILED", execution=f"{case.id}-r1")
     assert event.actor_id == "sweep"
 
 
@@ -974,9 +978,9 @@ def test_restart_workflow_gives_up_after_three_restarts_and_flagging_happens_onc
     Then it is refused (flag it instead), and a flagged case cannot be flagged twice."""
     case = in_progress_case()
     for _ in range(3):
-        case = lifecycle.restart_workflow(case, T0, "dead").after
+        case = lifecycle.restart_workflow(case, T0, "FAILED").after
     with pytest.raises(InvalidTransition):
-        lifecycle.restart_workflow(case, T0, "dead")
+        lifecycle.restart_workflow(case, T0, "FAILED")
     flagged = lifecycle.flag_for_supervisor(case, T0, "cannot repair").after
     assert flagged.flagged is True
     with pytest.raises(InvalidTransition):
@@ -1125,7 +1129,14 @@ def test_a_correction_changes_topic_and_district_and_tells_the_citizen_what_it_b
     When a dispatcher corrects it to city management in nanshan, with a reason
     Then the case carries the new classification and stays in the queue, unrouted; one event keeps
     the reason as the staff note, both classifications as facts, and the citizen reads the new one."""
-    from minyi.domain.timeline_text import public_text
+    from minyi.domain.models import Language, TimelineEvent
+    from minyi.domain.timeline_text import public_message
+    from minyi.text import render
+
+    def public_text(event: TimelineEvent, language: Language) -> str:
+        said = public_message(event, language)
+        assert said is not None
+        return render(said, language)
 
     queued = lifecycle.queue_for_dispatcher(submitted_case(), T0, "no rule").after
 
@@ -1138,8 +1149,8 @@ def test_a_correction_changes_topic_and_district_and_tells_the_citizen_what_it_b
     assert event.actor_role == Role.DISPATCHER
     assert event.facts["from_topic"] == "traffic" and event.facts["from_district"] == "futian"
     assert event.facts["topic"] == "city" and event.facts["district"] == "nanshan"
-    assert public_text(event, "zh", None) == "诉求分类已更正为 城市管理 · 南山区"
-    assert public_text(event, "en", None) == "Request reclassified as City management · Nanshan"
+    assert public_text(event, "zh") == "诉求分类已更正为 城市管理 · 南山区"
+    assert public_text(event, "en") == "Request reclassified as City management · Nanshan"
 
 
 def test_a_correction_leaves_a_held_case_with_its_unit() -> None:

@@ -9,7 +9,18 @@ import pytest
 
 from minyi.domain import lifecycle
 from minyi.domain.lifecycle import Phase
-from minyi.domain.models import Actor, Case, CaseStatus, Category, Channel, CloseReason, Role, WorkflowWait
+from minyi.domain.messages import message
+from minyi.domain.models import (
+    Actor,
+    Case,
+    CaseStatus,
+    Category,
+    Channel,
+    CloseReason,
+    EventType,
+    Role,
+    WorkflowWait,
+)
 from minyi.services.workflow_tasks import (
     OVERDUE_REARM_SECONDS,
     ParkTask,
@@ -108,6 +119,21 @@ def test_route_queues_a_case_no_rule_covers(world: World) -> None:
     assert world.case(case.id).in_dispatch_queue
     assert state.outcome == "queued" and state.due_at is None
     assert state.handling_timeout_seconds == OVERDUE_REARM_SECONDS
+
+
+def test_the_router_says_what_it_did_as_keys_and_facts(world: World) -> None:
+    # Given a case a rule covers and one no rule covers
+    routed, queued = world.submit(), world.submit(topic="no-such-topic")
+    # When both are routed
+    world.tasks.route(routed.id)
+    world.tasks.route(queued.id)
+    # Then each event's note is the platform's message (the unit by id, the codes), never prose
+    dispatched = world.cases.timeline(routed.id)[-1]
+    assert dispatched.type == EventType.DISPATCHED and dispatched.note is None
+    assert dispatched.message == message("note.routed", unit=world.case(routed.id).unit_id)
+    waiting = world.cases.timeline(queued.id)[-1]
+    assert waiting.type == EventType.QUEUED and waiting.note is None
+    assert waiting.message == message("note.no_rule", topic="no-such-topic", district="futian")
 
 
 def test_rating_window_left_after_a_reply_before_route(world: World) -> None:

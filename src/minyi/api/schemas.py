@@ -308,6 +308,16 @@ class UnitDirectory(BaseModel):
     units: list[UnitView]
 
 
+class MessageView(BaseModel):
+    """What the platform says, as a message-catalogue key and its facts (`src/minyi/locale`): a client
+    may render it itself, in its own words, instead of the rendered text next to it."""
+
+    key: str = Field(description="the catalogue key, e.g. `note.routed`")
+    params: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="the values of the key's placeholders (times in ISO 8601)"
+    )
+
+
 class TimelineEventView(BaseModel):
     seq: int
     type: EventType
@@ -317,10 +327,20 @@ class TimelineEventView(BaseModel):
     round: int
     unit_id: str | None = None
     text: str | None = Field(
-        default=None, description="what happened, written by the platform in the citizen's language"
+        default=None, description="what happened, written by the platform in the reader's language"
+    )
+    key: str | None = Field(default=None, description="`text`'s message-catalogue key, e.g. `event.dispatched`")
+    params: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="the values of `key`'s placeholders (unit ids, ISO 8601 times)"
     )
     note: str | None = Field(
-        default=None, description="staff views: the free text staff wrote; the citizen's view: the unit's answer"
+        default=None,
+        description="staff views: the platform's note in the reader's language, with what a person typed "
+        "as written (or only that); the citizen's view: the unit's answer",
+    )
+    note_message: MessageView | None = Field(
+        default=None,
+        description="staff views: the platform's note as its key and facts (`text`: what a person typed)",
     )
     attachments: list[AttachmentView] = Field(
         default_factory=list,

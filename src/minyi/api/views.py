@@ -11,9 +11,10 @@ from typing import Any
 from minyi.api import schemas
 from minyi.api.i18n import reader_language
 from minyi.api.spreadsheet import csv_text
-from minyi.api.staff_notes import staff_note
 from minyi.domain import scoreboard
 from minyi.domain.knowledge import KnowledgeHit
+from minyi.domain.legacy_events import upgraded
+from minyi.domain.messages import Message
 from minyi.domain.models import (
     Case,
     CaseStatus,
@@ -27,7 +28,7 @@ from minyi.domain.models import (
 )
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
-from minyi.domain.timeline_text import event_files, is_public, public_text, staff_text
+from minyi.domain.timeline_text import event_files, is_public, public_message, staff_message
 from minyi.services.results import (
     CaseDetail,
     CasePage,
@@ -37,6 +38,7 @@ from minyi.services.results import (
     PublicStats,
     StatsReport,
 )
+from minyi.text import render, unit_names
 
 
 def _unit_name(unit: Unit | None, language: Language) -> str | None:
@@ -150,8 +152,17 @@ def _files(case: Case, upload_ids: list[str], links: dict[str, str]) -> list[sch
 
 
 def _event_view(
-    event: TimelineEvent, text: str | None, note: str | None, files: list[schemas.AttachmentView] | None = None
+    found: CaseTimeline | PublicCase,
+    event: TimelineEvent,
+    note: str | None,
+    files: list[schemas.AttachmentView] | None = None,
+    *,
+    staff: bool = False,
 ) -> schemas.TimelineEventView:
+    """The event with the platform's text in the reader's language (Accept-Language), else the case's,
+    next to its key and facts; for `staff`, worded for staff (the citizen in the third person)."""
+    language = reader_language(found.case.language)
+    said = (staff_message if staff else public_message)(event, language)
     return schemas.TimelineEventView(
         seq=event.seq,
         type=event.type,
@@ -160,18 +171,30 @@ def _event_view(
         status=event.status,
         round=event.round,
         unit_id=event.unit_id,
-        text=text,
+        text=render(said, language, unit_names(found.units)) if said else None,
+        key=said.key if said else None,
+        params=said.params if said else {},
         note=note,
         attachments=files or [],
     )
 
 
-def _text(found: CaseTimeline | PublicCase, event: TimelineEvent, staff: bool = False) -> str | None:
-    """The platform's text for the event in the reader's language (Accept-Language), else the case's;
-    for `staff`, worded for staff (the citizen in the third person)."""
+def _staff_event_view(found: CaseTimeline, stored: TimelineEvent) -> schemas.TimelineEventView:
+    """A staff timeline's event: the platform's note rendered in the reader's language (events stored
+    before messages read through `legacy_events`), with what a person typed, as written."""
+    event = upgraded(stored)
+    if event.message is None:
+        return _event_view(found, event, event.note, staff=True)
     language = reader_language(found.case.language)
-    unit = found.units.get(event.unit_id) if event.unit_id else None
-    return (staff_text if staff else public_text)(event, language, _unit_name(unit, language))
+    note = Message(key=event.message.key, params={**event.message.params, **_typed(event)})
+    view = _event_view(found, event, render(note, language, unit_names(found.units)), staff=True)
+    view.note_message = schemas.MessageView(key=note.key, params=note.params)
+    return view
+
+
+def _typed(event: TimelineEvent) -> dict[str, str]:
+    """What a person typed with the platform's note (`{text}` in the catalogue)."""
+    return {"text": event.note} if event.note is not None else {}
 
 
 def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
@@ -183,8 +206,8 @@ def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
     return schemas.Timeline(
         events=[
             _event_view(
+                found,
                 e,
-                _text(found, e),
                 e.note if e.type in own_words else None,
                 _files(found.case, files.get(e.seq, []), found.download_urls),
             )
@@ -197,11 +220,8 @@ def owner_timeline(found: CaseTimeline) -> schemas.Timeline:
 def staff_timeline(found: CaseTimeline) -> schemas.StaffTimeline:
     """Every event, with the free text staff wrote (as written) and the platform's own notes (in the
     reader's language), the text the citizen reads, and every SMS."""
-    language = reader_language(found.case.language)
     return schemas.StaffTimeline(
-        events=[
-            _event_view(e, _text(found, e, staff=True), staff_note(e.type, e.note, language)) for e in found.events
-        ],
+        events=[_staff_event_view(found, e) for e in found.events],
         notifications=[notification(o) for o in found.outbox],
     )
 
@@ -232,7 +252,7 @@ def public_tracking(found: PublicCase) -> schemas.PublicTracking:
         created_at=case.created_at,
         due_at=case.due_at,
         events=[
-            _event_view(e, _text(found, e), None, _files(case, files.get(e.seq, []), found.download_urls))
+            _event_view(found, e, None, _files(case, files.get(e.seq, []), found.download_urls))
             for e in found.events
             if is_public(e)
         ],

@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
+from minyi.domain.messages import Message, message
 from minyi.domain.models import (
     DISPATCH_QUEUE,
     DISPATCH_STATUSES,
+    EVENT_VERSION,
     HANDLING_STATUSES,
     TERMINAL_STATUSES,
     WITHDRAWABLE_STATUSES,
@@ -73,10 +75,20 @@ class _Builder:
         self.events: list[TimelineEvent] = []
 
     def event(
-        self, type_: EventType, note: str | None = None, unit_id: str | None = None, **facts: bool | int | str
+        self,
+        type_: EventType,
+        note: str | Message | None = None,
+        unit_id: str | None = None,
+        *,
+        said: str | None = None,
+        **facts: bool | int | str,
     ) -> None:
         """Append an event; `unit_id` names the unit it concerns when that is not the case's unit now
-        (the unit that returned a case, the unit a transfer took it from)."""
+        (the unit that returned a case, the unit a transfer took it from). `note` is what a person
+        typed (kept as written) or what the platform says (a `Message`: a key and its facts, never
+        prose); `said` is a person's words that go with the platform's message (a citizen's comment)."""
+        platform = note if isinstance(note, Message) else None
+        typed = said if platform is not None else note
         self.case.event_count += 1
         self.events.append(
             TimelineEvent(
@@ -88,10 +100,12 @@ class _Builder:
                 actor_id=self.actor.id,
                 status=self.case.status,
                 unit_id=unit_id or self.case.unit_id,
-                note=note,
+                note=typed if isinstance(typed, str) else None,
                 round=self.case.round,
                 due_at=self.case.due_at,
                 facts=facts,
+                message=platform,
+                v=EVENT_VERSION,
             )
         )
 
@@ -128,7 +142,13 @@ def submitted(case: Case, now: datetime, by: Actor | None = None) -> Transition:
 
 
 def dispatch(
-    case: Case, unit_id: str, due_at: datetime, actor: Actor, now: datetime, note: str, urgent: bool = False
+    case: Case,
+    unit_id: str,
+    due_at: datetime,
+    actor: Actor,
+    now: datetime,
+    note: str | Message,
+    urgent: bool = False,
 ) -> Transition:
     """Route to a unit (automatically by rule, or by a dispatcher); the deadline starts now. `urgent`
     (a dispatcher's 紧急) marks the case; an urgent case's event says so (its unit's notice differs)."""
@@ -154,7 +174,9 @@ def _urgent_fact(case: Case) -> dict[str, Any]:
     return {"urgent": True} if case.urgent else {}
 
 
-def queue_for_dispatcher(case: Case, now: datetime, reason: str, dispatch_due_at: datetime | None = None) -> Transition:
+def queue_for_dispatcher(
+    case: Case, now: datetime, reason: str | Message, dispatch_due_at: datetime | None = None
+) -> Transition:
     """No rule covers the case: the dispatch centre must pick a unit by `dispatch_due_at`."""
     _require(case, "queue", {CaseStatus.SUBMITTED})
     if case.in_dispatch_queue:
@@ -255,12 +277,12 @@ def rate(
     b.case.ratings.append(
         Rating(round=case.round, comment=comment, satisfied=satisfied, at=now, channel=channel, **scores)
     )
-    summary = ", ".join(f"{k} {v}" for k, v in scores.items())
     # the citizen's words go with the scores: the unit redoing the case and supervisors read why
-    said = f"; comment: {comment}" if comment else ""
+    verdict = "satisfied" if satisfied else "unsatisfied"
     b.event(
         EventType.RATED,
-        f"{'satisfied' if satisfied else 'unsatisfied'} ({summary}){said}",
+        message(f"note.rated.{verdict}{'.commented' if comment else ''}", **scores),
+        said=comment,
         satisfied=satisfied,
         channel=channel.value,
     )
@@ -277,7 +299,7 @@ def rate(
         b.case.due_at = redo_due_at
         b.case.dispatched_at = now  # the redo round's clock starts now
         b.case.overdue = False
-        b.event(EventType.REOPENED, "unsatisfied: returned to the same unit to redo")
+        b.event(EventType.REOPENED, message("note.reopened"))
     else:
         b.case.status = CaseStatus.SUPERVISED
         b.case.supervised = True
@@ -285,7 +307,7 @@ def rate(
         b.case.due_at = redo_due_at
         b.case.dispatched_at = now
         b.case.overdue = False
-        b.event(EventType.SUPERVISED, "unsatisfied after the redo: under special supervision")
+        b.event(EventType.SUPERVISED, message("note.supervised"))
     return b.done()
 
 
@@ -297,7 +319,7 @@ def _close(b: _Builder, reason: CloseReason) -> None:
     b.case.wait = None
     b.event(
         EventType.CLOSED,
-        reason.value,
+        message(f"note.closed.{reason.value}"),
         reason=reason.value,
         on_time=b.case.on_time,
         satisfied=reason == CloseReason.SATISFIED,
@@ -332,7 +354,7 @@ def answer_at_intake(
     b.case.on_time = True
     b.event(
         EventType.CLOSED,
-        CloseReason.ANSWERED_AT_INTAKE.value,
+        message(f"note.closed.{CloseReason.ANSWERED_AT_INTAKE.value}"),
         reason=CloseReason.ANSWERED_AT_INTAKE.value,
         answered_at_intake=True,
         on_time=True,
@@ -376,7 +398,7 @@ def callback(
         scores, comment, policy, redo_due_at = rating
         b = _Builder(case, actor, now)
         b.case.callbacks.append(attempt)
-        b.event(EventType.CALLBACK, "rated", outcome=outcome.value)
+        b.event(EventType.CALLBACK, message(f"note.callback.{outcome.value}"), outcome=outcome.value)
         first = b.done()
         rated = rate(first.after, scores, comment, actor, now, policy, redo_due_at, RatingChannel.CALLBACK)
         return Transition(before=case, after=rated.after, events=[*first.events, *rated.events])
@@ -385,7 +407,9 @@ def callback(
     days = {
         a.working_day for a in b.case.callbacks if a.round == case.round and a.outcome == CallbackOutcome.UNREACHABLE
     }
-    b.event(EventType.CALLBACK, outcome.value, outcome=outcome.value, unreachable_days=len(days))
+    b.event(
+        EventType.CALLBACK, message(f"note.callback.{outcome.value}"), outcome=outcome.value, unreachable_days=len(days)
+    )
     if outcome == CallbackOutcome.DECLINED:
         _close(b, CloseReason.CALLBACK_DECLINED)
     elif len(days) >= CALLBACK_ATTEMPTS:
@@ -412,9 +436,7 @@ def mark_overdue(case: Case, now: datetime) -> Transition:
     b.case.ever_overdue = True
     opens = case.overdue_unit is None  # the unit's gauge counts a case once per holding
     b.case.overdue_unit = case.unit_id
-    b.event(
-        EventType.OVERDUE, f"deadline {case.due_at.isoformat()} passed: escalated to supervisors", opens_overdue=opens
-    )
+    b.event(EventType.OVERDUE, message("note.overdue", due=case.due_at), opens_overdue=opens)
     return b.done()
 
 
@@ -425,7 +447,7 @@ def warn_deadline(case: Case, now: datetime) -> Transition:
         raise InvalidTransition("warn", case.status, "already warned")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.warned_round = case.round
-    b.event(EventType.DEADLINE_WARNING, f"due {case.due_at.isoformat() if case.due_at else '?'}")
+    b.event(EventType.DEADLINE_WARNING, message("note.deadline_warning", due=case.due_at))
     return b.done()
 
 
@@ -447,7 +469,7 @@ def request_extension(
     b = _Builder(case, actor, now)
     b.case.extension = Extension(days=days, reason=reason, requested_at=now, requested_by=actor.id)
     b.case.extension_rounds.append(case.round)
-    b.event(EventType.EXTENSION_REQUESTED, f"{days} working day(s): {reason}")
+    b.event(EventType.EXTENSION_REQUESTED, message("note.extension_requested", days=days), said=reason)
     return b.done()
 
 
@@ -466,7 +488,8 @@ def decide_extension(
         b.case.due_at = new_due_at
         # the new deadline is enforced from now on; ever_overdue keeps the case off the on-time count
         b.case.overdue = new_due_at <= now
-        b.event(EventType.EXTENSION_APPROVED, f"new deadline {new_due_at.isoformat()}" + (f": {note}" if note else ""))
+        noted = ".noted" if note else ""
+        b.event(EventType.EXTENSION_APPROVED, message(f"note.extension_approved{noted}", due=new_due_at), said=note)
     else:
         b.event(EventType.EXTENSION_REFUSED, note)
     return b.done()
@@ -480,9 +503,10 @@ def restart_execution_name(case: Case) -> str | None:
     return f"{case.id}-r{case.repair_count}" if case.repair_count > 0 else None
 
 
-def restart_workflow(case: Case, now: datetime, reason: str) -> Transition:
-    """The case's execution failed, timed out or never started: a new one resumes it at the step
-    its status implies (every workflow step decides from the case)."""
+def restart_workflow(case: Case, now: datetime, execution_status: str | None) -> Transition:
+    """The case's execution failed, timed out or never started (`execution_status` FAILED, TIMED_OUT,
+    ABORTED, or None): a new one resumes it at the step its status implies (every workflow step
+    decides from the case)."""
     if case.status in TERMINAL_STATUSES:
         raise InvalidTransition("restart the workflow of", case.status)
     if case.repair_count >= MAX_REPAIRS:
@@ -491,18 +515,27 @@ def restart_workflow(case: Case, now: datetime, reason: str) -> Transition:
     b.case.repair_count += 1
     b.case.execution_name = restart_execution_name(b.case)
     b.case.wait = None
-    b.event(EventType.WORKFLOW_REPAIRED, f"{reason}; restarted as {b.case.execution_name}")
+    b.event(EventType.WORKFLOW_REPAIRED, workflow_message("note.workflow_repaired", execution_status, b.case))
     return b.done()
 
 
 def reveal_phone(case: Case, actor: Actor, now: datetime) -> Transition:
     """A supervisor asked for the citizen's full number: recorded in the staff timeline (who, when)."""
     b = _Builder(case, actor, now)
-    b.event(EventType.PHONE_REVEALED, f"citizen's phone number shown to {actor.role.value} {actor.id}")
+    b.event(EventType.PHONE_REVEALED, message("note.phone_revealed", role=actor.role.value, actor=actor.id))
     return b.done()
 
 
-def flag_for_supervisor(case: Case, now: datetime, reason: str) -> Transition:
+def workflow_message(key: str, execution_status: str | None, case: Case | None = None) -> Message:
+    """A note about the case's workflow execution: `<key>` with its status (FAILED, TIMED_OUT,
+    ABORTED), `<key>.never_started` when there was none; with the restarted execution's name."""
+    facts = {"execution": case.execution_name} if case is not None and case.execution_name else {}
+    if execution_status is None:
+        return message(f"{key}.never_started", **facts)
+    return message(key, workflow=execution_status, **facts)
+
+
+def flag_for_supervisor(case: Case, now: datetime, reason: str | Message) -> Transition:
     if case.flagged or case.status in TERMINAL_STATUSES:
         raise InvalidTransition("flag", case.status, "already flagged")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
@@ -552,7 +585,8 @@ def media_viewed(case: Case, actor: Actor, now: datetime) -> Transition:
     """Staff were given links to the citizen's media: who looked at personal data, and when."""
     b = _Builder(case, actor, now)
     b.event(
-        EventType.MEDIA_VIEWED, f"{len(case.attachments)} attachment link(s) given to {actor.role.value} {actor.id}"
+        EventType.MEDIA_VIEWED,
+        message("note.media_viewed", count=len(case.attachments), role=actor.role.value, actor=actor.id),
     )
     return b.done()
 
@@ -590,7 +624,7 @@ def mark_dispatch_overdue(case: Case, now: datetime) -> Transition:
         raise InvalidTransition("mark dispatch overdue", case.status, "the dispatch deadline has not passed")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.dispatch_overdue = True
-    b.event(EventType.DISPATCH_OVERDUE, f"not dispatched by {case.dispatch_due_at.isoformat()}")
+    b.event(EventType.DISPATCH_OVERDUE, message("note.dispatch_overdue", due=case.dispatch_due_at))
     return b.done()
 
 
@@ -621,9 +655,12 @@ def assign(case: Case, username: str, actor: Actor, now: datetime, name: str | N
         raise InvalidTransition("assign", case.status, "the case is already assigned to this person")
     b = _Builder(case, actor, now)
     b.case.assignee = username
-    b.event(
-        EventType.ASSIGNED, f"assigned to {name} ({username})" if name else f"assigned to {username}", assignee=username
+    to = (
+        message("note.assigned", name=name, username=username)
+        if name
+        else message("note.assigned.username", username=username)
     )
+    b.event(EventType.ASSIGNED, to, assignee=username)
     return b.done()
 
 

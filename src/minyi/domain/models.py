@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from minyi.domain.messages import Message
+
 
 class Category(StrEnum):
     CONSULTATION = "consultation"
@@ -365,6 +367,17 @@ class TimelineEvent(BaseModel):
     due_at: datetime | None = None
     #: Machine-readable outcome details for consumers of the stream (scoreboard), e.g. on_time.
     facts: dict[str, bool | int | str] = Field(default_factory=dict)
+    #: What the platform says about the event (a system note: routing, warnings, repairs, reads of
+    #: personal data), as a catalogue key and its facts, rendered in the reader's language; `note`
+    #: then holds only what a person typed (a return reason, a citizen's comment), as written.
+    message: Message | None = None
+    #: The event's schema: 1 (stored before messages, absent in old items): `note` may hold the
+    #: platform's English prose (read through `legacy_events`); `EVENT_VERSION` since.
+    v: int = 1
+
+
+#: The schema version `lifecycle` writes (see `TimelineEvent.v`).
+EVENT_VERSION = 2
 
 
 class Unit(BaseModel):

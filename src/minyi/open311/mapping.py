@@ -27,7 +27,7 @@ from minyi.domain.models import (
     Unit,
 )
 from minyi.domain.privacy import coarse_location, may_publish_description, scrub
-from minyi.domain.timeline_text import public_text
+from minyi.domain.timeline_text import public_message
 from minyi.open311.model import (
     AttributeValue,
     GeoStatus,
@@ -38,6 +38,7 @@ from minyi.open311.model import (
     ServiceAttribute,
     ServiceDefinition,
 )
+from minyi.text import render, unit_names
 
 CATEGORY_ATTRIBUTE = "category"
 DISTRICT_ATTRIBUTE = "district"
@@ -246,7 +247,8 @@ def event_text(event: TimelineEvent, catalog: Catalog, case: Case | None = None)
     own = _OWN_TEXTS.get(event.type)
     if own is not None:
         return own.format(unit=unit.name if unit else "承办单位")
-    text = public_text(event, "zh", unit.name if unit else None) or event.type.value
+    said = public_message(event, "zh")
+    text = render(said, "zh", unit_names({unit.id: unit} if unit else {})) if said else event.type.value
     if event.type == EventType.REPLIED and case is not None:
         answer = next((r.message for r in reversed(case.replies) if r.round == event.round), None)
         if answer:

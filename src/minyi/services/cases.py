@@ -17,6 +17,7 @@ from minyi.domain.accounts import Account
 from minyi.domain.deadlines import DeadlineClock, after_working_hours, handling_due
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
+from minyi.domain.messages import message
 from minyi.domain.metrics import Metric
 from minyi.domain.models import (
     DISPATCH_QUEUE,
@@ -347,7 +348,7 @@ class CaseService:
                 if not reason:
                     raise InvalidInput("reason", "a transfer needs a reason")
                 return lifecycle.transfer(case, unit_id, due, reason, actor, now, urgent=urgent)
-            note = reason or f"dispatched to {unit.name}"
+            note = reason or message("note.dispatched", unit=unit_id)
             return lifecycle.dispatch(case, unit_id, due, actor, now, note, urgent=urgent)
 
         return self.detail(self._act(actor, Action.DISPATCH, case_id, decide))

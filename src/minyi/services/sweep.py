@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from minyi.domain import lifecycle
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
+from minyi.domain.messages import message
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Case, ExecutionStatus
 from minyi.domain.sweep import SweepAction, sweep_action
@@ -108,7 +109,7 @@ class SweepService:
             metrics.add_metric(name=Metric.DISPATCH_BREACHES, unit="Count", value=1)
         elif action == SweepAction.CHECK_WORKFLOW and not self._repair_if_dead(case, now, report):
             # alive but the case is still not routed after the grace period: a person must look
-            self._save(lifecycle.flag_for_supervisor(case, now, "not routed in time although its workflow runs"))
+            self._save(lifecycle.flag_for_supervisor(case, now, message("note.flagged.not_routed")))
             report.flagged += 1
 
     def _repair_if_dead(self, case: Case, now: datetime, report: SweepReport) -> bool:
@@ -132,10 +133,11 @@ class SweepService:
             return True
         reason = f"workflow execution {status or 'never started'}"
         try:
-            restarted = self._save(lifecycle.restart_workflow(case, now, reason))
+            restarted = self._save(lifecycle.restart_workflow(case, now, status))
         except InvalidTransition:
             if not case.flagged:
-                self._save(lifecycle.flag_for_supervisor(case, now, f"{reason}; automatic restarts exhausted"))
+                exhausted = lifecycle.workflow_message("note.flagged.restarts_exhausted", status)
+                self._save(lifecycle.flag_for_supervisor(case, now, exhausted))
                 report.flagged += 1
             return True
         assert restarted.execution_name is not None

@@ -26,6 +26,7 @@ from minyi.domain import lifecycle
 from minyi.domain.deadlines import DeadlineClock, after_working_hours, handling_due
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
 from minyi.domain.lifecycle import Outcome, Phase, Transition
+from minyi.domain.messages import message
 from minyi.domain.metrics import Metric
 from minyi.domain.models import DISPATCH_STATUSES, HANDLING_STATUSES, Case, CaseStatus, Channel, WorkflowWait
 from minyi.observability import logger, metrics
@@ -162,12 +163,12 @@ class WorkflowTasks:
                 rule = self.store.catalog.routing_rule(current.topic, current.district)
                 unit = catalog.units.get(rule.unit_id) if rule else None
                 if unit is None:
-                    reason = f"no routing rule for {current.topic} in {current.district}"
+                    reason = message("note.no_rule", topic=current.topic, district=current.district)
                     dispatch_due = after_working_hours(self.deadlines, now, self.dispatch_deadline_hours)
                     routed = lifecycle.queue_for_dispatcher(current, now, reason, dispatch_due)
                 else:
                     due = handling_due(self.deadlines, catalog, current, now)
-                    note = f"routed to {unit.name}"
+                    note = message("note.routed", unit=unit.id)
                     routed = lifecycle.dispatch(current, unit.id, due, lifecycle.ROUTER, now, note)
                 # the case keeps the catalogue version it was routed with (its rule, unit and deadline)
                 routed.after.catalog_version = (rule.catalog_version if rule else None) or catalog.version or None

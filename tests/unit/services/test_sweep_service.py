@@ -177,7 +177,7 @@ def test_a_run_that_finds_a_restart_named_but_not_yet_started_starts_that_one_no
     # Given a case another run has just restarted (its new execution named and written, not started yet)
     case = submitted(fakes)
     run_at = later(fakes, ROUTING_GRACE + timedelta(minutes=1))
-    restarted = fakes.cases.save(lifecycle.restart_workflow(case, run_at, "workflow execution never started"))
+    restarted = fakes.cases.save(lifecycle.restart_workflow(case, run_at, None))
     assert restarted.execution_name == f"{case.id}-r1"
     assert fakes.workflow.status(f"{case.id}-r1") is None
     # When this run sweeps the case a moment later

@@ -11,6 +11,7 @@ from minyi.domain import lifecycle
 from minyi.domain.accounts import NewAccount
 from minyi.domain.deadlines import after_working_hours, handling_due
 from minyi.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from minyi.domain.messages import message
 from minyi.domain.models import Actor, Case, CaseStatus, EventType, Role
 from minyi.domain.notices import NoticeContext, plan_notices
 from minyi.domain.timeline_text import is_public
@@ -49,7 +50,7 @@ def test_the_unit_gives_a_case_to_one_of_its_people_and_they_list_theirs(fakes: 
     # Then the case is Li's, the staff timeline says so, and the citizen's timeline does not
     assert detail.case.assignee == li
     event = fakes.cases.timeline(case.id)[-1]
-    assert event.type == EventType.ASSIGNED and event.note == f"assigned to 李四 ({li})"
+    assert event.type == EventType.ASSIGNED and event.message == message("note.assigned", name="李四", username=li)
     citizen_view = fakes.request_service().timeline(CITIZEN, case.id)
     assert not is_public(event) and EventType.ASSIGNED in {e.type for e in citizen_view.events}
     # (the citizen's views show only public events: minyi.api.views.owner_timeline)
