@@ -266,8 +266,6 @@ class Actor(BaseModel):
     phone: str | None = None
 
 
-SYSTEM_ACTOR = Actor(role=Role.SYSTEM, id="minyi")
-
 Language = Literal["zh", "en"]
 
 
