@@ -33,7 +33,7 @@ _processor = BatchProcessor(event_type=EventType.DynamoDBStreams, model=Timeline
 
 
 def consume(
-    event: dict[str, Any], context: LambdaContext, handle: Callable[[TimelineEvent], None]
+    event: dict[str, Any], context: LambdaContext, handle: Callable[[TimelineEvent], object]
 ) -> PartialItemFailureResponse:
     """One stream batch, record by record: each record's timeline event goes to `handle`, the logs
     naming its case and event. A record that does not parse or whose handling raises is reported
