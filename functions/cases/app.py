@@ -16,11 +16,10 @@ from minyi.api.http import caller, create_app, resolve
 from minyi.api.openapi import STAFF_LINKS, responses
 from minyi.config import CasesSettings
 from minyi.domain.errors import InvalidInput
-from minyi.domain.models import CallbackOutcome, CaseStatus
+from minyi.domain.models import CallbackOutcome, CaseStatus, RatingScores
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
 from minyi.services.hotline import HotlineService
-from minyi.services.results import Scorecard
 
 settings = CasesSettings.from_env()
 app = create_app()
@@ -244,7 +243,7 @@ def record_callback(case_id: CaseId, body: schemas.CallbackBody) -> schemas.Staf
         missing = [k for k, v in scores.items() if v is None]
         if missing:
             raise InvalidInput(missing[0], "a rated callback gives all four scores")
-        card = Scorecard.model_validate({**given, "comment": body.comment})
+        card = RatingScores.model_construct(**given)  # validated once, as the body's scores
     result = hotline().callback(caller(app), case_id, CallbackOutcome(body.outcome), card, body.comment)
     return views.staff_view(result)
 

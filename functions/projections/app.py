@@ -14,19 +14,18 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from minyi import bootstrap
-from minyi.api.stream import TimelineStreamRecord
+from minyi.api.stream import consume
 from minyi.config import ProjectionsSettings
+from minyi.domain.models import TimelineEvent
 from minyi.observability import logger, metrics, tracer
 from minyi.services.open311 import Open311Service
 from minyi.services.scoreboard import ScoreboardService
 
 settings = ProjectionsSettings.from_env()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, model=TimelineStreamRecord)
 
 
 @cache
@@ -44,12 +43,11 @@ def process(
 ) -> PartialItemFailureResponse:
     """One stream batch through every projector (the port-injected cores), record by record."""
 
-    def record_handler(record: TimelineStreamRecord) -> None:
-        timeline_event = record.dynamodb.NewImage
+    def project(timeline_event: TimelineEvent) -> None:
         counters.count(timeline_event)
         open_data.project(timeline_event)
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return consume(event, context, project)
 
 
 @logger.inject_lambda_context

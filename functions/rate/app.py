@@ -18,7 +18,6 @@ from minyi.domain.errors import InvalidInput
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
 from minyi.services.rating_links import LinkRating
-from minyi.services.results import Scorecard
 
 settings = RateSettings.from_env()
 app = create_app()
@@ -35,8 +34,7 @@ def service() -> CaseService:
     responses=responses(200, 404, 409, body=True),
 )
 def rate(case_id: Annotated[str, Path(max_length=64)], body: schemas.RatingBody) -> schemas.CaseView:
-    card = Scorecard.model_validate(body.model_dump())
-    return views.owner_view(service().rate(caller(app), case_id, card))
+    return views.owner_view(service().rate(caller(app), case_id, body))
 
 
 @cache
@@ -91,8 +89,7 @@ def rate_by_link(
     tracking_no: Annotated[str, Path(max_length=32)], body: schemas.LinkRatingBody
 ) -> schemas.RatingLinkState:
     proof = _proof("code", body.code, body.token)
-    card = Scorecard.model_validate(body.model_dump(exclude={"token", "code"}))
-    return views.rating_link_state(link_rating().rate(tracking_no, proof, card, client_address(app)).case)
+    return views.rating_link_state(link_rating().rate(tracking_no, proof, body, client_address(app)).case)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -24,8 +24,6 @@ TIME_KNOBS = {
     "LOCAL_SCHEDULE_SECONDS": None,  # how often scheduled functions (the sweep) run locally; default 10
 }
 
-API_FUNCTIONS_ORDER = ("SubmitFunction", "RateFunction", "CasesFunction", "StatsFunction")
-
 
 #: What a console line must not show of an SMS: a link's token or code (`?t=...`, `&code=...`), and a
 #: code or password that follows its name ("验证码 123456", "temporary password: Xy7...").

@@ -129,3 +129,29 @@ def test_the_document_states_the_callback_rules_the_api_checks() -> None:
     # and the API refuses what the document refuses
     with pytest.raises(ValidationError):
         CallbackBody.model_validate({**rated, "speed": 0})
+
+
+# --- one type for the four scores --------------------------------------------------------------------
+
+
+def test_a_rating_body_is_the_domain_scores_and_passes_down_only_the_four() -> None:
+    from minyi.api.schemas import LinkRatingBody
+    from minyi.domain.models import DIMENSIONS, Rating, RatingScores
+    from minyi.services.results import Scorecard
+
+    # Given a rating sent with the SMS link's code and a comment
+    sent = {"speed": 5, "effectiveness": 4.0, "experience": 3, "feedback_quality": 1, "comment": "慢", "code": "123456"}
+    # When the body is validated
+    body = LinkRatingBody.model_validate(sent)
+    # Then it is the service's scorecard of the domain's scores, as it is (nothing re-validated on the way)
+    assert isinstance(body, Scorecard) and isinstance(body, RatingScores)
+    assert isinstance(RatingBody.model_validate({k: 2 for k in DIMENSIONS}), Scorecard)
+    # And what goes on to the lifecycle is the four scores by dimension, never the proof or the comment
+    assert body.scores() == {"speed": 5, "effectiveness": 4, "experience": 3, "feedback_quality": 1}
+    assert body.comment == "慢"
+    # And the stored rating is the same type, with the same bounds
+    assert issubclass(Rating, RatingScores)
+    for score in (0, 6):
+        with pytest.raises(ValidationError) as refused:
+            RatingScores.model_validate({**{k: 3 for k in DIMENSIONS}, "experience": score})
+        assert refused.value.errors()[0]["loc"] == ("experience",)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from minyi.adapters.catalog_file import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog, shenzhen_units_and_rules
-from minyi.domain.deadlines import DEFAULT_DEADLINE_DAYS
 from minyi.domain.models import Category, RoutingRule, Unit
 
 DISTRICTS = ["futian", "luohu", "nanshan", "yantian", "baoan", "longgang", "longhua", "pingshan", "guangming", "dapeng"]
@@ -53,7 +52,12 @@ def test_catalog_categories_and_deadlines() -> None:
     catalog = shenzhen_catalog()
 
     assert set(catalog.categories) == set(Category)
-    assert catalog.deadline_days == DEFAULT_DEADLINE_DAYS
+    assert catalog.deadline_days == {
+        Category.HELP: 1,
+        Category.CONSULTATION: 2,
+        Category.COMPLAINT: 5,
+        Category.SUGGESTION: 10,
+    }
 
 
 def test_traffic_in_futian_routes_to_futian_traffic_police() -> None:

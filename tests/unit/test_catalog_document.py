@@ -10,7 +10,6 @@ import pytest
 
 from minyi.adapters.catalog_file import SHENZHEN_FILE, load_document_file, shenzhen_document
 from minyi.domain.catalog_doc import InvalidDocument, diff, parse_document
-from minyi.domain.deadlines import DEFAULT_DEADLINE_DAYS
 from minyi.domain.models import Category
 
 
@@ -29,7 +28,12 @@ def test_the_shipped_shenzhen_file_is_a_valid_document() -> None:
     assert doc.city.id == "shenzhen"
     assert len(doc.districts) == 10 and len(doc.topics) == 10
     assert len(doc.units) == 90 and len(doc.rules) == 90
-    assert doc.deadline_days == DEFAULT_DEADLINE_DAYS
+    assert doc.deadline_days == {
+        Category.HELP: 1,
+        Category.CONSULTATION: 2,
+        Category.COMPLAINT: 5,
+        Category.SUGGESTION: 10,
+    }
     catalog = doc.catalog(version=3)
     assert catalog.version == 3
     assert catalog.units["futian-traffic-police"].duty_phone == "+8613900000001"

@@ -13,7 +13,6 @@ import pytest
 
 from minyi.domain.deadlines import (
     CITY_TZ,
-    DEFAULT_DEADLINE_DAYS,
     DeadlineClock,
     add_working_days,
     is_working_day,
@@ -179,23 +178,11 @@ def test_zero_working_day_seconds_means_real_calendar() -> None:
     assert DeadlineClock(working_day_seconds=0).due_at(start, 2) == datetime(2026, 2, 24, 23, 59, 59, tzinfo=CITY_TZ)
 
 
-def test_default_deadline_days_by_category() -> None:
-    """Given the default per-category deadlines
-    When read
-    Then help is 1, consultation 2, complaint 5 and suggestion 10 working days."""
-    assert DEFAULT_DEADLINE_DAYS == {
-        Category.HELP: 1,
-        Category.CONSULTATION: 2,
-        Category.COMPLAINT: 5,
-        Category.SUGGESTION: 10,
-    }
-
-
 # --- urgent cases (紧急): office hours of working days ----------------------------------------------
 
 
 def test_an_urgent_deadline_counts_office_hours_across_the_festival() -> None:
-    from minyi.domain.deadlines import after_working_hours, handling_due
+    from minyi.domain.deadlines import after_working_hours
     from tests.fakes import FakeCatalogRepository
 
     # Given an urgent case at 16:00 on the Friday before the Spring Festival break (2026-02-13)
@@ -206,8 +193,23 @@ def test_an_urgent_deadline_counts_office_hours_across_the_festival() -> None:
     expected = datetime.combine(date(2026, 2, 14), time(11, 0), tzinfo=CITY_TZ)
     assert after_working_hours(clock, start, catalog.urgent_hours) == expected
     case = _case_in(Category.COMPLAINT)
-    assert handling_due(clock, catalog, case.model_copy(update={"urgent": True}), start) == expected
-    assert handling_due(clock, catalog, case, start) == clock.due_at(start, 5)
+    assert clock.unit_due(case.model_copy(update={"urgent": True}), catalog, start) == expected
+    assert clock.unit_due(case, catalog, start) == clock.due_at(start, 5)
+
+
+def test_a_redo_round_counts_the_category_working_days_even_when_urgent() -> None:
+    from tests.fakes import FakeCatalogRepository
+
+    # Given an urgent complaint rated unsatisfied at 16:00 on the Friday before the Spring Festival break
+    catalog = FakeCatalogRepository.shenzhen().load()
+    case = _case_in(Category.COMPLAINT).model_copy(update={"urgent": True})
+    start = datetime.combine(FRIDAY_BEFORE_FESTIVAL, time(16, 0), tzinfo=CITY_TZ)
+    clock = DeadlineClock()
+    # When the unit's deadline for the redo round is decided
+    due = clock.unit_due(case, catalog, start, redo=True)
+    # Then it is the complaint's 5 working days, not the urgent case's office hours
+    assert due == clock.due_at(start, catalog.deadline_days[Category.COMPLAINT])
+    assert due != clock.unit_due(case, catalog, start)
 
 
 def _case_in(category: Category):  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,9 +15,11 @@ from minyi.domain.lifecycle import RatingPolicy, Transition, is_unsatisfied, wor
 from minyi.domain.messages import message
 from minyi.domain.models import (
     Actor,
+    CallbackOutcome,
     Case,
     CaseStatus,
     Category,
+    Channel,
     EventType,
     Extension,
     Rating,
@@ -1174,3 +1177,94 @@ def test_a_correction_to_the_same_classification_or_of_a_closed_case_is_refused(
     withdrawn = lifecycle.withdraw(submitted_case(), None, CITIZEN, T0).after
     with pytest.raises(InvalidTransition):
         lifecycle.correct_classification(withdrawn, "city", "futian", LABELS, "r", DISPATCHER, T0)
+
+
+# --- the transition table: one source for every status check ------------------------------------
+
+OPERATOR = Actor(role=Role.OPERATOR, id="operator-1")
+LATE = DUE + timedelta(days=1)
+
+
+def _answer_at_intake(case: Case) -> Transition:
+    return lifecycle.answer_at_intake(Transition(before=case, after=case), "answer", None, OPERATOR, T0)
+
+
+#: Each action of the table, taken on a given case (the other arguments valid for it).
+ACTIONS: dict[lifecycle.LifecycleAction, Callable[[Case], Transition]] = {
+    lifecycle.LifecycleAction.DISPATCH: lambda c: lifecycle.dispatch(c, OTHER_UNIT, DUE, DISPATCHER, T0, "by hand"),
+    lifecycle.LifecycleAction.QUEUE: lambda c: lifecycle.queue_for_dispatcher(c, T0, "no rule"),
+    lifecycle.LifecycleAction.ACCEPT: lambda c: lifecycle.accept(c, STAFF, T0),
+    lifecycle.LifecycleAction.REPLY: lambda c: lifecycle.reply(c, "fixed", STAFF, T0),
+    lifecycle.LifecycleAction.RETURN: lambda c: lifecycle.return_to_dispatch(c, "not ours", STAFF, T0),
+    lifecycle.LifecycleAction.RATE: lambda c: lifecycle.rate(c, SATISFIED, None, CITIZEN, T0, POLICY, REDO_DUE),
+    lifecycle.LifecycleAction.CLOSE_UNRATED: lambda c: lifecycle.close_unrated(c, T0),
+    lifecycle.LifecycleAction.ANSWER_AT_INTAKE: _answer_at_intake,
+    lifecycle.LifecycleAction.CALL_BACK: lambda c: lifecycle.callback(
+        c, CallbackOutcome.UNREACHABLE, "2026-03-02", OPERATOR, T0
+    ),
+    lifecycle.LifecycleAction.MARK_OVERDUE: lambda c: lifecycle.mark_overdue(c, LATE),
+    lifecycle.LifecycleAction.WARN: lambda c: lifecycle.warn_deadline(c, T0),
+    lifecycle.LifecycleAction.EXTEND: lambda c: lifecycle.request_extension(c, 2, "parts", STAFF, T0),
+    lifecycle.LifecycleAction.DECIDE_EXTENSION: lambda c: lifecycle.decide_extension(
+        c, False, None, SUPERVISOR, T0, None
+    ),
+    lifecycle.LifecycleAction.RESTART_WORKFLOW: lambda c: lifecycle.restart_workflow(c, T0, "failed"),
+    lifecycle.LifecycleAction.FLAG: lambda c: lifecycle.flag_for_supervisor(c, T0, "stuck"),
+    lifecycle.LifecycleAction.WITHDRAW: lambda c: lifecycle.withdraw(c, None, CITIZEN, T0),
+    lifecycle.LifecycleAction.SUPPLEMENT: lambda c: lifecycle.supplement(c, "more", [], CITIZEN, T0),
+    lifecycle.LifecycleAction.TRANSFER: lambda c: lifecycle.transfer(c, OTHER_UNIT, DUE, "theirs", DISPATCHER, T0),
+    lifecycle.LifecycleAction.MARK_DISPATCH_OVERDUE: lambda c: lifecycle.mark_dispatch_overdue(c, LATE),
+    lifecycle.LifecycleAction.INSTRUCT: lambda c: lifecycle.instruct(c, "do it", DUE, SUPERVISOR, T0),
+    lifecycle.LifecycleAction.ASSIGN: lambda c: lifecycle.assign(c, "staff-2", STAFF, T0),
+    lifecycle.LifecycleAction.CORRECT_CLASSIFICATION: lambda c: lifecycle.correct_classification(
+        c, "noise", "nanshan", {}, "misfiled", DISPATCHER, T0
+    ),
+    lifecycle.LifecycleAction.REQUEST_ASSIST: lambda c: lifecycle.request_assist(c, [OTHER_UNIT], "help", STAFF, T0),
+}
+
+
+def case_in(status: CaseStatus) -> Case:
+    """A hotline consultation held by UNIT in `status`, waiting in the dispatch queue past its
+    dispatch deadline: every other rule of an action lets it through where it can."""
+    return make_case(
+        status=status,
+        unit_id=UNIT,
+        due_at=DUE,
+        channel=Channel.HOTLINE,
+        category=Category.CONSULTATION,
+        in_dispatch_queue=True,
+        dispatch_due_at=DUE,
+    )
+
+
+def test_every_action_of_the_table_is_taken_here() -> None:
+    # Given the lifecycle's transition table, When the test lists its actions, Then it lists them all
+    assert set(ACTIONS) == set(lifecycle.LifecycleAction) == set(lifecycle.ALLOWED_STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [(a, s) for a in lifecycle.LifecycleAction for s in CaseStatus if s not in lifecycle.ALLOWED_STATUSES[a]],
+)
+def test_each_status_the_table_does_not_allow_is_refused(action: lifecycle.LifecycleAction, status: CaseStatus) -> None:
+    # Given a case in a status the table does not allow for the action
+    case = case_in(status)
+    # When the action is taken, Then it is refused for that status, by the action's name
+    with pytest.raises(InvalidTransition) as refused:
+        ACTIONS[action](case)
+    assert (refused.value.action, refused.value.status) == (action.value, status)
+
+
+@pytest.mark.parametrize(
+    ("action", "status"), [(a, s) for a in lifecycle.LifecycleAction for s in sorted(lifecycle.ALLOWED_STATUSES[a])]
+)
+def test_each_status_the_table_allows_passes_the_status_check(
+    action: lifecycle.LifecycleAction, status: CaseStatus
+) -> None:
+    # Given a case in a status the table allows for the action
+    case = case_in(status)
+    # When the action is taken, Then it happens, or another of its rules refuses it (with a reason)
+    try:
+        ACTIONS[action](case)
+    except InvalidTransition as refused:
+        assert refused.detail, f"{action} refused in {status} by its status alone"

@@ -16,11 +16,23 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from minyi.domain import models
 from minyi.domain.media import ALLOWED_MEDIA, MB
-from minyi.domain.models import CaseStatus, Category, Channel, EventType, Language, Location, Role
+from minyi.domain.models import (
+    DIMENSIONS,
+    CaseStatus,
+    Category,
+    Channel,
+    EventType,
+    Language,
+    Location,
+    RatingScores,
+    Role,
+)
 from minyi.domain.phone import normalise_phone
 from minyi.domain.supervision import SupervisionReason
 from minyi.request_body import StrictBody
+from minyi.services.results import Scorecard
 
 
 def _iso_date(value: object) -> object:
@@ -135,12 +147,8 @@ class AttachmentView(BaseModel):
     download_url: str | None = None
 
 
-class RatingView(BaseModel):
+class RatingView(RatingScores):
     round: int
-    speed: int
-    effectiveness: int
-    experience: int
-    feedback_quality: int
     comment: str | None = None
     satisfied: bool
     at: datetime
@@ -270,11 +278,11 @@ class CallbackList(BaseModel):
     next_cursor: str | None = None
 
 
-#: One of the four scores, 1-5 (the bounds inside the type: on an optional field pydantic would write
-#: them into the document as unknown keywords).
-Score = Annotated[WholeNumber, Field(ge=1, le=5)]
+#: One of the four scores (the domain's `Score`, 1-5) as a body sends it: a whole number (the bounds
+#: inside the type: on an optional field pydantic would write them into the document as unknown keywords).
+Score = Annotated[models.Score, BeforeValidator(_whole_number), Field(strict=True)]
 #: The four scores of a rating (处置速度、处置效果、服务体验、反馈质量).
-SCORE_FIELDS = ("speed", "effectiveness", "experience", "feedback_quality")
+SCORE_FIELDS = DIMENSIONS
 
 
 def _scores_only_when_rated(schema: dict[str, Any]) -> None:
@@ -442,12 +450,19 @@ class ErrorBody(BaseModel):
     problems: list[ErrorProblem] = Field(default_factory=list)
 
 
-class RatingBody(StrictBody):
-    speed: WholeNumber = Field(ge=1, le=5)
-    effectiveness: WholeNumber = Field(ge=1, le=5)
-    experience: WholeNumber = Field(ge=1, le=5, description="service experience")
-    feedback_quality: WholeNumber = Field(ge=1, le=5)
+#: The four scores (the domain's `RatingScores`) and a comment: the handler passes the body down as the
+#: service's `Scorecard`, validated once, here (no docstring: it would be the document's description).
+class RatingBody(StrictBody, Scorecard):
     comment: str | None = Field(default=None, max_length=1000)
+
+    @field_validator(*DIMENSIONS, mode="before")
+    @classmethod
+    def _score_as_sent(cls, value: object) -> object:
+        """A score is sent as `WholeNumber`: 5 or 5.0, never "5", true or 4.5 (refused, not parsed or rounded)."""
+        value = _whole_number(value)
+        if type(value) is not int:
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return value
 
 
 class RatingLinkState(BaseModel):

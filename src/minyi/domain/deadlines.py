@@ -5,8 +5,9 @@ Public holidays, substituted days off and weekend make-up working days come from
 first counted, not when the module is imported: many handlers import this module only for the
 city's time zone.
 
-An urgent case (紧急) counts its deadline in office hours of working days instead
-(`handling_due`, the catalogue's `urgent_hours`).
+Where a unit's deadline is decided: `DeadlineClock.unit_due` (the catalogue's `deadline_days` per
+category; an urgent case (紧急) counts office hours of working days instead, the catalogue's
+`urgent_hours`).
 """
 
 from __future__ import annotations
@@ -17,20 +18,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from minyi.domain.models import Case, Catalog, Category
+from minyi.domain.models import Case, Catalog
 
 if TYPE_CHECKING:
     import holidays
 
 CITY_TZ = ZoneInfo("Asia/Shanghai")
-
-#: Working days a unit has to answer, by category (configurable per deployment in the catalogue).
-DEFAULT_DEADLINE_DAYS: dict[Category, int] = {
-    Category.HELP: 1,
-    Category.CONSULTATION: 2,
-    Category.COMPLAINT: 5,
-    Category.SUGGESTION: 10,
-}
 
 
 @lru_cache(maxsize=8)
@@ -72,6 +65,19 @@ class DeadlineClock:
             return f"d{int(at.timestamp() // self.working_day_seconds)}"
         return at.astimezone(CITY_TZ).date().isoformat()
 
+    def unit_due(
+        self, case: Case, catalog: Catalog, now: datetime, urgent: bool = False, redo: bool = False
+    ) -> datetime:
+        """When the unit that gets `case` at `now` must answer: the one place a unit's deadline is decided.
+
+        The category's working days (the catalogue's `deadline_days`); for an urgent case (紧急: marked,
+        or `urgent` as a dispatcher marks it now) the catalogue's `urgent_hours` office hours of working
+        days. A redo round (`redo`: the same unit again after an unsatisfied rating) counts the
+        category's working days, urgent or not."""
+        if (urgent or case.urgent) and not redo:
+            return after_working_hours(self, now, catalog.urgent_hours)
+        return self.due_at(now, catalog.deadline_days[case.category])
+
 
 #: Office hours of the dispatch centre on working days (Asia/Shanghai).
 OFFICE_OPENS = time(9, 0)
@@ -97,11 +103,3 @@ def after_working_hours(clock: DeadlineClock, start: datetime, hours: float) -> 
                     return begin + remaining
                 remaining -= closes - begin
         cursor = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=CITY_TZ)
-
-
-def handling_due(clock: DeadlineClock, catalog: Catalog, case: Case, now: datetime, urgent: bool = False) -> datetime:
-    """The unit's deadline from `now`: the category's working days, or for an urgent case (紧急) the
-    catalogue's `urgent_hours` office hours of working days."""
-    if urgent or case.urgent:
-        return after_working_hours(clock, now, catalog.urgent_hours)
-    return clock.due_at(now, catalog.deadline_days[case.category])

@@ -8,9 +8,11 @@ the state machine and the table can never disagree about what happened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Literal
 
 from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
@@ -62,6 +64,77 @@ class RatingPolicy:
 
 
 ROUTER = Actor(role=Role.SYSTEM, id="router")
+
+
+class LifecycleAction(StrEnum):
+    """Every action the lifecycle checks against the case's status, by the words its refusal uses
+    (`cannot <action> a case in status <status>`)."""
+
+    DISPATCH = "dispatch"
+    QUEUE = "queue"
+    ACCEPT = "accept"
+    REPLY = "reply to"
+    RETURN = "return"
+    RATE = "rate"
+    CLOSE_UNRATED = "close"
+    ANSWER_AT_INTAKE = "answer at intake"
+    CALL_BACK = "call back"
+    MARK_OVERDUE = "mark overdue"
+    WARN = "warn"
+    EXTEND = "extend"
+    DECIDE_EXTENSION = "decide an extension for"
+    RESTART_WORKFLOW = "restart the workflow of"
+    FLAG = "flag"
+    WITHDRAW = "withdraw"
+    SUPPLEMENT = "add information to"
+    TRANSFER = "transfer"
+    MARK_DISPATCH_OVERDUE = "mark dispatch overdue"
+    INSTRUCT = "give instructions on"
+    ASSIGN = "assign"
+    CORRECT_CLASSIFICATION = "correct the classification of"
+    REQUEST_ASSIST = "ask for assistance on"
+
+
+#: Statuses a case may still change in (anything but closed or withdrawn).
+OPEN_STATUSES = frozenset(CaseStatus) - TERMINAL_STATUSES
+
+#: The one table of which action may happen in which status (Signalen's ALLOWED_STATUS_CHANGES, by
+#: action): every status check of this module reads it, through `_require` or `allows`. The other
+#: rules of an action (its round, a pending extension, the unit) stay with the action below.
+ALLOWED_STATUSES: Mapping[LifecycleAction, frozenset[CaseStatus]] = MappingProxyType(
+    {
+        LifecycleAction.DISPATCH: DISPATCH_STATUSES,
+        LifecycleAction.QUEUE: frozenset({CaseStatus.SUBMITTED}),
+        LifecycleAction.ACCEPT: HANDLING_STATUSES - {CaseStatus.IN_PROGRESS},
+        LifecycleAction.REPLY: frozenset({CaseStatus.IN_PROGRESS}),
+        # only in the first round, too: a reopened or supervised case stays with its unit
+        LifecycleAction.RETURN: frozenset({CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS}),
+        # a consultation answered at intake (closed) is rated too: `rate` says why
+        LifecycleAction.RATE: frozenset({CaseStatus.REPLIED}),
+        LifecycleAction.CLOSE_UNRATED: frozenset({CaseStatus.REPLIED}),
+        LifecycleAction.ANSWER_AT_INTAKE: frozenset({CaseStatus.SUBMITTED}),
+        LifecycleAction.CALL_BACK: frozenset({CaseStatus.REPLIED}),
+        LifecycleAction.MARK_OVERDUE: HANDLING_STATUSES,
+        LifecycleAction.WARN: HANDLING_STATUSES,
+        LifecycleAction.EXTEND: HANDLING_STATUSES,
+        LifecycleAction.DECIDE_EXTENSION: HANDLING_STATUSES,
+        LifecycleAction.RESTART_WORKFLOW: OPEN_STATUSES,
+        LifecycleAction.FLAG: OPEN_STATUSES,
+        LifecycleAction.WITHDRAW: WITHDRAWABLE_STATUSES,
+        LifecycleAction.SUPPLEMENT: OPEN_STATUSES,
+        LifecycleAction.TRANSFER: frozenset({CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS}),
+        LifecycleAction.MARK_DISPATCH_OVERDUE: DISPATCH_STATUSES,
+        LifecycleAction.INSTRUCT: HANDLING_STATUSES,
+        LifecycleAction.ASSIGN: OPEN_STATUSES,
+        LifecycleAction.CORRECT_CLASSIFICATION: OPEN_STATUSES,
+        LifecycleAction.REQUEST_ASSIST: OPEN_STATUSES,
+    }
+)
+
+
+def allows(action: LifecycleAction, status: CaseStatus) -> bool:
+    """Whether the table lets `action` happen to a case in `status`."""
+    return status in ALLOWED_STATUSES[action]
 
 
 class _Builder:
@@ -121,9 +194,10 @@ def _leaving_overdue(b: _Builder) -> dict[str, str]:
     return {"overdue_unit": unit} if unit else {}
 
 
-def _require(case: Case, action: str, allowed: frozenset[CaseStatus] | set[CaseStatus]) -> None:
-    if case.status not in allowed:
-        raise InvalidTransition(action, case.status)
+def _require(case: Case, action: LifecycleAction) -> None:
+    """The case's status must allow `action` (`ALLOWED_STATUSES`), else 409."""
+    if not allows(action, case.status):
+        raise InvalidTransition(action.value, case.status)
 
 
 def _require_unit(case: Case, actor: Actor) -> None:
@@ -152,7 +226,7 @@ def dispatch(
 ) -> Transition:
     """Route to a unit (automatically by rule, or by a dispatcher); the deadline starts now. `urgent`
     (a dispatcher's 紧急) marks the case; an urgent case's event says so (its unit's notice differs)."""
-    _require(case, "dispatch", DISPATCH_STATUSES)
+    _require(case, LifecycleAction.DISPATCH)
     b = _Builder(case, actor, now)
     b.case.urgent = case.urgent or urgent
     b.case.assist_units = [u for u in case.assist_units if u != unit_id]
@@ -178,7 +252,7 @@ def queue_for_dispatcher(
     case: Case, now: datetime, reason: str | Message, dispatch_due_at: datetime | None = None
 ) -> Transition:
     """No rule covers the case: the dispatch centre must pick a unit by `dispatch_due_at`."""
-    _require(case, "queue", {CaseStatus.SUBMITTED})
+    _require(case, LifecycleAction.QUEUE)
     if case.in_dispatch_queue:
         raise InvalidTransition("queue", case.status, "already in the dispatch queue")
     b = _Builder(case, ROUTER, now)
@@ -190,7 +264,7 @@ def queue_for_dispatcher(
 
 
 def accept(case: Case, actor: Actor, now: datetime) -> Transition:
-    _require(case, "accept", HANDLING_STATUSES - {CaseStatus.IN_PROGRESS})
+    _require(case, LifecycleAction.ACCEPT)
     _require_unit(case, actor)
     b = _Builder(case, actor, now)
     b.case.status = CaseStatus.IN_PROGRESS
@@ -200,7 +274,7 @@ def accept(case: Case, actor: Actor, now: datetime) -> Transition:
 
 def reply(case: Case, message: str, actor: Actor, now: datetime, attachments: Sequence[Attachment] = ()) -> Transition:
     """The unit answers this round (with files, e.g. a photo of the repair)."""
-    _require(case, "reply to", {CaseStatus.IN_PROGRESS})
+    _require(case, LifecycleAction.REPLY)
     _require_unit(case, actor)
     assert case.unit_id is not None and case.due_at is not None
     b = _Builder(case, actor, now)
@@ -223,7 +297,7 @@ def return_to_dispatch(
 ) -> Transition:
     """A unit says the case is not theirs: back to the dispatch centre. Only in the first round:
     a reopened or supervised case must be redone by the unit that answered it."""
-    _require(case, "return", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
+    _require(case, LifecycleAction.RETURN)
     if case.round > 1:
         raise InvalidTransition("return", case.status, "a reopened case stays with its unit")
     _require_unit(case, actor)
@@ -271,7 +345,7 @@ def rate(
         raise InvalidTransition("rate", case.status, "this reply was already rated")
     intake = case.status == CaseStatus.CLOSED and case.closed_reason == CloseReason.ANSWERED_AT_INTAKE
     if not intake:
-        _require(case, "rate", {CaseStatus.REPLIED})
+        _require(case, LifecycleAction.RATE)
     satisfied = not is_unsatisfied(scores, policy)
     b = _Builder(case, actor, now)
     b.case.ratings.append(
@@ -293,22 +367,24 @@ def rate(
     elif case.supervised:
         _close(b, CloseReason.CLOSED_UNDER_SUPERVISION)
     elif case.reopen_count == 0:
-        b.case.status = CaseStatus.REOPENED
         b.case.reopen_count = 1
-        b.case.round += 1
-        b.case.due_at = redo_due_at
-        b.case.dispatched_at = now  # the redo round's clock starts now
-        b.case.overdue = False
+        _redo(b, CaseStatus.REOPENED, redo_due_at)
         b.event(EventType.REOPENED, message("note.reopened"))
     else:
-        b.case.status = CaseStatus.SUPERVISED
         b.case.supervised = True
-        b.case.round += 1
-        b.case.due_at = redo_due_at
-        b.case.dispatched_at = now
-        b.case.overdue = False
+        _redo(b, CaseStatus.SUPERVISED, redo_due_at)
         b.event(EventType.SUPERVISED, message("note.supervised"))
     return b.done()
+
+
+def _redo(b: _Builder, status: CaseStatus, due_at: datetime) -> None:
+    """An unsatisfied rating sends the case back to the unit that answered it, in a new round
+    (rollback: REOPENED; after the redo: SUPERVISED) with a deadline and clock of its own."""
+    b.case.status = status
+    b.case.round += 1
+    b.case.due_at = due_at
+    b.case.dispatched_at = b.now  # the redo round's clock starts now
+    b.case.overdue = False
 
 
 def _close(b: _Builder, reason: CloseReason) -> None:
@@ -343,7 +419,7 @@ def answer_at_intake(
         raise InvalidTransition(
             "answer at intake", case.status, "only a consultation is answered on the call; file the others"
         )
-    _require(case, "answer at intake", {CaseStatus.SUBMITTED})
+    _require(case, LifecycleAction.ANSWER_AT_INTAKE)
     b = _Builder(case, operator, now)
     b.case.replies.append(Reply(round=case.round, unit_id=DISPATCH_QUEUE, message=answer, at=now, on_time=True))
     b.case.knowledge_id = knowledge_id
@@ -372,7 +448,7 @@ def awaits_callback(case: Case) -> bool:
     """A hotline case whose reply waits for its caller's rating: the operators' 回访 list."""
     return (
         case.channel == Channel.HOTLINE
-        and case.status == CaseStatus.REPLIED
+        and allows(LifecycleAction.CALL_BACK, case.status)
         and not any(r.round == case.round for r in case.ratings)
     )
 
@@ -418,7 +494,7 @@ def callback(
 
 
 def close_unrated(case: Case, now: datetime) -> Transition:
-    _require(case, "close", {CaseStatus.REPLIED})
+    _require(case, LifecycleAction.CLOSE_UNRATED)
     b = _Builder(case, Actor(role=Role.SYSTEM, id="rating-window"), now)
     _close(b, CloseReason.UNRATED)
     return b.done()
@@ -426,7 +502,7 @@ def close_unrated(case: Case, now: datetime) -> Transition:
 
 def mark_overdue(case: Case, now: datetime) -> Transition:
     """The deadline passed without a reply: flag, escalate, keep waiting for the reply."""
-    _require(case, "mark overdue", HANDLING_STATUSES)
+    _require(case, LifecycleAction.MARK_OVERDUE)
     if case.overdue:
         raise InvalidTransition("mark overdue", case.status, "already overdue")
     if case.due_at is None or now < case.due_at:
@@ -442,7 +518,7 @@ def mark_overdue(case: Case, now: datetime) -> Transition:
 
 def warn_deadline(case: Case, now: datetime) -> Transition:
     """75 % of the handling time has passed: warn the unit once per round."""
-    _require(case, "warn", HANDLING_STATUSES)
+    _require(case, LifecycleAction.WARN)
     if case.warned_round >= case.round or case.overdue:
         raise InvalidTransition("warn", case.status, "already warned")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
@@ -456,7 +532,7 @@ def request_extension(
 ) -> Transition:
     """Only before the deadline, and at most `max_per_round` times in one handling round: an
     extension may not turn an overdue case into an on-time one."""
-    _require(case, "extend", HANDLING_STATUSES)
+    _require(case, LifecycleAction.EXTEND)
     if case.extension and case.extension.status == "pending":
         raise InvalidTransition("request an extension for", case.status, "one is already pending")
     if case.overdue or case.ever_overdue or (case.due_at is not None and now >= case.due_at):
@@ -476,7 +552,7 @@ def request_extension(
 def decide_extension(
     case: Case, approve: bool, new_due_at: datetime | None, actor: Actor, now: datetime, note: str | None
 ) -> Transition:
-    _require(case, "decide an extension for", HANDLING_STATUSES)
+    _require(case, LifecycleAction.DECIDE_EXTENSION)
     if not case.extension or case.extension.status != "pending":
         raise InvalidTransition("decide an extension for", case.status, "no extension is pending")
     b = _Builder(case, actor, now)
@@ -507,8 +583,7 @@ def restart_workflow(case: Case, now: datetime, execution_status: str | None) ->
     """The case's execution failed, timed out or never started (`execution_status` FAILED, TIMED_OUT,
     ABORTED, or None): a new one resumes it at the step its status implies (every workflow step
     decides from the case)."""
-    if case.status in TERMINAL_STATUSES:
-        raise InvalidTransition("restart the workflow of", case.status)
+    _require(case, LifecycleAction.RESTART_WORKFLOW)
     if case.repair_count >= MAX_REPAIRS:
         raise InvalidTransition("restart the workflow of", case.status, "too many restarts: flag it instead")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
@@ -536,7 +611,7 @@ def workflow_message(key: str, execution_status: str | None, case: Case | None =
 
 
 def flag_for_supervisor(case: Case, now: datetime, reason: str | Message) -> Transition:
-    if case.flagged or case.status in TERMINAL_STATUSES:
+    if case.flagged or not allows(LifecycleAction.FLAG, case.status):
         raise InvalidTransition("flag", case.status, "already flagged")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.flagged = True
@@ -549,7 +624,7 @@ def flag_for_supervisor(case: Case, now: datetime, reason: str | Message) -> Tra
 
 def withdraw(case: Case, reason: str | None, actor: Actor, now: datetime) -> Transition:
     """The citizen no longer needs an answer: terminal, until the unit has answered this round."""
-    _require(case, "withdraw", WITHDRAWABLE_STATUSES)
+    _require(case, LifecycleAction.WITHDRAW)
     b = _Builder(case, actor, now)
     b.case.status = CaseStatus.WITHDRAWN
     b.case.closed_at = now
@@ -565,8 +640,7 @@ def withdraw(case: Case, reason: str | None, actor: Actor, now: datetime) -> Tra
 
 def supplement(case: Case, text: str, attachments: list[Attachment], actor: Actor, now: datetime) -> Transition:
     """The citizen adds information (and media) to an open case; the unit sees it at once."""
-    if case.status in TERMINAL_STATUSES:
-        raise InvalidTransition("add information to", case.status)
+    _require(case, LifecycleAction.SUPPLEMENT)
     b = _Builder(case, actor, now)
     b.case.supplements.append(Supplement(text=text, upload_ids=[a.upload_id for a in attachments], at=now))
     b.case.attachments.extend(attachments)
@@ -595,7 +669,7 @@ def transfer(
     case: Case, unit_id: str, due_at: datetime, reason: str, actor: Actor, now: datetime, urgent: bool = False
 ) -> Transition:
     """改派: a dispatcher moves a case a unit holds to another unit, with a fresh deadline."""
-    _require(case, "transfer", {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS})
+    _require(case, LifecycleAction.TRANSFER)
     if case.unit_id == unit_id:
         raise InvalidTransition("transfer", case.status, "the case is already with this unit")
     assert case.unit_id is not None
@@ -617,7 +691,7 @@ def transfer(
 
 def mark_dispatch_overdue(case: Case, now: datetime) -> Transition:
     """The dispatch centre did not pick a unit in time: dispatchers and supervisors are told."""
-    _require(case, "mark dispatch overdue", DISPATCH_STATUSES)
+    _require(case, LifecycleAction.MARK_DISPATCH_OVERDUE)
     if not case.in_dispatch_queue or case.dispatch_overdue:
         raise InvalidTransition("mark dispatch overdue", case.status, "not waiting in the dispatch queue")
     if case.dispatch_due_at is None or now < case.dispatch_due_at:
@@ -630,7 +704,7 @@ def mark_dispatch_overdue(case: Case, now: datetime) -> Transition:
 
 def instruct(case: Case, instructions: str, due_at: datetime, actor: Actor, now: datetime) -> Transition:
     """A supervisor's instructions to the unit holding the case, with the deadline they set."""
-    _require(case, "give instructions on", HANDLING_STATUSES)
+    _require(case, LifecycleAction.INSTRUCT)
     b = _Builder(case, actor, now)
     b.case.supervision = SupervisionOrder(instructions=instructions, due_at=due_at, by=actor.id, at=now)
     b.case.due_at = due_at
@@ -648,7 +722,7 @@ MAX_ASSIST_UNITS = 5
 def assign(case: Case, username: str, actor: Actor, now: datetime, name: str | None = None) -> Transition:
     """The holding unit gives the case to one of its people (the service checked that `username` is
     a staff account of that unit). Recorded in the staff timeline only, with the person's name."""
-    if case.status in TERMINAL_STATUSES or case.unit_id is None:
+    if not allows(LifecycleAction.ASSIGN, case.status) or case.unit_id is None:
         raise InvalidTransition("assign", case.status, "only a case a unit holds can be assigned")
     _require_unit(case, actor)
     if case.assignee == username:
@@ -682,8 +756,7 @@ def correct_classification(
     holds stays with it (a dispatcher transfers it, 改派, if the correction makes it another unit's).
     The automatic router reads the classification when it runs, so a case not yet routed is routed
     by the corrected one."""
-    if case.status in TERMINAL_STATUSES:
-        raise InvalidTransition("correct the classification of", case.status)
+    _require(case, LifecycleAction.CORRECT_CLASSIFICATION)
     if case.topic == topic and case.district == district:
         raise InvalidTransition("correct the classification of", case.status, "the case is already classified so")
     b = _Builder(case, actor, now)
@@ -704,7 +777,7 @@ def correct_classification(
 def request_assist(case: Case, unit_ids: Sequence[str], note: str, actor: Actor, now: datetime) -> Transition:
     """协办: other units are asked to help. They read the case and add notes; the lead unit (the one
     holding it) still answers the citizen, and the case's on-time count stays the lead unit's."""
-    if case.status in TERMINAL_STATUSES or case.unit_id is None:
+    if not allows(LifecycleAction.REQUEST_ASSIST, case.status) or case.unit_id is None:
         raise InvalidTransition("ask for assistance on", case.status, "only a case a unit holds")
     _require_unit(case, actor)
     if case.unit_id in unit_ids:

@@ -205,12 +205,29 @@ class CallbackAttempt(BaseModel):
     working_day: str
 
 
-class Rating(BaseModel):
+#: One score of a rating: 1 (worst) to 5 (best).
+Score = Annotated[int, Field(ge=1, le=5)]
+
+#: The four dimensions a citizen scores an answer on (处置速度、处置效果、服务体验、反馈质量), in order.
+DIMENSIONS = ("speed", "effectiveness", "experience", "feedback_quality")
+
+
+class RatingScores(BaseModel):
+    """The four 1–5 scores of a rating, declared once: the rating bodies of the API are this type
+    (the handler passes the validated body down as it is), the stored `Rating` and its view extend it."""
+
+    speed: Score
+    effectiveness: Score
+    experience: Score = Field(description="service experience")
+    feedback_quality: Score
+
+    def scores(self) -> dict[str, int]:
+        """The four scores by dimension (nothing else a subclass carries: a comment, a proof)."""
+        return {dimension: getattr(self, dimension) for dimension in DIMENSIONS}
+
+
+class Rating(RatingScores):
     round: int
-    speed: int
-    effectiveness: int
-    experience: int
-    feedback_quality: int
     comment: str | None = None
     satisfied: bool
     at: datetime
@@ -271,8 +288,6 @@ class Actor(BaseModel):
     #: The account's verified mobile number (Cognito `phone_number`, E.164), where a citizen's notices go.
     phone: str | None = None
 
-
-SYSTEM_ACTOR = Actor(role=Role.SYSTEM, id="minyi")
 
 Language = Literal["zh", "en"]
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from minyi import policy
 from minyi.domain import lifecycle
 from minyi.domain.accounts import Account
-from minyi.domain.deadlines import DeadlineClock, after_working_hours, handling_due
+from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput, NotFound
 from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.messages import message
@@ -343,7 +343,7 @@ class CaseService:
             raise InvalidInput("unit_id", "unknown unit; see GET /v1/units")
 
         def decide(case: Case, now: datetime) -> Transition:
-            due = handling_due(self.deadlines, catalog, case, now, urgent)
+            due = self.deadlines.unit_due(case, catalog, now, urgent)
             if case.status in {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS}:
                 if not reason:
                     raise InvalidInput("reason", "a transfer needs a reason")
@@ -413,7 +413,7 @@ class CaseService:
 
     def rate(self, actor: Actor, case_id: str, card: Scorecard) -> CaseDetail:
         def decide(case: Case, now: datetime) -> Transition:
-            redo_due = self.deadlines.due_at(now, self.catalog.deadline_days[case.category])
+            redo_due = self.deadlines.unit_due(case, self.catalog, now, redo=True)
             return lifecycle.rate(case, card.scores(), card.comment, actor, now, self.rules.rating_policy, redo_due)
 
         case = self._act(actor, Action.RATE, case_id, decide)

@@ -16,11 +16,11 @@ from minyi.domain.errors import InvalidInput
 from minyi.domain.knowledge import KnowledgeHit, search
 from minyi.domain.lifecycle import Transition
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, CallbackOutcome, Case, CaseStatus, ReplyTemplate
+from minyi.domain.models import Actor, CallbackOutcome, Case, CaseStatus, RatingScores, ReplyTemplate
 from minyi.observability import logger, metrics
 from minyi.policy import Action
 from minyi.services.cases import CaseService
-from minyi.services.results import CaseDetail, CasePage, Scorecard
+from minyi.services.results import CaseDetail, CasePage
 
 
 class HotlineService:
@@ -49,7 +49,7 @@ class HotlineService:
         return CasePage(cases, next_cursor)
 
     def callback(
-        self, actor: Actor, case_id: str, outcome: CallbackOutcome, card: Scorecard | None, comment: str | None
+        self, actor: Actor, case_id: str, outcome: CallbackOutcome, card: RatingScores | None, comment: str | None
     ) -> CaseDetail:
         """Record a 回访 call. `rated` needs the four scores and counts as the caller's rating."""
         if outcome == CallbackOutcome.RATED and card is None:
@@ -61,7 +61,7 @@ class HotlineService:
         def decide(case: Case, now: datetime) -> Transition:
             rating = None
             if card is not None:
-                redo_due = service.deadlines.due_at(now, service.catalog.deadline_days[case.category])
+                redo_due = service.deadlines.unit_due(case, service.catalog, now, redo=True)
                 rating = (card.scores(), comment, service.rules.rating_policy, redo_due)
             day = service.deadlines.working_day(now)
             return lifecycle.callback(case, outcome, day, actor, now, rating)

@@ -18,6 +18,7 @@ from minyi.domain.models import (
     Language,
     Location,
     OutboxEntry,
+    RatingScores,
     TimelineEvent,
     Unit,
     Upload,
@@ -56,17 +57,10 @@ class NewRequest(BaseModel):
     urgent: bool = False
 
 
-class Scorecard(BaseModel):
-    """A rating on the four dimensions, 1 (worst) to 5."""
+class Scorecard(RatingScores):
+    """What a citizen gives when rating: the four scores (1 worst to 5) and, if they like, why."""
 
-    speed: int
-    effectiveness: int
-    experience: int
-    feedback_quality: int
     comment: str | None = None
-
-    def scores(self) -> dict[str, int]:
-        return self.model_dump(exclude={"comment"})
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, Field
 
 from minyi.domain import lifecycle
-from minyi.domain.deadlines import DeadlineClock, after_working_hours, handling_due
+from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
 from minyi.domain.lifecycle import Outcome, Phase, Transition
 from minyi.domain.messages import message
@@ -167,7 +167,7 @@ class WorkflowTasks:
                     dispatch_due = after_working_hours(self.deadlines, now, self.dispatch_deadline_hours)
                     routed = lifecycle.queue_for_dispatcher(current, now, reason, dispatch_due)
                 else:
-                    due = handling_due(self.deadlines, catalog, current, now)
+                    due = self.deadlines.unit_due(current, catalog, now)
                     note = message("note.routed", unit=unit.id)
                     routed = lifecycle.dispatch(current, unit.id, due, lifecycle.ROUTER, now, note)
                 # the case keeps the catalogue version it was routed with (its rule, unit and deadline)

@@ -9,7 +9,7 @@ import pytest
 
 from minyi.domain import lifecycle
 from minyi.domain.accounts import NewAccount
-from minyi.domain.deadlines import after_working_hours, handling_due
+from minyi.domain.deadlines import after_working_hours
 from minyi.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from minyi.domain.messages import message
 from minyi.domain.models import Actor, Case, CaseStatus, EventType, Role
@@ -207,7 +207,5 @@ def test_the_catalogue_sets_the_urgent_hours(fakes: Fakes) -> None:
     case = dispatched(fakes)
     now = fakes.clock()
     # Then an urgent deadline is 2 office hours on, a normal one the category's working days
-    assert handling_due(fakes.deadlines, catalog, case, now, urgent=True) == after_working_hours(
-        fakes.deadlines, now, 2
-    )
-    assert handling_due(fakes.deadlines, catalog, case, now) == fakes.deadlines.due_at(now, 5)
+    assert fakes.deadlines.unit_due(case, catalog, now, urgent=True) == after_working_hours(fakes.deadlines, now, 2)
+    assert fakes.deadlines.unit_due(case, catalog, now) == fakes.deadlines.due_at(now, 5)
