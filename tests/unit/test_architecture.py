@@ -30,8 +30,6 @@ AWS_SDK = ("boto3", "botocore")
 #: Modules outside the adapters that may import an adapter, and why.
 ADAPTER_IMPORTS_ALLOWED = {
     "minyi.bootstrap": "the one wiring module",
-    # Powertools' idempotency store takes a boto3 client: built from the adapters' one client factory
-    "minyi.api.idempotency": "Powertools' DynamoDB idempotency store needs the adapters' client",
     # `minyi sms templates` prints what the SMS adapter registers with a provider (it builds no client)
     "minyi.cli": "the operator's CLI lists the provider's templates",
 }
