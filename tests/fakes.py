@@ -779,6 +779,54 @@ class FakeCodeDecrypter:
         return self.codes[ciphertext]
 
 
+# --- idempotency -----------------------------------------------------------------------------------
+
+
+class FakeIdempotencyStore:
+    """`minyi.ports.IdempotencyStore` in memory: Powertools' persistence layer over a dict, keeping the
+    DynamoDB layer's rules (a record is taken while it lives, an expired one is replaced; a second
+    request under a key must carry the first one's payload)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Any] = {}
+        self._layer: Any = None
+
+    def persistence_layer(self) -> Any:
+        if self._layer is None:
+            self._layer = _memory_persistence(self.records)
+        return self._layer
+
+
+def _memory_persistence(records: dict[str, Any]) -> Any:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyItemAlreadyExistsError,
+        IdempotencyItemNotFoundError,
+    )
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer, DataRecord
+
+    class MemoryPersistence(BasePersistenceLayer):
+        def _get_record(self, idempotency_key: str) -> DataRecord:
+            if idempotency_key not in records:
+                raise IdempotencyItemNotFoundError
+            return records[idempotency_key]  # type: ignore[no-any-return]
+
+        def _put_record(self, data_record: DataRecord) -> None:
+            held = records.get(data_record.idempotency_key)
+            if held is not None and not held.is_expired:
+                # like the DynamoDB layer: the record kept is checked against this request's payload first
+                self._validate_payload(data_payload=data_record, stored_data_record=held)
+                raise IdempotencyItemAlreadyExistsError(old_data_record=held)
+            records[data_record.idempotency_key] = data_record
+
+        def _update_record(self, data_record: DataRecord) -> None:
+            records[data_record.idempotency_key] = data_record
+
+        def _delete_record(self, data_record: DataRecord) -> None:
+            records.pop(data_record.idempotency_key, None)
+
+    return MemoryPersistence()
+
+
 # --- wiring ----------------------------------------------------------------------------------------
 
 
@@ -942,3 +990,4 @@ def _ports_are_implemented() -> None:
     _sender: ports.SmsSender = RecordingSmsSender()
     _clock: ports.Clock = FakeClock()
     _statuses: ports.AccountStatuses = FakeAccountStatuses()
+    _idempotency: ports.IdempotencyStore = FakeIdempotencyStore()
