@@ -14,7 +14,7 @@ Functions, S3 and SNS adapters keep, so service tests run in milliseconds with n
 - attachment store: objects "uploaded" by the test, deterministic URLs;
 - clock: settable.
 
-`Fakes` wires them into the real services the way `minyi.bootstrap` wires the adapters.
+`Fakes` has `minyi.bootstrap` wire them into the real services, as overrides of the adapters.
 """
 
 from __future__ import annotations
@@ -24,15 +24,26 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from minyi import bootstrap
 from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, assist_items_keys, case_keys
+from minyi.config import (
+    AssignSettings,
+    CasesSettings,
+    EnvSettings,
+    NotifySettings,
+    ProjectionsSettings,
+    RateSettings,
+    SubmitSettings,
+    SweepSettings,
+)
 from minyi.domain.accounts import Account, AccountStatus, NewAccount
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput
-from minyi.domain.lifecycle import Transition
+from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.models import (
     Case,
     CaseStatus,
@@ -51,12 +62,15 @@ from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
 from minyi.domain.scoreboard import spans
 from minyi.ports import CodeDecryptionError, GuessBudget, GuessCharge, GuessScope, Lease, SmsError
-from minyi.services.cases import CaseService, CaseStore, HandlingRules
+from minyi.services.cases import CaseService, HandlingRules
 from minyi.services.catalog import CatalogCache
+from minyi.services.hotline import HotlineService
 from minyi.services.notify import NotifyService
+from minyi.services.rating_links import LinkRating
 from minyi.services.requests import RequestService
 from minyi.services.scoreboard import ScoreboardService
 from minyi.services.sweep import SweepService
+from minyi.services.workflow_tasks import WorkflowTasks
 
 #: A Monday, 09:00 in Shenzhen.
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -765,13 +779,96 @@ class FakeCodeDecrypter:
         return self.codes[ciphertext]
 
 
+# --- idempotency -----------------------------------------------------------------------------------
+
+
+class FakeIdempotencyStore:
+    """`minyi.ports.IdempotencyStore` in memory: Powertools' persistence layer over a dict, keeping the
+    DynamoDB layer's rules (a record is taken while it lives, an expired one is replaced; a second
+    request under a key must carry the first one's payload)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Any] = {}
+        self._layer: Any = None
+
+    def persistence_layer(self) -> Any:
+        if self._layer is None:
+            self._layer = _memory_persistence(self.records)
+        return self._layer
+
+
+def _memory_persistence(records: dict[str, Any]) -> Any:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyItemAlreadyExistsError,
+        IdempotencyItemNotFoundError,
+    )
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer, DataRecord
+
+    class MemoryPersistence(BasePersistenceLayer):
+        def _get_record(self, idempotency_key: str) -> DataRecord:
+            if idempotency_key not in records:
+                raise IdempotencyItemNotFoundError
+            return records[idempotency_key]  # type: ignore[no-any-return]
+
+        def _put_record(self, data_record: DataRecord) -> None:
+            held = records.get(data_record.idempotency_key)
+            if held is not None and not held.is_expired:
+                # like the DynamoDB layer: the record kept is checked against this request's payload first
+                self._validate_payload(data_payload=data_record, stored_data_record=held)
+                raise IdempotencyItemAlreadyExistsError(old_data_record=held)
+            records[data_record.idempotency_key] = data_record
+
+        def _update_record(self, data_record: DataRecord) -> None:
+            records[data_record.idempotency_key] = data_record
+
+        def _delete_record(self, data_record: DataRecord) -> None:
+            records.pop(data_record.idempotency_key, None)
+
+    return MemoryPersistence()
+
+
 # --- wiring ----------------------------------------------------------------------------------------
+
+
+#: What each function's environment would hold, for the settings the fakes build services from (a name
+#: no fake reads: the table, bucket and ARNs stand for the parts the fakes replace).
+FAKE_ENVIRONMENT: dict[str, Any] = {
+    "table_name": "fake-table",
+    "attachments_bucket": "attachments",
+    "idempotency_table": "fake-idempotency",
+    "state_machine_arn": "arn:aws:states:ap-east-1:123456789012:stateMachine:minyi-case",
+    "upload_url_ttl_seconds": 600,
+    "download_url_ttl_seconds": 300,
+    "sms_country_codes": "86",
+    "staff_user_pool_id": "ap-east-1_staff",
+    "user_pool_id": "ap-east-1_staff",
+    "max_extensions_per_round": HandlingRules().max_extensions_per_round,
+    "dispatch_deadline_hours": HandlingRules().dispatch_deadline_hours,
+    "unsatisfied_at_or_below": RatingPolicy().unsatisfied_at_or_below,
+    "rating_window_seconds": 3600,
+    "rating_link_secret_arn": "arn:aws:secretsmanager:ap-east-1:123456789012:secret:rating",
+    "rating_link_base": RATING_LINK_BASE,
+    "sweep_batch_limit": 500,
+    "sweep_lease_seconds": int(SWEEP_LEASE.total_seconds()),
+    "open311_rate_limit_per_minute": 60,
+    "open311_contact": "12345@sz.gov.cn",
+    "open311_key_service": "https://open.sz.gov.cn/keys",
+    "code_key_arn": "arn:aws:kms:ap-east-1:123456789012:key/fake",
+}
+
+S = TypeVar("S", bound=EnvSettings)
+
+
+def fake_settings(kind: type[S], **values: Any) -> S:
+    """A function's validated settings, as its environment would give them (`values` change some)."""
+    environment = {**FAKE_ENVIRONMENT, **values}
+    return kind.model_validate({name: environment[name] for name in kind.model_fields if name in environment})
 
 
 @dataclass
 class Fakes:
-    """Every port as a fake, and the real services built on them (what `minyi.bootstrap` does with
-    the adapters). Service tests take one of these and check the fakes' state afterwards."""
+    """Every port as a fake, and the real services built on them by `minyi.bootstrap`'s own factories,
+    with the fakes as overrides. Service tests take one of these and check the fakes' state afterwards."""
 
     clock: FakeClock = field(default_factory=FakeClock)
     uploads: FakeUploadRepository = field(default_factory=FakeUploadRepository)
@@ -784,7 +881,6 @@ class Fakes:
     leases: FakeLeases = field(default_factory=FakeLeases)
     directory: FakeUserDirectory = field(default_factory=FakeUserDirectory)
     working_day_seconds: int | None = None
-    rules: HandlingRules = field(default_factory=HandlingRules)
     links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
     cases: FakeCaseRepository = field(init=False)
     counters: FakeScoreboardRepository = field(init=False)
@@ -794,15 +890,17 @@ class Fakes:
         self.counters = FakeScoreboardRepository(self.cases)
         self.catalog = CatalogCache(self.catalog_repo)
 
+    def settings(self, kind: type[S], **values: Any) -> S:
+        """The settings of a function, with the working day the fakes run on."""
+        return fake_settings(kind, working_day_seconds=self.working_day_seconds, **values)
+
     @property
     def deadlines(self) -> DeadlineClock:
         return DeadlineClock(self.working_day_seconds)
 
-    def case_store(self) -> CaseStore:
-        return CaseStore(cases=self.cases, catalog=self.catalog, workflow=self.workflow, clock=self.clock)
-
     def request_service(self, upload_ttl: int = 600, download_ttl: int = 300) -> RequestService:
-        return RequestService(
+        return bootstrap.request_service(
+            self.settings(SubmitSettings, upload_url_ttl_seconds=upload_ttl, download_url_ttl_seconds=download_ttl),
             cases=self.cases,
             uploads=self.uploads,
             catalog=self.catalog,
@@ -810,25 +908,47 @@ class Fakes:
             workflow=self.workflow,
             lockouts=self.lockouts,
             clock=self.clock,
-            upload_ttl=upload_ttl,
-            download_ttl=download_ttl,
-            links=lambda: self.links,
+            links=self.links,
         )
 
     def case_service(self, download_ttl: int = 300) -> CaseService:
-        return CaseService(
-            store=self.case_store(),
+        return bootstrap.case_service(
+            self.settings(CasesSettings, download_url_ttl_seconds=download_ttl),
+            cases=self.cases,
+            catalog=self.catalog,
+            workflow=self.workflow,
+            clock=self.clock,
             outbox=self.outbox,
             attachments=self.store,
             uploads=self.uploads,
-            deadlines=self.deadlines,
-            rules=self.rules,
-            download_ttl=download_ttl,
             directory=self.directory,
         )
 
+    def hotline_service(self) -> HotlineService:
+        return bootstrap.hotline_service(self.settings(CasesSettings), cases=self.case_service())
+
+    def link_rating(self) -> LinkRating:
+        return bootstrap.link_rating(
+            self.settings(RateSettings),
+            cases=self.cases,
+            ratings=self.case_service(),
+            links=self.links,
+            lockouts=self.lockouts,
+            clock=self.clock,
+        )
+
+    def workflow_tasks(self, rating_window_seconds: int = 3600) -> WorkflowTasks:
+        return bootstrap.workflow_tasks(
+            self.settings(AssignSettings, rating_window_seconds=rating_window_seconds),
+            cases=self.cases,
+            catalog=self.catalog,
+            workflow=self.workflow,
+            clock=self.clock,
+        )
+
     def notify_service(self) -> NotifyService:
-        return NotifyService(
+        return bootstrap.notify_service(
+            self.settings(NotifySettings),
             cases=self.cases,
             outbox=self.outbox,
             catalog=self.catalog,
@@ -838,16 +958,20 @@ class Fakes:
         )
 
     def sweep_service(self, batch_limit: int = 500) -> SweepService:
-        return SweepService(
-            store=self.case_store(),
-            shards=self.cases.shards,
+        return bootstrap.sweep_service(
+            self.settings(SweepSettings, sweep_batch_limit=batch_limit),
+            cases=self.cases,
+            catalog=self.catalog,
+            workflow=self.workflow,
+            clock=self.clock,
             leases=self.leases,
-            lease_for=SWEEP_LEASE,
-            batch_limit=batch_limit,
+            shards=self.cases.shards,
         )
 
     def scoreboard_service(self) -> ScoreboardService:
-        return ScoreboardService(counters=self.counters, catalog=self.catalog, clock=self.clock)
+        return bootstrap.scoreboard_service(
+            self.settings(ProjectionsSettings), counters=self.counters, catalog=self.catalog, clock=self.clock
+        )
 
 
 def _ports_are_implemented() -> None:
@@ -866,3 +990,4 @@ def _ports_are_implemented() -> None:
     _sender: ports.SmsSender = RecordingSmsSender()
     _clock: ports.Clock = FakeClock()
     _statuses: ports.AccountStatuses = FakeAccountStatuses()
+    _idempotency: ports.IdempotencyStore = FakeIdempotencyStore()

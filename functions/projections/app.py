@@ -22,7 +22,7 @@ from minyi.api.stream import consume
 from minyi.config import ProjectionsSettings
 from minyi.domain.models import TimelineEvent
 from minyi.observability import logger, metrics, tracer
-from minyi.services.open311 import Open311Service
+from minyi.services.open311_feed import Open311Feed
 from minyi.services.scoreboard import ScoreboardService
 
 settings = ProjectionsSettings.from_env()
@@ -34,12 +34,12 @@ def scoreboard() -> ScoreboardService:
 
 
 @cache
-def feed() -> Open311Service:
+def feed() -> Open311Feed:
     return bootstrap.open311_feed_service(settings)
 
 
 def process(
-    event: dict[str, Any], context: LambdaContext, counters: ScoreboardService, open_data: Open311Service
+    event: dict[str, Any], context: LambdaContext, counters: ScoreboardService, open_data: Open311Feed
 ) -> PartialItemFailureResponse:
     """One stream batch through every projector (the port-injected cores), record by record."""
 

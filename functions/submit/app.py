@@ -48,7 +48,7 @@ def _submit(citizen: Actor, body: schemas.SubmitRequestBody) -> schemas.CaseCrea
 
 @cache
 def idempotent_submit() -> IdempotentSubmit:
-    return IdempotentSubmit(settings.idempotency_table, _submit)
+    return IdempotentSubmit(bootstrap.idempotency_store(settings), _submit)
 
 
 @app.post(

@@ -1,21 +1,26 @@
 """The one place that wires the application: real adapters behind the ports, built from validated settings.
 
-Each handler validates its settings at cold start and asks here once for its service; tests build
-the same services from fakes (`tests/fakes.py`) instead. Nothing else constructs an adapter.
+Each handler validates its settings at cold start and asks here once for its service. Every factory
+takes those settings plus keyword overrides, one for each part it wires (named like the service's own
+argument: `cases`, `catalog`, `workflow`, `store`, `sender`, `clock`, ...): a part given is used as
+it is, a part not given is the real adapter. Tests build the same services through the same factories
+with their fakes as overrides (`tests/fakes.py::Fakes`), so the wiring is written once. Nothing else
+constructs an adapter.
 
-Each factory imports what it builds: a handler's cold start loads its own service and adapters, not
-every function's (this module is imported by all of them).
+Each factory imports what it builds, and builds a part only when no override replaces it: a handler's
+cold start loads its own service and adapters, not every function's (this module is imported by all of
+them), and a service built on fakes creates no AWS client.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from minyi.adapters.dynamo.table import Table
-    from minyi.adapters.workflow import CaseWorkflow
     from minyi.config import (
         AccountsSettings,
         AccountsTriggerSettings,
@@ -28,26 +33,52 @@ if TYPE_CHECKING:
         ProjectionsSettings,
         RateSettings,
         RatingCodeSettings,
+        SmsProviderSettings,
         SmsSenderSettings,
         StatsSettings,
         SubmitSettings,
         SweepSettings,
+        TableSettings,
     )
+    from minyi.domain.deadlines import DeadlineClock
     from minyi.domain.rating_links import RatingLinks
-    from minyi.ports import Clock, CodeDecrypter, DeployFacts, SmsSender, UserDirectory, Workflow
+    from minyi.ports import (
+        AccountStatuses,
+        ApiKeyRepository,
+        AttachmentStore,
+        CaseRepository,
+        CatalogRepository,
+        Clock,
+        CodeDecrypter,
+        DeployFacts,
+        IdempotencyStore,
+        Leases,
+        Open311Repository,
+        OutboxRepository,
+        ScoreboardRepository,
+        SmsSender,
+        TrackingLockouts,
+        UploadRepository,
+        UserDirectory,
+        Workflow,
+    )
     from minyi.services.account_codes import AccountCodeService
     from minyi.services.account_status import AccountGate
     from minyi.services.accounts import AccountService
     from minyi.services.cases import CaseService, CaseStore
+    from minyi.services.catalog import CatalogCache
     from minyi.services.catalog_admin import CatalogAdminService
     from minyi.services.hotline import HotlineService
     from minyi.services.notify import NotifyService
     from minyi.services.open311 import ApiKeyService, Open311Service
+    from minyi.services.open311_feed import Open311Feed
     from minyi.services.rating_links import LinkRating
     from minyi.services.requests import RequestService
     from minyi.services.scoreboard import ScoreboardService
     from minyi.services.sweep import SweepService
     from minyi.services.workflow_tasks import WorkflowTasks
+
+P = TypeVar("P")
 
 #: Functions that only complete parked tasks need no state machine ARN (the token names the execution).
 NO_STATE_MACHINE = ""
@@ -57,94 +88,197 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _store(table: Table, workflow: CaseWorkflow) -> CaseStore:
-    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+def _given(part: P | None, build: Callable[[], P]) -> P:
+    """The caller's part when it gave one, else the adapter `build` makes (built only then)."""
+    return build() if part is None else part
+
+
+def _constant(value: P) -> Callable[[], P]:
+    return lambda: value
+
+
+def _table(settings: TableSettings) -> Callable[[], Table]:
+    """The function's single table, built when a part first needs it (a fake needs none)."""
+
+    @functools.cache
+    def table() -> Table:
+        from minyi.adapters.dynamo.table import Table
+
+        return Table(settings.table_name)
+
+    return table
+
+
+def _catalog(table: Callable[[], Table]) -> CatalogCache:
     from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
-    from minyi.services.cases import CaseStore
     from minyi.services.catalog import CatalogCache
 
-    return CaseStore(
-        cases=DynamoCaseRepository(table),
-        catalog=CatalogCache(DynamoCatalogRepository(table)),
-        workflow=workflow,
-        clock=utcnow,
+    return CatalogCache(DynamoCatalogRepository(table()))
+
+
+def _cases(table: Callable[[], Table]) -> CaseRepository:
+    from minyi.adapters.dynamo.cases import DynamoCaseRepository
+
+    return DynamoCaseRepository(table())
+
+
+def _workflow(state_machine_arn: str) -> Workflow:
+    from minyi.adapters.workflow import CaseWorkflow
+
+    return CaseWorkflow(state_machine_arn)
+
+
+def _attachments(bucket: str) -> AttachmentStore:
+    from minyi.adapters.storage import S3AttachmentStore
+
+    return S3AttachmentStore(bucket)
+
+
+def _sms_sender(settings: SmsProviderSettings) -> SmsSender:
+    from minyi.adapters.sms import sms_sender
+
+    return sms_sender(
+        settings.sms_provider, settings.sms_region, settings.sms_sender_id, settings.sms_provider_secret_arn
     )
 
 
-def request_service(settings: SubmitSettings, workflow: Workflow | None = None) -> RequestService:
-    """`workflow` replaces Step Functions (tests: a workflow that refuses to start)."""
-    from minyi.adapters.dynamo.cases import DynamoCaseRepository
-    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
-    from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
-    from minyi.adapters.dynamo.table import Table
-    from minyi.adapters.dynamo.uploads import DynamoUploadRepository
-    from minyi.adapters.storage import S3AttachmentStore
-    from minyi.adapters.workflow import CaseWorkflow
+def _deadlines(settings: CasesSettings | RateSettings | AssignSettings) -> DeadlineClock:
+    from minyi.domain.deadlines import DeadlineClock
+
+    return DeadlineClock(settings.working_day_seconds)
+
+
+def case_store(
+    table: Callable[[], Table],
+    workflow: Workflow,
+    *,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    clock: Clock | None = None,
+) -> CaseStore:
+    """What every service that changes a case shares: the cases, the catalogue, the workflow, the clock."""
+    from minyi.services.cases import CaseStore
+
+    return CaseStore(
+        cases=_given(cases, lambda: _cases(table)),
+        catalog=_given(catalog, lambda: _catalog(table)),
+        workflow=workflow,
+        clock=clock or utcnow,
+    )
+
+
+def request_service(
+    settings: SubmitSettings,
+    *,
+    cases: CaseRepository | None = None,
+    uploads: UploadRepository | None = None,
+    catalog: CatalogCache | None = None,
+    store: AttachmentStore | None = None,
+    workflow: Workflow | None = None,
+    lockouts: TrackingLockouts | None = None,
+    clock: Clock | None = None,
+    links: RatingLinks | None = None,
+) -> RequestService:
+    """`links` signs the SMS rating links whose code tracks a case: read when first used, where the
+    settings name the secret (the citizen API), or the one given."""
     from minyi.config import RatingCodeSettings
-    from minyi.services.catalog import CatalogCache
     from minyi.services.requests import RequestService
 
-    table = Table(settings.table_name)
-    # the signer of the SMS rating links, for tracking with their code: its secret is read when first used
-    links = None
-    if isinstance(settings, RatingCodeSettings):
-        links = functools.cache(functools.partial(rating_links, settings))
+    table = _table(settings)
+    signer: Callable[[], RatingLinks] | None = None
+    if links is not None:
+        signer = _constant(links)
+    elif isinstance(settings, RatingCodeSettings):
+        signer = functools.cache(functools.partial(rating_links, settings))
+
+    def dynamo_uploads() -> UploadRepository:
+        from minyi.adapters.dynamo.uploads import DynamoUploadRepository
+
+        return DynamoUploadRepository(table())
+
+    def dynamo_lockouts() -> TrackingLockouts:
+        from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
+
+        return DynamoTrackingLockouts(table())
+
     return RequestService(
-        cases=DynamoCaseRepository(table),
-        uploads=DynamoUploadRepository(table),
-        catalog=CatalogCache(DynamoCatalogRepository(table)),
-        store=S3AttachmentStore(settings.attachments_bucket),
-        workflow=workflow or CaseWorkflow(settings.state_machine_arn),
-        lockouts=DynamoTrackingLockouts(table),
-        clock=utcnow,
+        cases=_given(cases, lambda: _cases(table)),
+        uploads=_given(uploads, dynamo_uploads),
+        catalog=_given(catalog, lambda: _catalog(table)),
+        store=_given(store, lambda: _attachments(settings.attachments_bucket)),
+        workflow=_given(workflow, lambda: _workflow(settings.state_machine_arn)),
+        lockouts=_given(lockouts, dynamo_lockouts),
+        clock=clock or utcnow,
         upload_ttl=settings.upload_url_ttl_seconds,
         download_ttl=settings.download_url_ttl_seconds,
         sms_countries=settings.sms_countries,
-        links=links,
+        links=signer,
     )
 
 
-def case_service(settings: CasesSettings | RateSettings) -> CaseService:
-    from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
-    from minyi.adapters.dynamo.table import Table
-    from minyi.adapters.dynamo.uploads import DynamoUploadRepository
-    from minyi.adapters.storage import S3AttachmentStore
-    from minyi.adapters.workflow import CaseWorkflow
+def case_service(
+    settings: CasesSettings | RateSettings,
+    *,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+    outbox: OutboxRepository | None = None,
+    attachments: AttachmentStore | None = None,
+    uploads: UploadRepository | None = None,
+    directory: UserDirectory | None = None,
+) -> CaseService:
+    """The staff's cases (CasesSettings: the staff pool is the directory) or the citizens' ratings."""
     from minyi.config import CasesSettings
-    from minyi.domain.deadlines import DeadlineClock
     from minyi.domain.lifecycle import RatingPolicy
     from minyi.services.cases import CaseService, HandlingRules
 
-    table = Table(settings.table_name)
-    rules = HandlingRules()
-    directory: UserDirectory | None = None
+    table = _table(settings)
     if isinstance(settings, CasesSettings):
-        from minyi.adapters.cognito import CognitoUserDirectory
+        pool = settings.staff_user_pool_id
 
-        directory = CognitoUserDirectory(settings.staff_user_pool_id)
+        def cognito() -> UserDirectory:
+            from minyi.adapters.cognito import CognitoUserDirectory
+
+            return CognitoUserDirectory(pool)
+
+        directory = _given(directory, cognito)
         rules = HandlingRules(
             max_extensions_per_round=settings.max_extensions_per_round,
             dispatch_deadline_hours=settings.dispatch_deadline_hours,
         )
     else:
         rules = HandlingRules(rating_policy=RatingPolicy(unsatisfied_at_or_below=settings.unsatisfied_at_or_below))
+
+    def dynamo_outbox() -> OutboxRepository:
+        from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
+
+        return DynamoOutboxRepository(table())
+
+    def dynamo_uploads() -> UploadRepository:
+        from minyi.adapters.dynamo.uploads import DynamoUploadRepository
+
+        return DynamoUploadRepository(table())
+
     return CaseService(
-        store=_store(table, CaseWorkflow(NO_STATE_MACHINE)),
-        outbox=DynamoOutboxRepository(table),
-        attachments=S3AttachmentStore(settings.attachments_bucket),
-        uploads=DynamoUploadRepository(table),
-        deadlines=DeadlineClock(settings.working_day_seconds),
+        store=case_store(
+            table, _given(workflow, lambda: _workflow(NO_STATE_MACHINE)), cases=cases, catalog=catalog, clock=clock
+        ),
+        outbox=_given(outbox, dynamo_outbox),
+        attachments=_given(attachments, lambda: _attachments(settings.attachments_bucket)),
+        uploads=_given(uploads, dynamo_uploads),
+        deadlines=_deadlines(settings),
         rules=rules,
         download_ttl=settings.download_url_ttl_seconds,
         directory=directory,
     )
 
 
-def hotline_service(settings: CasesSettings) -> HotlineService:
-    """The knowledge base, reply templates and 回访 on the cases function's case service."""
+def hotline_service(settings: CasesSettings, *, cases: CaseService | None = None) -> HotlineService:
+    """The knowledge base, reply templates and 回访 on the cases function's case service (`cases`)."""
     from minyi.services.hotline import HotlineService
 
-    return HotlineService(case_service(settings))
+    return HotlineService(_given(cases, lambda: case_service(settings)))
 
 
 def rating_links(settings: RatingCodeSettings) -> RatingLinks:
@@ -154,216 +288,297 @@ def rating_links(settings: RatingCodeSettings) -> RatingLinks:
     return RatingLinks(secret=secret_bytes(settings.rating_link_secret_arn), base=settings.rating_link_base)
 
 
-def link_rating(settings: RateSettings) -> LinkRating:
-    from minyi.adapters.dynamo.cases import DynamoCaseRepository
-    from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
-    from minyi.adapters.dynamo.table import Table
+def link_rating(
+    settings: RateSettings,
+    *,
+    cases: CaseRepository | None = None,
+    ratings: CaseService | None = None,
+    links: RatingLinks | None = None,
+    lockouts: TrackingLockouts | None = None,
+    clock: Clock | None = None,
+) -> LinkRating:
+    """Rating with the SMS code; `ratings` is the case service that records the rating."""
     from minyi.services.rating_links import LinkRating
 
-    table = Table(settings.table_name)
+    table = _table(settings)
+
+    def dynamo_lockouts() -> TrackingLockouts:
+        from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
+
+        return DynamoTrackingLockouts(table())
+
     return LinkRating(
-        DynamoCaseRepository(table),
-        case_service(settings),
-        rating_links(settings),
-        lockouts=DynamoTrackingLockouts(table),
-        clock=utcnow,
+        _given(cases, lambda: _cases(table)),
+        _given(ratings, lambda: case_service(settings)),
+        _given(links, lambda: rating_links(settings)),
+        lockouts=_given(lockouts, dynamo_lockouts),
+        clock=clock or utcnow,
     )
 
 
-def workflow_tasks(settings: AssignSettings) -> WorkflowTasks:
-    from minyi.adapters.dynamo.table import Table
-    from minyi.adapters.workflow import CaseWorkflow
-    from minyi.domain.deadlines import DeadlineClock
+def workflow_tasks(
+    settings: AssignSettings,
+    *,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+) -> WorkflowTasks:
     from minyi.services.workflow_tasks import WorkflowTasks
 
-    workflow = CaseWorkflow(NO_STATE_MACHINE)
+    steps = _given(workflow, lambda: _workflow(NO_STATE_MACHINE))
     return WorkflowTasks(
-        store=_store(Table(settings.table_name), workflow),
-        deadlines=DeadlineClock(settings.working_day_seconds),
+        store=case_store(_table(settings), steps, cases=cases, catalog=catalog, clock=clock),
+        deadlines=_deadlines(settings),
         rating_window_seconds=settings.rating_window_seconds,
-        workflow=workflow,
+        workflow=steps,
         dispatch_deadline_hours=settings.dispatch_deadline_hours,
         callback_days=settings.callback_days,
     )
 
 
-def notify_service(settings: NotifySettings, sender: SmsSender | None = None) -> NotifyService:
+def notify_service(
+    settings: NotifySettings,
+    *,
+    cases: CaseRepository | None = None,
+    outbox: OutboxRepository | None = None,
+    catalog: CatalogCache | None = None,
+    sender: SmsSender | None = None,
+    clock: Clock | None = None,
+    links: RatingLinks | None = None,
+) -> NotifyService:
     """`sender` replaces the configured SMS provider (tests: a recording or failing fake)."""
-    from minyi.adapters.dynamo.cases import DynamoCaseRepository
-    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
-    from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
-    from minyi.adapters.dynamo.table import Table
-    from minyi.adapters.sms import sms_sender
-    from minyi.services.catalog import CatalogCache
     from minyi.services.notify import NotifyService
 
-    table = Table(settings.table_name)
+    table = _table(settings)
+
+    def dynamo_outbox() -> OutboxRepository:
+        from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
+
+        return DynamoOutboxRepository(table())
+
     return NotifyService(
-        cases=DynamoCaseRepository(table),
-        outbox=DynamoOutboxRepository(table),
-        catalog=CatalogCache(DynamoCatalogRepository(table)),
-        sender=sender
-        or sms_sender(
-            settings.sms_provider, settings.sms_region, settings.sms_sender_id, settings.sms_provider_secret_arn
-        ),
-        clock=utcnow,
-        links=rating_links(settings),
+        cases=_given(cases, lambda: _cases(table)),
+        outbox=_given(outbox, dynamo_outbox),
+        catalog=_given(catalog, lambda: _catalog(table)),
+        sender=_given(sender, lambda: _sms_sender(settings)),
+        clock=clock or utcnow,
+        links=_given(links, lambda: rating_links(settings)),
     )
 
 
-def sweep_service(settings: SweepSettings) -> SweepService:
+def sweep_service(
+    settings: SweepSettings,
+    *,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    workflow: Workflow | None = None,
+    clock: Clock | None = None,
+    leases: Leases | None = None,
+    shards: int | None = None,
+) -> SweepService:
     from minyi.adapters.dynamo.cases import SWEEP_SHARDS
-    from minyi.adapters.dynamo.leases import DynamoLeases
-    from minyi.adapters.dynamo.table import Table
-    from minyi.adapters.workflow import CaseWorkflow
     from minyi.services.sweep import SweepService
 
-    table = Table(settings.table_name)
-    store = _store(table, CaseWorkflow(settings.state_machine_arn))
+    table = _table(settings)
+
+    def dynamo_leases() -> Leases:
+        from minyi.adapters.dynamo.leases import DynamoLeases
+
+        return DynamoLeases(table())
+
+    steps = _given(workflow, lambda: _workflow(settings.state_machine_arn))
     return SweepService(
-        store=store,
-        shards=SWEEP_SHARDS,
-        leases=DynamoLeases(table),
+        store=case_store(table, steps, cases=cases, catalog=catalog, clock=clock),
+        shards=SWEEP_SHARDS if shards is None else shards,
+        leases=_given(leases, dynamo_leases),
         lease_for=timedelta(seconds=settings.sweep_lease_seconds),
         batch_limit=settings.sweep_batch_limit,
     )
 
 
-def scoreboard_service(settings: ProjectionsSettings | StatsSettings) -> ScoreboardService:
-    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
-    from minyi.adapters.dynamo.scoreboard import DynamoScoreboardRepository
-    from minyi.adapters.dynamo.table import Table
-    from minyi.services.catalog import CatalogCache
+def scoreboard_service(
+    settings: ProjectionsSettings | StatsSettings,
+    *,
+    counters: ScoreboardRepository | None = None,
+    catalog: CatalogCache | None = None,
+    clock: Clock | None = None,
+) -> ScoreboardService:
     from minyi.services.scoreboard import ScoreboardService
 
-    table = Table(settings.table_name)
+    table = _table(settings)
+
+    def dynamo_counters() -> ScoreboardRepository:
+        from minyi.adapters.dynamo.scoreboard import DynamoScoreboardRepository
+
+        return DynamoScoreboardRepository(table())
+
     return ScoreboardService(
-        counters=DynamoScoreboardRepository(table),
-        catalog=CatalogCache(DynamoCatalogRepository(table)),
-        clock=utcnow,
+        counters=_given(counters, dynamo_counters),
+        catalog=_given(catalog, lambda: _catalog(table)),
+        clock=clock or utcnow,
     )
 
 
-def open311_service(settings: Open311Settings) -> Open311Service:
-    """GeoReport v2: submissions go through the citizen API's request service (same loop)."""
-    from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
-    from minyi.adapters.dynamo.cases import DynamoCaseRepository
-    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+def _open311_feed(table: Callable[[], Table]) -> Open311Repository:
     from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
-    from minyi.adapters.dynamo.table import Table
-    from minyi.services.catalog import CatalogCache
+
+    return DynamoOpen311Repository(table())
+
+
+def _api_keys(table: Callable[[], Table]) -> ApiKeyRepository:
+    from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
+
+    return DynamoApiKeyRepository(table())
+
+
+def open311_service(
+    settings: Open311Settings,
+    *,
+    requests: RequestService | None = None,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    feed: Open311Repository | None = None,
+    keys: ApiKeyRepository | None = None,
+    clock: Clock | None = None,
+) -> Open311Service:
+    """GeoReport v2: submissions go through the citizen API's request service (same loop)."""
     from minyi.services.open311 import Open311Service
 
-    table = Table(settings.table_name)
+    table = _table(settings)
     return Open311Service(
-        requests=request_service(settings),
-        cases=DynamoCaseRepository(table),
-        catalog=CatalogCache(DynamoCatalogRepository(table)),
-        feed=DynamoOpen311Repository(table),
-        keys=DynamoApiKeyRepository(table),
-        clock=utcnow,
+        requests=_given(requests, lambda: request_service(settings)),
+        cases=_given(cases, lambda: _cases(table)),
+        catalog=_given(catalog, lambda: _catalog(table)),
+        feed=_given(feed, lambda: _open311_feed(table)),
+        keys=_given(keys, lambda: _api_keys(table)),
+        clock=clock or utcnow,
         rate_limit_per_minute=settings.open311_rate_limit_per_minute,
     )
 
 
-def open311_feed_service(settings: ProjectionsSettings) -> Open311Service:
+def open311_feed_service(
+    settings: ProjectionsSettings,
+    *,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    feed: Open311Repository | None = None,
+) -> Open311Feed:
     """The open-data feed kept from the stream: reads cases, files nothing."""
-    from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
-    from minyi.adapters.dynamo.cases import DynamoCaseRepository
-    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
-    from minyi.adapters.dynamo.open311 import DynamoOpen311Repository
-    from minyi.adapters.dynamo.table import Table
-    from minyi.services.catalog import CatalogCache
-    from minyi.services.open311 import Open311Service
+    from minyi.services.open311_feed import Open311Feed
 
-    table = Table(settings.table_name)
-    return Open311Service(
-        requests=None,
-        cases=DynamoCaseRepository(table),
-        catalog=CatalogCache(DynamoCatalogRepository(table)),
-        feed=DynamoOpen311Repository(table),
-        keys=DynamoApiKeyRepository(table),
-        clock=utcnow,
-        rate_limit_per_minute=1,
+    table = _table(settings)
+    return Open311Feed(
+        cases=_given(cases, lambda: _cases(table)),
+        catalog=_given(catalog, lambda: _catalog(table)),
+        feed=_given(feed, lambda: _open311_feed(table)),
     )
 
 
-def api_key_service(settings: AdminSettings) -> ApiKeyService:
-    from minyi.adapters.dynamo.api_keys import DynamoApiKeyRepository
-    from minyi.adapters.dynamo.table import Table
+def api_key_service(
+    settings: AdminSettings, *, keys: ApiKeyRepository | None = None, clock: Clock | None = None
+) -> ApiKeyService:
     from minyi.services.open311 import ApiKeyService
 
-    return ApiKeyService(keys=DynamoApiKeyRepository(Table(settings.table_name)), clock=utcnow)
+    return ApiKeyService(keys=_given(keys, lambda: _api_keys(_table(settings))), clock=clock or utcnow)
 
 
-def account_service(settings: AccountsSettings, directory: UserDirectory | None = None) -> AccountService:
-    """`directory` replaces the Cognito user pool (tests: an in-memory directory)."""
-    from minyi.adapters.cognito import CognitoUserDirectory
+def _account_statuses(table: Callable[[], Table]) -> AccountStatuses:
     from minyi.adapters.dynamo.accounts import DynamoAccountStatuses
-    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
-    from minyi.adapters.dynamo.table import Table
-    from minyi.services.accounts import AccountService
-    from minyi.services.catalog import CatalogCache
 
-    table = Table(settings.table_name)
+    return DynamoAccountStatuses(table())
+
+
+def account_service(
+    settings: AccountsSettings,
+    *,
+    directory: UserDirectory | None = None,
+    catalog: CatalogCache | None = None,
+    statuses: AccountStatuses | None = None,
+    clock: Clock | None = None,
+) -> AccountService:
+    """`directory` replaces the Cognito user pool (tests: an in-memory directory)."""
+    from minyi.services.accounts import AccountService
+
+    table = _table(settings)
+
+    def cognito() -> UserDirectory:
+        from minyi.adapters.cognito import CognitoUserDirectory
+
+        return CognitoUserDirectory(settings.user_pool_id)
+
     return AccountService(
-        directory=directory or CognitoUserDirectory(settings.user_pool_id),
-        catalog=CatalogCache(DynamoCatalogRepository(table)),
+        directory=_given(directory, cognito),
+        catalog=_given(catalog, lambda: _catalog(table)),
         sms_countries=settings.sms_countries,
-        statuses=DynamoAccountStatuses(table),
-        clock=utcnow,
+        statuses=_given(statuses, lambda: _account_statuses(table)),
+        clock=clock or utcnow,
     )
 
 
-def account_gate(table_name: str | None = None, clock: Clock | None = None) -> AccountGate:
+def account_gate(
+    table_name: str | None = None, *, statuses: AccountStatuses | None = None, clock: Clock | None = None
+) -> AccountGate:
     """The per-container cache of staff account statuses every API function checks its callers
     against (`minyi.api.http.caller`). The table comes from the function's TABLE_NAME unless named;
     `clock` replaces the real one (tests: a clock they move past the cache's minute)."""
-    from minyi.adapters.dynamo.accounts import DynamoAccountStatuses
-    from minyi.adapters.dynamo.table import Table
     from minyi.config import TableSettings
     from minyi.services.account_status import AccountGate
 
-    name = table_name or TableSettings.from_env().table_name
-    return AccountGate(DynamoAccountStatuses(Table(name)), clock=clock or utcnow)
+    def named() -> TableSettings:
+        return TableSettings(table_name=table_name) if table_name else TableSettings.from_env()
+
+    return AccountGate(_given(statuses, lambda: _account_statuses(_table(named()))), clock=clock or utcnow)
 
 
-def account_trigger_service(settings: AccountsTriggerSettings, user_pool_id: str) -> AccountService:
+def account_trigger_service(
+    settings: AccountsTriggerSettings, user_pool_id: str, *, directory: UserDirectory | None = None
+) -> AccountService:
     """Cognito's triggers: the pool is the one the event comes from."""
-    from minyi.adapters.cognito import CognitoUserDirectory
     from minyi.services.accounts import AccountService
 
-    return AccountService(
-        directory=CognitoUserDirectory(user_pool_id), catalog=None, sms_countries=settings.sms_countries
-    )
+    def cognito() -> UserDirectory:
+        from minyi.adapters.cognito import CognitoUserDirectory
+
+        return CognitoUserDirectory(user_pool_id)
+
+    return AccountService(directory=_given(directory, cognito), catalog=None, sms_countries=settings.sms_countries)
 
 
 def account_code_service(
-    settings: SmsSenderSettings, decrypter: CodeDecrypter | None = None, sender: SmsSender | None = None
+    settings: SmsSenderSettings, *, decrypter: CodeDecrypter | None = None, sender: SmsSender | None = None
 ) -> AccountCodeService:
     """Cognito's custom SMS sender: `decrypter` and `sender` replace the Encryption SDK and the provider (tests)."""
-    from minyi.adapters.sms import sms_sender
     from minyi.services.account_codes import AccountCodeService
 
-    if decrypter is None:
+    def encryption_sdk() -> CodeDecrypter:
         from minyi.adapters.code_decrypter import EncryptionSdkDecrypter  # the Encryption SDK: this function only
 
-        decrypter = EncryptionSdkDecrypter(settings.code_key_arn)
+        return EncryptionSdkDecrypter(settings.code_key_arn)
+
     return AccountCodeService(
-        decrypter=decrypter,
-        sender=sender
-        or sms_sender(
-            settings.sms_provider, settings.sms_region, settings.sms_sender_id, settings.sms_provider_secret_arn
-        ),
+        decrypter=_given(decrypter, encryption_sdk), sender=_given(sender, lambda: _sms_sender(settings))
     )
 
 
-def catalog_admin_service(settings: CatalogAdminSettings) -> CatalogAdminService:
-    from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
-    from minyi.adapters.dynamo.table import Table
+def catalog_admin_service(
+    settings: CatalogAdminSettings, *, repo: CatalogRepository | None = None, clock: Clock | None = None
+) -> CatalogAdminService:
     from minyi.services.catalog_admin import CatalogAdminService
 
-    return CatalogAdminService(repo=DynamoCatalogRepository(Table(settings.table_name)), clock=utcnow)
+    def dynamo_catalog() -> CatalogRepository:
+        from minyi.adapters.dynamo.catalog import DynamoCatalogRepository
+
+        return DynamoCatalogRepository(_table(settings)())
+
+    return CatalogAdminService(repo=_given(repo, dynamo_catalog), clock=clock or utcnow)
+
+
+def idempotency_store(settings: SubmitSettings) -> IdempotencyStore:
+    """Where keyed submissions are remembered (the IdempotencyTable); its client is built on first use."""
+    from minyi.adapters.idempotency import DynamoIdempotencyStore
+
+    return DynamoIdempotencyStore(settings.idempotency_table)
 
 
 def deploy_facts(region: str, web_domain: str | None = None) -> DeployFacts:

@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
     from minyi.domain.accounts import Account, AccountStatus, NewAccount
     from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
     from minyi.domain.lifecycle import Transition
@@ -366,6 +368,16 @@ class CodeDecrypter(Protocol):
 
 class CodeDecryptionError(Exception):
     """A custom sender's code could not be decrypted (wrong key, damaged or foreign ciphertext)."""
+
+
+class IdempotencyStore(Protocol):
+    """Where the answers to keyed submissions are remembered for a day (an `Idempotency-Key` header): a
+    retry gets the first answer, a concurrent one waits. Powertools' idempotency utility keeps the records
+    (`minyi.api.idempotency`); the store gives it its persistence layer, over the function's own table."""
+
+    def persistence_layer(self) -> BasePersistenceLayer:
+        """Powertools' persistence layer over the store (built when first asked for: it loads the AWS SDK)."""
+        ...
 
 
 class ApiKeyRepository(Protocol):

@@ -7,16 +7,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from minyi import bootstrap
 from minyi.adapters.aws import client
-from minyi.adapters.dynamo import SWEEP_SHARDS, DynamoCaseRepository, DynamoCatalogRepository, DynamoLeases
 from minyi.adapters.workflow import CaseWorkflow
-from minyi.bootstrap import utcnow
+from minyi.config import SweepSettings
 from minyi.domain import lifecycle
 from minyi.domain.lifecycle import Transition
 from minyi.domain.models import Case, CaseStatus, Category
 from minyi.ports import Workflow
-from minyi.services.cases import CaseStore
-from minyi.services.catalog import CatalogCache
 from minyi.services.sweep import SweepService
 from tests.integration.conftest import Stack
 
@@ -29,21 +27,10 @@ def workflow_of(stack: Stack) -> CaseWorkflow:
 
 
 def sweep_service(stack: Stack, workflow: Workflow | None = None, batch_limit: int = 500) -> SweepService:
-    """The sweep as `minyi.bootstrap.sweep_service` wires it, with `workflow` standing in for Step
-    Functions when given (a wrapper that fails on purpose)."""
-    store = CaseStore(
-        cases=DynamoCaseRepository(stack.table),
-        catalog=CatalogCache(DynamoCatalogRepository(stack.table)),
-        workflow=workflow or workflow_of(stack),
-        clock=utcnow,
-    )
-    return SweepService(
-        store=store,
-        shards=SWEEP_SHARDS,
-        leases=DynamoLeases(stack.table),
-        lease_for=timedelta(seconds=330),
-        batch_limit=batch_limit,
-    )
+    """The sweep `minyi.bootstrap.sweep_service` wires from the sweep function's settings, with `workflow`
+    standing in for Step Functions when given (a wrapper that fails on purpose)."""
+    settings = stack.settings(SweepSettings, "SweepFunction").model_copy(update={"sweep_batch_limit": batch_limit})
+    return bootstrap.sweep_service(settings, workflow=workflow)
 
 
 def execution_status(stack: Stack, name: str) -> str | None:

@@ -75,7 +75,7 @@ def personal_case(**overrides: object) -> tuple[World, str]:
     ]
     world.cases.add(case, events)
     for event in events:
-        world.service.project(event)
+        world.projector.project(event)
     return world, case.tracking_no
 
 

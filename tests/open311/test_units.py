@@ -11,7 +11,9 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 import pytest
 
+from minyi import bootstrap
 from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
+from minyi.config import Open311Settings, ProjectionsSettings
 from minyi.domain import lifecycle, scoreboard
 from minyi.domain.errors import InvalidInput
 from minyi.domain.models import (
@@ -32,8 +34,9 @@ from minyi.open311 import keys, mapping, params, render
 from minyi.open311.errors import Open311Error, Problem
 from minyi.open311.model import ApiKey, PublicRequest, PublicUpdate, SubmissionClaim
 from minyi.services.catalog import CatalogCache
-from minyi.services.open311 import ApiKeyService, Open311Service
+from minyi.services.open311 import ApiKeyService
 from minyi.services.results import NewRequest
+from tests.fakes import fake_settings
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 CATALOG = shenzhen_catalog()
@@ -214,14 +217,23 @@ class World:
         self.keys = FakeKeys()
         self.feed = FakeFeed()
         self.requests = FakeRequests(self.cases, self.clock, fail)
-        self.service = Open311Service(
+        settings = fake_settings(Open311Settings, open311_rate_limit_per_minute=rate_limit)
+        catalog = CatalogCache(FakeCatalogRepo())  # type: ignore[arg-type]
+        self.service = bootstrap.open311_service(
+            settings,
             requests=self.requests,  # type: ignore[arg-type]
             cases=self.cases,  # type: ignore[arg-type]
-            catalog=CatalogCache(FakeCatalogRepo()),  # type: ignore[arg-type]
+            catalog=catalog,
             feed=self.feed,
             keys=self.keys,
             clock=self.clock,
-            rate_limit_per_minute=rate_limit,
+        )
+        # the feed's projector, as the projections function wires it
+        self.projector = bootstrap.open311_feed_service(
+            fake_settings(ProjectionsSettings),
+            cases=self.cases,  # type: ignore[arg-type]
+            catalog=catalog,
+            feed=self.feed,
         )
         self.admin = ApiKeyService(self.keys, self.clock)
         self.api_key = self.admin.issue(Actor(role=Role.ADMIN, id="admin-1"), "FixMyStreet").api_key
@@ -443,9 +455,9 @@ def test_the_feed_never_goes_back_to_an_older_version() -> None:
     new = old.model_copy(update={"status": CaseStatus.CLOSED, "version": 5, "closed_at": T0})
     event = lifecycle.submitted(old, T0).events[0]
     world.cases.add(new)
-    assert world.service.project(event) is True
+    assert world.projector.project(event) is True
     world.cases.add(old)
-    assert world.service.project(event) is False
+    assert world.projector.project(event) is False
     assert world.feed.stored[old.id][1].status == "closed"
     assert [u.external_status_code for u in world.feed.updates_seen] == ["SUBMITTED", "SUBMITTED"]
 

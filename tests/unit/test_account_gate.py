@@ -11,6 +11,7 @@ import pytest
 
 from infra.local.gateway import LocalGateway
 from infra.local.template import Route
+from minyi import bootstrap
 from minyi.api.http import caller, create_app, guard_accounts, resolve
 from minyi.domain.accounts import AccountStatus
 from minyi.domain.models import Actor, Role
@@ -22,7 +23,7 @@ STAFF = Actor(role=Role.STAFF, id="staff-1", unit_id="futian-traffic-police")
 
 def gate() -> tuple[AccountGate, FakeAccountStatuses, FakeClock]:
     statuses, clock = FakeAccountStatuses(), FakeClock()
-    return AccountGate(statuses, clock), statuses, clock
+    return bootstrap.account_gate(statuses=statuses, clock=clock), statuses, clock
 
 
 def test_a_disabled_account_is_refused_once_the_cached_minute_has_passed() -> None:

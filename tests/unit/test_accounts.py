@@ -12,22 +12,25 @@ from typing import Any
 
 import pytest
 
+from minyi import bootstrap
+from minyi.config import AccountsSettings
 from minyi.domain.accounts import STAFF_ROLES, AccountStatus, NewAccount
 from minyi.domain.errors import AlreadyExists, Forbidden, InvalidInput, InvalidTransition, NotFound
 from minyi.domain.models import Actor, Role
 from minyi.policy import ROLES, Action, require
 from minyi.services.accounts import AccountService
 from minyi.services.catalog import CatalogCache
-from tests.fakes import T0, FakeAccountStatuses, FakeCatalogRepository, FakeClock, FakeUserDirectory
+from tests.fakes import T0, FakeAccountStatuses, FakeCatalogRepository, FakeClock, FakeUserDirectory, fake_settings
 
 ADMIN = Actor(role=Role.ADMIN, id="admin-1")
 UNIT = "futian-traffic-police"
 
 
 def service(directory: FakeUserDirectory | None = None, statuses: FakeAccountStatuses | None = None) -> AccountService:
-    return AccountService(
-        directory or FakeUserDirectory(),
-        CatalogCache(FakeCatalogRepository.shenzhen()),
+    return bootstrap.account_service(
+        fake_settings(AccountsSettings),
+        directory=directory or FakeUserDirectory(),
+        catalog=CatalogCache(FakeCatalogRepository.shenzhen()),
         statuses=statuses if statuses is not None else FakeAccountStatuses(),
         clock=FakeClock(),
     )
@@ -177,10 +180,11 @@ def trigger(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, FakeUserDirect
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     directory = FakeUserDirectory()
+    real_build = module.bootstrap.account_trigger_service
 
     def build(settings: Any, pool: str) -> AccountService:
         assert pool == "ap-east-1_pool"
-        return AccountService(directory, None, settings.sms_countries)
+        return real_build(settings, pool, directory=directory)
 
     monkeypatch.setattr(module.bootstrap, "account_trigger_service", build)
     return module, directory

@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 
+from minyi import bootstrap
 from minyi.adapters.catalog_file import shenzhen_document
+from minyi.config import CatalogAdminSettings
 from minyi.domain.catalog_doc import InvalidDocument
 from minyi.domain.errors import CatalogEmpty, ConcurrentUpdate, Forbidden, NotFound
 from minyi.domain.models import Actor, Category, Role
 from minyi.services.catalog import CatalogCache
 from minyi.services.catalog_admin import CatalogAdminService
 from minyi.services.results import NewRequest
-from tests.fakes import FakeCatalogRepository, Fakes
+from tests.fakes import FakeCatalogRepository, Fakes, fake_settings
 
 ADMIN = Actor(role=Role.ADMIN, id="admin-1")
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -28,7 +30,7 @@ def document() -> dict[str, Any]:
 
 
 def service(repo: FakeCatalogRepository) -> CatalogAdminService:
-    return CatalogAdminService(repo=repo, clock=lambda: NOW)
+    return bootstrap.catalog_admin_service(fake_settings(CatalogAdminSettings), repo=repo, clock=lambda: NOW)
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r not in (Role.ADMIN,)])

@@ -27,7 +27,6 @@ from minyi.services.workflow_tasks import (
     Signal,
     TaskAction,
     WorkflowState,
-    WorkflowTasks,
     wait_for,
 )
 from tests.fakes import Fakes
@@ -46,7 +45,7 @@ class World:
         self.cases = self.fakes.cases
         self.workflow = self.fakes.workflow
         self.clock = self.fakes.clock
-        self.tasks = WorkflowTasks(self.fakes.case_store(), self.fakes.deadlines, WINDOW, self.workflow)
+        self.tasks = self.fakes.workflow_tasks(WINDOW)
 
     def submit(self, topic: str = "traffic", district: str = "futian") -> Case:
         now = self.clock()
@@ -300,7 +299,7 @@ def test_close_unrated_closes_or_reports_the_rating_that_won(world: World) -> No
 def test_a_hotline_rating_wait_outlasts_the_window_until_the_callback_days_pass() -> None:
     # Given a 3-day rating window and a hotline case replied to (回访 needs 5 working days)
     world = World()
-    world.tasks = WorkflowTasks(world.fakes.case_store(), world.fakes.deadlines, 3 * DAY, world.workflow)
+    world.tasks = world.fakes.workflow_tasks(3 * DAY)
     case = world.submit()
     world.cases.put(case.model_copy(update={"channel": Channel.HOTLINE}))
     world.tasks.route(case.id)
@@ -323,7 +322,7 @@ def test_a_hotline_rating_wait_outlasts_the_window_until_the_callback_days_pass(
 def test_an_online_case_still_closes_unrated_when_the_window_ends() -> None:
     # Given a 3-day rating window and an app case replied to
     world = World()
-    world.tasks = WorkflowTasks(world.fakes.case_store(), world.fakes.deadlines, 3 * DAY, world.workflow)
+    world.tasks = world.fakes.workflow_tasks(3 * DAY)
     case = world.submit()
     world.tasks.route(case.id)
     world.act(case.id, lambda c, now: lifecycle.accept(c, STAFF, now))

@@ -1,4 +1,5 @@
-"""Idempotent submission with Powertools idempotency (a dedicated table, key `id`, TTL `expiration`).
+"""Idempotent submission with Powertools idempotency, over the store `minyi.bootstrap.idempotency_store`
+wires (`minyi.ports.IdempotencyStore`: a dedicated table, key `id`, TTL `expiration`).
 
 Built on first use: the persistence layer imports boto3, which a cold start should not pay for
 unless a request actually carries an Idempotency-Key.
@@ -7,13 +8,16 @@ unless a request actually carries an Idempotency-Key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from minyi.api import schemas
 from minyi.domain.errors import DomainError, InvalidInput
 from minyi.domain.models import Actor
+
+if TYPE_CHECKING:
+    from minyi.ports import IdempotencyStore
 
 
 class SubmitCommand(BaseModel):
@@ -28,17 +32,13 @@ class IdempotencyInProgress(DomainError):
 
 
 class IdempotentSubmit:
-    def __init__(self, table_name: str, submit: Callable[[Actor, schemas.SubmitRequestBody], schemas.CaseCreated]):
-        from aws_lambda_powertools.utilities.idempotency import (
-            DynamoDBPersistenceLayer,
-            IdempotencyConfig,
-            idempotent_function,
-        )
+    def __init__(
+        self, store: IdempotencyStore, submit: Callable[[Actor, schemas.SubmitRequestBody], schemas.CaseCreated]
+    ):
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
         from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
-        from minyi.adapters.aws import client
-
-        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client("dynamodb"))
+        persistence = store.persistence_layer()
         config = IdempotencyConfig(
             event_key_jmespath="[citizen_id, idempotency_key]",
             payload_validation_jmespath="request",

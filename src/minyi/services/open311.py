@@ -1,10 +1,11 @@
-"""Open311 GeoReport v2 use cases: discovery data, services, submissions, the open-data feed, keys.
+"""Open311 GeoReport v2 use cases: discovery data, services, submissions, reading the open-data feed, keys.
 
 A GeoReport POST becomes a `NewRequest` with `channel: open311` and goes through
 `RequestService.submit`, so it enters the same loop as an app request (routing, deadlines, SMS when
 a mainland mobile was given). Lists read the feed kept from the stream (public fields only); one
 request by its number is read from the case itself, so a client sees its POST at once. Both show
-only what domain/privacy.py lets the city publish (see open311/mapping.py).
+only what domain/privacy.py lets the city publish (see open311/mapping.py). The feed itself is kept
+from the stream by `minyi.services.open311_feed`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import timedelta
 from minyi import policy
 from minyi.domain.errors import InvalidInput, NotFound
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Case, Channel, Role, TimelineEvent
+from minyi.domain.models import Actor, Case, Channel, Role
 from minyi.observability import logger, metrics
 from minyi.open311 import keys, mapping, params
 from minyi.open311.errors import Open311Error, Problem, bad_request, conflict, forbidden, not_found, too_many
@@ -49,7 +50,7 @@ def client_actor(key: ApiKey) -> Actor:
 class Open311Service:
     def __init__(
         self,
-        requests: RequestService | None,
+        requests: RequestService,
         cases: CaseRepository,
         catalog: CatalogCache,
         feed: Open311Repository,
@@ -146,8 +147,6 @@ class Open311Service:
             channel=Channel.OPEN311,
             media_url=sub.media_url,
         )
-        if self.requests is None:
-            raise RuntimeError("this Open311 service is the feed: it files nothing")
         try:
             case = self.requests.submit(client_actor(key), new)
         except InvalidInput as exc:
@@ -221,22 +220,6 @@ class Open311Service:
         return self.feed.updates(
             query.window.start, query.window.end, offset=(query.page - 1) * query.page_size, limit=query.page_size
         )
-
-    # --- the feed (from the stream) ------------------------------------------------------------
-
-    def project(self, event: TimelineEvent) -> bool:
-        """Bring the case's public request up to date and record the event if it is a public status
-        change. Idempotent: a redelivered or late event never brings back an older state."""
-        case = self.cases.get_case(event.case_id)
-        if case is None:
-            return False
-        catalog = self.catalog.get()
-        request = mapping.public_request(case, catalog, self.cases.timeline(case.id))
-        stored = self.feed.put_request(request, case.version)
-        update = mapping.public_update(case, event, catalog)
-        if update is not None:
-            self.feed.put_update(update)
-        return stored
 
 
 class ApiKeyService:

@@ -34,7 +34,7 @@ UNSATISFIED = Scorecard(speed=2, effectiveness=4, experience=5, feedback_quality
 
 
 def hotline(fakes: Fakes) -> HotlineService:
-    return HotlineService(fakes.case_service())
+    return fakes.hotline_service()
 
 
 def answered(fakes: Fakes, knowledge_id: str | None = "gjj-withdraw-rent") -> Case:

@@ -26,11 +26,9 @@ CARD = Scorecard(speed=5, effectiveness=5, experience=5, feedback_quality=5)
 
 
 def test_five_wrong_codes_lock_the_number_for_everyone_and_a_right_one_is_refunded(fakes: Fakes) -> None:
-    from minyi.services.rating_links import LinkRating
-
     # Given an answered case waiting for its rating
     case = _answered(fakes)
-    service = LinkRating(fakes.cases, fakes.case_service(), fakes.links, fakes.lockouts, fakes.clock)
+    service = fakes.link_rating()
     code = fakes.links.code(case.tracking_no, case.round)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     # When the right code is entered, it is not counted against the number

@@ -15,7 +15,6 @@ from minyi.domain.messages import message
 from minyi.domain.models import Actor, Case, CaseStatus, EventType, Role
 from minyi.domain.notices import NoticeContext, plan_notices
 from minyi.domain.timeline_text import is_public
-from minyi.services.workflow_tasks import WorkflowTasks
 from tests.fakes import Fakes
 from tests.unit.services.conftest import CITIZEN, DISPATCHER, OTHER_STAFF, OTHER_UNIT, STAFF, TRAFFIC, new_request
 
@@ -165,7 +164,7 @@ def test_an_operators_urgent_call_gets_working_hours_and_comes_first(fakes: Fake
     urgent = fakes.request_service().submit(
         OPERATOR, new_request(channel="hotline", urgent=True, description="请马上派人来，有人被困电梯")
     )
-    WorkflowTasks(fakes.case_store(), fakes.deadlines, 3600, fakes.workflow).route(urgent.id)
+    fakes.workflow_tasks(3600).route(urgent.id)
     routed = fakes.cases.get_case(urgent.id)
     assert routed is not None and routed.urgent and routed.status == CaseStatus.DISPATCHED
     # Then its deadline is the catalogue's urgent hours (4 working hours by default)
