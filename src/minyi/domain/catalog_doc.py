@@ -219,7 +219,7 @@ def parse_document(raw: Any) -> CatalogDocument:
     """The document, or InvalidDocument naming every problem: its shape and its cross-references
     (unknown districts, topics and units, duplicates), all at once."""
     if not isinstance(raw, dict):
-        raise InvalidDocument([("document", "must be a mapping (districts, topics, units, rules, ...)")])
+        raise InvalidDocument([("document", "error.document_not_a_mapping")])
     problems: list[Problem] = []
     doc: CatalogDocument | None = None
     try:
