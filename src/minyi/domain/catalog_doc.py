@@ -31,7 +31,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from minyi.domain.catalog import DISPATCH_CENTRE_ID, SUPERVISION_OFFICE_ID
-from minyi.domain.errors import InvalidFields
+from minyi.domain.errors import InvalidFields, InvalidValue
+from minyi.domain.messages import Message
 from minyi.domain.models import Bounds, Catalog, Category, KnowledgeEntry, ReplyTemplate, RoutingRule, Unit
 from minyi.domain.phone import normalise_phone
 
@@ -51,6 +52,8 @@ MAX_TEMPLATE_TEXT_LENGTH = 1000
 MIN_CORNERS, MAX_CORNERS = 3, 200
 
 Problem = tuple[str, str]
+#: A problem of the document's shape: a refused value (a duty phone) is a `Message`, rendered where shown.
+ShapeProblem = tuple[str, Message | str]
 
 
 class InvalidDocument(InvalidFields):
@@ -202,11 +205,15 @@ def _path(loc: Iterable[Any]) -> str:
     return out or "document"
 
 
-def _pydantic_problems(exc: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
+def _pydantic_problems(exc: ValidationError) -> list[ShapeProblem]:
+    problems: list[ShapeProblem] = []
     for err in exc.errors():
         loc = [p for p in err.get("loc", ()) if p not in ("function-after[_phone(), str]",)]
         message = str(err.get("msg", "invalid"))
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, InvalidValue):
+            problems.append((_path(loc), cause.message))
+            continue
         if err.get("type") == "value_error":
             message = message.removeprefix("Value error, ")
         elif err.get("type") == "extra_forbidden":
@@ -219,8 +226,8 @@ def parse_document(raw: Any) -> CatalogDocument:
     """The document, or InvalidDocument naming every problem: its shape and its cross-references
     (unknown districts, topics and units, duplicates), all at once."""
     if not isinstance(raw, dict):
-        raise InvalidDocument([("document", "error.document_not_a_mapping")])
-    problems: list[Problem] = []
+        raise InvalidDocument([("document", "must be a mapping (districts, topics, units, rules, ...)")])
+    problems: list[ShapeProblem] = []
     doc: CatalogDocument | None = None
     try:
         doc = CatalogDocument.model_validate(raw)
