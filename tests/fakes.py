@@ -116,9 +116,9 @@ def _decode_cursor(cursor: str | None, list_name: str, partition: str) -> tuple[
     try:
         data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
     except ValueError as exc:
-        raise InvalidInput("cursor", "not a cursor returned by this API") from exc
+        raise InvalidInput("cursor", "error.cursor_not_ours") from exc
     if not isinstance(data, dict) or data.get("list") != list_name or data.get("partition") != partition:
-        raise InvalidInput("cursor", "not a cursor for this list")
+        raise InvalidInput("cursor", "error.cursor_other_list")
     return tuple(data["after"])
 
 
@@ -168,7 +168,9 @@ class FakeCaseRepository:
             upload = self.uploads.uploads.get(upload_id)
             if upload is None or upload.owner_id != _uploader(case, upload_id) or upload.case_id is not None:
                 self.conflicts += 1
-                raise ConcurrentUpdate(f"upload {upload_id} cannot be claimed")
+                raise ConcurrentUpdate(
+                    "error.concurrent.transaction_cancelled", reasons=f"upload {upload_id} cannot be claimed"
+                )
 
     def _claim(self, case: Case, upload_ids: Sequence[str]) -> None:
         for upload_id in upload_ids:
@@ -178,7 +180,9 @@ class FakeCaseRepository:
         case = transition.after.model_copy(update={"version": 1}, deep=True)
         if case.id in self.cases or case.id in self.events or case.tracking_no in self.trackings:
             self.conflicts += 1
-            raise ConcurrentUpdate("the case or its tracking number exists")
+            raise ConcurrentUpdate(
+                "error.concurrent.transaction_cancelled", reasons="the case or its tracking number exists"
+            )
         self._check_claims(case, upload_ids)
         # every condition holds: apply all of it
         self._claim(case, upload_ids)
@@ -197,11 +201,15 @@ class FakeCaseRepository:
         stored = self.cases.get(before.id)
         if stored is None or stored.version != before.version:
             self.conflicts += 1
-            raise ConcurrentUpdate("the case changed (version check failed)")
+            raise ConcurrentUpdate(
+                "error.concurrent.transaction_cancelled", reasons="the case changed (version check failed)"
+            )
         existing = self.events.get(before.id, {})
         if any(e.seq in existing for e in transition.events):
             self.conflicts += 1
-            raise ConcurrentUpdate("a timeline event with this sequence number exists")
+            raise ConcurrentUpdate(
+                "error.concurrent.transaction_cancelled", reasons="a timeline event with this sequence number exists"
+            )
         after = transition.after.model_copy(update={"version": before.version + 1}, deep=True)
         self._check_claims(after, claim_uploads)
         self._claim(after, claim_uploads)
@@ -214,7 +222,9 @@ class FakeCaseRepository:
         stored = self.cases.get(case.id)
         if stored is None or stored.version != case.version:
             self.conflicts += 1
-            raise ConcurrentUpdate("the case changed before the workflow parked")
+            raise ConcurrentUpdate(
+                "error.concurrent.transaction_cancelled", reasons="error.concurrent.workflow_park_lost"
+            )
         # only the wait and the version change in the stored item
         self.cases[case.id] = stored.model_copy(update={"wait": wait, "version": stored.version + 1}, deep=True)
         self.writes.append(("park", case.id))
@@ -422,7 +432,7 @@ class FakeUploadRepository:
 
     def put(self, upload: Upload) -> None:
         if upload.upload_id in self.uploads:
-            raise ConcurrentUpdate("upload exists")
+            raise ConcurrentUpdate("error.concurrent.transaction_cancelled", reasons="upload exists")
         self.uploads[upload.upload_id] = upload.model_copy(deep=True)
 
     def get(self, upload_id: str) -> Upload | None:
@@ -459,7 +469,7 @@ class FakeOutboxRepository:
         entry = self.items.get(key)
         if entry is not None and entry.status == OutboxStatus.SENT:
             # the table's update is conditioned on the status not being SENT
-            raise ConcurrentUpdate("the notice was already sent")
+            raise ConcurrentUpdate("error.concurrent.transaction_cancelled", reasons="the notice was already sent")
         if entry is None:
             entry = OutboxEntry(**notice.model_dump(mode="json"), status=status)
         update: dict[str, Any] = {"status": status, "updated_at": now, "attempts": entry.attempts + 1}
@@ -576,7 +586,7 @@ class FakeCatalogRepository:
     def publish(self, stored: StoredCatalog, catalog: Catalog, rules: Sequence[RoutingRule]) -> None:
         current = self.current_document()
         if stored.version != (current.version if current else 0) + 1:
-            raise ConcurrentUpdate("another catalogue was accepted meanwhile")
+            raise ConcurrentUpdate("error.concurrent.transaction_cancelled", reasons="error.catalogue_changed")
         self.documents.append(stored)
         self.catalog = catalog.model_copy(deep=True)
         self.rules = {(r.topic, r.district): r for r in rules}
@@ -593,7 +603,7 @@ class FakeUserDirectory:
 
     def create(self, account: NewAccount) -> Account:
         if self.find_by_phone(account.phone) is not None:
-            raise AlreadyExists("an account with this phone number exists")
+            raise AlreadyExists("error.phone_has_account")
         username = f"user-{len(self.users) + 1}"
         self.users[username] = Account(
             username=username,

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi import bootstrap
+from minyi import bootstrap, text
 from minyi.config import AccountsTriggerSettings
 from minyi.domain.errors import InvalidInput
 from minyi.observability import logger, metrics, tracer
@@ -34,7 +34,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             service.may_sign_up(event.get("request", {}).get("userAttributes", {}).get("phone_number"))
         except InvalidInput as exc:
-            raise SignUpRefused(exc.problem) from None
+            raise SignUpRefused(text.render(exc.problem, "en")) from None
     elif source == POST_CONFIRMATION:
         service.confirmed(event["userName"])
     # every other source (a forgotten password's confirmation, an admin-created user) changes nothing

@@ -242,8 +242,9 @@ def record_callback(case_id: CaseId, body: schemas.CallbackBody) -> schemas.Staf
     if given:
         missing = [k for k, v in scores.items() if v is None]
         if missing:
-            raise InvalidInput(missing[0], "a rated callback gives all four scores")
+            raise InvalidInput(missing[0], "error.callback_needs_four_scores")
         card = RatingScores.model_construct(**given)  # validated once, as the body's scores
+
     result = hotline().callback(caller(app), case_id, CallbackOutcome(body.outcome), card, body.comment)
     return views.staff_view(result)
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from minyi import bootstrap
+from minyi import bootstrap, text
 from minyi.api.http import create_app, resolve
 from minyi.api.openapi import georeport_responses
 from minyi.config import Open311Settings
@@ -136,12 +136,12 @@ def _open311_error(exc: Open311Error) -> Response[str]:
 
 @app.exception_handler(InvalidInput)
 def _invalid(exc: InvalidInput) -> Response[str]:
-    return _answer(render.errors([Problem(400, f"{exc.field}: {exc.problem}")], _format()), 400)
+    return _answer(render.errors([Problem(400, f"{exc.field}: {text.render(exc.problem, 'en')}")], _format()), 400)
 
 
 @app.exception_handler(DomainError)
 def _domain(exc: DomainError) -> Response[str]:
-    return _answer(render.errors([Problem(409, str(exc) or exc.code)], _format()), 409)
+    return _answer(render.errors([Problem(409, text.render(exc.message, "en"))], _format()), 409)
 
 
 @app.not_found

@@ -43,7 +43,7 @@ def link_rating() -> LinkRating:
 
 
 #: Rating without signing in takes exactly one proof.
-RATING_PROOF = "give either the 6-digit code from the SMS or the token t of its link"
+RATING_PROOF = "error.rating_proof"
 RATING_RESPONSES = responses(200, 404, 429, public=True)
 RATING_RESPONSES[429] = {
     **RATING_RESPONSES[429],

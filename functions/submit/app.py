@@ -27,7 +27,7 @@ settings = CitizenApiSettings.from_env()
 app = create_app()
 
 IDEMPOTENCY_KEY_MAX = 128
-TRACK_PROOF = "give either the phone's last four digits or the code t from the SMS"
+TRACK_PROOF = "error.tracking_proof"
 
 
 @cache
@@ -63,7 +63,7 @@ def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCrea
     citizen = caller(app)
     key = app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get("idempotency-key")
     if key is not None and not (1 <= len(key) <= IDEMPOTENCY_KEY_MAX):
-        raise InvalidInput("Idempotency-Key", f"must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
+        raise InvalidInput("Idempotency-Key", "error.idempotency_key_length", max=IDEMPOTENCY_KEY_MAX)
     created = idempotent_submit()(citizen, body, key, app.lambda_context) if key else _submit(citizen, body)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
 

@@ -87,7 +87,7 @@ def token_claims(req: dict[str, Any], pools: dict[str, str]) -> tuple[dict[str, 
         try:
             phone = normalise_phone(str(phone))
         except ValueError as exc:
-            return None, [_problem("phone", str(exc))]
+            return None, [_problem("phone", _english(exc))]
     if req.get("role") is None and (req.get("username") or phone):
         return _account_claims(str(req.get("username") or ""), phone, pools)
     problems = []
@@ -227,3 +227,11 @@ def seed_catalog(send: Callable[[str, str, bytes | None, dict[str, str]], tuple[
         return "catalogue: none (MINYI_SEED=none); load one with `minyi catalog import`"
     result = import_catalog(read_document(path), AdminApi("", token, send), source=str(path), out=io.StringIO())
     return f"catalogue: {path.name} as version {result.version or result.change.get('previous_version')}"
+
+
+def _english(exc: ValueError) -> str:
+    """A refused value as the local sign-in page shows it (English), from its catalogue key."""
+    from minyi import text
+    from minyi.domain.errors import InvalidValue
+
+    return text.render(exc.message, "en") if isinstance(exc, InvalidValue) else str(exc)

@@ -103,23 +103,23 @@ def require(actor: Actor, action: Action) -> None:
     allowed = ROLES[action]
     if actor.role != Role.ADMIN and actor.role not in allowed:
         names = ", ".join(sorted(r.value for r in allowed))
-        raise Forbidden(f"this action needs the role: {names}")
+        raise Forbidden("error.needs_role", roles=names)
 
 
 def require_case(actor: Actor, action: Action, case: Case | None) -> Case:
     """The role check, then 404 unless the actor may know this case exists. Returns the case."""
     require(actor, action)
     if case is None:
-        raise NotFound("no such request" if action in _OWNER_ACTIONS else "no such case")
+        raise NotFound("error.no_such_request" if action in _OWNER_ACTIONS else "error.no_such_case")
     if action in _OWNER_ACTIONS:
         if not _owns(actor, case):
-            raise NotFound("no such request")
+            raise NotFound("error.no_such_request")
     elif actor.role == Role.STAFF and not _unit_knows(actor, case):
         if assists(actor, case):
             if action not in ASSISTING_ACTIONS:
-                raise Forbidden("an assisting unit (协办) reads the case and adds notes; the lead unit acts on it")
+                raise Forbidden("error.assisting_unit_reads_only")
             return case
-        raise NotFound("no such case")  # word for word the answer for a missing case
+        raise NotFound("error.no_such_case")  # word for word the answer for a missing case
     return case
 
 
@@ -163,9 +163,9 @@ def require_unit(actor: Actor, action: Action, unit_id: str) -> None:
     """Staff see only their own unit's lists; dispatchers and supervisors any unit's (and the queue)."""
     require(actor, action)
     if actor.role == Role.STAFF and actor.unit_id != unit_id:
-        raise Forbidden("staff see only their own unit's cases")
+        raise Forbidden("error.own_unit_cases_only")
     if actor.role == Role.STAFF and unit_id == DISPATCH_QUEUE:
-        raise Forbidden("the dispatch queue is the dispatchers'")
+        raise Forbidden("error.dispatch_queue_for_dispatchers")
 
 
 def stats_scope(actor: Actor, unit_id: str | None) -> str | None:
@@ -174,7 +174,7 @@ def stats_scope(actor: Actor, unit_id: str | None) -> str | None:
     if actor.role != Role.STAFF:
         return unit_id
     if not actor.unit_id:
-        raise Forbidden("staff without a unit see no numbers")
+        raise Forbidden("error.no_unit_no_numbers")
     if unit_id not in (None, actor.unit_id):
-        raise Forbidden("staff see only their own unit's numbers")
+        raise Forbidden("error.own_unit_numbers_only")
     return actor.unit_id

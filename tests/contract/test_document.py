@@ -153,7 +153,7 @@ def test_a_body_that_is_not_json_is_415_in_the_one_error_shape(runtime: str, con
     assert resp.headers["Content-Type"].startswith("application/json")
     assert resp.headers["Cache-Control"] == "no-store"
     payload = resp.json()
-    assert _is_error(payload) and set(payload) == {"error", "message", "problems"}
+    assert _is_error(payload) and set(payload) == {"error", "message", "problems", "key", "params"}
     assert payload["error"] == "unsupported_media_type"
     assert payload["problems"] == [{"field": "Content-Type", "problem": payload["problems"][0]["problem"]}]
 

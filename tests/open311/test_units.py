@@ -443,7 +443,7 @@ def test_a_retry_while_the_first_is_in_flight_is_409_and_a_failed_first_can_be_r
 
 
 def test_a_refused_submission_releases_its_token() -> None:
-    world = World(fail=InvalidInput("topic", "unknown topic"))
+    world = World(fail=InvalidInput("topic", "error.unknown_topic"))
     with pytest.raises(Open311Error) as exc:
         world.service.submit(world.api_key, FORM, "tok-2")
     assert exc.value.status == 400 and world.feed.claims == {}

@@ -10,6 +10,7 @@ import pytest
 
 from minyi.adapters.catalog_file import SHENZHEN_FILE, load_document_file, shenzhen_document
 from minyi.domain.catalog_doc import InvalidDocument, diff, parse_document
+from minyi.domain.messages import message
 from minyi.domain.models import Category
 
 
@@ -62,7 +63,7 @@ def test_every_problem_is_named_by_its_path_at_once() -> None:
     document["colour"] = "red"
     # When it is validated, Then every problem is reported with its path
     found = dict(problems(document))
-    assert found["units[0].duty_phone"] == "not a valid phone number"
+    assert found["units[0].duty_phone"] == message("error.not_a_valid_phone_number")
     assert found["units[1].district"] == "unknown district atlantis"
     assert found["units[2].topics[1]"] == "unknown topic aliens"
     assert found["rules[0].unit"] == "unknown unit no-such-unit"

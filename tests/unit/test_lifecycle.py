@@ -258,7 +258,7 @@ def test_queue_for_dispatcher_refuses_a_second_queue() -> None:
     Then InvalidTransition explains it is already queued."""
     queued = lifecycle.queue_for_dispatcher(submitted_case(), T0, "no rule").after
 
-    with pytest.raises(InvalidTransition, match="already in the dispatch queue") as exc:
+    with pytest.raises(InvalidTransition, match=r"error.already_queued") as exc:
         lifecycle.queue_for_dispatcher(queued, T0, "no rule")
 
     assert exc.value.status == CaseStatus.SUBMITTED
@@ -461,7 +461,7 @@ def test_return_refused_after_reopen() -> None:
     case = lifecycle.accept(reopened_case(), STAFF, T0 + timedelta(days=3)).after
     assert case.round == 2
 
-    with pytest.raises(InvalidTransition, match="stays with its unit") as exc:
+    with pytest.raises(InvalidTransition, match=r"error.reopened_stays_with_unit") as exc:
         lifecycle.return_to_dispatch(case, "not ours", STAFF, T0 + timedelta(days=3))
 
     assert exc.value.status == CaseStatus.IN_PROGRESS
@@ -630,7 +630,7 @@ def test_rating_twice_in_same_round_is_refused() -> None:
     Then InvalidTransition says this reply was already rated."""
     closed = rate(replied_case(), SATISFIED, T0 + timedelta(days=2)).after
 
-    with pytest.raises(InvalidTransition, match="already rated") as exc:
+    with pytest.raises(InvalidTransition, match=r"error.reply_already_rated") as exc:
         rate(closed, SATISFIED, T0 + timedelta(days=3))
 
     assert exc.value.status == CaseStatus.CLOSED
@@ -643,7 +643,7 @@ def test_rating_twice_refused_even_if_status_is_replied() -> None:
     existing = Rating(round=1, satisfied=True, at=T0, **SATISFIED)
     case = replied_case().model_copy(update={"ratings": [existing]})
 
-    with pytest.raises(InvalidTransition, match="already rated"):
+    with pytest.raises(InvalidTransition, match=r"error.reply_already_rated"):
         rate(case, SATISFIED, T0 + timedelta(days=2))
 
 
@@ -742,7 +742,7 @@ def test_mark_overdue_refused_before_due() -> None:
     """Given a dispatched case whose deadline has not passed
     When the deadline check runs
     Then InvalidTransition says the deadline has not passed."""
-    with pytest.raises(InvalidTransition, match="has not passed") as exc:
+    with pytest.raises(InvalidTransition, match=r"error.deadline_not_passed") as exc:
         lifecycle.mark_overdue(dispatched_case(), DUE - timedelta(seconds=1))
 
     assert exc.value.status == CaseStatus.DISPATCHED
@@ -770,7 +770,7 @@ def test_mark_overdue_refuses_twice() -> None:
     Then InvalidTransition says it is already overdue."""
     overdue = lifecycle.mark_overdue(dispatched_case(), DUE + timedelta(hours=1)).after
 
-    with pytest.raises(InvalidTransition, match="already overdue"):
+    with pytest.raises(InvalidTransition, match=r"error.already_overdue"):
         lifecycle.mark_overdue(overdue, DUE + timedelta(hours=2))
 
 
@@ -798,7 +798,7 @@ def test_warn_deadline_once_per_round() -> None:
     assert event.type == EventType.DEADLINE_WARNING
     assert event.actor_id == "sweep"
     assert event.message == message("note.deadline_warning", due=DUE) and event.note is None
-    with pytest.raises(InvalidTransition, match="already warned"):
+    with pytest.raises(InvalidTransition, match=r"error.already_warned"):
         lifecycle.warn_deadline(t.after, T0 + timedelta(days=5))
 
 
@@ -865,7 +865,7 @@ def test_request_extension_refused_while_one_is_pending() -> None:
     Then InvalidTransition says one is already pending."""
     pending = lifecycle.request_extension(in_progress_case(), 3, "survey", STAFF, T0).after
 
-    with pytest.raises(InvalidTransition, match="already pending"):
+    with pytest.raises(InvalidTransition, match=r"error.extension_pending"):
         lifecycle.request_extension(pending, 2, "again", STAFF, T0)
 
 
@@ -941,7 +941,7 @@ def test_refused_extension_keeps_the_deadline() -> None:
     event = only_event(t)
     assert event.type == EventType.EXTENSION_REFUSED
     assert event.note == "not justified"
-    with pytest.raises(InvalidTransition, match="per handling round"):
+    with pytest.raises(InvalidTransition, match=r"error.extensions_per_round"):
         lifecycle.request_extension(t.after, 1, "smaller ask", STAFF, now)
     again = lifecycle.request_extension(t.after, 1, "smaller ask", STAFF, now, max_per_round=2)
     assert again.after.extension is not None
@@ -952,7 +952,7 @@ def test_decide_extension_refused_without_pending_request() -> None:
     """Given a case with no pending extension
     When a supervisor decides
     Then InvalidTransition says none is pending."""
-    with pytest.raises(InvalidTransition, match="no extension is pending"):
+    with pytest.raises(InvalidTransition, match=r"error.no_extension_pending"):
         lifecycle.decide_extension(in_progress_case(), True, REDO_DUE, SUPERVISOR, T0, None)
 
 
@@ -1172,7 +1172,7 @@ def test_a_correction_to_the_same_classification_or_of_a_closed_case_is_refused(
     """Given a case already classified traffic / futian, and a withdrawn one
     When a dispatcher "corrects" the first to the same, or the withdrawn one at all
     Then both are refused (409): nothing would change, or the case is over."""
-    with pytest.raises(InvalidTransition, match="already classified"):
+    with pytest.raises(InvalidTransition, match=r"error.already_classified"):
         lifecycle.correct_classification(submitted_case(), "traffic", "futian", LABELS, "r", DISPATCHER, T0)
     withdrawn = lifecycle.withdraw(submitted_case(), None, CITIZEN, T0).after
     with pytest.raises(InvalidTransition):

@@ -21,11 +21,11 @@ def test_normalise_mainland_mobile_to_e164(raw: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("12345", "not a valid phone number"),
-        ("abc", "not a phone number"),
-        ("", "not a phone number"),
-        ("075588888888", "must be a mobile number"),
-        ("+86 755 8888 8888", "must be a mobile number"),
+        ("12345", "error.not_a_valid_phone_number"),
+        ("abc", "error.not_a_phone_number"),
+        ("", "error.not_a_phone_number"),
+        ("075588888888", "error.not_a_mobile_number"),
+        ("+86 755 8888 8888", "error.not_a_mobile_number"),
     ],
 )
 def test_normalise_rejects_invalid_or_landline(raw: str, reason: str) -> None:

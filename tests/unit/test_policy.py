@@ -96,7 +96,7 @@ def test_each_role_may_take_exactly_the_actions_of_its_table(action: Action, rol
     if allowed:
         policy.require(actor, action)
     else:
-        with pytest.raises(Forbidden, match="needs the role"):
+        with pytest.raises(Forbidden, match=r"error.needs_role"):
             policy.require(actor, action)
 
 

@@ -62,7 +62,7 @@ class CognitoUserDirectory:
                 DesiredDeliveryMediums=["SMS"],
             )["User"]
         except self.idp.exceptions.UsernameExistsException as exc:
-            raise AlreadyExists("an account with this phone number exists") from exc
+            raise AlreadyExists("error.phone_has_account") from exc
         self.idp.admin_add_user_to_group(UserPoolId=self.pool, Username=user["Username"], GroupName=account.role.value)
         return _account(user, account.role)
 

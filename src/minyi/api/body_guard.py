@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from minyi.domain.messages import Message, message
 from minyi.domain.text_rules import CONTROL_CHARACTERS_PROBLEM, has_control_characters
 
 #: The largest JSON body any route accepts (a description is at most 4,000 characters).
@@ -24,15 +25,15 @@ MAX_DEPTH = 32
 #: No field is a number with more digits than this (DynamoDB keeps 38 significant digits).
 MAX_NUMBER_DIGITS = 38
 
-NOT_VALID_JSON = "not valid JSON"
-NOT_AN_OBJECT = "must be a JSON object"
+NOT_VALID_JSON = message("error.not_valid_json")
+NOT_AN_OBJECT = message("error.not_a_json_object")
 
 
 @dataclass(frozen=True)
 class BodyProblem:
     status: int
     error: str
-    problem: str
+    problem: Message
     field: str = "body"
 
 
@@ -41,7 +42,7 @@ def check_body(body: str | None, max_bytes: int = MAX_BODY_BYTES) -> BodyProblem
     if not body:
         return None
     if len(body.encode("utf-8", errors="surrogatepass")) > max_bytes:
-        return BodyProblem(413, "payload_too_large", f"the body may be at most {max_bytes // 1024} KB")
+        return BodyProblem(413, "payload_too_large", message("error.body_too_large", kb=max_bytes // 1024))
     depth = 0
     digits = 0
     in_string = False
@@ -58,7 +59,7 @@ def check_body(body: str | None, max_bytes: int = MAX_BODY_BYTES) -> BodyProblem
         if ch.isdigit():
             digits += 1
             if digits > MAX_NUMBER_DIGITS:
-                return BodyProblem(422, "validation_error", f"a number has more than {MAX_NUMBER_DIGITS} digits")
+                return BodyProblem(422, "validation_error", message("error.number_too_long", digits=MAX_NUMBER_DIGITS))
             continue
         if ch not in ".eE+-":
             digits = 0
@@ -67,7 +68,7 @@ def check_body(body: str | None, max_bytes: int = MAX_BODY_BYTES) -> BodyProblem
         elif ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return BodyProblem(422, "validation_error", f"nested deeper than {MAX_DEPTH} levels")
+                return BodyProblem(422, "validation_error", message("error.nested_too_deep", levels=MAX_DEPTH))
         elif ch in "]}":
             depth -= 1
     return None
@@ -85,7 +86,7 @@ def check_json_object(body: str) -> BodyProblem | None:
         return BodyProblem(422, "validation_error", NOT_AN_OBJECT)
     field = _control_characters_at(parsed, "")
     if field is not None:
-        return BodyProblem(422, "validation_error", CONTROL_CHARACTERS_PROBLEM, field or "body")
+        return BodyProblem(422, "validation_error", message(CONTROL_CHARACTERS_PROBLEM), field or "body")
     return None
 
 

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from minyi import text
 from minyi.api import i18n
 from minyi.api.body_guard import check_body, check_json_object
 from minyi.domain.accounts import STAFF_ROLES
@@ -24,10 +25,12 @@ from minyi.domain.errors import (
     InvalidFields,
     InvalidInput,
     InvalidTransition,
+    InvalidValue,
     NotFound,
     TooManyAttempts,
     Unavailable,
 )
+from minyi.domain.messages import Message, ParamValue, message
 from minyi.domain.models import Actor, Language, Role
 from minyi.observability import logger
 
@@ -39,9 +42,60 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
-def _json(status: int, error: str, message: str, problems: list[dict[str, str]] | None = None) -> Response[Any]:
+def _json(
+    status: int, error: str, message: str, problems: list[dict[str, str]] | None = None, msg: Message | None = None
+) -> Response[Any]:
     body: dict[str, Any] = {"error": error, "message": message, "problems": problems or []}
+    if msg is not None:
+        body.update(key=msg.key, params=dict(msg.params))
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _action(spec: str, value: str, language: Language) -> str | None:
+    """`{action:action}`: the verb of a refused transition (`error.action.*`); `{title:omitted}`: a fact
+    a language leaves out (English states the problems without the title)."""
+    if spec == "omitted":
+        return ""
+    if spec != "action":
+        return None
+    key = "error.action." + value.replace(" ", "_")
+    return text.template(key, language) if text.has(key) else None
+
+
+def _say(msg: Message | str, language: Language, **params: Any) -> str:
+    """One of our messages (or a key with params) in the reader's language."""
+    return text.render(msg, language, _action, **params)
+
+
+def _problem_text(problem: Message | str, language: Language) -> str:
+    """A problem's text; a document's own check (`InvalidFields`) may still be a text of its own."""
+    return _say(problem, language) if isinstance(problem, Message) else problem
+
+
+def _with_problems(code: str, problems: list[dict[str, str]], language: Language) -> str:
+    """The answer's message for field problems: the title, then each field and its problem."""
+    lines = _say("error.problem_separator", language).join(
+        _say("error.problem_line", language, field=p["field"], problem=p["problem"]) for p in problems
+    )
+    return _say("error.with_problems", language, title=_say(f"error.title.{code}", language), problems=lines)
+
+
+def validation_problem(error: dict[str, Any], language: Language) -> tuple[str, Message | None]:
+    """A pydantic error in `language`, worded from its type (`error.validation.<type>`); a validator's
+    `InvalidValue` by its own message. Types without a key keep pydantic's English."""
+    context = dict(error.get("ctx") or {})
+    cause = context.get("error")
+    if isinstance(cause, InvalidValue):
+        return _say(cause.message, language), cause.message
+    key = f"error.validation.{error.get('type')}"
+    if not text.has(key):
+        return str(error.get("msg", "invalid")).removeprefix("Value error, "), None
+    facts: dict[str, ParamValue] = {
+        str(name): value if isinstance(value, str | int | float | bool) else str(value)
+        for name, value in context.items()
+    }
+    msg = Message(key=key, params=facts)
+    return _say(msg, language), msg
 
 
 def _field_path(loc: Iterable[Any]) -> str:
@@ -55,18 +109,19 @@ def _field_path(loc: Iterable[Any]) -> str:
 
 
 def _language_of(headers: dict[str, str] | None) -> Language:
-    return i18n.negotiate(i18n.accept_language(headers))
+    return text.negotiate(i18n.accept_language(headers))
 
 
 #: What a JSON route answers for a body of another type (415).
-NOT_JSON = "the body must be JSON (Content-Type: application/json)"
+NOT_JSON = "error.not_json"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _JSON_BODIES = "_minyi_json_bodies"
 
 
 def create_app(json_bodies: bool = True) -> APIGatewayRestResolver:
     """A REST resolver with request validation and JSON errors that name the field, in the caller's
-    language (Simplified Chinese unless Accept-Language prefers English).
+    language (Simplified Chinese unless Accept-Language prefers English), rendered from the message
+    catalogue (`minyi.text`); each answer carries the message's `key` and `params` too.
 
     `json_bodies`: its routes read JSON only, so `resolve` answers 415 for a body of any other type
     (the resolver would otherwise parse a form-encoded body, or fail on others)."""
@@ -77,99 +132,97 @@ def create_app(json_bodies: bool = True) -> APIGatewayRestResolver:
         try:
             return _language_of(dict(app.current_event.headers or {}))
         except (AttributeError, KeyError):
-            return i18n.DEFAULT_LANGUAGE
+            return text.DEFAULT_LANGUAGE
 
-    def error(status: int, code: str, english: str, problems: list[dict[str, str]] | None = None) -> Response[Any]:
+    def error(status: int, code: str, msg: Message) -> Response[Any]:
+        return _json(status, code, _say(msg, language()), msg=msg)
+
+    def problems_error(
+        status: int, code: str, problems: list[tuple[str, Message | str]], msg: Message | None = None
+    ) -> Response[Any]:
         lang = language()
-        message = i18n.text(english, lang)
-        heading = i18n.title(code, lang)
-        if heading and problems:
-            message = f"{heading}：" + "；".join(f"{p['field']} {p['problem']}" for p in problems)
-        elif heading and message == english:
-            message = heading  # an English text with no Chinese yet: the heading says what happened
-        return _json(status, code, message, problems)
+        shown = [{"field": field, "problem": _problem_text(problem, lang)} for field, problem in problems]
+        return _json(status, code, _with_problems(code, shown, lang), shown, msg)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response[Any]:
         lang = language()
-        problems = [
-            {"field": _field_path(e.get("loc", ())), "problem": i18n.validation_problem(dict(e), lang)}
-            for e in exc.errors()
-        ]
-        english = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        return error(422, "validation_error", english, problems)
+        shown = []
+        for e in exc.errors():
+            problem, _ = validation_problem(dict(e), lang)
+            shown.append({"field": _field_path(e.get("loc", ())), "problem": problem})
+        msg = message("error.title.validation_error")
+        return _json(422, "validation_error", _with_problems("validation_error", shown, lang), shown, msg)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(exc: RequestUnsupportedContentType) -> Response[Any]:
-        problem = i18n.text(NOT_JSON, language())
-        english = f"Content-Type: {NOT_JSON}"
-        return error(415, "unsupported_media_type", english, [{"field": "Content-Type", "problem": problem}])
+        return problems_error(415, "unsupported_media_type", [("Content-Type", message(NOT_JSON))], message(NOT_JSON))
 
     @app.exception_handler(InvalidInput)
     def _invalid(exc: InvalidInput) -> Response[Any]:
-        problem = i18n.text(exc.problem, language())
-        return error(422, exc.code, str(exc), [{"field": exc.field, "problem": problem}])
+        return problems_error(422, exc.code, [(exc.field, exc.problem)], exc.problem)
 
     @app.exception_handler(InvalidFields)
     def _invalid_fields(exc: InvalidFields) -> Response[Any]:
-        lang = language()
-        problems = [{"field": path, "problem": i18n.text(problem, lang)} for path, problem in exc.problems]
-        return error(422, exc.code, str(exc), problems)
+        return problems_error(422, exc.code, exc.problems, exc.message)
 
     @app.exception_handler(Unavailable)
     def _unavailable(exc: Unavailable) -> Response[Any]:
-        resp = error(503, exc.code, str(exc))
+        resp = error(503, exc.code, exc.message)
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.exception_handler(NotFound)
     def _not_found(exc: NotFound) -> Response[Any]:
-        return error(404, exc.code, str(exc) or "not found")
+        return error(404, exc.code, exc.message)
 
     @app.exception_handler(Forbidden)
     def _forbidden(exc: Forbidden) -> Response[Any]:
-        return error(403, exc.code, str(exc) or "forbidden")
+        return error(403, exc.code, exc.message)
 
     @app.exception_handler(Unauthorized)
     def _unauthorized(exc: Unauthorized) -> Response[Any]:
-        return error(401, exc.code, str(exc) or "sign in first")
+        return error(401, exc.code, exc.message)
 
     @app.exception_handler(InvalidTransition)
     def _conflict(exc: InvalidTransition) -> Response[Any]:
-        message = i18n.transition(exc.action, str(exc.status), exc.detail, str(exc), language())
-        resp = _json(409, exc.code, message)
+        lang = language()
+        refused = _say(exc.message, lang)
+        if exc.detail is not None:
+            refused = _say("error.transition_because", lang, refused=refused, detail=_say(exc.detail, lang))
+        resp = _json(409, exc.code, refused, msg=exc.detail or exc.message)
         assert isinstance(resp.body, dict)
         resp.body["current_status"] = str(exc.status)
         return resp
 
     @app.exception_handler(TooManyAttempts)
     def _too_many(exc: TooManyAttempts) -> Response[Any]:
-        resp = error(429, exc.code, str(exc))
+        resp = error(429, exc.code, exc.message)
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.exception_handler(ConcurrentUpdate)
     def _concurrent(exc: ConcurrentUpdate) -> Response[Any]:
-        return error(409, exc.code, "the case changed while you were acting on it; reload and retry")
+        # what the writer lost to is for the log; the caller reloads and retries
+        return error(409, exc.code, message("error.title.concurrent_update"))
 
     @app.exception_handler(DomainError)
     def _other(exc: DomainError) -> Response[Any]:
-        return error(409, exc.code, str(exc))
+        return error(409, exc.code, exc.message)
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[Any]:
         # Never name the exception to the caller; the request id ties the answer to the log line.
         request_id = _request_id(app)
         logger.exception("unhandled error", extra={"request_id": request_id})
-        english = f"something went wrong on our side; quote request id {request_id}"
-        resp = _json(500, "internal_error", i18n.text(english, language()))
+        resp = error(500, "internal_error", message("error.internal", request_id=request_id))
         assert isinstance(resp.body, dict)
         resp.body["request_id"] = request_id
         return resp
 
     @app.not_found
     def _no_route(exc: Exception) -> Response[Any]:
-        return error(404, "no_route", "no such route")
+        return error(404, "no_route", message("error.no_route"))
 
     return app
 
@@ -186,13 +239,15 @@ def _is_json(content_type: str) -> bool:
     return media == content_types.APPLICATION_JSON or media.endswith("+json")
 
 
-def _refusal(event: dict[str, Any], status: int, error: str, field: str, problem: str) -> dict[str, Any]:
+def _refusal(event: dict[str, Any], status: int, error: str, field: str, problem: Message) -> dict[str, Any]:
     lang = _language_of(event.get("headers"))
-    text = i18n.text(problem, lang)
+    shown = [{"field": field, "problem": _say(problem, lang)}]
     body = {
         "error": error,
-        "message": f"{field}: {text}" if lang == "en" else f"{i18n.title(error, lang)}：{field} {text}",
-        "problems": [{"field": field, "problem": text}],
+        "message": _with_problems(error, shown, lang),
+        "problems": shown,
+        "key": problem.key,
+        "params": dict(problem.params),
     }
     return {
         "statusCode": status,
@@ -215,7 +270,7 @@ def resolve(
         headers = event.get("headers") or {}
         content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
         if content_type and not _is_json(content_type):
-            return _refusal(event, 415, "unsupported_media_type", "Content-Type", NOT_JSON)
+            return _refusal(event, 415, "unsupported_media_type", "Content-Type", message(NOT_JSON))
         problem = check_json_object(body)
         if problem is not None:
             return _refusal(event, problem.status, problem.error, problem.field, problem.problem)
@@ -327,7 +382,7 @@ def caller(app: APIGatewayRestResolver) -> Actor:
     `minyi.services.account_status`)."""
     actor = _claimed_actor(app)
     if actor.role in STAFF_ROLES and not _account_gate(app).is_active(actor):
-        raise Unauthorized("the account is disabled")
+        raise Unauthorized("error.account_disabled")
     return actor
 
 
@@ -370,14 +425,14 @@ def _role(claims: dict[str, Any]) -> Role:
             return role
     if citizen_pool is None and Role.CITIZEN.value in groups:
         return Role.CITIZEN
-    raise Forbidden("the caller belongs to no Minyi group")
+    raise Forbidden("error.no_minyi_group")
 
 
 def _claimed_actor(app: APIGatewayRestResolver) -> Actor:
     claims: dict[str, Any] = dict(app.current_event.request_context.authorizer.claims or {})
     sub = claims.get("sub")
     if not sub:
-        raise Unauthorized("no verified identity")
+        raise Unauthorized("error.no_verified_identity")
     role = _role(claims)
     locale = str(claims.get("locale") or "").lower()
     language: Language | None = "en" if locale.startswith("en") else "zh" if locale.startswith("zh") else None

@@ -73,6 +73,6 @@ class IdempotentSubmit:
         try:
             return self._run(command=command)  # type: ignore[no-any-return]
         except IdempotencyValidationError as exc:
-            raise InvalidInput("Idempotency-Key", "already used with a different request body") from exc
+            raise InvalidInput("Idempotency-Key", "error.idempotency_key_reused") from exc
         except IdempotencyAlreadyInProgressError as exc:
-            raise IdempotencyInProgress("a request with this Idempotency-Key is still being processed") from exc
+            raise IdempotencyInProgress("error.idempotency_in_progress") from exc

@@ -39,7 +39,7 @@ class ProblemView(BaseModel):
 def _no_default(schema: dict[str, Any]) -> None:
     """Optional fields that are absent rather than null: `current_status` (absent when the status is not
     the reason, a concurrent update) and `request_id` (absent on a handler's 4xx)."""
-    for name in ("current_status", "request_id"):
+    for name in ("current_status", "request_id", "key", "params"):
         prop = schema.get("properties", {}).get(name, {})
         prop.pop("default", None)
         any_of = prop.pop("anyOf", None)
@@ -58,6 +58,10 @@ class ErrorView(BaseModel):
     message: str
     problems: list[ProblemView]
     request_id: str | None = Field(default=None, description="the id the gateway's and the function's logs carry")
+    key: str | None = Field(default=None, description="the message's catalogue key, e.g. `error.unknown_topic`")
+    params: dict[str, str | int | float | bool | None] | None = Field(
+        default=None, description="the facts the message's text is rendered from"
+    )
 
 
 class ConflictView(ErrorView):

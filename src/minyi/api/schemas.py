@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from minyi.domain import models
+from minyi.domain.errors import InvalidValue
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.models import (
     DIMENSIONS,
@@ -39,7 +40,7 @@ def _iso_date(value: object) -> object:
     """Only `YYYY-MM-DD`: pydantic would also read `0` or `1700000000` as a date (seconds since 1970)."""
     if isinstance(value, date) or (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
         return value
-    raise ValueError("must be a date YYYY-MM-DD")
+    raise InvalidValue("error.not_a_date")
 
 
 #: A calendar day in a query string, as the document says: `format: date`, nothing else.

@@ -65,7 +65,12 @@ def check_document(raw: dict[str, Any], source: str) -> CatalogDocument:
     try:
         return parse_document(raw)
     except InvalidDocument as exc:
-        lines = [f"{source}: {len(exc.problems)} problem(s)"] + [f"  {path}: {p}" for path, p in exc.problems]
+        from minyi import text
+        from minyi.domain.messages import Message
+
+        lines = [f"{source}: {len(exc.problems)} problem(s)"] + [
+            f"  {path}: {text.render(p, 'en') if isinstance(p, Message) else p}" for path, p in exc.problems
+        ]
         raise CliError("\n".join(lines)) from None
 
 

@@ -32,7 +32,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from minyi.domain.errors import InvalidFields
+from minyi.domain.errors import InvalidFields, InvalidValue
+from minyi.domain.messages import Message
 from minyi.domain.models import (
     DISPATCH_QUEUE,
     SUPERVISION_OFFICE_ID,
@@ -64,6 +65,8 @@ MAX_KEYWORDS, MAX_KEYWORD_LENGTH = 100, 20
 MIN_CORNERS, MAX_CORNERS = 3, 200
 
 Problem = tuple[str, str]
+#: A problem of the document's shape: a refused value (a duty phone) is a `Message`, rendered where shown.
+ShapeProblem = tuple[str, Message | str]
 
 
 class InvalidDocument(InvalidFields):
@@ -233,11 +236,15 @@ def _path(loc: Iterable[Any]) -> str:
     return out or "document"
 
 
-def _pydantic_problems(exc: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
+def _pydantic_problems(exc: ValidationError) -> list[ShapeProblem]:
+    problems: list[ShapeProblem] = []
     for err in exc.errors():
         loc = [p for p in err.get("loc", ()) if p not in ("function-after[_phone(), str]",)]
         message = str(err.get("msg", "invalid"))
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, InvalidValue):
+            problems.append((_path(loc), cause.message))
+            continue
         if err.get("type") == "value_error":
             message = message.removeprefix("Value error, ")
         elif err.get("type") == "extra_forbidden":
@@ -251,7 +258,7 @@ def parse_document(raw: Any) -> CatalogDocument:
     (unknown districts, topics and units, duplicates), all at once."""
     if not isinstance(raw, dict):
         raise InvalidDocument([("document", "must be a mapping (districts, topics, units, rules, ...)")])
-    problems: list[Problem] = []
+    problems: list[ShapeProblem] = []
     doc: CatalogDocument | None = None
     try:
         doc = CatalogDocument.model_validate(raw)

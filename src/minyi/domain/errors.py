@@ -1,10 +1,35 @@
-"""Domain errors. The API layer maps each to an HTTP status; the domain knows nothing of HTTP."""
+"""Domain errors. The API layer maps each to an HTTP status; the domain knows nothing of HTTP.
+
+An error says what went wrong as a `Message` (a catalogue key and its facts, `minyi.domain.messages`),
+never as prose: the edge renders it in the reader's language (`minyi.api.http` through `minyi.text`),
+and machine-readable parts (`code`, `field`, `status`) stay beside it. `str(error)` is the key and its
+facts, for logs.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from minyi.domain.messages import Message, ParamValue, message
+
+
+def _message(what: Message | str, params: dict[str, ParamValue]) -> Message:
+    """A `Message`, or a catalogue key (`error.*`) with its params; prose is refused (a key has no spaces)."""
+    return what if isinstance(what, Message) else message(what, **params)
 
 
 class DomainError(Exception):
     code = "domain_error"
+
+    def __init__(self, what: Message | str | None = None, /, **params: ParamValue):
+        self.message = _message(what if what is not None else f"error.title.{self.code}", params)
+        super().__init__(describe(self.message))
+
+
+def describe(msg: Message) -> str:
+    """A message as a log line: its key and its facts, in no language."""
+    facts = ", ".join(f"{name}={value}" for name, value in msg.params.items())
+    return f"{msg.key} ({facts})" if facts else msg.key
 
 
 class InvalidInput(DomainError):
@@ -12,20 +37,30 @@ class InvalidInput(DomainError):
 
     code = "invalid_input"
 
-    def __init__(self, field: str, problem: str):
-        super().__init__(f"{field}: {problem}")
+    def __init__(self, field: str, problem: Message | str, /, **params: ParamValue):
         self.field = field
-        self.problem = problem
+        self.problem = _message(problem, params)
+        super().__init__(self.problem)
+        self.args = (f"{field}: {describe(self.problem)}",)
 
 
 class InvalidFields(DomainError):
-    """Input that breaks several rules at once (a whole document); each problem names its path (HTTP 422)."""
+    """Input that breaks several rules at once (a whole document); each problem names its path (HTTP 422).
+
+    A problem is a `Message`, or the text of a document's own checks (`catalog_doc`, `geo`: their
+    operators' tools read them as they are)."""
 
     code = "invalid_input"
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    def __init__(self, problems: Sequence[tuple[str, Message | str]]):
         self.problems = list(problems)
-        super().__init__("; ".join(f"{path}: {problem}" for path, problem in self.problems))
+        super().__init__()
+        self.args = (
+            "; ".join(
+                f"{path}: {describe(problem) if isinstance(problem, Message) else problem}"
+                for path, problem in self.problems
+            ),
+        )
 
 
 class Unavailable(DomainError):
@@ -61,16 +96,21 @@ class VerificationRequired(Forbidden):
 
 
 class InvalidTransition(DomainError):
-    """The action is not allowed in the case's current status (HTTP 409)."""
+    """The action is not allowed in the case's current status (HTTP 409).
+
+    `action` names what was tried (a word of the catalogue's `error.action.*`, e.g. "request an
+    extension for"); `detail`, when given, says why (a `Message` or an `error.*` key)."""
 
     code = "invalid_state"
 
-    def __init__(self, action: str, status: str, detail: str = ""):
-        message = f"cannot {action} a case in status {status}"
-        super().__init__(f"{message}: {detail}" if detail else message)
+    def __init__(self, action: str, status: str, detail: Message | str | None = None, /, **params: ParamValue):
         self.action = action
         self.status = status
-        self.detail = detail
+        self.detail = _message(detail, params) if detail else None
+        facts: dict[str, ParamValue] = {"action": action, "status": str(status)}
+        super().__init__(message("error.transition", **facts))
+        if self.detail is not None:
+            self.args = (f"{describe(self.message)}: {describe(self.detail)}",)
 
 
 class ConcurrentUpdate(DomainError):
@@ -84,6 +124,15 @@ class TooManyAttempts(DomainError):
 
     code = "too_many_attempts"
 
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
+    def __init__(self, what: Message | str, retry_after: int, /, **params: ParamValue):
+        super().__init__(what, **params)
         self.retry_after = retry_after
+
+
+class InvalidValue(ValueError):
+    """A value a validator refuses (a phone number, a date, a coordinate), as a `Message`: pydantic keeps
+    the exception in its error's context, and the edge renders the message in the reader's language."""
+
+    def __init__(self, what: Message | str, /, **params: ParamValue):
+        self.message = _message(what, params)
+        super().__init__(describe(self.message))

@@ -204,7 +204,7 @@ def _require_unit(case: Case, actor: Actor) -> None:
     """Staff act only on their own unit's cases; supervisors and admins on any. Checked after the
     state, so a unit that returned a case hears that it was returned (409), not "another unit"."""
     if actor.role == Role.STAFF and actor.unit_id != case.unit_id:
-        raise Forbidden("this case belongs to another unit")
+        raise Forbidden("error.another_unit")
 
 
 def submitted(case: Case, now: datetime, by: Actor | None = None) -> Transition:
@@ -254,7 +254,7 @@ def queue_for_dispatcher(
     """No rule covers the case: the dispatch centre must pick a unit by `dispatch_due_at`."""
     _require(case, LifecycleAction.QUEUE)
     if case.in_dispatch_queue:
-        raise InvalidTransition("queue", case.status, "already in the dispatch queue")
+        raise InvalidTransition("queue", case.status, "error.already_queued")
     b = _Builder(case, ROUTER, now)
     b.case.in_dispatch_queue = True
     b.case.dispatch_due_at = dispatch_due_at
@@ -299,7 +299,7 @@ def return_to_dispatch(
     a reopened or supervised case must be redone by the unit that answered it."""
     _require(case, LifecycleAction.RETURN)
     if case.round > 1:
-        raise InvalidTransition("return", case.status, "a reopened case stays with its unit")
+        raise InvalidTransition("return", case.status, "error.reopened_stays_with_unit")
     _require_unit(case, actor)
     assert case.unit_id is not None
     b = _Builder(case, actor, now)
@@ -340,9 +340,9 @@ def rate(
     `channel` callback: an operator records what the caller said on a 回访 call (`callback`).
     """
     if actor.id != case.citizen_id and channel != RatingChannel.CALLBACK:
-        raise NotFound("no such request")  # the same answer as the policy's: ids cannot be probed
+        raise NotFound("error.no_such_request")  # the same answer as the policy's: ids cannot be probed
     if any(r.round == case.round for r in case.ratings):
-        raise InvalidTransition("rate", case.status, "this reply was already rated")
+        raise InvalidTransition("rate", case.status, "error.reply_already_rated")
     intake = case.status == CaseStatus.CLOSED and case.closed_reason == CloseReason.ANSWERED_AT_INTAKE
     if not intake:
         _require(case, LifecycleAction.RATE)
@@ -414,11 +414,9 @@ def answer_at_intake(
     code and may still rate it (`rate`)."""
     case = created.after
     if operator.role != Role.OPERATOR or case.channel != Channel.HOTLINE:
-        raise Forbidden("only a hotline operator answers a call at intake")
+        raise Forbidden("error.operator_answers_at_intake")
     if case.category != Category.CONSULTATION:
-        raise InvalidTransition(
-            "answer at intake", case.status, "only a consultation is answered on the call; file the others"
-        )
+        raise InvalidTransition("answer at intake", case.status, "error.intake_answer_consultation_only")
     _require(case, LifecycleAction.ANSWER_AT_INTAKE)
     b = _Builder(case, operator, now)
     b.case.replies.append(Reply(round=case.round, unit_id=DISPATCH_QUEUE, message=answer, at=now, on_time=True))
@@ -466,11 +464,11 @@ def callback(
     reached, would not rate, the case closes unrated; `unreachable`: recorded, and on the
     `CALLBACK_ATTEMPTS`-th different working day without reaching them the case closes unrated."""
     if not awaits_callback(case):
-        raise InvalidTransition("call back", case.status, "no hotline reply waits for its caller's rating")
+        raise InvalidTransition("call back", case.status, "error.no_callback_waiting")
     attempt = CallbackAttempt(round=case.round, outcome=outcome, at=now, by=actor.id, working_day=working_day)
     if outcome == CallbackOutcome.RATED:
         if rating is None:
-            raise InvalidTransition("call back", case.status, "a rated callback needs the four scores")
+            raise InvalidTransition("call back", case.status, "error.callback_needs_the_scores")
         scores, comment, policy, redo_due_at = rating
         b = _Builder(case, actor, now)
         b.case.callbacks.append(attempt)
@@ -504,9 +502,9 @@ def mark_overdue(case: Case, now: datetime) -> Transition:
     """The deadline passed without a reply: flag, escalate, keep waiting for the reply."""
     _require(case, LifecycleAction.MARK_OVERDUE)
     if case.overdue:
-        raise InvalidTransition("mark overdue", case.status, "already overdue")
+        raise InvalidTransition("mark overdue", case.status, "error.already_overdue")
     if case.due_at is None or now < case.due_at:
-        raise InvalidTransition("mark overdue", case.status, "the deadline has not passed")
+        raise InvalidTransition("mark overdue", case.status, "error.deadline_not_passed")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="deadline"), now)
     b.case.overdue = True
     b.case.ever_overdue = True
@@ -520,7 +518,7 @@ def warn_deadline(case: Case, now: datetime) -> Transition:
     """75 % of the handling time has passed: warn the unit once per round."""
     _require(case, LifecycleAction.WARN)
     if case.warned_round >= case.round or case.overdue:
-        raise InvalidTransition("warn", case.status, "already warned")
+        raise InvalidTransition("warn", case.status, "error.already_warned")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.warned_round = case.round
     b.event(EventType.DEADLINE_WARNING, message("note.deadline_warning", due=case.due_at))
@@ -534,12 +532,12 @@ def request_extension(
     extension may not turn an overdue case into an on-time one."""
     _require(case, LifecycleAction.EXTEND)
     if case.extension and case.extension.status == "pending":
-        raise InvalidTransition("request an extension for", case.status, "one is already pending")
+        raise InvalidTransition("request an extension for", case.status, "error.extension_pending")
     if case.overdue or case.ever_overdue or (case.due_at is not None and now >= case.due_at):
-        raise InvalidTransition("request an extension for", case.status, "the deadline has already passed")
+        raise InvalidTransition("request an extension for", case.status, "error.deadline_passed")
     if case.extension_rounds.count(case.round) >= max_per_round:
         raise InvalidTransition(
-            "request an extension for", case.status, f"at most {max_per_round} extension(s) per handling round"
+            "request an extension for", case.status, "error.extensions_per_round", max=max_per_round
         )
     _require_unit(case, actor)  # after every rule of the case's state (409 before "another unit")
     b = _Builder(case, actor, now)
@@ -554,7 +552,7 @@ def decide_extension(
 ) -> Transition:
     _require(case, LifecycleAction.DECIDE_EXTENSION)
     if not case.extension or case.extension.status != "pending":
-        raise InvalidTransition("decide an extension for", case.status, "no extension is pending")
+        raise InvalidTransition("decide an extension for", case.status, "error.no_extension_pending")
     b = _Builder(case, actor, now)
     assert b.case.extension is not None
     b.case.extension.status = "approved" if approve else "refused"
@@ -585,7 +583,7 @@ def restart_workflow(case: Case, now: datetime, execution_status: str | None) ->
     decides from the case)."""
     _require(case, LifecycleAction.RESTART_WORKFLOW)
     if case.repair_count >= MAX_REPAIRS:
-        raise InvalidTransition("restart the workflow of", case.status, "too many restarts: flag it instead")
+        raise InvalidTransition("restart the workflow of", case.status, "error.too_many_restarts")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.repair_count += 1
     b.case.execution_name = restart_execution_name(b.case)
@@ -612,7 +610,7 @@ def workflow_message(key: str, execution_status: str | None, case: Case | None =
 
 def flag_for_supervisor(case: Case, now: datetime, reason: str | Message) -> Transition:
     if case.flagged or not allows(LifecycleAction.FLAG, case.status):
-        raise InvalidTransition("flag", case.status, "already flagged")
+        raise InvalidTransition("flag", case.status, "error.already_flagged")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.flagged = True
     b.event(EventType.FLAGGED, reason)
@@ -671,7 +669,7 @@ def transfer(
     """改派: a dispatcher moves a case a unit holds to another unit, with a fresh deadline."""
     _require(case, LifecycleAction.TRANSFER)
     if case.unit_id == unit_id:
-        raise InvalidTransition("transfer", case.status, "the case is already with this unit")
+        raise InvalidTransition("transfer", case.status, "error.already_with_unit")
     assert case.unit_id is not None
     b = _Builder(case, actor, now)
     b.case.previous_unit_ids.append(case.unit_id)
@@ -693,9 +691,9 @@ def mark_dispatch_overdue(case: Case, now: datetime) -> Transition:
     """The dispatch centre did not pick a unit in time: dispatchers and supervisors are told."""
     _require(case, LifecycleAction.MARK_DISPATCH_OVERDUE)
     if not case.in_dispatch_queue or case.dispatch_overdue:
-        raise InvalidTransition("mark dispatch overdue", case.status, "not waiting in the dispatch queue")
+        raise InvalidTransition("mark dispatch overdue", case.status, "error.not_in_dispatch_queue")
     if case.dispatch_due_at is None or now < case.dispatch_due_at:
-        raise InvalidTransition("mark dispatch overdue", case.status, "the dispatch deadline has not passed")
+        raise InvalidTransition("mark dispatch overdue", case.status, "error.dispatch_deadline_not_passed")
     b = _Builder(case, Actor(role=Role.SYSTEM, id="sweep"), now)
     b.case.dispatch_overdue = True
     b.event(EventType.DISPATCH_OVERDUE, message("note.dispatch_overdue", due=case.dispatch_due_at))
@@ -723,10 +721,10 @@ def assign(case: Case, username: str, actor: Actor, now: datetime, name: str | N
     """The holding unit gives the case to one of its people (the service checked that `username` is
     a staff account of that unit). Recorded in the staff timeline only, with the person's name."""
     if not allows(LifecycleAction.ASSIGN, case.status) or case.unit_id is None:
-        raise InvalidTransition("assign", case.status, "only a case a unit holds can be assigned")
+        raise InvalidTransition("assign", case.status, "error.assign_only_held")
     _require_unit(case, actor)
     if case.assignee == username:
-        raise InvalidTransition("assign", case.status, "the case is already assigned to this person")
+        raise InvalidTransition("assign", case.status, "error.already_assigned")
     b = _Builder(case, actor, now)
     b.case.assignee = username
     to = (
@@ -758,7 +756,7 @@ def correct_classification(
     by the corrected one."""
     _require(case, LifecycleAction.CORRECT_CLASSIFICATION)
     if case.topic == topic and case.district == district:
-        raise InvalidTransition("correct the classification of", case.status, "the case is already classified so")
+        raise InvalidTransition("correct the classification of", case.status, "error.already_classified")
     b = _Builder(case, actor, now)
     b.case.topic = topic
     b.case.district = district
@@ -778,15 +776,17 @@ def request_assist(case: Case, unit_ids: Sequence[str], note: str, actor: Actor,
     """协办: other units are asked to help. They read the case and add notes; the lead unit (the one
     holding it) still answers the citizen, and the case's on-time count stays the lead unit's."""
     if not allows(LifecycleAction.REQUEST_ASSIST, case.status) or case.unit_id is None:
-        raise InvalidTransition("ask for assistance on", case.status, "only a case a unit holds")
+        raise InvalidTransition("ask for assistance on", case.status, "error.assist_only_held")
     _require_unit(case, actor)
     if case.unit_id in unit_ids:
-        raise InvalidTransition("ask for assistance on", case.status, "the lead unit cannot assist itself")
+        raise InvalidTransition("ask for assistance on", case.status, "error.lead_cannot_assist")
     new = [u for u in dict.fromkeys(unit_ids) if u not in case.assist_units]
     if not new:
-        raise InvalidTransition("ask for assistance on", case.status, "these units already assist")
+        raise InvalidTransition("ask for assistance on", case.status, "error.already_assisting")
     if len(case.assist_units) + len(new) > MAX_ASSIST_UNITS:
-        raise InvalidTransition("ask for assistance on", case.status, f"at most {MAX_ASSIST_UNITS} assisting units")
+        raise InvalidTransition(
+            "ask for assistance on", case.status, "error.assist_units_at_most", max=MAX_ASSIST_UNITS
+        )
     b = _Builder(case, actor, now)
     b.case.assist_units = [*case.assist_units, *new]
     b.event(EventType.ASSIST_REQUESTED, note, assist_units=",".join(new))

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from minyi.domain.errors import InvalidValue
 from minyi.domain.messages import Message
 
 
@@ -166,7 +167,7 @@ class Location(BaseModel):
     @classmethod
     def _storable(cls, value: float) -> float:
         if value != 0 and abs(value) < SMALLEST_COORDINATE:
-            raise ValueError(f"too close to zero to be a coordinate (|value| < {SMALLEST_COORDINATE}); send 0")
+            raise InvalidValue("error.coordinate_near_zero", smallest=SMALLEST_COORDINATE)
         return value
 
 

@@ -11,6 +11,8 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+from minyi.domain.errors import InvalidValue
+
 if TYPE_CHECKING:
     from types import ModuleType
 
@@ -25,7 +27,7 @@ def _phonenumbers() -> ModuleType:
 def normalise_phone(raw: str) -> str:
     """Return the E.164 form of a mainland mobile or any valid E.164 mobile number.
 
-    Raises ValueError with a reason a citizen can act on.
+    Raises `InvalidValue` (a ValueError) with a reason a citizen can act on, as a catalogue key.
     """
     phonenumbers = _phonenumbers()
     mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -33,11 +35,11 @@ def normalise_phone(raw: str) -> str:
     try:
         parsed = phonenumbers.parse(text, None if text.startswith("+") else "CN")
     except phonenumbers.NumberParseException as exc:
-        raise ValueError("not a phone number") from exc
+        raise InvalidValue("error.not_a_phone_number") from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise ValueError("not a valid phone number")
+        raise InvalidValue("error.not_a_valid_phone_number")
     if phonenumbers.number_type(parsed) not in mobile_types:
-        raise ValueError("must be a mobile number that can receive SMS")
+        raise InvalidValue("error.not_a_mobile_number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -14,8 +14,8 @@ import re
 
 #: C0 controls but tab, newline and carriage return; a carriage return not starting CRLF; DEL and C1.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
-#: What a refusal says of the field at fault.
-CONTROL_CHARACTERS_PROBLEM = "contains control characters"
+#: What a refusal says of the field at fault (a catalogue key).
+CONTROL_CHARACTERS_PROBLEM = "error.control_characters"
 
 
 def has_control_characters(text: str) -> bool:

@@ -19,7 +19,7 @@ class Open311Error(DomainError):
     code = "open311_error"
 
     def __init__(self, problems: list[Problem], retry_after: int | None = None):
-        super().__init__("; ".join(p.description for p in problems))
+        super().__init__("error.open311", descriptions="; ".join(p.description for p in problems))
         self.problems = problems
         self.retry_after = retry_after
 

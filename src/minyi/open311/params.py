@@ -179,7 +179,7 @@ def parse_submission(raw: dict[str, str], catalog: Catalog) -> Submission:
         try:
             e164 = normalise_phone(values["phone"])
         except ValueError as exc:
-            problems.add("phone", str(exc))
+            problems.add("phone", _english(exc))
         else:
             # only a mainland mobile is texted; any other number is not kept at all
             phone = e164 if e164.startswith("+861") else ""
@@ -379,3 +379,11 @@ def split_format(segment: str) -> tuple[str, Literal["xml", "json"] | None]:
     if dot and fmt == "json":
         return stem, "json"
     return segment, None
+
+
+def _english(exc: ValueError) -> str:
+    """A refused value in English (GeoReport's descriptions are English), from its catalogue key."""
+    from minyi import text
+    from minyi.domain.errors import InvalidValue
+
+    return text.render(exc.message, "en") if isinstance(exc, InvalidValue) else str(exc)

@@ -47,11 +47,13 @@ class AccountCodeService:
         try:
             kind = code_kind(request.trigger_source)
         except ValueError:
-            raise InvalidInput("triggerSource", f"not a custom SMS sender source: {request.trigger_source!r}") from None
+            raise InvalidInput(
+                "triggerSource", "error.not_a_sender_source", source=repr(request.trigger_source)
+            ) from None
         if not request.phone:
-            raise InvalidInput("request.userAttributes.phone_number", "the user has no phone number to text")
+            raise InvalidInput("request.userAttributes.phone_number", "error.user_has_no_phone")
         if not request.encrypted_code:
-            raise InvalidInput("request.code", "the event carries no code")
+            raise InvalidInput("request.code", "error.event_has_no_code")
         secret = self.decrypter.decrypt(request.encrypted_code)
         lang: Language = "en" if (request.locale or "").lower().startswith("en") else "zh"
         body, template = code_message(kind, secret, lang)

@@ -46,17 +46,17 @@ class AccountService:
         policy.require(actor, Action.MANAGE_STAFF)
         if new.role not in STAFF_ROLES:
             roles = ", ".join(r.value for r in STAFF_ROLES)
-            raise InvalidInput("role", f"one of {roles} (citizens sign up themselves)")
+            raise InvalidInput("role", "error.role_one_of", roles=roles)
         if new.role == Role.STAFF:
             if not new.unit_id:
-                raise InvalidInput("unit_id", "required for staff: the unit they work for")
+                raise InvalidInput("unit_id", "error.unit_required_for_staff")
             units = self.catalog.get().units if self.catalog is not None else {}
             if new.unit_id not in units or new.unit_id in (DISPATCH_QUEUE, SUPERVISION_OFFICE_ID):
-                raise InvalidInput("unit_id", "not a unit of the catalogue; see GET /v1/units")
+                raise InvalidInput("unit_id", "error.unit_not_in_catalogue")
         elif new.unit_id:
-            raise InvalidInput("unit_id", "only staff belong to a unit")
+            raise InvalidInput("unit_id", "error.unit_only_for_staff")
         if country_code(new.phone) not in self.sms_countries:
-            raise InvalidInput("phone", "the sign-in code and password come by SMS: use a number we can text")
+            raise InvalidInput("phone", "error.phone_must_take_sms")
         account = self.directory.create(new)
         logger.info("account created", extra={"username": account.username, "role": new.role.value, "by": actor.id})
         return account
@@ -73,13 +73,13 @@ class AccountService:
             raise RuntimeError("AccountService.disable needs the account statuses and a clock")
         account = self.directory.get(username)
         if account is None or account.role not in STAFF_ROLES:
-            raise NotFound("no such staff account")
+            raise NotFound("error.no_such_staff_account")
         if account.username == actor.id:
-            raise InvalidTransition("disable", "ENABLED", "an admin cannot disable their own account")
+            raise InvalidTransition("disable", "ENABLED", "error.cannot_disable_self")
         self.statuses.record(account.username, AccountStatus.DISABLED, by=actor.id, at=self.clock())
         disabled = self.directory.disable(username)
         if disabled is None:
-            raise NotFound("no such staff account")
+            raise NotFound("error.no_such_staff_account")
         logger.info("account disabled", extra={"username": username, "by": actor.id})
         return disabled
 
@@ -89,7 +89,7 @@ class AccountService:
         """PreSignUp: only numbers we can text may sign up (the code that confirms them comes by SMS)."""
         if not phone or country_code(phone) not in self.sms_countries:
             codes = ", ".join(f"+{c}" for c in sorted(self.sms_countries))
-            raise InvalidInput("phone_number", f"sign up with a mobile number of {codes}")
+            raise InvalidInput("phone_number", "error.sign_up_mobile_of", codes=codes)
 
     def confirmed(self, username: str) -> None:
         """PostConfirmation of a sign-up: the person joins the `citizen` group, best effort.

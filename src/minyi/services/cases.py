@@ -78,7 +78,7 @@ class CaseStore:
     def load(self, case_id: str) -> Case:
         case = self.cases.get_case(case_id)
         if case is None:
-            raise NotFound("no such case")
+            raise NotFound("error.no_such_case")
         return case
 
     def apply(
@@ -94,7 +94,7 @@ class CaseStore:
                 continue
             self.signal_workflow(case, after)
             return after
-        raise ConcurrentUpdate("the case kept changing")
+        raise ConcurrentUpdate("error.concurrent.case_kept_changing")
 
     def save(self, transition: Transition) -> Case:
         """Save one already-decided transition (no retry) and signal the workflow."""
@@ -222,14 +222,14 @@ class CaseService:
         `assisting`: the open cases other units asked it to help on (协办)."""
         policy.require_unit(actor, Action.LIST_UNIT, unit_id)
         if unit_id != DISPATCH_QUEUE and unit_id not in self.catalog.units:
-            raise NotFound("no such unit")
+            raise NotFound("error.no_such_unit")
         if assisting:
             if status is not None or mine:
-                raise InvalidInput("assist", "the 协办 list takes no status or assignee filter")
+                raise InvalidInput("assist", "error.assist_list_filters")
             cases, next_cursor = self.store.cases.list_assisting(unit_id, limit, cursor)
         elif status in TERMINAL_STATUSES:
             if mine:
-                raise InvalidInput("assignee", "only open cases are listed by assignee")
+                raise InvalidInput("assignee", "error.assignee_only_open")
             cases, next_cursor = self.store.cases.list_unit_history(unit_id, status, limit, cursor)
         else:
             assignee = actor.id if mine else None
@@ -240,7 +240,7 @@ class CaseService:
         """The unit's enabled staff accounts: whom a case may be given to (the assignee picker)."""
         policy.require_unit(actor, Action.LIST_UNIT, unit_id)
         if unit_id not in self.catalog.units:
-            raise NotFound("no such unit")
+            raise NotFound("error.no_such_unit")
         if self.directory is None:
             return []
         return [a for a in self.directory.accounts([Role.STAFF]) if a.unit_id == unit_id and a.enabled]
@@ -259,7 +259,7 @@ class CaseService:
                 or account.unit_id is None
                 or account.unit_id != case.unit_id
             ):
-                raise InvalidInput("username", "not an active staff account of the unit holding the case")
+                raise InvalidInput("username", "error.not_staff_of_unit")
             return lifecycle.assign(case, account.username, actor, now, account.name)
 
         return self.detail(self._act(actor, Action.ASSIGN, case_id, decide))
@@ -270,7 +270,7 @@ class CaseService:
         units = self.catalog.units
         for unit_id in unit_ids:
             if unit_id not in units or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE_ID}:
-                raise InvalidInput("units", f"unknown unit {unit_id}; see GET /v1/units")
+                raise InvalidInput("units", "error.unknown_unit_named", unit_id=unit_id)
         case = self._act(
             actor,
             Action.ASSIST,
@@ -305,7 +305,7 @@ class CaseService:
         """Answer the citizen, with files the unit uploaded (sealed and checked like the citizen's)."""
         policy.require(actor, Action.REPLY)
         if len(set(upload_ids)) != len(upload_ids):
-            raise InvalidInput("attachments", "the same upload is named twice")
+            raise InvalidInput("attachments", "error.upload_named_twice")
         files = seal_uploads(self.uploads, self.attachments, actor, upload_ids)
         case = self._act(
             actor,
@@ -340,13 +340,13 @@ class CaseService:
         catalog = self.catalog
         unit = catalog.units.get(unit_id)
         if unit is None or unit_id in {DISPATCH_QUEUE, SUPERVISION_OFFICE_ID}:
-            raise InvalidInput("unit_id", "unknown unit; see GET /v1/units")
+            raise InvalidInput("unit_id", "error.unknown_unit")
 
         def decide(case: Case, now: datetime) -> Transition:
             due = self.deadlines.unit_due(case, catalog, now, urgent)
             if case.status in {CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS}:
                 if not reason:
-                    raise InvalidInput("reason", "a transfer needs a reason")
+                    raise InvalidInput("reason", "error.transfer_needs_reason")
                 return lifecycle.transfer(case, unit_id, due, reason, actor, now, urgent=urgent)
             note = reason or message("note.dispatched", unit=unit_id)
             return lifecycle.dispatch(case, unit_id, due, actor, now, note, urgent=urgent)
@@ -362,11 +362,11 @@ class CaseService:
         policy.require(actor, Action.RECLASSIFY)
         catalog = self.catalog
         if topic is None and district is None:
-            raise InvalidInput("topic", "give the corrected topic, district or both")
+            raise InvalidInput("topic", "error.correction_needs_topic_or_district")
         if topic is not None and topic not in catalog.topics:
-            raise InvalidInput("topic", "unknown topic; see GET /v1/catalog")
+            raise InvalidInput("topic", "error.unknown_topic")
         if district is not None and district not in catalog.districts:
-            raise InvalidInput("district", "unknown district; see GET /v1/catalog")
+            raise InvalidInput("district", "error.unknown_district")
 
         def decide(case: Case, now: datetime) -> Transition:
             new_topic, new_district = topic or case.topic, district or case.district

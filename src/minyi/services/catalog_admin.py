@@ -41,7 +41,7 @@ class CatalogAdminService:
         policy.require(actor, Action.MANAGE_CATALOG)
         stored = self.repo.current_document()
         if stored is None:
-            raise NotFound("no catalogue has been imported yet")
+            raise NotFound("error.no_catalogue_imported")
         return stored
 
     def history(self, actor: Actor) -> list[CatalogVersion]:

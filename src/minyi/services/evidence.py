@@ -16,8 +16,8 @@ from minyi.domain.models import Actor, Attachment, Case, Upload
 from minyi.ports import AttachmentStore, UploadRepository
 
 #: What a refusal says of an upload id with nothing behind it, and of an empty file.
-NOTHING_UPLOADED = "nothing was uploaded for this upload id yet"
-EMPTY_FILE = "the uploaded file is empty"
+NOTHING_UPLOADED = "error.nothing_uploaded"
+EMPTY_FILE = "error.upload_empty"
 
 
 def seal_uploads(
@@ -50,9 +50,9 @@ def _upload(uploads: UploadRepository, store: AttachmentStore, owner: Actor, upl
     """The caller's unclaimed upload, its uploaded file checked (nothing copied yet)."""
     upload = uploads.get(upload_id)
     if upload is None or upload.owner_id != owner.id:
-        raise InvalidInput(field, "unknown upload id; use one returned by POST /v1/uploads")
+        raise InvalidInput(field, "error.unknown_upload")
     if upload.case_id:
-        raise InvalidInput(field, "this upload is already attached to another case")
+        raise InvalidInput(field, "error.upload_attached_elsewhere")
     _check(store, upload.key, upload, field)
     return upload
 
@@ -90,11 +90,11 @@ def _check(store: AttachmentStore, key: str, upload: Upload, field: str) -> tupl
         raise InvalidInput(field, EMPTY_FILE)
     # S3 enforces the presigned policy; checking what arrived also covers stores that do not.
     if size > ALLOWED_MEDIA[upload.content_type].max_size or size > upload.size:
-        raise InvalidInput(field, f"the uploaded file is {size} bytes, more than the {upload.size} declared")
+        raise InvalidInput(field, "error.upload_larger_than_declared", size=size, declared=upload.size)
     if content_type != upload.content_type:
-        raise InvalidInput(field, f"the uploaded file is not of the declared type {upload.content_type}")
+        raise InvalidInput(field, "error.upload_not_declared_type", content_type=upload.content_type)
     if not matches(upload.content_type, store.first_bytes(key, SIGNATURE_BYTES)):
-        raise InvalidInput(field, f"the uploaded file's content is not {upload.content_type}")
+        raise InvalidInput(field, "error.upload_content_not", content_type=upload.content_type)
     return size, content_type
 
 

@@ -31,7 +31,7 @@ class HotlineService:
         policy.require(actor, Action.KNOWLEDGE)
         catalog = self.cases.catalog
         if topic is not None and topic not in catalog.topics:
-            raise InvalidInput("topic", "unknown topic; see GET /v1/catalog")
+            raise InvalidInput("topic", "error.unknown_topic")
         return search(catalog.knowledge, query, topic, limit)
 
     def reply_templates(self, actor: Actor, topic: str | None) -> list[ReplyTemplate]:
@@ -39,7 +39,7 @@ class HotlineService:
         policy.require(actor, Action.REPLY_TEMPLATES)
         catalog = self.cases.catalog
         if topic is not None and topic not in catalog.topics:
-            raise InvalidInput("topic", "unknown topic; see GET /v1/catalog")
+            raise InvalidInput("topic", "error.unknown_topic")
         return [t for t in catalog.reply_templates if topic is None or t.topic in (None, topic)]
 
     def callbacks(self, actor: Actor, limit: int, cursor: str | None) -> CasePage:
@@ -53,9 +53,9 @@ class HotlineService:
     ) -> CaseDetail:
         """Record a 回访 call. `rated` needs the four scores and counts as the caller's rating."""
         if outcome == CallbackOutcome.RATED and card is None:
-            raise InvalidInput("speed", "a rated callback gives speed, effectiveness, experience and feedback_quality")
+            raise InvalidInput("speed", "error.callback_needs_scores")
         if outcome != CallbackOutcome.RATED and card is not None:
-            raise InvalidInput("outcome", "scores are given only with the outcome 'rated'")
+            raise InvalidInput("outcome", "error.scores_only_when_rated")
         service = self.cases
 
         def decide(case: Case, now: datetime) -> Transition:

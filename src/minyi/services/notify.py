@@ -44,7 +44,7 @@ class NotifyService:
     def notices_for(self, event: TimelineEvent) -> list[Notice]:
         case = self.cases.get_case(event.case_id, consistent=False)
         if case is None:
-            raise NotFound(f"case {event.case_id} of a streamed event does not exist")
+            raise NotFound("error.streamed_case_missing", case_id=event.case_id)
         catalog = self.catalog.get()
         supervisors = catalog.units.get(SUPERVISION_OFFICE_ID)
         dispatchers = catalog.units.get(DISPATCH_QUEUE)

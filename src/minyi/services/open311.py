@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from minyi import policy
+from minyi import policy, text
 from minyi.domain.errors import InvalidInput, NotFound
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Actor, Case, Channel, Role
@@ -152,7 +152,7 @@ class Open311Service:
         except InvalidInput as exc:
             if claim_key:
                 self.feed.release(claim_key)
-            raise bad_request(f"{exc.field}: {exc.problem}") from exc
+            raise bad_request(f"{exc.field}: {text.render(exc.problem, 'en')}") from exc
         except Exception:
             if claim_key:
                 self.feed.release(claim_key)
@@ -245,6 +245,6 @@ class ApiKeyService:
         policy.require(actor, Action.MANAGE_API_KEYS)
         key = self.keys.revoke(key_id, self.clock())
         if key is None:
-            raise NotFound("no such key")
+            raise NotFound("error.no_such_key")
         logger.info("open311 key revoked", extra={"key_id": key_id})
         return key

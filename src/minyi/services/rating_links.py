@@ -22,7 +22,7 @@ from minyi.services.cases import CaseService
 from minyi.services.requests import RATING_CODE_BUDGET, RATING_CODE_LOCKED, TRACKING_CLIENT_BUDGET
 from minyi.services.results import CaseDetail, Scorecard
 
-UNKNOWN = "no rating for this tracking number and code; use the code from your latest SMS"
+UNKNOWN = "error.no_such_rating"
 
 
 def retry_after(until: datetime, now: datetime) -> int:
@@ -65,9 +65,7 @@ class LinkRating:
         now = self.clock()
         by_client = self.lockouts.charge(GuessScope.CLIENT, client, now, TRACKING_CLIENT_BUDGET)
         if not by_client.allowed:
-            raise TooManyAttempts(
-                "too many wrong guesses from this device; try again later", retry_after(by_client.until, now)
-            )
+            raise TooManyAttempts("error.device_locked", retry_after(by_client.until, now))
         by_number: GuessCharge | None = None
         if is_code(proof):
             by_number = self.lockouts.charge(GuessScope.RATING_CODE, number, now, RATING_CODE_BUDGET)
@@ -85,7 +83,5 @@ class LinkRating:
             logger.warning("rating code locked for a tracking number", extra={"tracking_no": number})
             raise code_locked(by_number.until, now)
         if by_client.last:
-            raise TooManyAttempts(
-                "too many wrong guesses from this device; try again later", retry_after(by_client.until, now)
-            )
+            raise TooManyAttempts("error.device_locked", retry_after(by_client.until, now))
         raise NotFound(UNKNOWN)

@@ -55,8 +55,8 @@ TRACKING_MAX_FAILURES = TRACKING_CLIENT_BUDGET.limit
 #: Wrong 6-digit rating codes for one number, from anyone (tracking and rating alike), before the
 #: number's code is refused for the lock's length (`minyi.services.rating_links`).
 RATING_CODE_BUDGET = GuessBudget(limit=5, window=timedelta(hours=1), lock=timedelta(hours=1))
-RATING_CODE_LOCKED = "too many wrong codes for this tracking number; try again later"
-VERIFICATION_REQUIRED = "sign in, or use the code from your SMS, to track this request"
+RATING_CODE_LOCKED = "error.rating_code_locked"
+VERIFICATION_REQUIRED = "error.verification_required"
 #: Attempts at allocating a case when a tracking number collides or an upload is claimed meanwhile.
 CREATE_ATTEMPTS = 3
 
@@ -118,16 +118,16 @@ class RequestService:
         policy.require(citizen, Action.SUBMIT)
         catalog = self.catalog.get()
         if not catalog.topics:
-            raise CatalogEmpty("no catalogue is loaded yet; an administrator must import one (minyi catalog import)")
+            raise CatalogEmpty("error.catalog_empty")
         submitter = citizen
         owner_id = citizen.id
         if citizen.role == Role.OPERATOR and request.channel != Channel.HOTLINE:
-            raise InvalidInput("channel", "an operator files hotline calls: use channel 'hotline'")
+            raise InvalidInput("channel", "error.operator_uses_hotline")
         intake = request.answered_at_intake
         if intake is not None:
             self._check_intake_answer(citizen, request, catalog)
         if request.urgent and citizen.role != Role.OPERATOR:
-            raise InvalidInput("urgent", "only a hotline operator marks a call urgent (紧急)")
+            raise InvalidInput("urgent", "error.urgent_by_operator_only")
         public = may_publish_description(request.channel, request.public)  # never a hotline call
         request = request.model_copy(update={"phone": self.notice_phone(citizen, request), "public": public})
         if citizen.role == Role.OPERATOR:
@@ -137,13 +137,13 @@ class RequestService:
             and catalog.bounds is not None
             and not catalog.bounds.contains(request.location)
         ):
-            raise InvalidInput("location", "outside the city; leave it out or pick a place in the city")
+            raise InvalidInput("location", "error.outside_city")
         if request.topic not in catalog.topics:
-            raise InvalidInput("topic", "unknown topic; see GET /v1/catalog")
+            raise InvalidInput("topic", "error.unknown_topic")
         if request.district not in catalog.districts:
-            raise InvalidInput("district", "unknown district; see GET /v1/catalog")
+            raise InvalidInput("district", "error.unknown_district")
         if len(set(request.attachments)) != len(request.attachments):
-            raise InvalidInput("attachments", "the same upload is named twice")
+            raise InvalidInput("attachments", "error.upload_named_twice")
         for attempt in range(CREATE_ATTEMPTS):
             attachments = seal_uploads(self.uploads, self.store, citizen, request.attachments)
             now = self.clock()
@@ -167,7 +167,7 @@ class RequestService:
                 # A tracking-number collision or an upload claimed at the same moment: check again.
                 logger.warning("case create conflict, retrying", extra={"attempt": attempt})
         else:
-            raise ConcurrentUpdate("could not allocate a case")
+            raise ConcurrentUpdate("error.concurrent.no_case_number")
         metrics.add_metric(name=Metric.CASES_SUBMITTED, unit="Count", value=1)
         logger.info("case submitted", extra={"case_id": case.id, "category": case.category.value})
         if intake is not None:
@@ -189,16 +189,16 @@ class RequestService:
         intake = request.answered_at_intake
         assert intake is not None
         if citizen.role not in (Role.OPERATOR, Role.ADMIN):
-            raise Forbidden("only a hotline operator answers a call at intake")
+            raise Forbidden("error.operator_answers_at_intake")
         if request.channel != Channel.HOTLINE:
-            raise InvalidInput("channel", "an answer at intake is given on a hotline call: use channel 'hotline'")
+            raise InvalidInput("channel", "error.intake_answer_on_hotline")
         if request.category != Category.CONSULTATION:
             raise InvalidInput(
                 "answered_at_intake",
-                "only a consultation is answered on the call; file a complaint, help or suggestion",
+                "error.intake_answer_for_consultation",
             )
         if intake.knowledge_id is not None and intake.knowledge_id not in {k.id for k in catalog.knowledge}:
-            raise InvalidInput("answered_at_intake.knowledge_id", "unknown knowledge entry; see GET /v1/knowledge")
+            raise InvalidInput("answered_at_intake.knowledge_id", "error.unknown_knowledge")
 
     def notice_phone(self, citizen: Actor, request: NewRequest) -> str:
         """Where the citizen's notices go. A citizen's: the account's verified number (the body's `phone`
@@ -208,21 +208,21 @@ class RequestService:
             return request.phone  # GeoReport keeps only a mainland mobile, or none (no citizen SMS)
         if citizen.role == Role.CITIZEN:
             if not citizen.phone:
-                raise InvalidInput("phone", "the account has no verified mobile number; sign in with your mobile")
+                raise InvalidInput("phone", "error.account_has_no_mobile")
             try:
                 verified = normalise_phone(citizen.phone)
             except ValueError as exc:
-                raise InvalidInput("phone", "the account's mobile number cannot receive SMS") from exc
+                raise InvalidInput("phone", "error.account_mobile_cannot_sms") from exc
             if request.phone and request.phone != verified:
-                raise InvalidInput("phone", "must be the account's verified mobile number (or leave it out)")
+                raise InvalidInput("phone", "error.phone_must_be_verified")
             phone = verified
         else:
             if not request.phone:
-                raise InvalidInput("phone", "required: the caller's mobile number")
+                raise InvalidInput("phone", "error.caller_phone_required")
             phone = request.phone
         if country_code(phone) not in self.sms_countries:
             codes = ", ".join(f"+{c}" for c in sorted(self.sms_countries))
-            raise InvalidInput("phone", f"we can text only mobile numbers of {codes}")
+            raise InvalidInput("phone", "error.sms_only_to", codes=codes)
         return phone
 
     # --- uploads -------------------------------------------------------------------------------
@@ -231,9 +231,9 @@ class RequestService:
         policy.require(citizen, Action.UPLOAD)
         media = ALLOWED_MEDIA.get(content_type)
         if media is None:
-            raise InvalidInput("content_type", f"not an allowed type; use one of {', '.join(sorted(ALLOWED_MEDIA))}")
+            raise InvalidInput("content_type", "error.media_type_not_allowed", types=", ".join(sorted(ALLOWED_MEDIA)))
         if size > media.max_size:
-            raise InvalidInput("size", f"{media.kind.value} files may be at most {media.max_size // MB} MB")
+            raise InvalidInput("size", "error.media_too_large", kind=media.kind.value, mb=media.max_size // MB)
         upload_id = uuid.uuid4().hex
         key = f"uploads/{citizen.id}/{upload_id}"
         post = self.store.presign_upload(key, content_type, size, self.upload_ttl)
@@ -270,7 +270,7 @@ class RequestService:
     def supplement(self, citizen: Actor, case_id: str, text: str, upload_ids: list[str]) -> CaseDetail:
         """The citizen adds text (and media) to an open case; the unit sees it at once and is texted."""
         if len(set(upload_ids)) != len(upload_ids):
-            raise InvalidInput("attachments", "the same upload is named twice")
+            raise InvalidInput("attachments", "error.upload_named_twice")
         policy.require(citizen, Action.SUPPLEMENT)
         for _ in range(CREATE_ATTEMPTS):
             case = self._own(citizen, Action.SUPPLEMENT, case_id, consistent=True)
@@ -282,7 +282,7 @@ class RequestService:
                 continue
             self._signal(case, after)
             return self._detail(after)
-        raise ConcurrentUpdate("the case kept changing")
+        raise ConcurrentUpdate("error.concurrent.case_kept_changing")
 
     def _change(
         self, citizen: Actor, action: Action, case_id: str, decide: Callable[[Case, datetime], Transition]
@@ -295,7 +295,7 @@ class RequestService:
                 continue
             self._signal(case, after)
             return after
-        raise ConcurrentUpdate("the case kept changing")
+        raise ConcurrentUpdate("error.concurrent.case_kept_changing")
 
     def _signal(self, before: Case, after: Case) -> None:
         signal_workflow(self.workflow, before, after)
@@ -385,7 +385,7 @@ class RequestService:
             metrics.add_metric(name=Metric.TRACKING_VERIFICATION_REQUIRED, unit="Count", value=1)
             logger.warning("public tracking by last four digits suspended", extra={"tracking_no": number})
             raise VerificationRequired(VERIFICATION_REQUIRED)
-        raise NotFound("no request with this tracking number and phone")
+        raise NotFound("error.no_such_tracked_request")
 
     def _tracked_by_digits(self, number: str, phone_last4: str) -> Case | None:
         entry = self.cases.tracking(number)
@@ -406,7 +406,7 @@ class RequestService:
     @staticmethod
     def _locked(until: datetime, now: datetime) -> TooManyAttempts:
         retry_after = max(1, int((until - now).total_seconds()))
-        return TooManyAttempts("too many wrong guesses from this device; try again later", retry_after)
+        return TooManyAttempts("error.device_locked", retry_after)
 
     def catalog_snapshot(self) -> Catalog:
         return self.catalog.get()

@@ -49,9 +49,9 @@ class ScoreboardService:
         day_to = day_to or (today if day_from is None else min(today, day_from + timedelta(days=DEFAULT_DAYS - 1)))
         day_from = day_from or day_to - timedelta(days=DEFAULT_DAYS - 1)
         if day_to < day_from:
-            raise InvalidInput("to", "must not be before from")
+            raise InvalidInput("to", "error.to_before_from")
         if (day_to - day_from).days >= max_days:
-            raise InvalidInput("to", f"at most {max_days} days per query for your role")
+            raise InvalidInput("to", "error.days_per_query_for_role", days=max_days)
         return day_from, day_to
 
     def stats_for(self, actor: Actor, day_from: date | None, day_to: date | None, unit_id: str | None) -> StatsReport:
@@ -62,12 +62,12 @@ class ScoreboardService:
 
     def stats(self, day_from: date, day_to: date, unit_id: str | None) -> StatsReport:
         if day_to < day_from:
-            raise InvalidInput("to", "must not be before from")
+            raise InvalidInput("to", "error.to_before_from")
         if (day_to - day_from).days >= MAX_DAYS:
-            raise InvalidInput("to", f"at most {MAX_DAYS} days per query")
+            raise InvalidInput("to", "error.days_per_query", days=MAX_DAYS)
         catalog = self.catalog.get()
         if unit_id is not None and unit_id not in catalog.units:
-            raise InvalidInput("unit_id", "unknown unit; see GET /v1/units")
+            raise InvalidInput("unit_id", "error.unknown_unit")
         rows, read = self.counters.stats_rows(day_from, day_to, unit_id)
         names = {u.id: u.name for u in catalog.units.values()}
         totals, table = scoreboard.league(rows, names, self.counters.open_overdue(unit_id))

@@ -234,7 +234,7 @@ class WorkflowTasks:
                 return
             except ConcurrentUpdate:
                 continue  # the case changed meanwhile: decide again from the new version
-        raise ConcurrentUpdate("could not park the workflow")
+        raise ConcurrentUpdate("error.concurrent.workflow_not_parked")
 
     def overdue(self, case_id: str) -> WorkflowState:
         """The unit's wait timed out: flag the case overdue (if the deadline really passed) and return

@@ -123,7 +123,7 @@ def test_an_upload_attached_once_cannot_be_attached_again(fakes: Fakes) -> None:
     service.submit(CITIZEN, new_request(attachments=[upload_id]))
     with pytest.raises(InvalidInput) as refused:
         service.submit(CITIZEN, new_request(attachments=[upload_id]))
-    assert refused.value.field == "attachments[0]" and "already attached" in refused.value.problem
+    assert refused.value.field == "attachments[0]" and refused.value.problem.key == "error.upload_attached_elsewhere"
     assert len(fakes.cases.cases) == 1
 
 
@@ -140,15 +140,15 @@ def test_an_upload_whose_object_never_arrived_is_refused(fakes: Fakes) -> None:
     ticket = service.new_upload(CITIZEN, "image/png", 100)
     with pytest.raises(InvalidInput) as refused:
         service.submit(CITIZEN, new_request(attachments=[ticket.upload.upload_id]))
-    assert refused.value.field == "attachments[0]" and "nothing was uploaded" in refused.value.problem
+    assert refused.value.field == "attachments[0]" and refused.value.problem.key == "error.nothing_uploaded"
 
 
 @pytest.mark.parametrize(
     ("declared", "stored_type", "body", "problem"),
     [
-        (10, "image/png", PNG, "more than"),  # larger than the ticket allowed
-        (64, "image/png", b"\xff\xd8\xff\xe0" + bytes(32), "content is not"),  # a JPEG posted as a PNG
-        (64, "image/png", b"<html><script>alert(1)</script></html>", "content is not"),  # not a PNG at all
+        (10, "image/png", PNG, "error.upload_larger_than_declared"),  # larger than the ticket allowed
+        (64, "image/png", b"\xff\xd8\xff\xe0" + bytes(32), "error.upload_content_not"),  # a JPEG posted as a PNG
+        (64, "image/png", b"<html><script>alert(1)</script></html>", "error.upload_content_not"),  # not a PNG at all
     ],
     ids=["too-large", "jpeg-as-png", "html-as-png"],
 )
@@ -160,7 +160,7 @@ def test_what_arrived_is_checked_against_the_ticket(
     fakes.store.upload(ticket.upload.key, stored_type, body)
     with pytest.raises(InvalidInput) as refused:
         service.submit(CITIZEN, new_request(attachments=[ticket.upload.upload_id]))
-    assert refused.value.field == "attachments[0]" and problem in refused.value.problem
+    assert refused.value.field == "attachments[0]" and refused.value.problem.key == problem
     assert fakes.cases.cases == {}
 
 
@@ -335,7 +335,7 @@ def test_a_wrong_sms_code_answers_like_wrong_digits_and_counts_for_the_client(fa
     with pytest.raises(NotFound) as wrong:
         service.track(case.tracking_no, CLIENT, token="AAAAAAAAAA")
     # Then it answers as wrong digits do, and it counts as a wrong guess of that client
-    assert str(wrong.value) == "no request with this tracking number and phone"
+    assert wrong.value.message.key == "error.no_such_tracked_request"
     assert fakes.lockouts.failures(GuessScope.CLIENT, CLIENT) == 1
     # And the right code of another case does not open this one
     other = service.submit(CITIZEN, new_request())

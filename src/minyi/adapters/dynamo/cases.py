@@ -54,7 +54,7 @@ def owner_cursor(cursor: str | None, owner_ids: Sequence[str]) -> str | None:
         return None
     before = key.get("before")
     if set(key) != {"of", "before"} or key["of"] != owners_tag(owner_ids) or not isinstance(before, str) or not before:
-        raise InvalidInput("cursor", "not a cursor for this list")
+        raise InvalidInput("cursor", "error.cursor_other_list")
     return before
 
 
@@ -250,7 +250,7 @@ class DynamoCaseRepository:
                 ExpressionAttributeValues=self.table.codec.item(values),
             )
         except ddb.exceptions.ConditionalCheckFailedException as exc:
-            raise ConcurrentUpdate("the case changed before the workflow parked") from exc
+            raise ConcurrentUpdate("error.concurrent.workflow_park_lost") from exc
         return after
 
     # --- reads ---------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ class DynamoCatalogRepository:
         previous = stored.version - 1
         head = self.table.get(CATALOG_PARTITION, VERSION_KEY, consistent=True)
         if (int(head["version"]) if head else 0) != previous:
-            raise ConcurrentUpdate("another catalogue was accepted meanwhile; export it and try again")
+            raise ConcurrentUpdate("error.catalogue_changed")
         meta = {"published_at": stored.published_at.isoformat(), "published_by": stored.published_by}
         body = gzip.compress(json.dumps(stored.document, ensure_ascii=False, separators=(",", ":")).encode())
         self.table.ddb.put_item(
@@ -145,7 +145,7 @@ class DynamoCatalogRepository:
                 **values,
             )
         except self.table.ddb.exceptions.ConditionalCheckFailedException as exc:
-            raise ConcurrentUpdate("another catalogue was accepted meanwhile; export it and try again") from exc
+            raise ConcurrentUpdate("error.catalogue_changed") from exc
 
     def load(self) -> Catalog:
         """One strongly consistent query for the whole catalogue."""

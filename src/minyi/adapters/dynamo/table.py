@@ -84,9 +84,9 @@ def decode_any_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except ValueError as exc:
-        raise InvalidInput("cursor", "not a cursor returned by this API") from exc
+        raise InvalidInput("cursor", "error.cursor_not_ours") from exc
     if not isinstance(key, dict):
-        raise InvalidInput("cursor", "not a cursor for this list")
+        raise InvalidInput("cursor", "error.cursor_other_list")
     return key
 
 
@@ -99,14 +99,14 @@ def decode_cursor(cursor: str | None, index: str, partition_value: str) -> dict[
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except ValueError as exc:
-        raise InvalidInput("cursor", "not a cursor returned by this API") from exc
+        raise InvalidInput("cursor", "error.cursor_not_ours") from exc
     if (
         not isinstance(key, dict)
         or set(key) != expected
         or not all(isinstance(v, str) and v for v in key.values())
         or key[f"{index}PK"] != partition_value
     ):
-        raise InvalidInput("cursor", "not a cursor for this list")
+        raise InvalidInput("cursor", "error.cursor_other_list")
     return key
 
 
@@ -164,7 +164,7 @@ class Table:
                 resp = self.ddb.query(**kwargs)
             except self.ddb.exceptions.ClientError as exc:
                 if start and exc.response.get("Error", {}).get("Code") == "ValidationException":
-                    raise InvalidInput("cursor", "not a cursor for this list") from exc
+                    raise InvalidInput("cursor", "error.cursor_other_list") from exc
                 raise
             items.extend(self.codec.plain(i) for i in resp.get("Items", []))
             last = resp.get("LastEvaluatedKey")
@@ -179,5 +179,5 @@ class Table:
         except self.ddb.exceptions.TransactionCanceledException as exc:
             reasons = cancellation_reasons(exc)
             if CONDITIONAL_CHECK_FAILED in reasons:
-                raise ConcurrentUpdate(f"transaction cancelled: {reasons}") from exc
+                raise ConcurrentUpdate("error.concurrent.transaction_cancelled", reasons=str(reasons)) from exc
             raise
