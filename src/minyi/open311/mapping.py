@@ -7,6 +7,10 @@ place of the address, the place rounded to about 100 m, and the citizen's descri
 when the citizen chose to publish it; never a name, phone, address, media link or internal note.
 The tracking number is published: GeoReport needs an id, and public tracking also asks for the
 phone's last four digits and locks a number out after repeated wrong guesses.
+
+Every text the feed shows is in the message catalogue (`open311.*`, beside the glossary's terms),
+rendered in Chinese through `minyi.text`: GeoReport has no language negotiation, and the feed's
+partners read the city's own words.
 """
 
 from __future__ import annotations
@@ -38,31 +42,27 @@ from minyi.open311.model import (
     ServiceAttribute,
     ServiceDefinition,
 )
-from minyi.text import render, unit_names
+from minyi.text import DEFAULT_LANGUAGE, has, render, unit_names
 
 CATEGORY_ATTRIBUTE = "category"
 DISTRICT_ATTRIBUTE = "district"
 
-CATEGORY_NAMES: dict[Category, str] = {
-    Category.CONSULTATION: "咨询",
-    Category.COMPLAINT: "投诉",
-    Category.SUGGESTION: "建议",
-    Category.HELP: "求助",
-}
+#: The feed's language: the catalogue's texts are rendered in it.
+FEED_LANGUAGE = DEFAULT_LANGUAGE
 
-#: How the topics cluster (`group`); a topic missing here is in "其他".
+#: How the topics cluster (`group`, named by `open311.group.<group>`); a topic missing here is in "other".
 TOPIC_GROUPS: dict[str, str] = {
-    "traffic": "城市运行",
-    "urban_management": "城市运行",
-    "housing": "城市运行",
-    "environment": "城市运行",
-    "social_security": "民生服务",
-    "education": "民生服务",
-    "health": "民生服务",
-    "market_regulation": "市场与安全",
-    "public_security": "市场与安全",
+    "traffic": "city_operations",
+    "urban_management": "city_operations",
+    "housing": "city_operations",
+    "environment": "city_operations",
+    "social_security": "public_services",
+    "education": "public_services",
+    "health": "public_services",
+    "market_regulation": "market_and_safety",
+    "public_security": "market_and_safety",
 }
-OTHER_GROUP = "其他"
+OTHER_GROUP = "other"
 
 #: Shenzhen's bounding box (WGS84): coordinates inside it need no district attribute.
 CITY_BBOX = (22.39, 113.75, 22.87, 114.65)  # south, west, north, east
@@ -102,20 +102,18 @@ UPDATE_EVENTS = frozenset(
     }
 )
 
-#: Public texts for status changes the citizen's timeline words for the citizen (or not at all).
-_OWN_TEXTS: dict[EventType, str] = {
-    EventType.RATED: "群众已评价",
-    EventType.TRANSFERRED: "已改派至{unit}办理",
-    EventType.SUPPLEMENTED: "诉求人已补充材料",
-    EventType.WITHDRAWN: "诉求人已撤回诉求",
-}
+#: Status changes the citizen's timeline words for the citizen (or not at all): the feed has its own
+#: text for them, `open311.event.<type>`.
+_OWN_TEXTS = frozenset({EventType.RATED, EventType.TRANSFERRED, EventType.SUPPLEMENTED, EventType.WITHDRAWN})
 
-_CLOSED_NOTES: dict[CloseReason | None, str] = {
-    CloseReason.SATISFIED: "已办结（群众满意）",
-    CloseReason.CLOSED_UNDER_SUPERVISION: "已办结（督办后办结）",
-    CloseReason.UNRATED: "已办结（群众未评价）",
-    None: "已办结",
-}
+#: The reasons a closed request's status notes name (`open311.status.closed.<reason>`).
+_CLOSED_REASONS = frozenset({CloseReason.SATISFIED, CloseReason.CLOSED_UNDER_SUPERVISION, CloseReason.UNRATED})
+
+
+def _text(key: str, unit: Unit | None = None, **params: object) -> str:
+    """The catalogue's `key` in the feed's language; `{unit:unit}` names `unit` ("承办单位" without one)."""
+    names = unit_names({unit.id: unit} if unit else {})
+    return render(key, FEED_LANGUAGE, names, unit=unit.id if unit else "", **params)
 
 
 # --- services --------------------------------------------------------------------------------------
@@ -132,13 +130,15 @@ def service(catalog: Catalog, code: str) -> Service:
         service_name=names["zh"],
         description=names.get("en"),
         keywords=",".join(dict.fromkeys([names["zh"], names.get("en", code), code])),
-        group=TOPIC_GROUPS.get(code, OTHER_GROUP),
+        group=_text(f"open311.group.{TOPIC_GROUPS.get(code, OTHER_GROUP)}"),
     )
 
 
 def service_definition(catalog: Catalog, code: str) -> ServiceDefinition:
     category_values = [
-        AttributeValue(key=c.value, name=f"{CATEGORY_NAMES[c]}（{catalog.deadline_days[c]}个工作日）")
+        AttributeValue(
+            key=c.value, name=_text("open311.category_value", category=c.value, days=catalog.deadline_days[c])
+        )
         for c in catalog.categories
     ]
     district_values = [AttributeValue(key=k, name=v["zh"]) for k, v in catalog.districts.items()]
@@ -149,21 +149,18 @@ def service_definition(catalog: Catalog, code: str) -> ServiceDefinition:
                 code=CATEGORY_ATTRIBUTE,
                 datatype="singlevaluelist",
                 required=True,
-                datatype_description="咨询、投诉、建议或求助之一 (consultation, complaint, suggestion or help)",
+                datatype_description=_text("open311.attribute.category.datatype"),
                 order=1,
-                description="诉求类型，决定办理时限 (kind of request; sets the deadline)",
+                description=_text("open311.attribute.category"),
                 values=category_values,
             ),
             ServiceAttribute(
                 code=DISTRICT_ATTRIBUTE,
                 datatype="singlevaluelist",
                 required=False,
-                datatype_description="区代码 (district code)",
+                datatype_description=_text("open311.attribute.district.datatype"),
                 order=2,
-                description=(
-                    "所在区；提供深圳市范围内的经纬度时可省略 "
-                    "(district; required unless lat and long are inside Shenzhen)"
-                ),
+                description=_text("open311.attribute.district"),
                 values=district_values,
             ),
         ],
@@ -195,10 +192,9 @@ def geo_status(case: Case) -> GeoStatus:
 
 def service_notice(catalog: Catalog, category: Category) -> str:
     days = catalog.deadline_days.get(category)
-    kind = CATEGORY_NAMES[category]
     if days is None:
-        return f"{kind}诉求已受理，将派至承办单位办理。"
-    return f"{kind}诉求已受理，将派至承办单位，于{days}个工作日内办理答复。"
+        return _text("open311.service_notice.no_deadline", category=category.value)
+    return _text("open311.service_notice", category=category.value, days=days)
 
 
 def _unit(catalog: Catalog, unit_id: str | None) -> Unit | None:
@@ -216,39 +212,26 @@ def agency(case: Case, catalog: Catalog) -> str | None:
 
 
 def status_notes(case: Case, catalog: Catalog) -> str:
-    unit = _unit(catalog, case.unit_id)
-    name = unit.name if unit else "承办单位"
-    match case.status:
-        case CaseStatus.SUBMITTED:
-            return "已受理，等待调度中心分派" if case.in_dispatch_queue else "已受理，正在分派承办单位"
-        case CaseStatus.DISPATCHED:
-            return f"已派至{name}办理"
-        case CaseStatus.IN_PROGRESS:
-            return f"{name}正在办理"
-        case CaseStatus.RETURNED:
-            return "正在重新分派承办单位"
-        case CaseStatus.REPLIED:
-            return f"{name}已答复，等待评价"
-        case CaseStatus.REOPENED:
-            return f"群众不满意，{name}重新办理"
-        case CaseStatus.SUPERVISED:
-            return f"已列入督办，{name}重新办理"
-        case CaseStatus.CLOSED:
-            return _CLOSED_NOTES.get(case.closed_reason, "已办结")
-        case CaseStatus.WITHDRAWN:
-            return "诉求人已撤回诉求"
-    return case.status.value
+    """`open311.status.<status>` (a submitted case: whether it waits in the dispatch queue; a closed
+    one: why it closed), naming the case's unit."""
+    key = f"open311.status.{case.status.value.lower()}"
+    reason = case.closed_reason
+    if case.status == CaseStatus.SUBMITTED and case.in_dispatch_queue:
+        key += ".queued"
+    elif case.status == CaseStatus.CLOSED and reason is not None and reason in _CLOSED_REASONS:
+        key += f".{reason.value}"
+    return _text(key, _unit(catalog, case.unit_id)) if has(key) else case.status.value
 
 
 def event_text(event: TimelineEvent, catalog: Catalog, case: Case | None = None) -> str:
     """The platform's public text for a status change (said of the public, never the staff's words);
     with the case, a reply's text is followed by the unit's answer of that round, scrubbed."""
     unit = _unit(catalog, event.unit_id)
-    own = _OWN_TEXTS.get(event.type)
-    if own is not None:
-        return own.format(unit=unit.name if unit else "承办单位")
-    said = public_message(event, "zh")
-    text = render(said, "zh", unit_names({unit.id: unit} if unit else {})) if said else event.type.value
+    if event.type in _OWN_TEXTS:
+        return _text(f"open311.event.{event.type.value.lower()}", unit)
+    said = public_message(event, FEED_LANGUAGE)
+    names = unit_names({unit.id: unit} if unit else {})
+    text = render(said, FEED_LANGUAGE, names) if said else event.type.value
     if event.type == EventType.REPLIED and case is not None:
         answer = next((r.message for r in reversed(case.replies) if r.round == event.round), None)
         if answer:
@@ -267,7 +250,7 @@ def public_notes(events: list[TimelineEvent], catalog: Catalog, case: Case | Non
 def district_place(catalog: Catalog, district: str) -> str | None:
     """What a public request names as its place: the district (`深圳市福田区`), never the address."""
     names = catalog.districts.get(district)
-    return f"深圳市{names['zh']}" if names else None
+    return _text("open311.place", district=names["zh"]) if names else None
 
 
 def published_description(case: Case) -> str | None:
