@@ -13,7 +13,8 @@ import pytest
 
 from minyi.adapters.catalog_file import SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, TimelineEvent, Unit
-from minyi.domain.notices import Notice, NoticeContext, plan_notices, sms_segments
+from minyi.domain.notices import Notice, NoticeContext, sms_segments
+from minyi.services.notify import plan_notices
 
 UNIT: Unit = shenzhen_catalog().units["futian-traffic-police"]
 TRACKING_NO = "SZ2603-7KQ3MX"

@@ -21,11 +21,17 @@ from moto import mock_aws
 from minyi.adapters import secrets
 from minyi.adapters.sms import sms_sender
 from minyi.adapters.sms.sns import SnsSmsSender, reset_clients
-from minyi.adapters.sms.templates import ProviderConfig, registration_text, registrations, template_texts
+from minyi.adapters.sms.templates import (
+    ProviderConfig,
+    notice_texts,
+    registration_text,
+    registrations,
+    template_texts,
+)
 from minyi.adapters.sms.tencent import TencentSmsSender
 from minyi.domain.account_codes import CodeKind, code_message, code_texts
 from minyi.domain.models import EventType
-from minyi.domain.notices import Notice, TemplateMessage, notice_texts, template_key
+from minyi.domain.notices import Notice, TemplateMessage, template_key
 from minyi.ports import SmsError, SmsProviderError, TemplateSmsSender
 from minyi.services.notify import NotifyService
 
@@ -285,7 +291,8 @@ def test_the_user_pools_codes_are_templates_to_register_and_missing_until_regist
 def test_every_notice_the_planner_makes_is_a_registered_template_with_its_parameters(
     event_type: EventType, language: str
 ) -> None:
-    from minyi.domain.notices import NoticeContext, plan_notices, template_placeholders
+    from minyi.domain.notices import NoticeContext, template_placeholders
+    from minyi.services.notify import plan_notices
     from tests.unit.test_notices import UNIT, context, make_case, make_event
 
     base = context(make_case(language=language, supervised=True))
