@@ -357,7 +357,7 @@ class TemplateVariable:
 
 
 #: Every variable a notice text may use, with its largest value (the catalogue bounds unit names:
-#: `minyi.domain.catalog_doc.Office`; tracking numbers are `SZyymm-XXXXXX`; times are `_due`'s).
+#: `minyi.domain.catalog_doc.Office`; tracking numbers are `SZyymm-XXXXXX`; times are the catalogue's `{due:day_time}`).
 VARIABLES: dict[str, TemplateVariable] = {
     "no": TemplateVariable("no", VariableKind.TEXT, {"zh": 13}, "tracking number, e.g. SZ2612-WUENY8"),
     "unit": TemplateVariable("unit", VariableKind.TEXT, {"zh": 64, "en": 128}, "the handling unit's name"),
