@@ -8,6 +8,7 @@ handlers that render nothing never load it.
 
 The catalogue's text decides how a placeholder reads, through its format spec:
 - `{due:time}` / `{day:date}`: an ISO time shown in Asia/Shanghai, in the language's own pattern;
+  `{due:day_time}` the same without the year (an SMS's deadline: `12月31日23:59`, `31 Dec 23:59`);
 - `{status:status}`, `{role:role}`, `{dimension:dimension}`, `{category:category}`: a glossary term
   (`term.<kind>.<value>`), so a term is named once, in the glossary;
 - `{unit:unit}` (any other word): the caller's `Names` lookup (a unit's name in that language), else
@@ -41,6 +42,13 @@ TERM_SPECS = frozenset({"status", "role", "dimension", "category"})
 #: Patterns of times and dates (Babel / CLDR syntax), in Asia/Shanghai.
 _TIME_PATTERNS: dict[Language, str] = {"zh": "yyyy年MM月dd日 HH:mm", "en": "yyyy-MM-dd HH:mm"}
 _DATE_PATTERNS: dict[Language, str] = {"zh": "yyyy年MM月dd日", "en": "yyyy-MM-dd"}
+_DAY_TIME_PATTERNS: dict[Language, str] = {"zh": "MM月dd日HH:mm", "en": "dd MMM HH:mm"}
+#: Format specs that show a time, and their patterns.
+_TIME_SPECS: dict[str, dict[Language, str]] = {
+    "time": _TIME_PATTERNS,
+    "date": _DATE_PATTERNS,
+    "day_time": _DAY_TIME_PATTERNS,
+}
 
 #: (spec, value, language) -> a display name, or None for "show the value as stored".
 Names = Callable[[str, str, Language], str | None]
@@ -115,14 +123,28 @@ def format_text(
     return _Formatter(language, names).vformat(text, (), _Values(params or {}))
 
 
-def format_time(at: datetime | str, language: Language, *, date_only: bool = False) -> str:
-    """A time in Asia/Shanghai, in the language's pattern (Babel)."""
+def render_fields(msg: Message, language: Language, names: Names | None = None) -> tuple[str, dict[str, str]]:
+    """`msg` in `language`, and each of its placeholders' values as shown, in order of first use (what
+    a template-based SMS provider takes: the registered text's variables, not the text)."""
+    text = template(msg.key, language)
+    formatter = _Formatter(language, names)
+    values = _Values(msg.params)
+    shown: dict[str, str] = {}
+    for _, field, spec, _ in formatter.parse(text):
+        if field and field not in shown:
+            value, _ = formatter.get_field(field, (), values)
+            shown[field] = formatter.format_field(value, spec or "")
+    return formatter.vformat(text, (), values), shown
+
+
+def format_time(at: datetime | str, language: Language, *, date_only: bool = False, spec: str | None = None) -> str:
+    """A time in Asia/Shanghai, in the language's pattern (Babel): `spec` one of `_TIME_SPECS`."""
     from babel.dates import format_datetime
 
     from minyi.domain.deadlines import CITY_TZ
 
     when = datetime.fromisoformat(at) if isinstance(at, str) else at
-    patterns = _DATE_PATTERNS if date_only else _TIME_PATTERNS
+    patterns = _TIME_SPECS[spec or ("date" if date_only else "time")]
     return format_datetime(when, patterns[language], tzinfo=CITY_TZ, locale=LOCALES[language])
 
 
@@ -183,9 +205,9 @@ class _Formatter(string.Formatter):
             return "-"
         if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
             return value  # a missing placeholder, shown as written
-        if format_spec in ("time", "date"):
+        if format_spec in _TIME_SPECS:
             try:
-                return format_time(value, self.language, date_only=format_spec == "date")
+                return format_time(value, self.language, spec=format_spec)
             except (TypeError, ValueError):
                 return str(value)
         if format_spec in TERM_SPECS:

@@ -29,11 +29,12 @@ from minyi.domain.models import (
     TimelineEvent,
     TrackingEntry,
 )
-from minyi.domain.notices import NoticeContext, plan_notices
+from minyi.domain.notices import NoticeContext
 from minyi.open311 import keys, mapping, params, render
 from minyi.open311.errors import Open311Error, Problem
 from minyi.open311.model import ApiKey, PublicRequest, PublicUpdate, SubmissionClaim
 from minyi.services.catalog import CatalogCache
+from minyi.services.notify import plan_notices
 from minyi.services.open311 import ApiKeyService
 from minyi.services.results import NewRequest
 from tests.fakes import fake_settings

@@ -13,7 +13,8 @@ import pytest
 
 from minyi.adapters.catalog_file import SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, TimelineEvent, Unit
-from minyi.domain.notices import Notice, NoticeContext, plan_notices, sms_segments
+from minyi.domain.notices import Notice, NoticeContext, sms_segments
+from minyi.services.notify import plan_notices
 
 UNIT: Unit = shenzhen_catalog().units["futian-traffic-police"]
 TRACKING_NO = "SZ2603-7KQ3MX"
@@ -317,3 +318,17 @@ def test_outbox_key_is_one_per_event_and_recipient_kind() -> None:
     # And keys sort in event order as strings
     keys = sorted(n.outbox_key for n in supervised + reopened)
     assert keys[0].startswith("OUTBOX#00007#")
+
+
+def test_the_domain_plans_a_catalogue_key_and_facts_never_prose() -> None:
+    from minyi.domain.notices import plan_messages
+
+    # Given a dispatched case
+    # When its notices are planned
+    planned = {p.kind: p for p in plan_messages(make_event(EventType.DISPATCHED), context())}
+    # Then each is a catalogue key with the case's facts: the unit by id, the deadline as a time
+    citizen = planned["citizen"]
+    assert citizen.message.key == "sms.citizen.dispatched" and citizen.language == "zh"
+    assert citizen.message.params["no"] == TRACKING_NO and citizen.message.params["unit"] == UNIT.id
+    assert citizen.message.params["due"] == DUE.isoformat()
+    assert planned["unit"].message.key == "sms.unit.dispatched"

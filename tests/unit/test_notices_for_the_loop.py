@@ -11,8 +11,9 @@ import pytest
 
 from minyi.adapters.catalog_file import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, SupervisionOrder, TimelineEvent
-from minyi.domain.notices import _CITIZEN, DECLARED_SEGMENTS, VARIABLES, NoticeContext, plan_notices, sms_segments
+from minyi.domain.notices import _CITIZEN, DECLARED_SEGMENTS, VARIABLES, NoticeContext, sms_segments
 from minyi.domain.rating_links import MAX_HOST_LENGTH, RatingLinks
+from minyi.services.notify import plan_notices
 
 UNITS = shenzhen_catalog().units
 #: The longest unit name in the catalogue, and the longest web address the configuration allows.

@@ -21,11 +21,17 @@ from moto import mock_aws
 from minyi.adapters import secrets
 from minyi.adapters.sms import sms_sender
 from minyi.adapters.sms.sns import SnsSmsSender, reset_clients
-from minyi.adapters.sms.templates import ProviderConfig, registration_text, registrations, template_texts
+from minyi.adapters.sms.templates import (
+    ProviderConfig,
+    notice_texts,
+    registration_text,
+    registrations,
+    template_texts,
+)
 from minyi.adapters.sms.tencent import TencentSmsSender
 from minyi.domain.account_codes import CodeKind, code_message, code_texts
 from minyi.domain.models import EventType
-from minyi.domain.notices import Notice, TemplateMessage, notice_texts, template_key
+from minyi.domain.notices import Notice, TemplateMessage, template_key
 from minyi.ports import SmsError, SmsProviderError, TemplateSmsSender
 from minyi.services.notify import NotifyService
 
@@ -285,12 +291,13 @@ def test_the_user_pools_codes_are_templates_to_register_and_missing_until_regist
 def test_every_notice_the_planner_makes_is_a_registered_template_with_its_parameters(
     event_type: EventType, language: str
 ) -> None:
-    from minyi.domain.notices import NoticeContext, plan_notices, template_placeholders
+    from minyi.domain.notices import NoticeContext, template_placeholders
+    from minyi.services.notify import plan_notices
     from tests.unit.test_notices import UNIT, context, make_case, make_event
 
     base = context(make_case(language=language, supervised=True))
     ctx = NoticeContext(
-        **{**base.model_dump(), "previous_unit": UNIT, "dispatchers_phone": "+8675588880000"},
+        **{**base.model_dump(), "previous_unit": UNIT, "dispatchers_phone": "+8675588880000", "assist_units": [UNIT]},
     )
     texts = notice_texts()
     registered = registrations(base.rating_address)
@@ -304,3 +311,31 @@ def test_every_notice_the_planner_makes_is_a_registered_template_with_its_parame
         for number, value in enumerate(notice.template.params.values(), start=1):
             rendered = rendered.replace("{" + str(number) + "}", value)
         assert notice.body.endswith(rendered), (notice.body, rendered)
+
+
+def test_every_notice_text_is_the_catalogues_in_each_language_it_is_sent_in() -> None:
+    from minyi import text
+    from minyi.domain.notices import notice_keys, registered_key
+
+    # Given the notices' catalogue keys (`sms.<kind>.<event>[.variant]`)
+    keys = notice_keys()
+    assert "sms.citizen.replied.short" in keys and "sms.unit.dispatched.urgent" in keys
+    # Then each is in both catalogues, citizens' are registered in both languages and staff's in Chinese
+    for key, languages in keys.items():
+        assert text.has(key, "zh") and text.has(key, "en"), key
+        assert languages == (("zh", "en") if key.startswith("sms.citizen.") else ("zh",)), key
+    # And the registered template is the catalogue's text, placeholders and all
+    texts = notice_texts()
+    assert set(texts) == {registered_key(key, lang) for key, langs in keys.items() for lang in langs}
+    assert texts["citizen.dispatched.en"] == text.template("sms.citizen.dispatched", "en")
+    assert "{due:day_time}" in texts["unit.dispatched.zh"]
+
+
+def test_the_assist_sms_is_a_chinese_template_to_register() -> None:
+    # Given the templates to register
+    registered = registrations("12345.sz.gov.cn/r")
+    # Then the SMS to a unit asked to help (协办) is one, in Chinese only, with the tracking number its variable
+    assist = registered["assist_unit.assist_requested.zh"]
+    assert "协办" in str(assist["text"]) and "{1}" in str(assist["text"])
+    assert [p["name"] for p in assist["params"]] == ["no"]  # type: ignore[attr-defined,index]
+    assert "assist_unit.assist_requested.en" not in registered

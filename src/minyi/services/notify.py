@@ -5,19 +5,37 @@ redelivered stream record); otherwise send and mark SENT with the provider's mes
 send marks FAILED and raises, so the stream record is reported as a batch item failure and retried;
 the retry finds the claim and sends again. The only window for a duplicate is a crash between the
 provider accepting a message and the SENT write.
+
+The domain (`minyi.domain.notices`) decides who hears of an event and which message (a catalogue key
+and its facts); the words are rendered here, at the edge, from the message catalogue (`minyi.text`):
+`plan_notices` is the two together. Babel loads only when a deadline is formatted.
 """
 
 from __future__ import annotations
 
 from minyi.domain.errors import NotFound
+from minyi.domain.messages import Message
 from minyi.domain.metrics import Metric
-from minyi.domain.models import DISPATCH_QUEUE, SUPERVISION_OFFICE_ID, OutboxStatus, TimelineEvent
-from minyi.domain.notices import Notice, NoticeContext, plan_notices
+from minyi.domain.models import DISPATCH_QUEUE, SUPERVISION_OFFICE_ID, EventType, Language, OutboxStatus, TimelineEvent
+from minyi.domain.notices import Notice, NoticeContext, compose, plan_messages
 from minyi.domain.phone import mask_phone
 from minyi.domain.rating_links import RatingLinks
 from minyi.observability import logger, metrics
 from minyi.ports import CaseRepository, Clock, OutboxRepository, SmsError, SmsSender, TemplateSmsSender
 from minyi.services.catalog import CatalogCache
+from minyi.text import render_fields, unit_names
+
+
+def plan_notices(event: TimelineEvent, ctx: NoticeContext) -> list[Notice]:
+    """The notices `event` causes, worded from the message catalogue in each recipient's language (unit
+    names from the context's units)."""
+    units = {unit.id: unit for unit in (ctx.unit, ctx.previous_unit, *ctx.assist_units) if unit is not None}
+    names = unit_names(units)
+
+    def render(message: Message, language: Language) -> tuple[str, dict[str, str]]:
+        return render_fields(message, language, names)
+
+    return [compose(planned, render) for planned in plan_messages(event, ctx)]
 
 
 class NoticeFailed(Exception):
@@ -49,6 +67,8 @@ class NotifyService:
         supervisors = catalog.units.get(SUPERVISION_OFFICE_ID)
         dispatchers = catalog.units.get(DISPATCH_QUEUE)
         from_unit = event.facts.get("from_unit")
+        assisting = event.facts.get("assist_units") if event.type == EventType.ASSIST_REQUESTED else None
+        assist_units = [catalog.units[u] for u in str(assisting or "").split(",") if u in catalog.units]
         ctx = NoticeContext(
             case=case,
             unit=catalog.units.get(event.unit_id) if event.unit_id else None,
@@ -57,6 +77,7 @@ class NotifyService:
             dispatchers_phone=dispatchers.duty_phone if dispatchers else None,
             rating_address=self.links.address,
             rating_code=self.links.code(case.tracking_no, event.round),
+            assist_units=assist_units,
         )
         return plan_notices(event, ctx)
 

@@ -20,9 +20,10 @@ from minyi.domain.models import (
     Role,
     WorkflowWait,
 )
-from minyi.domain.notices import NoticeContext, plan_notices
+from minyi.domain.notices import NoticeContext
 from minyi.domain.scoreboard import increments
 from minyi.services.hotline import HotlineService
+from minyi.services.notify import plan_notices
 from minyi.services.results import IntakeAnswer, Scorecard
 from tests.fakes import Fakes
 from tests.unit.services.conftest import CITIZEN, STAFF, TRAFFIC, new_request

@@ -11,7 +11,7 @@ from minyi.domain.metrics import Metric
 from minyi.domain.models import Case, EventType, OutboxStatus, Role, TimelineEvent
 from minyi.services.notify import NoticeFailed
 from tests.fakes import Fakes
-from tests.unit.services.conftest import CITIZEN, PHONE, STAFF, TRAFFIC, Recorded, new_request
+from tests.unit.services.conftest import CITIZEN, OTHER_UNIT, PHONE, STAFF, TRAFFIC, Recorded, new_request
 
 
 def dispatched(fakes: Fakes, language: str = "zh") -> tuple[Case, TimelineEvent]:
@@ -129,3 +129,27 @@ def test_the_event_of_a_missing_case_is_an_error(fakes: Fakes) -> None:
     with pytest.raises(NotFound):
         fakes.notify_service().handle(orphan)
     assert fakes.sender.calls == 0
+
+
+def test_each_unit_asked_to_assist_is_texted_once_at_its_duty_phone(fakes: Fakes, recorded: Recorded) -> None:
+    # Given a case the traffic police lead, who ask Luohu's traffic police and Futian's ecology office to help
+    case, _ = dispatched(fakes)
+    fakes.case_service().request_assist(STAFF, case.id, [OTHER_UNIT, "futian-ecology"], "please check your side")
+    event = fakes.cases.timeline(case.id)[-1]
+    assert event.type == EventType.ASSIST_REQUESTED
+    units = fakes.catalog.get().units
+    # When its event is handled
+    sent = fakes.notify_service().handle(event)
+    # Then each helping unit's duty phone got one Chinese SMS naming the case, and no one else got any
+    assert sent == 2
+    phones = {units[OTHER_UNIT].duty_phone, units["futian-ecology"].duty_phone}
+    assert {to for to, _, _ in fakes.sender.sent} == phones and len(fakes.sender.sent) == 2
+    for _, body, _ in fakes.sender.sent:
+        assert body == f"【民意速办】工单{case.tracking_no}需贵单位协办，请登录工作台查看并配合主办单位办理。"
+    # And the outbox holds one SENT entry per helping unit
+    entries = fakes.outbox.entries(case.id)
+    assert sorted(e.to for e in entries) == sorted(phones)
+    assert all(e.kind == "assist_unit" and e.status == OutboxStatus.SENT for e in entries)
+    # When the stream delivers the event again, nothing more is sent
+    assert fakes.notify_service().handle(event) == 0 and len(fakes.sender.sent) == 2
+    assert recorded(Metric.SMS_DUPLICATES_SUPPRESSED) == 2

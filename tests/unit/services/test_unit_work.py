@@ -13,8 +13,9 @@ from minyi.domain.deadlines import after_working_hours
 from minyi.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from minyi.domain.messages import message
 from minyi.domain.models import Actor, Case, CaseStatus, EventType, Role
-from minyi.domain.notices import NoticeContext, plan_notices
+from minyi.domain.notices import NoticeContext
 from minyi.domain.timeline_text import is_public
+from minyi.services.notify import plan_notices
 from tests.fakes import Fakes
 from tests.unit.services.conftest import CITIZEN, DISPATCHER, OTHER_STAFF, OTHER_UNIT, STAFF, TRAFFIC, new_request
 
@@ -197,7 +198,7 @@ def test_a_dispatcher_dispatches_urgently_and_the_units_duty_phone_hears_it(fake
     ctx = NoticeContext(case=after, unit=unit, supervisors_phone=None, rating_address="x/r", rating_code="123456")
     [to_unit] = [n for n in plan_notices(event, ctx) if n.kind == "unit"]
     assert to_unit.to == unit.duty_phone and "紧急工单" in to_unit.body and to_unit.segments == 1
-    assert to_unit.template is not None and to_unit.template.key == "unit.dispatched_urgent.zh"
+    assert to_unit.template is not None and to_unit.template.key == "unit.dispatched.urgent.zh"
 
 
 def test_the_catalogue_sets_the_urgent_hours(fakes: Fakes) -> None:

@@ -1,9 +1,12 @@
 """Registered SMS templates for mainland providers: what to register, and the provider configuration.
 
 Mainland China SMS providers send only templates registered (and approved) in advance, with a
-registered signature (签名) in front. Every notice text in `minyi.domain.notices` is one template; its
-key (`citizen.dispatched.zh`) maps to the template id the provider assigned, and its variables
-(`{no}`, `{unit}`, `{due}`, `{code}`) become the template's numbered parameters in order of first use.
+registered signature (签名) in front. Every notice text is one template: the message catalogue's text
+(`sms.citizen.dispatched` in `src/minyi/locale/<lang>/LC_MESSAGES/minyi.po`, the same text the notices
+are rendered from) in each language it is sent in (`minyi.domain.notices.notice_keys`); its key
+(`citizen.dispatched.zh`) maps to the template id the provider assigned, and its variables
+(`{no}`, `{unit:unit}`, `{due:day_time}`, `{code}`) become the template's numbered parameters in order
+of first use.
 Its constants (`{address}`, the rating page) are written into the registered text: Tencent Cloud SMS
 refuses a link in a variable, and takes a link only as constant text on an ICP-filed domain.
 So is every text of the user pools' own SMS (`minyi.domain.account_codes`: `account.code.zh`, the
@@ -32,15 +35,19 @@ from minyi.domain.account_codes import code_texts
 from minyi.domain.notices import (
     VARIABLES,
     VariableKind,
-    notice_texts,
+    notice_keys,
+    registered_key,
     template_constants,
     template_placeholders,
     text_language,
 )
+from minyi.text import template
 
 #: The platform's own prefix in the texts; providers put the registered signature there instead.
 _SIGNATURE = re.compile(r"^【[^】]+】|^\[Minyi\] ")
 
+#: A placeholder of a catalogue text, with or without its format spec (`{due:day_time}`).
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")
 #: Tencent Cloud SMS: a verification-code variable carries at most this many digits.
 CODE_MAX_DIGITS = 6
 #: Tencent Cloud SMS: the longest message, signature and variable values included.
@@ -52,6 +59,11 @@ LINK = re.compile(
     r"[a-z][a-z0-9+.-]*://|www\.|[a-z0-9-]+(\.[a-z0-9-]+)*\.(cn|com|net|org|gov|edu|io|me|cc|top|xyz|info|ly|gl)\b",
     re.IGNORECASE,
 )
+
+
+def notice_texts() -> dict[str, str]:
+    """Every notice text by its registered-template key, as the message catalogue holds it."""
+    return {registered_key(key, lang): template(key, lang) for key, langs in notice_keys().items() for lang in langs}
 
 
 def template_texts() -> dict[str, str]:
@@ -88,11 +100,9 @@ def registration_text(text: str, address: str) -> str:
     """A notice text in the provider's template syntax: the signature removed, constants written in
     (`address`: the rating address as the SMS shows it), variables numbered."""
     body = _SIGNATURE.sub("", text)
-    for name in template_constants(text):
-        body = body.replace("{" + name + "}", {"address": address}[name])
-    for number, name in enumerate(template_placeholders(text), start=1):
-        body = body.replace("{" + name + "}", "{" + str(number) + "}")
-    return body
+    constants = dict.fromkeys(template_constants(text), address)
+    numbers = {name: "{" + str(number) + "}" for number, name in enumerate(template_placeholders(text), start=1)}
+    return _PLACEHOLDER.sub(lambda m: constants.get(m[1]) or numbers.get(m[1]) or m[0], body)
 
 
 def registrations(address: str) -> dict[str, dict[str, object]]:
