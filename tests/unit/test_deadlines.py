@@ -15,6 +15,7 @@ from minyi.domain.deadlines import (
     CITY_TZ,
     DeadlineClock,
     add_working_days,
+    after_working_hours,
     is_working_day,
 )
 from minyi.domain.models import Category
@@ -197,7 +198,7 @@ def test_an_urgent_deadline_counts_office_hours_across_the_festival() -> None:
     assert clock.unit_due(case, catalog, start) == clock.due_at(start, 5)
 
 
-def test_a_redo_round_counts_the_category_working_days_even_when_urgent() -> None:
+def test_an_urgent_case_stays_urgent_in_its_redo_round() -> None:
     from tests.fakes import FakeCatalogRepository
 
     # Given an urgent complaint rated unsatisfied at 16:00 on the Friday before the Spring Festival break
@@ -206,10 +207,10 @@ def test_a_redo_round_counts_the_category_working_days_even_when_urgent() -> Non
     start = datetime.combine(FRIDAY_BEFORE_FESTIVAL, time(16, 0), tzinfo=CITY_TZ)
     clock = DeadlineClock()
     # When the unit's deadline for the redo round is decided
-    due = clock.unit_due(case, catalog, start, redo=True)
-    # Then it is the complaint's 5 working days, not the urgent case's office hours
-    assert due == clock.due_at(start, catalog.deadline_days[Category.COMPLAINT])
-    assert due != clock.unit_due(case, catalog, start)
+    due = clock.unit_due(case, catalog, start)
+    # Then it is the urgent case's office hours again (after the break), not the complaint's 5 working days
+    assert due == after_working_hours(clock, start, catalog.urgent_hours)
+    assert due < clock.due_at(start, catalog.deadline_days[Category.COMPLAINT])
 
 
 def _case_in(category: Category):  # type: ignore[no-untyped-def]

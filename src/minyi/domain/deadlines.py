@@ -65,16 +65,14 @@ class DeadlineClock:
             return f"d{int(at.timestamp() // self.working_day_seconds)}"
         return at.astimezone(CITY_TZ).date().isoformat()
 
-    def unit_due(
-        self, case: Case, catalog: Catalog, now: datetime, urgent: bool = False, redo: bool = False
-    ) -> datetime:
+    def unit_due(self, case: Case, catalog: Catalog, now: datetime, urgent: bool = False) -> datetime:
         """When the unit that gets `case` at `now` must answer: the one place a unit's deadline is decided.
 
         The category's working days (the catalogue's `deadline_days`); for an urgent case (紧急: marked,
         or `urgent` as a dispatcher marks it now) the catalogue's `urgent_hours` office hours of working
-        days. A redo round (`redo`: the same unit again after an unsatisfied rating) counts the
-        category's working days, urgent or not."""
-        if (urgent or case.urgent) and not redo:
+        days. A redo round (the same unit again after an unsatisfied rating) is decided the same way:
+        an urgent case stays urgent in its redo and under supervision."""
+        if urgent or case.urgent:
             return after_working_hours(self, now, catalog.urgent_hours)
         return self.due_at(now, catalog.deadline_days[case.category])
 

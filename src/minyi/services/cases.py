@@ -413,7 +413,7 @@ class CaseService:
 
     def rate(self, actor: Actor, case_id: str, card: Scorecard) -> CaseDetail:
         def decide(case: Case, now: datetime) -> Transition:
-            redo_due = self.deadlines.unit_due(case, self.catalog, now, redo=True)
+            redo_due = self.deadlines.unit_due(case, self.catalog, now)
             return lifecycle.rate(case, card.scores(), card.comment, actor, now, self.rules.rating_policy, redo_due)
 
         case = self._act(actor, Action.RATE, case_id, decide)

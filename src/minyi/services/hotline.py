@@ -61,7 +61,7 @@ class HotlineService:
         def decide(case: Case, now: datetime) -> Transition:
             rating = None
             if card is not None:
-                redo_due = service.deadlines.unit_due(case, service.catalog, now, redo=True)
+                redo_due = service.deadlines.unit_due(case, service.catalog, now)
                 rating = (card.scores(), comment, service.rules.rating_policy, redo_due)
             day = service.deadlines.working_day(now)
             return lifecycle.callback(case, outcome, day, actor, now, rating)

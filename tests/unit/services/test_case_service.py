@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from minyi.domain import lifecycle
+from minyi.domain.deadlines import after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, Forbidden, InvalidInput, InvalidTransition, NotFound
 from minyi.domain.lifecycle import Transition
 from minyi.domain.metrics import Metric
@@ -259,6 +260,18 @@ def test_a_satisfied_rating_closes_the_case_and_ends_the_rating_wait(fakes: Fake
     assert fakes.workflow.signals[-1] == (rating_token, {"outcome": "closed"})
     assert (recorded(Metric.CASES_RATED), recorded(Metric.CASES_CLOSED)) == (1, 1)
     assert recorded(Metric.ROLLBACKS) == 0
+
+
+def test_an_urgent_case_rated_unsatisfied_is_redone_within_the_urgent_hours(fakes: Fakes) -> None:
+    # Given an urgent (紧急) case the unit answered
+    case = replied(fakes)
+    fakes.cases.save(lifecycle.Transition(case, case.model_copy(update={"urgent": True}), []))
+    # When the citizen is unsatisfied and the same unit must redo it
+    reopened = fakes.case_service().rate(CITIZEN, case.id, UNSATISFIED).case
+    # Then the redo round's deadline is the catalogue's urgent office hours from now, not the category's days
+    assert reopened.status == CaseStatus.REOPENED and reopened.urgent
+    hours = fakes.catalog.get().urgent_hours
+    assert reopened.due_at == after_working_hours(fakes.deadlines, reopened.dispatched_at, hours)  # type: ignore[arg-type]
 
 
 def test_unsatisfied_ratings_reopen_then_supervise_then_close(fakes: Fakes, recorded: Recorded) -> None:
