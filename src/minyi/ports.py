@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from minyi.domain.accounts import Account, AccountStatus, NewAccount
     from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
+    from minyi.domain.intake_model import TopicModel
     from minyi.domain.lifecycle import Transition
     from minyi.domain.models import (
         Case,
@@ -505,3 +506,11 @@ class DeployFacts(Protocol):
     def required_templates(self) -> Mapping[str, str]:
         """The registry of templates the stack sends: key -> text in the provider's syntax (the list
         `python -m minyi.adapters.sms.templates` prints)."""
+
+
+class TopicModelSource(Protocol):
+    """The topic model in force for intake suggestions (issue 18): the newest promoted model, loaded once
+    per container and again when another is promoted or rolled back; None when none was ever trained
+    (the suggestions then fall back to the catalogue's keywords)."""
+
+    def in_force(self) -> TopicModel | None: ...

@@ -57,7 +57,7 @@ def test_a_deadline_an_sms_text_and_a_rollback_are_two_hops_from_a_handler() -> 
     hops = _section("Two hops from a handler")
     expected = {
         "A deadline": ("src/minyi/domain/deadlines.py", "def unit_due("),
-        "An SMS text": ("src/minyi/domain/notices.py", "def plan_notices("),
+        "An SMS text": ("src/minyi/domain/notices.py", "def plan_messages("),
         "A rollback": ("src/minyi/domain/lifecycle.py", "def _redo("),
     }
     for what, (path, definition) in expected.items():
