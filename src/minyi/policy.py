@@ -48,6 +48,8 @@ class Action(StrEnum):
     CALLBACK = "callback"
     ASSIGN = "assign"
     ASSIST = "assist"
+    SUGGEST = "suggest"
+    DUPLICATES = "duplicates"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -88,6 +90,10 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.ASSIGN: frozenset({Role.STAFF}),
     # 协办: the dispatch centre, or the holding unit, asks other units to help
     Action.ASSIST: frozenset({Role.STAFF, Role.DISPATCHER}),
+    # smart intake: whoever files or reads a complaint sees what it suggests (issue 18)
+    Action.SUGGEST: frozenset({Role.CITIZEN, Role.OPERATOR}) | _STAFF_DESK,
+    # the open cases a case may repeat: the dispatch centre and the holding unit (require_case)
+    Action.DUPLICATES: frozenset({Role.DISPATCHER, Role.STAFF}),
 }
 
 #: What a unit asked to help (协办) may do on the case: read it and add internal notes; the lead unit

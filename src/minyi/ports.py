@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from minyi.domain.accounts import Account, AccountStatus, NewAccount
     from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
+    from minyi.domain.duplicates import OpenCase
     from minyi.domain.intake_model import TopicModel
     from minyi.domain.lifecycle import Transition
     from minyi.domain.models import (
@@ -514,3 +515,23 @@ class TopicModelSource(Protocol):
     (the suggestions then fall back to the catalogue's keywords)."""
 
     def in_force(self) -> TopicModel | None: ...
+
+
+@dataclass(frozen=True)
+class NearbyRead:
+    """Open cases near a point, and what reading them cost (issue 18: at most 10 queries and 30 read
+    request units per suggestion)."""
+
+    cases: list[OpenCase]
+    queries: int
+    read_units: float
+
+
+class NearbyCases(Protocol):
+    """The sparse nearby index (issue 18): open cases with a location, by topic and geohash cell
+    (`minyi.domain.geohash.NEAR_PRECISION`), newest first. A case leaves it when it closes, is withdrawn
+    or merged (any status in `TERMINAL_STATUSES`)."""
+
+    def open_near(self, topic: str, cells: Sequence[str], since: datetime) -> NearbyRead:
+        """The open cases of `topic` in these cells filed at or after `since`: one query per cell, no scan."""
+        ...

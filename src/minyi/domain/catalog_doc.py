@@ -216,6 +216,7 @@ class CatalogDocument(_Strict):
             district_areas={
                 code: [[lat, lon] for lat, lon in area] for code, area in (self.district_areas or {}).items()
             },
+            topic_keywords=self.topic_keywords(),
             version=version,
             knowledge=[KnowledgeEntry.model_validate(k.model_dump()) for k in self.knowledge],
             reply_templates=[ReplyTemplate.model_validate(t.model_dump()) for t in self.reply_templates],

@@ -292,6 +292,36 @@ class Actor(BaseModel):
 
 Language = Literal["zh", "en"]
 
+#: The topic of a case filed without one that the model could not route alone (issue 18): no routing
+#: rule has it, so the case waits in the dispatch centre's queue until a dispatcher classifies it.
+UNSORTED_TOPIC = "unsorted"
+
+
+class SuggestionSource(StrEnum):
+    """Who chose the topic a case was filed with."""
+
+    #: the citizen or the operator picked it
+    GIVEN = "given"
+    #: the topic model, its score above the auto-route threshold
+    MODEL = "model"
+    #: nobody yet: the dispatch centre will (the case is `UNSORTED_TOPIC`)
+    DISPATCH = "dispatch"
+
+
+class SuggestedTopic(BaseModel):
+    topic: str
+    score: float
+
+
+class CaseSuggestion(BaseModel):
+    """What smart intake suggested when the case was filed (the model's version and its best topics)
+    and what was chosen then; a dispatcher's correction later shows in the case's own topic."""
+
+    model_version: str
+    topics: list[SuggestedTopic]
+    chosen: str
+    source: SuggestionSource
+
 
 class Case(BaseModel):
     """A citizen request with its whole lifecycle state. `version` is the optimistic lock."""
@@ -351,6 +381,8 @@ class Case(BaseModel):
     repair_count: int = 0
     #: The catalogue version the case was routed with (its rules, units and deadline days).
     catalog_version: int | None = None
+    #: Smart intake's suggestion at filing and what was chosen (issue 18); None for cases before it.
+    suggestion: CaseSuggestion | None = None
     #: Needs a supervisor's eyes (the workflow could not be repaired automatically).
     flagged: bool = False
     #: 直接办结: the knowledge-base entry the operator answered from, if any.
@@ -456,6 +488,8 @@ class Catalog(BaseModel):
     bounds: Bounds | None = None
     #: Each district's area, a simple polygon of [lat, lon] corners (suggests a district; domain/geo.py).
     district_areas: dict[str, list[list[float]]] = Field(default_factory=dict)
+    #: Keywords per topic: the intake model's cold start (domain/intake_model.py `keyword_model`).
+    topic_keywords: dict[str, list[str]] = Field(default_factory=dict)
     #: The accepted catalogue document this is (0: none accepted yet, or seeded without versions).
     version: int = 0
     #: The knowledge base and the reply templates the catalogue document carries (catalog_doc.py).

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from minyi.adapters.dynamo.table import Table, decode_any_cursor, encode_cursor
+from minyi.domain import geohash
 from minyi.domain.errors import ConcurrentUpdate, InvalidInput
 from minyi.domain.lifecycle import Transition, awaits_callback
 from minyi.domain.models import (
@@ -83,6 +84,23 @@ def assist_items_keys(case: Case) -> list[dict[str, str]]:
     return items
 
 
+#: The sparse index of open cases near a point, by topic and geohash cell (issue 18: duplicate candidates).
+NEARBY_INDEX = "NearbyIndex"
+
+
+def nearby_partition(topic: str, cell: str) -> str:
+    return f"NEAR#{topic}#{cell}"
+
+
+def nearby_keys(case: Case) -> dict[str, str]:
+    """NEARPK/NEARSK while the case is open and has a location; none otherwise, so a case that closes,
+    is withdrawn or merged leaves the nearby index with the write that changes its status."""
+    if case.status in TERMINAL_STATUSES or case.location is None:
+        return {}
+    cell = geohash.encode(case.location.lat, case.location.lon, geohash.NEAR_PRECISION)
+    return {"NEARPK": nearby_partition(case.topic, cell), "NEARSK": f"{sort_time(case.created_at)}#{case.id}"}
+
+
 def case_keys(case: Case) -> dict[str, str]:
     """Primary and index keys derived from the case's state (the indexes are sparse by design)."""
     keys = {
@@ -107,6 +125,7 @@ def case_keys(case: Case) -> dict[str, str]:
     if supervision_reasons(case):
         keys["GSI4PK"] = "SUPERVISION"
         keys["GSI4SK"] = f"{sort_time(case.due_at or case.dispatch_due_at or case.created_at)}#{case.id}"
+    keys.update(nearby_keys(case))
     sweep_at = next_sweep_at(case)
     if sweep_at is not None:
         keys["GSI3PK"] = f"DUE#{sweep_shard(case.id)}"

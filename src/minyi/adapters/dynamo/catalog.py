@@ -44,7 +44,8 @@ class DynamoCatalogRepository:
     def _items(catalog: Catalog, rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for code, names in catalog.topics.items():
-            items.append({"SK": f"TOPIC#{code}", "code": code, **names})
+            keywords = catalog.topic_keywords.get(code)
+            items.append({"SK": f"TOPIC#{code}", "code": code, **names, **({"keywords": keywords} if keywords else {})})
         for code, names in catalog.districts.items():
             area = catalog.district_areas.get(code)
             items.append({"SK": f"DISTRICT#{code}", "code": code, **names, **({"area": area} if area else {})})
@@ -152,6 +153,7 @@ class DynamoCatalogRepository:
         topics: dict[str, dict[str, str]] = {}
         districts: dict[str, dict[str, str]] = {}
         areas: dict[str, list[list[float]]] = {}
+        keywords: dict[str, list[str]] = {}
         units: dict[str, Unit] = {}
         deadline_days: dict[Category, int] = {}
         bounds: Bounds | None = None
@@ -167,6 +169,8 @@ class DynamoCatalogRepository:
             kind = item["SK"].split("#", 1)[0]
             if kind == "TOPIC":
                 topics[item["code"]] = {"zh": item["zh"], "en": item["en"]}
+                if item.get("keywords"):
+                    keywords[item["code"]] = [str(k) for k in item["keywords"]]
             elif kind == "DISTRICT":
                 districts[item["code"]] = {"zh": item["zh"], "en": item["en"]}
                 if item.get("area"):
@@ -193,6 +197,7 @@ class DynamoCatalogRepository:
             deadline_days=deadline_days,
             bounds=bounds,
             district_areas=areas,
+            topic_keywords=keywords,
             version=version,
             knowledge=knowledge,
             reply_templates=reply_templates,
