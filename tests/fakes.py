@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from minyi import bootstrap
 from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
-from minyi.adapters.dynamo.cases import SWEEP_SHARDS, assist_items_keys, case_keys
+from minyi.adapters.dynamo.cases import SWEEP_SHARDS, assist_items_keys, case_keys, nearby_keys, nearby_partition
 from minyi.config import (
     AssignSettings,
     CasesSettings,
@@ -42,7 +42,9 @@ from minyi.config import (
 from minyi.domain.accounts import Account, AccountStatus, NewAccount
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
+from minyi.domain.duplicates import OpenCase
 from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput
+from minyi.domain.intake_model import TopicModel
 from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.models import (
     Case,
@@ -61,10 +63,11 @@ from minyi.domain.models import (
 from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
 from minyi.domain.scoreboard import spans
-from minyi.ports import CodeDecryptionError, GuessBudget, GuessCharge, GuessScope, Lease, SmsError
+from minyi.ports import CodeDecryptionError, GuessBudget, GuessCharge, GuessScope, Lease, NearbyRead, SmsError
 from minyi.services.cases import CaseService, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.hotline import HotlineService
+from minyi.services.intake import IntakeService
 from minyi.services.notify import NotifyService
 from minyi.services.rating_links import LinkRating
 from minyi.services.requests import RequestService
@@ -837,6 +840,47 @@ def _memory_persistence(records: dict[str, Any]) -> Any:
     return MemoryPersistence()
 
 
+class FakeNearbyCases:
+    """`minyi.ports.NearbyCases` over the fake cases: a case is in a cell's partition exactly when the
+    table's own key function (`nearby_keys`) gives it that partition, newest first. Counts its queries."""
+
+    def __init__(self, cases: FakeCaseRepository):
+        self.cases = cases
+        self.queries = 0
+
+    def open_near(self, topic: str, cells: Sequence[str], since: datetime) -> NearbyRead:
+        wanted = {nearby_partition(topic, cell) for cell in cells}
+        found: list[OpenCase] = []
+        for case in sorted(self.cases.cases.values(), key=lambda c: c.created_at, reverse=True):
+            keys = nearby_keys(case)
+            if keys.get("NEARPK") in wanted and case.created_at >= since and case.location is not None:
+                found.append(
+                    OpenCase(
+                        case_id=case.id,
+                        tracking_no=case.tracking_no,
+                        topic=case.topic,
+                        district=case.district,
+                        status=case.status.value,
+                        lat=case.location.lat,
+                        lon=case.location.lon,
+                        description=case.description,
+                        created_at=case.created_at,
+                    )
+                )
+        self.queries += len(cells)
+        return NearbyRead(cases=found, queries=len(cells), read_units=0.5 * len(cells))
+
+
+class FakeTopicModels:
+    """`minyi.ports.TopicModelSource`: the model a test puts in force (None: the keywords suggest)."""
+
+    def __init__(self, model: TopicModel | None = None):
+        self.model = model
+
+    def in_force(self) -> TopicModel | None:
+        return self.model
+
+
 # --- wiring ----------------------------------------------------------------------------------------
 
 
@@ -892,12 +936,15 @@ class Fakes:
     directory: FakeUserDirectory = field(default_factory=FakeUserDirectory)
     working_day_seconds: int | None = None
     links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
+    models: FakeTopicModels = field(default_factory=FakeTopicModels)
     cases: FakeCaseRepository = field(init=False)
     counters: FakeScoreboardRepository = field(init=False)
+    nearby: FakeNearbyCases = field(init=False)
 
     def __post_init__(self) -> None:
         self.cases = FakeCaseRepository(self.uploads)
         self.counters = FakeScoreboardRepository(self.cases)
+        self.nearby = FakeNearbyCases(self.cases)
         self.catalog = CatalogCache(self.catalog_repo)
 
     def settings(self, kind: type[S], **values: Any) -> S:
@@ -919,6 +966,17 @@ class Fakes:
             lockouts=self.lockouts,
             clock=self.clock,
             links=self.links,
+            intake=self.intake_service(),
+        )
+
+    def intake_service(self) -> IntakeService:
+        return bootstrap.intake_service(
+            self.settings(SubmitSettings),
+            cases=self.cases,
+            catalog=self.catalog,
+            nearby=self.nearby,
+            models=self.models,
+            clock=self.clock,
         )
 
     def case_service(self, download_ttl: int = 300) -> CaseService:

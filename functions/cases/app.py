@@ -20,6 +20,7 @@ from minyi.domain.models import CallbackOutcome, CaseStatus, RatingScores
 from minyi.observability import logger, metrics, tracer
 from minyi.services.cases import CaseService
 from minyi.services.hotline import HotlineService
+from minyi.services.intake import IntakeService
 
 settings = CasesSettings.from_env()
 app = create_app()
@@ -30,6 +31,21 @@ CaseId = Annotated[str, Path(max_length=64)]
 @cache
 def service() -> CaseService:
     return bootstrap.case_service(settings)
+
+
+@cache
+def intake() -> IntakeService:
+    return bootstrap.intake_service(settings)
+
+
+@app.get(
+    "/v1/cases/<case_id>/duplicates",
+    summary="Open cases of the same topic within 300 m and 30 days this case may repeat (并单), best first",
+    responses=responses(200, 404),
+)
+def duplicates(case_id: CaseId) -> schemas.DuplicateList:
+    """Dispatchers, and the staff of the unit holding the case: descriptions with identifiers masked."""
+    return views.duplicate_list(intake().duplicates(caller(app), case_id))
 
 
 @app.get(

@@ -18,8 +18,9 @@ from minyi.api.idempotency import IdempotentSubmit
 from minyi.api.openapi import CASE_LINKS, error_response, responses
 from minyi.config import CitizenApiSettings
 from minyi.domain.errors import InvalidInput
-from minyi.domain.models import Actor, CaseStatus
+from minyi.domain.models import Actor, CaseStatus, Location
 from minyi.observability import logger, metrics, tracer
+from minyi.services.intake import IntakeQuery, IntakeService
 from minyi.services.requests import RequestService
 from minyi.services.results import NewRequest
 
@@ -47,6 +48,15 @@ def _submit(citizen: Actor, body: schemas.SubmitRequestBody) -> schemas.CaseCrea
 
 
 @cache
+def intake() -> IntakeService:
+    """The request service's own smart intake (one catalogue cache for both)."""
+    wired = service().intake
+    if wired is None:  # bootstrap always wires one
+        raise RuntimeError("the request service has no intake service")
+    return wired
+
+
+@cache
 def idempotent_submit() -> IdempotentSubmit:
     return IdempotentSubmit(bootstrap.idempotency_store(settings), _submit)
 
@@ -66,6 +76,21 @@ def submit_request(body: schemas.SubmitRequestBody) -> Response[schemas.CaseCrea
         raise InvalidInput("Idempotency-Key", "error.idempotency_key_length", max=IDEMPOTENCY_KEY_MAX)
     created = idempotent_submit()(citizen, body, key, app.lambda_context) if key else _submit(citizen, body)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
+
+
+@app.post(
+    "/v1/intake/suggestions",
+    summary="While writing: the topics the text suggests, the district, and open cases it may repeat",
+    responses=responses(200, body=True),
+)
+def intake_suggestions(body: schemas.IntakeSuggestionBody) -> schemas.IntakeSuggestions:
+    """Citizens, operators, dispatchers, staff and supervisors. `lat` and `lon` come together; citizens
+    and operators read near cases as the topic, the district and how long ago, staff read them masked."""
+    if (body.lat is None) != (body.lon is None):
+        raise InvalidInput("lon" if body.lon is None else "lat", "error.lat_lon_together")
+    location = Location(lat=body.lat, lon=body.lon) if body.lat is not None and body.lon is not None else None
+    query = IntakeQuery(description=body.description, topic=body.topic, location=location, address=body.address)
+    return views.intake_suggestions(intake().suggest(caller(app), query))
 
 
 @app.get("/v1/requests", summary="The caller's own requests, newest first", responses=responses())

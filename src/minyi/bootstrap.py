@@ -53,10 +53,12 @@ if TYPE_CHECKING:
         DeployFacts,
         IdempotencyStore,
         Leases,
+        NearbyCases,
         Open311Repository,
         OutboxRepository,
         ScoreboardRepository,
         SmsSender,
+        TopicModelSource,
         TrackingLockouts,
         UploadRepository,
         UserDirectory,
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     from minyi.services.catalog import CatalogCache
     from minyi.services.catalog_admin import CatalogAdminService
     from minyi.services.hotline import HotlineService
+    from minyi.services.intake import IntakeService
     from minyi.services.notify import NotifyService
     from minyi.services.open311 import ApiKeyService, Open311Service
     from minyi.services.open311_feed import Open311Feed
@@ -167,6 +170,36 @@ def case_store(
     )
 
 
+def _nearby(table: Callable[[], Table]) -> NearbyCases:
+    from minyi.adapters.dynamo.nearby import DynamoNearbyCases
+
+    return DynamoNearbyCases(table())
+
+
+def intake_service(
+    settings: TableSettings,
+    *,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    nearby: NearbyCases | None = None,
+    models: TopicModelSource | None = None,
+    clock: Clock | None = None,
+) -> IntakeService:
+    """Smart intake (issue 18): suggestions, the classification of a case filed without a topic, and a
+    case's duplicate candidates. `models` is the source of the trained model in force; without one the
+    catalogue's keywords suggest (the cold start)."""
+    from minyi.services.intake import IntakeService
+
+    table = _table(settings)
+    return IntakeService(
+        catalog=_given(catalog, lambda: _catalog(table)),
+        nearby=_given(nearby, lambda: _nearby(table)),
+        cases=_given(cases, lambda: _cases(table)),
+        clock=clock or utcnow,
+        models=models,
+    )
+
+
 def request_service(
     settings: SubmitSettings,
     *,
@@ -178,13 +211,17 @@ def request_service(
     lockouts: TrackingLockouts | None = None,
     clock: Clock | None = None,
     links: RatingLinks | None = None,
+    intake: IntakeService | None = None,
 ) -> RequestService:
     """`links` signs the SMS rating links whose code tracks a case: read when first used, where the
-    settings name the secret (the citizen API), or the one given."""
+    settings name the secret (the citizen API), or the one given. `intake` classifies what is filed
+    (built on the same cases and catalogue unless given)."""
     from minyi.config import RatingCodeSettings
     from minyi.services.requests import RequestService
 
     table = _table(settings)
+    case_repo = _given(cases, lambda: _cases(table))
+    catalog_cache = _given(catalog, lambda: _catalog(table))
     signer: Callable[[], RatingLinks] | None = None
     if links is not None:
         signer = _constant(links)
@@ -202,9 +239,9 @@ def request_service(
         return DynamoTrackingLockouts(table())
 
     return RequestService(
-        cases=_given(cases, lambda: _cases(table)),
+        cases=case_repo,
         uploads=_given(uploads, dynamo_uploads),
-        catalog=_given(catalog, lambda: _catalog(table)),
+        catalog=catalog_cache,
         store=_given(store, lambda: _attachments(settings.attachments_bucket)),
         workflow=_given(workflow, lambda: _workflow(settings.state_machine_arn)),
         lockouts=_given(lockouts, dynamo_lockouts),
@@ -213,6 +250,7 @@ def request_service(
         download_ttl=settings.download_url_ttl_seconds,
         sms_countries=settings.sms_countries,
         links=signer,
+        intake=_given(intake, lambda: intake_service(settings, cases=case_repo, catalog=catalog_cache, clock=clock)),
     )
 
 

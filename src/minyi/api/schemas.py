@@ -82,8 +82,22 @@ class SubmitRequestBody(StrictBody):
     model_config = ConfigDict(json_schema_extra=_hotline_needs_phone)
 
     category: Category
-    topic: str = Field(min_length=1, max_length=64, description="topic code from GET /v1/catalog")
-    district: str = Field(min_length=1, max_length=64, description="district code from GET /v1/catalog")
+    topic: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description=(
+            "topic code from GET /v1/catalog. Optional: without it the platform takes the topic model's best"
+            " suggestion when it is sure enough (its held-out 0.95-precision threshold), else the dispatch centre"
+            " classifies the case (POST /v1/intake/suggestions shows what the model suggests)"
+        ),
+    )
+    district: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="district code from GET /v1/catalog; optional when `location` lies in a district",
+    )
     description: str = Field(min_length=1, max_length=4000)
     address: str | None = Field(default=None, max_length=300)
     location: Location | None = None
@@ -654,6 +668,67 @@ class NotificationView(BaseModel):
     last_error: str | None = None
 
 
+class SuggestedTopicView(BaseModel):
+    topic: str = Field(description="topic code from GET /v1/catalog")
+    score: float = Field(ge=0, le=1)
+
+
+class CaseSuggestionView(BaseModel):
+    """What smart intake suggested when the case was filed, and what was chosen then."""
+
+    model_version: str
+    topics: list[SuggestedTopicView]
+    chosen: str = Field(description="the topic the case was filed with (`unsorted`: left to the dispatch centre)")
+    source: models.SuggestionSource = Field(
+        description="given (the citizen or operator chose), model (sure enough to route), dispatch (a person will)"
+    )
+
+
+class IntakeSuggestionBody(StrictBody):
+    description: str = Field(min_length=1, max_length=4000, description="what the person has written so far")
+    category: Category | None = None
+    topic: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the topic chosen so far: duplicates of this topic"
+    )
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class DistrictSuggestion(BaseModel):
+    district: str = Field(description="district code from GET /v1/catalog")
+    source: Literal["boundary", "history", "text"] = Field(
+        description="boundary: the catalogue's district areas; history: the nearby open cases; text: a name in it"
+    )
+
+
+class DuplicateCandidateView(BaseModel):
+    tracking_no: str
+    topic: str
+    status: CaseStatus
+    distance_m: float = Field(ge=0)
+    score: float = Field(ge=0, le=1, description="text similarity, distance and recency together, best first")
+    likely_duplicate: bool = Field(
+        description="the platform bets it is the same problem: similar words, within 150 m, 14 days, same district"
+    )
+    summary: str = Field(
+        description="citizens and operators: the topic, the district and how long ago; staff: the description,"
+        " phone numbers and other identifiers masked"
+    )
+
+
+class IntakeSuggestions(BaseModel):
+    model_version: str
+    topics: list[SuggestedTopicView] = Field(description="at least three, best first")
+    district: DistrictSuggestion | None
+    duplicates: list[DuplicateCandidateView] = Field(description="at most five open cases, best first")
+
+
+class DuplicateList(BaseModel):
+    tracking_no: str
+    duplicates: list[DuplicateCandidateView] = Field(description="at most five open cases, best first")
+
+
 class StaffCaseView(CaseView):
     """A unit's view: the SMS outbox, and the citizen's full phone number where the unit may call back."""
 
@@ -667,3 +742,6 @@ class StaffCaseView(CaseView):
     )
     assignee: str | None = Field(default=None, description="the holding unit's person the case is given to")
     assist_units: list[str] = Field(default_factory=list, description="units asked to help (协办)")
+    suggestion: CaseSuggestionView | None = Field(
+        default=None, description="smart intake's suggestion at filing (issue 18); none for older cases"
+    )

@@ -12,6 +12,7 @@ from minyi.api import schemas
 from minyi.api.i18n import reader_language
 from minyi.api.spreadsheet import csv_text
 from minyi.domain import scoreboard
+from minyi.domain.duplicates import Candidate, citizen_summary, staff_summary
 from minyi.domain.knowledge import KnowledgeHit
 from minyi.domain.legacy_events import upgraded
 from minyi.domain.messages import Message
@@ -29,6 +30,7 @@ from minyi.domain.models import (
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
 from minyi.domain.timeline_text import event_files, is_public, public_message, staff_message
+from minyi.services.intake import CaseDuplicates, Suggestions
 from minyi.services.results import (
     CaseDetail,
     CasePage,
@@ -38,7 +40,7 @@ from minyi.services.results import (
     PublicStats,
     StatsReport,
 )
-from minyi.text import render, unit_names
+from minyi.text import Names, render, unit_names
 
 
 def _unit_name(unit: Unit | None, language: Language) -> str | None:
@@ -339,3 +341,51 @@ def callback_list(page: CasePage) -> schemas.CallbackList:
             )
         )
     return schemas.CallbackList(items=items, next_cursor=page.next_cursor)
+
+
+def _catalog_names(catalog: Catalog) -> Names:
+    """`Names` for `{topic:topic}` and `{district:district}`: the catalogue's names in the reader's language."""
+
+    def name(spec: str, value: str, language: Language) -> str | None:
+        table = catalog.topics if spec == "topic" else catalog.districts if spec == "district" else None
+        if table is None or value not in table:
+            return None
+        return table[value].get(language) or table[value].get("zh")
+
+    return name
+
+
+def duplicate_views(candidates: list[Candidate], catalog: Catalog, staff: bool) -> list[schemas.DuplicateCandidateView]:
+    """Citizens and operators read the topic, the district and how long ago; staff the masked description."""
+    language = reader_language("zh")
+    names = _catalog_names(catalog)
+    return [
+        schemas.DuplicateCandidateView(
+            tracking_no=c.case.tracking_no,
+            topic=c.case.topic,
+            status=CaseStatus(c.case.status),
+            distance_m=c.distance_m,
+            score=min(1.0, max(0.0, c.score)),
+            likely_duplicate=c.likely_duplicate,
+            summary=staff_summary(c) if staff else render(citizen_summary(c), language, names),
+        )
+        for c in candidates
+    ]
+
+
+def intake_suggestions(found: Suggestions) -> schemas.IntakeSuggestions:
+    district = found.district
+    return schemas.IntakeSuggestions(
+        model_version=found.model_version,
+        topics=[schemas.SuggestedTopicView(topic=t.topic, score=t.score) for t in found.topics],
+        district=schemas.DistrictSuggestion(district=district.district, source=district.source.value)
+        if district
+        else None,
+        duplicates=duplicate_views(found.duplicates, found.catalog, found.staff_view),
+    )
+
+
+def duplicate_list(found: CaseDuplicates) -> schemas.DuplicateList:
+    return schemas.DuplicateList(
+        tracking_no=found.case.tracking_no, duplicates=duplicate_views(found.duplicates, found.catalog, staff=True)
+    )

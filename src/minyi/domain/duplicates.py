@@ -126,11 +126,7 @@ def rank(
         if distance > RADIUS_M or age > WINDOW:
             continue
         text = similarity(description, case.description)
-        score = (
-            TEXT_WEIGHT * text
-            + DISTANCE_WEIGHT * (1 - distance / RADIUS_M)
-            + RECENCY_WEIGHT * (1 - age / WINDOW)
-        )
+        score = TEXT_WEIGHT * text + DISTANCE_WEIGHT * (1 - distance / RADIUS_M) + RECENCY_WEIGHT * (1 - age / WINDOW)
         likely = (
             district is not None
             and case.district == district
@@ -191,7 +187,9 @@ def evaluate_pairs(pairs: Sequence[dict[str, object]], rule: LikelyRule = LIKELY
             description=str(old["text"]),
             created_at=now - timedelta(days=float(old["days_ago"])),
         )
-        found = rank(str(new["text"]), float(new["lat"]), float(new["lon"]), str(new["district"]), [case], now, rule=rule)
+        found = rank(
+            str(new["text"]), float(new["lat"]), float(new["lon"]), str(new["district"]), [case], now, rule=rule
+        )
         flag = bool(found) and found[0].likely_duplicate
         same += bool(pair["same"])
         if flag:

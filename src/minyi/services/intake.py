@@ -76,8 +76,17 @@ class Suggestions:
     duplicates: list[Candidate]
     #: True when the caller may read other people's words (staff); citizens and operators see summaries.
     staff_view: bool
+    #: The catalogue the suggestion was made with (its names render the summaries).
+    catalog: Catalog
     #: What the nearby index cost (None: no location, nothing read).
     reads: NearbyRead | None = None
+
+
+@dataclass(frozen=True)
+class CaseDuplicates:
+    case: Case
+    duplicates: list[Candidate]
+    catalog: Catalog
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,7 @@ class IntakeService:
             district=district,
             duplicates=candidates,
             staff_view=actor.role in STAFF_VIEW_ROLES,
+            catalog=catalog,
             reads=read,
         )
 
@@ -229,15 +239,15 @@ class IntakeService:
 
     # --- a case's duplicates ---------------------------------------------------------------------
 
-    def duplicates(self, actor: Actor, case_id: str) -> list[Candidate]:
+    def duplicates(self, actor: Actor, case_id: str) -> CaseDuplicates:
         """Open cases the case may repeat (dispatchers, and the holding unit's staff): the same
         candidates as at intake, the case itself left out."""
         case: Case = policy.require_case(actor, Action.DUPLICATES, self.cases.get_case(case_id, consistent=False))
-        if case.location is None or case.topic == UNSORTED_TOPIC:
-            return []
         catalog = self.catalog.get()
+        if case.location is None or case.topic == UNSORTED_TOPIC:
+            return CaseDuplicates(case, [], catalog)
         _, _, candidates = self._near(catalog, case.description, case.topic, case.location, exclude=case.id)
-        return candidates
+        return CaseDuplicates(case, candidates, catalog)
 
 
 def district_in_text(catalog: Catalog, text: str) -> str | None:

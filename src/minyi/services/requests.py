@@ -41,6 +41,7 @@ from minyi.ports import (
 from minyi.services.cases import signal_workflow, units_by_id
 from minyi.services.catalog import CatalogCache
 from minyi.services.evidence import media_links, reply_links, seal_uploads
+from minyi.services.intake import IntakeService
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
@@ -95,6 +96,7 @@ class RequestService:
         download_ttl: int,
         sms_countries: frozenset[str] = DEFAULT_SMS_COUNTRIES,
         links: Callable[[], RatingLinks] | None = None,
+        intake: IntakeService | None = None,
     ):
         self.cases = cases
         self.uploads = uploads
@@ -109,6 +111,8 @@ class RequestService:
         #: The SMS rating links' signer, for tracking with their code; read when first needed (its
         #: secret costs a Secrets Manager call that no other route of the function needs).
         self.links = links
+        #: Smart intake (issue 18): the suggestion each case records, and the topic of one filed without.
+        self.intake = intake
 
     # --- submit --------------------------------------------------------------------------------
 
@@ -138,10 +142,21 @@ class RequestService:
             and not catalog.bounds.contains(request.location)
         ):
             raise InvalidInput("location", "error.outside_city")
-        if request.topic not in catalog.topics:
+        if request.topic is not None and request.topic not in catalog.topics:
             raise InvalidInput("topic", "error.unknown_topic")
-        if request.district not in catalog.districts:
+        if request.district is not None and request.district not in catalog.districts:
             raise InvalidInput("district", "error.unknown_district")
+        suggestion = None
+        if self.intake is not None:
+            # issue 18: what smart intake suggests is recorded with every case; a topic left out is the
+            # model's when it is sure enough, else the dispatch centre's to choose
+            sorted_ = self.intake.classify(request.description, request.topic, request.district, request.location)
+            request = request.model_copy(update={"topic": sorted_.topic, "district": sorted_.district})
+            suggestion = sorted_.suggestion
+        elif request.topic is None:
+            raise InvalidInput("topic", "error.topic_required")
+        if request.district is None:
+            raise InvalidInput("district", "error.district_required")
         if len(set(request.attachments)) != len(request.attachments):
             raise InvalidInput("attachments", "error.upload_named_twice")
         for attempt in range(CREATE_ATTEMPTS):
@@ -155,6 +170,7 @@ class RequestService:
                 created_at=now,
                 updated_at=now,
                 attachments=attachments,
+                suggestion=suggestion,
                 **request.model_dump(exclude={"attachments", "answered_at_intake"}),
             )
             transition = lifecycle.submitted(case, now, by=submitter)

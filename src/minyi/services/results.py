@@ -37,8 +37,10 @@ class NewRequest(BaseModel):
     """A citizen's request as submitted (already validated and normalised by the caller)."""
 
     category: Category
-    topic: str
-    district: str
+    #: None: left to smart intake (the model when sure enough, else the dispatch centre; issue 18).
+    topic: str | None = None
+    #: None: the location's district (the catalogue's areas, else the nearby cases'), else refused.
+    district: str | None = None
     description: str
     #: E.164; empty when there is no number to text (an Open311 report without a mainland mobile): no citizen SMS.
     #: A citizen's is the account's verified number (the service fills it in); an operator's the caller's.
