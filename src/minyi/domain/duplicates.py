@@ -88,8 +88,10 @@ class Candidate:
 
 
 def text_vector(text: str) -> Counter[str]:
+    """The text's bigram and trigram counts, read after `scrub`: a phone number or a plate says who
+    wrote, not what the problem is (and its digits would outweigh the words)."""
     low, high = TEXT_NGRAMS
-    return ngrams(text, low, high)
+    return ngrams(scrub(text), low, high)
 
 
 def similarity(a: str, b: str) -> float:
