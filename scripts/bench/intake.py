@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "intake" / "seed.jsonl"
 HELD_OUT = ROOT / "data" / "intake" / "heldout.jsonl"
 CATALOG = ROOT / "data" / "catalog" / "shenzhen.yaml"
+DUPLICATE_PAIRS = ROOT / "data" / "intake" / "duplicates.jsonl"
 
 TOP1_TARGET = 85.0  # % on complaints the model never saw
 TOP3_TARGET = 97.0
@@ -30,6 +31,8 @@ AUTO_PRECISION_TARGET = 95.0  # the precision the threshold is chosen for
 MODEL_MB_TARGET = 5.0
 LOAD_MS_TARGET = 300.0
 SUGGEST_MS_TARGET = 5.0
+DUPLICATE_PRECISION_TARGET = 90.0  # % of likely-duplicate flags that are the same problem
+DUPLICATE_RECALL_TARGET = 80.0  # % of the same problems flagged
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,34 @@ def report() -> list[str]:
             f"suggestion wall clock in-process: p50 {run.suggest_p50_ms:.2f} ms, p99 {run.suggest_p99_ms:.2f} ms "
             f"(load average {os.getloadavg()[0]:.1f}); through the local API: the suggestions endpoint's benchmark",
         ),
+        *duplicate_report(),
+    ]
+
+
+def duplicate_report() -> list[str]:
+    """The likely-duplicate flag on the labelled pairs of data/intake/duplicates.jsonl (issue 18: precise
+    >= 0.9, recall >= 0.8, never across districts)."""
+    import json
+
+    from minyi.domain.duplicates import LIKELY, evaluate_pairs
+
+    pairs = [json.loads(line) for line in DUPLICATE_PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    score = evaluate_pairs(pairs, LIKELY)
+    rows = [
+        Target(
+            "duplicate flags: precision", score.precision * 100, DUPLICATE_PRECISION_TARGET, "%", at_most=False
+        ).cells(),
+        Target("duplicate flags: recall", score.recall * 100, DUPLICATE_RECALL_TARGET, "%", at_most=False).cells(),
+        Target("duplicate flags across districts", float(score.cross_district_flags), 0.0, "").cells(),
+    ]
+    return [
+        render_table("Issue 18 targets: duplicates", ["target", "measured", "target", "verdict"], rows),
+        notes(
+            f"{score.pairs} labelled pairs (same problem or not, same topic, within 300 m), rule: text >= "
+            f"{LIKELY.min_text}, <= {LIKELY.max_distance_m:.0f} m, <= {LIKELY.max_age.days} days, same district",
+        ),
     ]
 
 
 if __name__ == "__main__":
-    print("\n".join(report()))
+    print("\n".join(report() + duplicate_report()))
