@@ -48,6 +48,7 @@ class Action(StrEnum):
     CALLBACK = "callback"
     ASSIGN = "assign"
     ASSIST = "assist"
+    HOTSPOTS = "hotspots"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -88,6 +89,8 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.ASSIGN: frozenset({Role.STAFF}),
     # 协办: the dispatch centre, or the holding unit, asks other units to help
     Action.ASSIST: frozenset({Role.STAFF, Role.DISPATCHER}),
+    # 未诉先办: the city's hotspots are the dispatch centre's and the supervision office's to act on
+    Action.HOTSPOTS: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
 }
 
 #: What a unit asked to help (协办) may do on the case: read it and add internal notes; the lead unit
