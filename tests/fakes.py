@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -44,6 +44,7 @@ from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.duplicates import OpenCase
 from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput
+from minyi.domain.hotspots import MAX_CASES_PER_CELL, CellDay, Report
 from minyi.domain.intake_model import TopicModel
 from minyi.domain.lifecycle import RatingPolicy, Transition
 from minyi.domain.models import (
@@ -67,6 +68,7 @@ from minyi.ports import CodeDecryptionError, GuessBudget, GuessCharge, GuessScop
 from minyi.services.cases import CaseService, HandlingRules
 from minyi.services.catalog import CatalogCache
 from minyi.services.hotline import HotlineService
+from minyi.services.hotspots import HotspotService
 from minyi.services.intake import IntakeService
 from minyi.services.notify import NotifyService
 from minyi.services.rating_links import LinkRating
@@ -545,6 +547,61 @@ class FakeScoreboardRepository:
         return {unit: dict(c) for (d, unit), c in self.daily.items() if d == day}
 
 
+# --- hotspots --------------------------------------------------------------------------------------
+
+
+class FakeHotspotRepository:
+    """`minyi.ports.HotspotRepository`: reports per (day, topic, cell), each event counted once, the
+    first `MAX_CASES_PER_CELL` tracking numbers kept, one alert owner per cell's day. Linked to a case
+    fake, an event that is not in the table is not counted (the table's condition). `reads` counts read
+    requests as the table would (one per day listed, one per cell's series)."""
+
+    def __init__(self, cases: FakeCaseRepository | None = None):
+        self.cases = cases
+        self.rows: dict[tuple[date, str, str], CellDay] = {}
+        self.counted: dict[tuple[str, int], datetime] = {}
+        self.alerts: dict[tuple[date, str, str], tuple[str, int]] = {}
+        self.reads = 0
+
+    def count_report(self, event: TimelineEvent, report: Report, now: datetime) -> bool:
+        key = (event.case_id, event.seq)
+        if self.cases is not None and event.seq not in self.cases.events.get(event.case_id, {}):
+            return False
+        counted = key not in self.counted
+        cell_key = (report.day, report.topic, report.cell)
+        row = self.rows.get(cell_key) or CellDay(report.day, report.topic, report.cell, report.district, 0)
+        if counted:
+            self.counted[key] = now
+            row = replace(row, count=row.count + 1, district=report.district or row.district)
+        if len(row.cases) < MAX_CASES_PER_CELL and report.tracking_no not in row.cases:
+            row = replace(row, cases=(*row.cases, report.tracking_no))
+        self.rows[cell_key] = row
+        return counted
+
+    def cell_day(self, day: date, topic: str, cell: str) -> CellDay | None:
+        return self.rows.get((day, topic, cell))
+
+    def cell_counts(self, topic: str, cell: str, first: date, last: date) -> dict[date, int]:
+        self.reads += 1
+        return {d: r.count for (d, t, c), r in self.rows.items() if t == topic and c == cell and first <= d <= last}
+
+    def cells(self, day_from: date, day_to: date, topic: str | None) -> tuple[list[CellDay], int]:
+        days = (day_to - day_from).days + 1
+        self.reads += days
+        rows = [r for (d, t, _), r in sorted(self.rows.items()) if day_from <= d <= day_to and topic in (None, t)]
+        return rows, days
+
+    def claim_alert(self, day: date, topic: str, cell: str, case_id: str, seq: int) -> bool:
+        if (day, topic, cell) not in self.rows:
+            return False
+        owner = self.alerts.setdefault((day, topic, cell), (case_id, seq))
+        return owner == (case_id, seq)
+
+    def add(self, row: CellDay) -> None:
+        """A test's given: a cell's day as counted."""
+        self.rows[(row.day, row.topic, row.cell)] = row
+
+
 # --- catalogue -------------------------------------------------------------------------------------
 
 
@@ -940,11 +997,13 @@ class Fakes:
     cases: FakeCaseRepository = field(init=False)
     counters: FakeScoreboardRepository = field(init=False)
     nearby: FakeNearbyCases = field(init=False)
+    hotspot_counters: FakeHotspotRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.cases = FakeCaseRepository(self.uploads)
         self.counters = FakeScoreboardRepository(self.cases)
         self.nearby = FakeNearbyCases(self.cases)
+        self.hotspot_counters = FakeHotspotRepository(self.cases)
         self.catalog = CatalogCache(self.catalog_repo)
 
     def settings(self, kind: type[S], **values: Any) -> S:
@@ -1041,6 +1100,16 @@ class Fakes:
             self.settings(ProjectionsSettings), counters=self.counters, catalog=self.catalog, clock=self.clock
         )
 
+    def hotspot_service(self) -> HotspotService:
+        return bootstrap.hotspot_service(
+            self.settings(ProjectionsSettings),
+            counters=self.hotspot_counters,
+            catalog=self.catalog,
+            clock=self.clock,
+            outbox=self.outbox,
+            sender=self.sender,
+        )
+
 
 def _ports_are_implemented() -> None:
     """For mypy: each fake satisfies its Protocol (never called)."""
@@ -1051,6 +1120,7 @@ def _ports_are_implemented() -> None:
     _leases: ports.Leases = FakeLeases()
     _outbox: ports.OutboxRepository = FakeOutboxRepository()
     _counters: ports.ScoreboardRepository = FakeScoreboardRepository()
+    _hotspots: ports.HotspotRepository = FakeHotspotRepository()
     _uploads: ports.UploadRepository = FakeUploadRepository()
     _catalog: ports.CatalogRepository = FakeCatalogRepository()
     _workflow: ports.Workflow = FakeWorkflow()

@@ -13,10 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from minyi import bootstrap
 from minyi.api import views
 from minyi.api.http import caller, create_app, resolve
-from minyi.api.openapi import PublicStatsView, StatsView, responses
+from minyi.api.openapi import HotspotsView, PublicStatsView, StatsView, responses
 from minyi.api.schemas import IsoDate
 from minyi.config import StatsSettings
 from minyi.observability import logger, metrics, tracer
+from minyi.services.hotspots import HotspotService
 from minyi.services.scoreboard import ScoreboardService
 
 settings = StatsSettings.from_env()
@@ -54,6 +55,28 @@ def stats(
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     return Response(status_code=200, content_type="application/json", body=views.stats_body(report))
+
+
+@cache
+def hotspots() -> HotspotService:
+    return bootstrap.hotspot_service(settings)
+
+
+@app.get(
+    "/v1/hotspots",
+    summary="未诉先办: the cells whose reports of a topic reached their threshold on a day (dispatchers, supervisors)",
+    responses=responses(model=HotspotsView),
+)
+def list_hotspots(
+    from_: Annotated[
+        IsoDate | None, Query(alias="from", description="first day, YYYY-MM-DD (Asia/Shanghai); default: 7 days back")
+    ] = None,
+    to: Annotated[IsoDate | None, Query(description="last day, inclusive (at most 31 days); default: today")] = None,
+    topic: Annotated[str | None, Query(max_length=64)] = None,
+    district: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response[Any]:
+    found = hotspots().hotspots_for(caller(app), from_, to, topic, district)
+    return Response(status_code=200, content_type="application/json", body=views.hotspots_body(found))
 
 
 @app.get(

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         Clock,
         CodeDecrypter,
         DeployFacts,
+        HotspotRepository,
         IdempotencyStore,
         Leases,
         NearbyCases,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from minyi.services.catalog import CatalogCache
     from minyi.services.catalog_admin import CatalogAdminService
     from minyi.services.hotline import HotlineService
+    from minyi.services.hotspots import HotspotService
     from minyi.services.intake import IntakeService
     from minyi.services.notify import NotifyService
     from minyi.services.open311 import ApiKeyService, Open311Service
@@ -455,6 +457,42 @@ def scoreboard_service(
         counters=_given(counters, dynamo_counters),
         catalog=_given(catalog, lambda: _catalog(table)),
         clock=clock or utcnow,
+    )
+
+
+def hotspot_service(
+    settings: ProjectionsSettings | StatsSettings,
+    *,
+    counters: HotspotRepository | None = None,
+    catalog: CatalogCache | None = None,
+    clock: Clock | None = None,
+    outbox: OutboxRepository | None = None,
+    sender: SmsSender | None = None,
+) -> HotspotService:
+    """Hotspots (未诉先办): the projections consumer counts and alerts (outbox and SMS provider), the
+    stats API lists (neither: it sends nothing)."""
+    from minyi.config import SmsProviderSettings
+    from minyi.services.hotspots import HotspotService
+
+    table = _table(settings)
+
+    def dynamo_counters() -> HotspotRepository:
+        from minyi.adapters.dynamo.hotspots import DynamoHotspotRepository
+
+        return DynamoHotspotRepository(table())
+
+    def dynamo_outbox() -> OutboxRepository:
+        from minyi.adapters.dynamo.outbox import DynamoOutboxRepository
+
+        return DynamoOutboxRepository(table())
+
+    sends = isinstance(settings, SmsProviderSettings)
+    return HotspotService(
+        counters=_given(counters, dynamo_counters),
+        catalog=_given(catalog, lambda: _catalog(table)),
+        clock=clock or utcnow,
+        outbox=_given(outbox, dynamo_outbox) if sends else outbox,
+        sender=_given(sender, lambda: _sms_sender(settings)) if isinstance(settings, SmsProviderSettings) else sender,
     )
 
 

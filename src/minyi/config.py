@@ -182,8 +182,9 @@ class SweepSettings(TableSettings):
     sweep_lease_seconds: int = Field(ge=60, le=3600)
 
 
-class ProjectionsSettings(TableSettings):
-    """The one stream consumer of projections: the scoreboard's counters and the Open311 feed."""
+class ProjectionsSettings(TableSettings, SmsProviderSettings):
+    """The one stream consumer of projections: the scoreboard's counters, the hotspot counters (whose
+    alert texts the supervision office, through the configured SMS provider) and the Open311 feed."""
 
 
 class StatsSettings(TableSettings, IdentitySettings):

@@ -50,6 +50,7 @@ class Action(StrEnum):
     ASSIST = "assist"
     SUGGEST = "suggest"
     DUPLICATES = "duplicates"
+    HOTSPOTS = "hotspots"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -94,6 +95,8 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.SUGGEST: frozenset({Role.CITIZEN, Role.OPERATOR}) | _STAFF_DESK,
     # the open cases a case may repeat: the dispatch centre and the holding unit (require_case)
     Action.DUPLICATES: frozenset({Role.DISPATCHER, Role.STAFF}),
+    # 未诉先办: the city's hotspots are the dispatch centre's and the supervision office's to act on
+    Action.HOTSPOTS: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
 }
 
 #: What a unit asked to help (协办) may do on the case: read it and add internal notes; the lead unit

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from minyi.domain.accounts import Account, AccountStatus, NewAccount
     from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
     from minyi.domain.duplicates import OpenCase
+    from minyi.domain.hotspots import CellDay, Report
     from minyi.domain.intake_model import TopicModel
     from minyi.domain.lifecycle import Transition
     from minyi.domain.models import (
@@ -229,6 +230,34 @@ class ScoreboardRepository(Protocol):
 
     def open_overdue(self, unit_id: str | None) -> dict[str, int]:
         """Each unit's cases open past their deadline, now."""
+        ...
+
+
+class HotspotRepository(Protocol):
+    """Reports per hotspot cell, topic and day (issue 18, 未诉先办), each counted once per event."""
+
+    def count_report(self, event: TimelineEvent, report: Report, now: datetime) -> bool:
+        """Add the report to its cell's day and to the cell's series, exactly once (a marker on the event
+        in the same transaction), and keep its tracking number (bounded, idempotent); False if the
+        event was counted before."""
+        ...
+
+    def cell_day(self, day: date, topic: str, cell: str) -> CellDay | None:
+        """One cell's day as counted now (a consistent read)."""
+        ...
+
+    def cell_counts(self, topic: str, cell: str, first: date, last: date) -> dict[date, int]:
+        """The cell's count per day over [first, last] (days without reports absent): one query."""
+        ...
+
+    def cells(self, day_from: date, day_to: date, topic: str | None) -> tuple[list[CellDay], int]:
+        """Every counted cell of the period (of one topic, if given), and the read requests it took:
+        one query per day, never a scan."""
+        ...
+
+    def claim_alert(self, day: date, topic: str, cell: str, case_id: str, seq: int) -> bool:
+        """Make this event the one whose report alerts the cell's day (a conditional write): True if it
+        is (first claim, or the same event again), False if another event's report already is."""
         ...
 
 

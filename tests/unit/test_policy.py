@@ -64,6 +64,7 @@ MAY: dict[Action, str] = {
     Action.ASSIST: "staff dispatcher admin",
     Action.SUGGEST: "citizen operator staff dispatcher supervisor admin",
     Action.DUPLICATES: "staff dispatcher admin",
+    Action.HOTSPOTS: "dispatcher supervisor admin",
 }
 OWNER_ACTIONS = [Action.READ_OWN, Action.RATE, Action.WITHDRAW, Action.SUPPLEMENT]
 CASE_ACTIONS = [Action.READ_CASE, Action.ACCEPT, Action.REPLY, Action.RETURN, Action.REQUEST_EXTENSION]

@@ -23,6 +23,7 @@ from minyi.adapters.sms import sms_sender
 from minyi.adapters.sms.sns import SnsSmsSender, reset_clients
 from minyi.adapters.sms.templates import (
     ProviderConfig,
+    hotspot_texts,
     notice_texts,
     registration_text,
     registrations,
@@ -51,7 +52,7 @@ def _config(**overrides: Any) -> ProviderConfig:
         "sdk_app_id": "1400000001",
         "sign_name": "民意速办",
         "region": "ap-guangzhou",
-        "templates": {key: str(2000000 + n) for n, key in enumerate(sorted(notice_texts()))},
+        "templates": {key: str(2000000 + n) for n, key in enumerate(sorted({**notice_texts(), **hotspot_texts()}))},
     }
     values.update(overrides)
     return ProviderConfig.model_validate(values)
@@ -144,7 +145,9 @@ def test_every_notice_text_is_a_template_to_register_with_numbered_parameters() 
     assert template_key("citizen", EventType.DISPATCHED, "en") in texts
     assert template_key("supervisors", EventType.CLOSED, "zh") in texts
     registered = registrations("12345.sz.gov.cn/r")
-    assert set(registered) == set(texts) | set(code_texts())
+    # the supervision office's hotspot alert (未诉先办) is registered too
+    assert set(hotspot_texts()) == {"supervision.hotspot.zh"}
+    assert set(registered) == set(texts) | set(hotspot_texts()) | set(code_texts())
     dispatched = registered["citizen.dispatched.zh"]
     # the signature is registered separately; variables become {1}, {2}, ... in order of first use
     assert dispatched["text"] == "您的诉求{1}已派至{2}办理，时限{3}。"

@@ -24,6 +24,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.domain.hotspots import Hotspot
 from minyi.domain.scoreboard import Scores, UnitScores
 
 # --- the one error shape ---------------------------------------------------------------------------
@@ -117,6 +118,23 @@ class PublicStatsView(BaseModel):
     units: list[UnitScores]
     submitted_by_channel: dict[str, int] = Field(
         default_factory=dict, description="submissions per channel (app, web, hotline, open311)"
+    )
+
+
+class HotspotsView(BaseModel):
+    """`GET /v1/hotspots`: the cells (about 150 m) whose reports of a topic reached their threshold on a
+    day (未诉先办), most reports first."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    topic: str | None = None
+    district: str | None = None
+    min_reports: int = Field(description="the catalogue's hotspot_min_reports")
+    hotspots: list[Hotspot] = Field(
+        description="each with its cell's centre and bounds, count, baseline (mean per day over the 28 days "
+        "before), threshold (max(min_reports, the 99.9 % Poisson bound of the baseline)) and tracking numbers"
     )
 
 

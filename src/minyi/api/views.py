@@ -11,7 +11,7 @@ from typing import Any
 from minyi.api import schemas
 from minyi.api.i18n import reader_language
 from minyi.api.spreadsheet import csv_text
-from minyi.domain import scoreboard
+from minyi.domain import hotspots, scoreboard
 from minyi.domain.duplicates import Candidate, citizen_summary, staff_summary
 from minyi.domain.knowledge import KnowledgeHit
 from minyi.domain.legacy_events import upgraded
@@ -306,6 +306,18 @@ def public_stats_body(found: PublicStats) -> dict[str, object]:
         "districts": [{"district": d.code, "name": d.name, **d.scores.model_dump()} for d in found.districts],
         "units": [u.model_dump() for u in found.units],
         "submitted_by_channel": found.by_channel,
+    }
+
+
+def hotspots_body(found: hotspots.Listing) -> dict[str, object]:
+    """The hotspot cells (未诉先办): cells, counts and tracking numbers; no report's own position."""
+    return {
+        "from": found.day_from.isoformat(),
+        "to": found.day_to.isoformat(),
+        "topic": found.topic,
+        "district": found.district,
+        "min_reports": found.min_reports,
+        "hotspots": [h.model_dump(mode="json") for h in found.hotspots],
     }
 
 

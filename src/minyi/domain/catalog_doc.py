@@ -9,6 +9,8 @@ The document's shape (YAML or JSON)::
     city: {id, zh, en}
     deadline_days: {help: 1, consultation: 2, complaint: 5, suggestion: 10}
     urgent_hours: 4                             # optional: working hours an urgent case (紧急) gets
+    hotspot_min_reports: 5                      # optional: the fewest reports of a topic in one cell
+                                                # and day that make a hotspot (domain/hotspots.py)
     bounds: {south, west, north, east}          # optional
     districts: {<code>: {zh, en}}
     district_areas: {<code>: [[lat, lon], ...]}  # optional: a simple polygon per district, to suggest
@@ -33,6 +35,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from minyi.domain.errors import InvalidFields, InvalidValue
+from minyi.domain.hotspots import DEFAULT_MIN_REPORTS
 from minyi.domain.messages import Message
 from minyi.domain.models import (
     DISPATCH_QUEUE,
@@ -161,6 +164,7 @@ class CatalogDocument(_Strict):
     city: City
     deadline_days: dict[Category, int]
     urgent_hours: float | None = Field(default=None, gt=0, le=72, allow_inf_nan=False)
+    hotspot_min_reports: int | None = Field(default=None, ge=1, le=1000, strict=True)
     bounds: BoundsEntry | None = None
     districts: dict[str, Names] = Field(max_length=MAX_CODES)
     district_areas: dict[str, list[Corner]] | None = Field(default=None, max_length=MAX_CODES)
@@ -220,6 +224,7 @@ class CatalogDocument(_Strict):
             version=version,
             knowledge=[KnowledgeEntry.model_validate(k.model_dump()) for k in self.knowledge],
             reply_templates=[ReplyTemplate.model_validate(t.model_dump()) for t in self.reply_templates],
+            hotspot_min_reports=self.hotspot_min_reports or DEFAULT_MIN_REPORTS,
         )
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal
 
+from minyi.domain import hotspots
 from minyi.domain.errors import Forbidden, InvalidTransition, NotFound
 from minyi.domain.messages import Message, message
 from minyi.domain.models import (
@@ -211,7 +212,7 @@ def submitted(case: Case, now: datetime, by: Actor | None = None) -> Transition:
     """The first event of a new case (the case arrives already in SUBMITTED); `by` is who filed it
     when not the citizen (a hotline operator)."""
     b = _Builder(case, by or Actor(role=Role.CITIZEN, id=case.citizen_id), now)
-    b.event(EventType.SUBMITTED, channel=case.channel.value)
+    b.event(EventType.SUBMITTED, channel=case.channel.value, **hotspots.submitted_facts(case))
     return b.done()
 
 

@@ -485,6 +485,8 @@ class Catalog(BaseModel):
     deadline_days: dict[Category, int]
     #: Working hours an urgent case (紧急) gives its unit (`minyi.domain.deadlines.after_working_hours`).
     urgent_hours: float = 4.0
+    #: The fewest reports of a topic in one cell and day that make a hotspot (`minyi.domain.hotspots`).
+    hotspot_min_reports: int = 5
     bounds: Bounds | None = None
     #: Each district's area, a simple polygon of [lat, lon] corners (suggests a district; domain/geo.py).
     district_areas: dict[str, list[list[float]]] = Field(default_factory=dict)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from minyi.domain.messages import Message, message
 from minyi.domain.models import Case, CloseReason, EventType, Language, TimelineEvent, Unit
 
-RecipientKind = Literal["citizen", "unit", "previous_unit", "dispatchers", "supervisors", "assist_unit"]
+RecipientKind = Literal["citizen", "unit", "previous_unit", "dispatchers", "supervisors", "assist_unit", "hotspot"]
 
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -166,6 +166,8 @@ _LANGUAGES: dict[RecipientKind, tuple[Language, ...]] = {
     "dispatchers": ("zh",),
     "supervisors": ("zh",),
     "assist_unit": ("zh",),
+    # 未诉先办: the supervision office hears of a hotspot (minyi.domain.hotspots, not an event's notice)
+    "hotspot": ("zh",),
 }
 
 
@@ -367,6 +369,11 @@ VARIABLES: dict[str, TemplateVariable] = {
     "answer": TemplateVariable("answer", VariableKind.TEXT, {"zh": 300}, "the answer given on the call"),
     # the staff pool's temporary password (minyi.domain.account_codes): its policy asks for 12 characters
     "password": TemplateVariable("password", VariableKind.TEXT, {"zh": 12}, "a staff account's temporary password"),
+    # 未诉先办 (minyi.domain.hotspots): a district's and a topic's Chinese names, the day's count, its baseline
+    "district": TemplateVariable("district", VariableKind.TEXT, {"zh": 64}, "a district's name"),
+    "topic": TemplateVariable("topic", VariableKind.TEXT, {"zh": 64}, "a topic's name"),
+    "count": TemplateVariable("count", VariableKind.TEXT, {"zh": 6}, "reports in the cell that day"),
+    "baseline": TemplateVariable("baseline", VariableKind.TEXT, {"zh": 8}, "the cell's usual reports per day"),
 }
 
 

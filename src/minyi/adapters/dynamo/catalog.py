@@ -17,6 +17,7 @@ from typing import Any
 from minyi.adapters.dynamo.table import Table
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.errors import ConcurrentUpdate
+from minyi.domain.hotspots import DEFAULT_MIN_REPORTS
 from minyi.domain.models import Bounds, Catalog, Category, KnowledgeEntry, ReplyTemplate, RoutingRule, Unit
 
 CATALOG_PARTITION = "CATALOG"
@@ -58,6 +59,7 @@ class DynamoCatalogRepository:
                 "SK": "DEADLINES",
                 "days": {c.value: d for c, d in catalog.deadline_days.items()},
                 "urgent_hours": catalog.urgent_hours,
+                "hotspot_min_reports": catalog.hotspot_min_reports,
             }
         )
         if catalog.bounds is not None:
@@ -158,6 +160,7 @@ class DynamoCatalogRepository:
         deadline_days: dict[Category, int] = {}
         bounds: Bounds | None = None
         urgent: dict[str, float] = {}
+        min_reports = DEFAULT_MIN_REPORTS
         version = 0
         knowledge: list[KnowledgeEntry] = []
         reply_templates: list[ReplyTemplate] = []
@@ -181,6 +184,8 @@ class DynamoCatalogRepository:
                 deadline_days = {Category(k): int(v) for k, v in item["days"].items()}
                 if item.get("urgent_hours") is not None:  # catalogues stored before urgent cases have none
                     urgent["urgent_hours"] = float(item["urgent_hours"])
+                if item.get("hotspot_min_reports") is not None:  # nor those stored before hotspots
+                    min_reports = int(item["hotspot_min_reports"])
             elif kind == "BOUNDS":
                 bounds = Bounds.model_validate(item)
             elif kind == VERSION_KEY:
@@ -201,6 +206,7 @@ class DynamoCatalogRepository:
             version=version,
             knowledge=knowledge,
             reply_templates=reply_templates,
+            hotspot_min_reports=min_reports,
             **urgent,
         )
 

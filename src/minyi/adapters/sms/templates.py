@@ -32,6 +32,7 @@ import sys
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.domain.account_codes import code_texts
+from minyi.domain.hotspots import SMS_KEY, SMS_LANGUAGES
 from minyi.domain.notices import (
     VARIABLES,
     VariableKind,
@@ -66,9 +67,15 @@ def notice_texts() -> dict[str, str]:
     return {registered_key(key, lang): template(key, lang) for key, langs in notice_keys().items() for lang in langs}
 
 
+def hotspot_texts() -> dict[str, str]:
+    """The supervision office's hotspot SMS (未诉先办) by its template key."""
+    return {registered_key(SMS_KEY, lang): template(SMS_KEY, lang) for lang in SMS_LANGUAGES}
+
+
 def template_texts() -> dict[str, str]:
-    """Every text a template-based provider sends, by template key: the case notices and the account codes."""
-    return {**notice_texts(), **code_texts()}
+    """Every text a template-based provider sends, by template key: the case notices, the hotspot
+    alert and the account codes."""
+    return {**notice_texts(), **hotspot_texts(), **code_texts()}
 
 
 class ProviderConfig(BaseModel):
