@@ -121,11 +121,12 @@ def test_citizen_submits_a_complaint_with_a_photo(citizen: Page, runtime: Runtim
     # notices go to the verified mobile the citizen signed in with: shown, not editable
     expect(page.get_by_test_id("field-phone")).to_have_value("138 1234 5678")  # grouped 3-4-4 (issue 21)
     expect(page.get_by_test_id("field-phone")).to_have_attribute("readonly", "")
-    # nothing is chosen for the citizen (issue 21): sent as it is, the form names the three open choices
+    # nothing is chosen for the citizen (issue 21): sent as it is, the form names the open choice it needs;
+    # topic and district may be left to the platform (issue 18), which routes from the description
     for choice in ("field-category", "field-topic", "field-district"):
         expect(page.get_by_test_id(choice)).to_have_value("")
     page.get_by_test_id("submit-request").click()
-    expect(page.get_by_test_id("choices-missing")).to_contain_text("诉求类型、诉求领域、所在区")
+    expect(page.get_by_test_id("choices-missing")).to_have_text("请先选择：诉求类型")
     # each choice says what it means: the category with its deadline from the catalogue
     page.get_by_test_id("field-category").select_option("complaint")
     expect(page.get_by_test_id("field-category-explained")).to_contain_text("投诉：")
@@ -344,7 +345,7 @@ def test_operator_files_a_call_for_a_caller(clerk: Page, runtime: Runtime) -> No
     check_page(page, "console-new-call", full_page=True)
     # When they file what the caller reports, with the caller's mobile
     caller = "13700001111"
-    # (nothing is chosen for the caller: topic and district start empty, and the form needs both)
+    # (nothing is chosen for the caller: topic and district start empty, left to the platform unless chosen)
     expect(page.get_by_test_id("call-topic")).to_have_value("")
     expect(page.get_by_test_id("call-district")).to_have_value("")
     page.get_by_test_id("call-phone").fill(caller)

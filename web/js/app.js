@@ -10,6 +10,7 @@ import {
 import { fmtPhone } from './common.js';
 import { categoryLabel, categoryWithDays, dimensionLabel, fmtTime, lang, statusLabel, t } from './i18n.js';
 import { pct, rateBars, shareBars, tile } from './charts.js';
+import { intakeSuggestions, optionalSelect } from './intake.js';
 
 const main = document.getElementById('main');
 // each navigation renders only while it is the latest (a slow view never paints over a newer one)
@@ -18,7 +19,7 @@ const paint = (gen, ...children) => { if (gen === generation) mount(main, ...chi
 let catalog = null;
 
 const getCatalog = async () => (catalog ??= await api('/v1/catalog'));
-const nameOf = (table, code) => catalog?.[table]?.[code]?.[lang()] ?? code;
+const nameOf = (table, code) => (code ? catalog?.[table]?.[code]?.[lang()] ?? code : '—');
 const me = () => session('citizen');
 
 function chrome() {
@@ -165,10 +166,11 @@ async function newRequestView() {
   const gen = generation;
   const cat = await getCatalog();
   const s = me();
-  // nothing preselected (issue 21): the citizen chooses each, told what it means; the position only suggests a district
+  // nothing preselected (issue 21): the citizen chooses each, told what it means; the position only suggests a district.
+  // Topic and district may be left to the platform (issue 18): it routes from the description, or a dispatcher does.
   const category = choiceSelect('category', 'field-category', cat.categories.map((c) => [c, categoryWithDays(categoryLabel(c), cat.deadline_days[c])]));
-  const topic = choiceSelect('topic', 'field-topic', Object.keys(cat.topics).map((k) => [k, nameOf('topics', k)]));
-  const district = choiceSelect('district', 'field-district', Object.keys(cat.districts).map((k) => [k, nameOf('districts', k)]));
+  const topic = optionalSelect('topic', 'field-topic', Object.keys(cat.topics).map((k) => [k, nameOf('topics', k)]));
+  const district = optionalSelect('district', 'field-district', Object.keys(cat.districts).map((k) => [k, nameOf('districts', k)]));
   const suggestion = h('p', { class: 'hint', 'aria-live': 'polite', testid: 'district-suggestion' });
   const suggest = (point) => {
     const code = districtAt(point.lat, point.lon, cat.district_areas);
@@ -194,8 +196,16 @@ async function newRequestView() {
       location_ = { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6) };
       locText.textContent = `${location_.lat}, ${location_.lon}`;
       suggest(location_);
+      intake.refresh();
     }, () => { locText.textContent = t('location_denied'); }, { timeout: 10000 });
   } }, t('use_location'));
+
+  // as the citizen writes: the likely topic (preselected when confident), the district, and open cases
+  // nearby that may be the same problem ("me too" follows one instead of filing a second case)
+  const intake = intakeSuggestions({
+    form: { description, topic, district, category, address }, position: () => location_, token: () => me().token, nameOf,
+    follow: async (trackingNo) => followedView(await api(`/v1/track/${encodeURIComponent(trackingNo)}/follow`, { method: 'POST', token: me().token }), trackingNo),
+  });
 
   const idempotencyKey = newIdempotencyKey();  // a retried send of this form files one case
   const { uploads, list, addFile, photos } = uploadList(s.token, 'attach-input');
@@ -210,9 +220,11 @@ async function newRequestView() {
     submit.disabled = true; submit.textContent = t('submitting');
     try {
       const ids = await Promise.all(uploads.map((u) => u.promise));
-      const body = { category: category.value, topic: topic.value, district: district.value,
+      const body = { category: category.value,
         description: description.value.trim(), phone: s.phone || phone.value.trim(), attachments: ids, channel: 'app',
         public: publish.checked, language: lang() === 'en' ? 'en' : 'zh' };
+      if (topic.value) body.topic = topic.value;
+      if (district.value) body.district = district.value;
       if (address.value.trim()) body.address = address.value.trim();
       if (location_) body.location = location_;
       const created = await api('/v1/requests', { method: 'POST', token: s.token, body, idempotencyKey });
@@ -224,9 +236,9 @@ async function newRequestView() {
   } },
   h('h1', {}, t('new_request')),
   field(t('category'), category), explained(category, categoryExplained(cat)),
-  field(t('topic'), topic), explained(topic, () => t('explain_topic')),
+  field(t('topic'), topic), explained(topic, () => t('explain_topic')), intake.topicHint,
   field(t('district'), district), explained(district, () => t('explain_district')), suggestion,
-  field(t('description'), description), counter,
+  field(t('description'), description), counter, intake.panel,
   h('div', { class: 'check' }, publish, h('label', { for: 'field-public' }, t('publish_description'))),
   h('p', { class: 'hint', id: 'field-public-hint' }, t('publish_hint')),
   field(t('address'), address, t('address_hint')),
@@ -234,7 +246,7 @@ async function newRequestView() {
   field(t('photos'), photos), field(t('video'), video), voice, list,
   field(t('contact_phone'), phone, s.phone ? t('phone_fixed') : null),
   status, submit);
-  refuseOpenChoices([[t('category'), category], [t('topic'), topic], [t('district'), district]], status);
+  refuseOpenChoices([[t('category'), category]], status);
   district.addEventListener('change', () => { if (location_) suggest(location_); });
   paint(gen, form);
 }
@@ -285,6 +297,19 @@ function voiceRecorder(addFile) {
     } catch (err) { state.textContent = err.message; }
   } }, t('record'));
   return h('div', { class: 'field' }, h('span', { class: 'label', id: 'voice-label' }, t('voice')), h('div', { class: 'row', role: 'group', 'aria-labelledby': 'voice-label' }, button, state));
+}
+
+/** "Me too": the citizen follows an open case instead of filing a second one; its SMS (answer, closure)
+ *  come to them from now on, and they may rate its answer. */
+function followedView(result, trackingNo) {
+  const no = result?.tracking_no || trackingNo;
+  mount(main, h('section', { class: 'card center', testid: 'followed', 'data-tracking-no': no },
+    h('h1', {}, t('followed_title')),
+    h('p', {}, t('tracking_no')),
+    h('p', { class: 'tracking-no', testid: 'tracking-no' }, no),
+    h('p', { class: 'muted' }, t('followed_text')),
+    h('a', { class: 'button primary', href: `/#/mine` }, t('nav_mine'))));
+  main.focus();
 }
 
 function submittedView(created) {

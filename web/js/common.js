@@ -68,7 +68,7 @@ function oneAtATime(send) {
   return run;
 }
 
-export async function api(path, { method = 'GET', body, token, accept, idempotencyKey } = {}) {
+export async function api(path, { method = 'GET', body, token, accept, idempotencyKey, signal } = {}) {
   const cfg = await config();
   const headers = { 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN' };
   if (token) headers.Authorization = `Bearer ${latestToken(token)}`;
@@ -76,7 +76,7 @@ export async function api(path, { method = 'GET', body, token, accept, idempoten
   if (accept) headers.Accept = accept;
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   const send = () => fetch(`${cfg.apiBase || ''}${path}`, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal,
   });
   const resp = await (cfg.mode === 'local' ? oneAtATime(send) : send());
   if (accept && accept !== 'application/json') {

@@ -4,6 +4,7 @@
 // Kept per operator (shared.js's callsKey names the signed-in account) and dropped at sign-out.
 import { api, categoryExplained, choiceSelect, e164, errorBox, explained, field, h, mount, newIdempotencyKey, refuseOpenChoices } from '../common.js';
 import { categoryLabel, categoryWithDays, fmtTime, statusLabel, t } from '../i18n.js';
+import { intakeSuggestions, optionalSelect } from '../intake.js';
 import { callsKey, main, me, nameOf, paint, route, state, urgentCheck } from './shared.js';
 
 function callsThisShift() {
@@ -21,10 +22,14 @@ export function callView() {
   const phone = h('input', { type: 'tel', name: 'phone', required: true, inputmode: 'tel', maxlength: 20, testid: 'call-phone', autocomplete: 'off' });
   // the category too (issue 21): each choice starts on "please choose" and says what it means
   const category = choiceSelect('category', 'call-category', state.catalog.categories.map((c) => [c, categoryWithDays(categoryLabel(c), state.catalog.deadline_days[c])]));
-  const topic = choiceSelect('topic', 'call-topic', Object.keys(state.catalog.topics).map((k) => [k, nameOf('topics', k)]));
-  const district = choiceSelect('district', 'call-district', Object.keys(state.catalog.districts).map((k) => [k, nameOf('districts', k)]));
+  // topic and district may be left to the platform (issue 18): it suggests them from what the caller
+  // reports (the best topic preselected when confident) and routes without them
+  const topic = optionalSelect('topic', 'call-topic', Object.keys(state.catalog.topics).map((k) => [k, nameOf('topics', k)]));
+  const district = optionalSelect('district', 'call-district', Object.keys(state.catalog.districts).map((k) => [k, nameOf('districts', k)]));
   const description = h('textarea', { name: 'description', rows: 5, maxlength: 4000, required: true, testid: 'call-description' });
   const address = h('input', { type: 'text', name: 'address', maxlength: 300, testid: 'call-address' });
+  // the open cases nearby with their (masked) words: the operator tells the caller it is already being handled
+  const intake = intakeSuggestions({ form: { description, topic, district, category, address }, token: () => me().token, nameOf, staff: true });
   const language = select('language', 'call-language', [['zh', t('lang_zh')], ['en', t('lang_en')]], 'zh');
   const urgent = h('input', { type: 'checkbox', id: 'call-urgent', testid: 'call-urgent' });
   const idempotencyKey = newIdempotencyKey();  // a retried send of this call files it once
@@ -57,8 +62,10 @@ export function callView() {
     e.preventDefault();
     submit.disabled = true;
     try {
-      const body = { category: category.value, topic: topic.value, district: district.value, description: description.value.trim(),
+      const body = { category: category.value, description: description.value.trim(),
         phone: e164(phone.value) || phone.value.trim(), channel: 'hotline', language: language.value };
+      if (topic.value) body.topic = topic.value;
+      if (district.value) body.district = district.value;
       if (address.value.trim()) body.address = address.value.trim();
       if (direct.checked && category.value === 'consultation') {
         body.answered_at_intake = knowledgeId ? { answer: answer.value.trim(), knowledge_id: knowledgeId } : { answer: answer.value.trim() };
@@ -73,11 +80,11 @@ export function callView() {
   h('h1', {}, t('new_call')),
   field(t('caller_phone'), phone, t('caller_phone_hint')), field(t('caller_language'), language),
   field(t('category'), category), explained(category, categoryExplained(state.catalog)),
-  field(t('topic'), topic), explained(topic, () => t('explain_topic')),
+  field(t('topic'), topic), explained(topic, () => t('explain_topic')), intake.topicHint,
   field(t('district'), district), explained(district, () => t('explain_district')),
-  field(t('description'), description), field(t('address'), address, t('address_hint')),
+  field(t('description'), description), intake.panel, field(t('address'), address, t('address_hint')),
   directRow, answerBox, urgentCheck(urgent, t('urgent_call_hint')), status, submit);
-  refuseOpenChoices([[t('category'), category], [t('topic'), topic], [t('district'), district]], status);
+  refuseOpenChoices([[t('category'), category]], status);
   paint(gen, h('div', { class: 'call-desk' }, form, kb), shiftList());
   phone.focus();
 }

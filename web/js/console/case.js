@@ -3,6 +3,7 @@
 // supervision instructions; 协办; internal notes).
 import { api, dueState, errorBox, field, fmtPhone, h, mount, splitMedia, upload } from '../common.js';
 import { actorLabel, categoryLabel, dimensionLabel, eventLabel, fmtTime, statusLabel, t } from '../i18n.js';
+import { duplicatesCard, suggestionCard } from './intake.js';
 import { actionForm, assistBadge, badge, DISPATCH_CENTRE, me, nameOf, paint, peopleOf, personName, route, state, unitName, urgentBadge, urgentCheck } from './shared.js';
 
 /** Every read of the citizen's media is recorded, one event per page view. Each reader's reads show as
@@ -49,7 +50,7 @@ export async function caseView(id, reveal = false) {
   const [c, tl] = await Promise.all([api(`/v1/cases/${id}${reveal ? '?reveal=phone' : ''}`, { token }), api(`/v1/cases/${id}/timeline`, { token })]);
   // the unit's answer files are listed with the answers, apart from what the citizen sent
   const { own, fromUnit } = splitMedia(c);
-  const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
+  const open = !['CLOSED', 'WITHDRAWN', 'MERGED'].includes(c.status);
   const post = (path, body) => api(`/v1/cases/${id}/${path}`, { method: 'POST', token, body });
   const actions = [];
   const leads = s.role === 'staff' && open && c.unit_id === s.unit && c.status !== 'RETURNED';
@@ -184,6 +185,7 @@ export async function caseView(id, reveal = false) {
           c.supplements?.length ? [h('h3', {}, t('supplement')), h('ul', {}, c.supplements.map((x) => h('li', {}, `${fmtTime(x.at)} ${x.text}`)))] : null,
           c.replies.length ? [h('h3', {}, t('replies')), h('ul', {}, c.replies.map((r) => h('li', {}, h('span', { class: 'muted' }, `${fmtTime(r.at)} · ${unitName(r.unit_id)}: `), r.message)))] : null,
           c.ratings?.length ? [h('h3', {}, t('citizen_ratings')), ratingList(c.ratings)] : null),
+        suggestionCard(c), duplicatesCard(c, open),
         h('section', { class: 'card' }, h('h2', {}, t('staff_timeline')),
           h('ol', { class: 'timeline staff', testid: 'timeline' }, collapseReads(tl.events).reverse().map((e) => h('li', { class: 'timeline-event', testid: 'timeline-event', 'data-type': e.type },
             h('span', { class: 'dot', 'aria-hidden': 'true' }),

@@ -14,7 +14,7 @@ export const main = document.getElementById('main');
 export const state = { generation: 0, catalog: null, units: null, sessionEnded: false };
 export const paint = (gen, ...children) => { if (gen === state.generation) mount(main, ...children); };
 export const me = () => session('console');
-export const nameOf = (table, code) => state.catalog?.[table]?.[code]?.[lang()] ?? code;
+export const nameOf = (table, code) => (code ? state.catalog?.[table]?.[code]?.[lang()] ?? code : '—');
 export const unitName = (id) => (id === DISPATCH_CENTRE ? t('dispatch_centre') : state.units?.[id] ? (lang() === 'en' ? state.units[id].name_en : state.units[id].name) : id || '—');
 
 let router = () => {};
