@@ -20,7 +20,14 @@ import yaml
 
 from minyi import cli
 from minyi.adapters.catalog_file import DISPATCH_CENTRE, SUPERVISION_OFFICE, shenzhen_catalog
-from minyi.adapters.sms.templates import LINK, MESSAGE_MAX_CHARS, notice_texts, registrations, variable_problems
+from minyi.adapters.sms.templates import (
+    LINK,
+    MESSAGE_MAX_CHARS,
+    hotspot_texts,
+    notice_texts,
+    registrations,
+    variable_problems,
+)
 from minyi.config import NotifySettings
 from minyi.domain.account_codes import code_texts
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, TimelineEvent
@@ -157,7 +164,7 @@ def test_minyi_sms_templates_prints_every_template_with_its_variables_and_their_
         assert cli.main(["sms", "templates", "--base", "https://12345.sz.gov.cn"]) == 0
     printed = json.loads(out.getvalue())
     # Then every notice text is there, each variable with its kind and maximum length
-    assert set(printed) == set(notice_texts()) | set(code_texts())
+    assert set(printed) == set(notice_texts()) | set(hotspot_texts()) | set(code_texts())
     reply = printed["citizen.replied.zh"]
     assert reply["text"] == "{1}已答复{2}，请凭评价码{3}到12345.sz.gov.cn/r评价"
     assert [p["name"] for p in reply["params"]] == ["unit", "no", "code"]
