@@ -219,6 +219,7 @@ class CatalogDocument(_Strict):
             version=version,
             knowledge=[KnowledgeEntry.model_validate(k.model_dump()) for k in self.knowledge],
             reply_templates=[ReplyTemplate.model_validate(t.model_dump()) for t in self.reply_templates],
+            topic_keywords=self.topic_keywords(),
         )
 
 

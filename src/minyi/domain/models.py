@@ -461,6 +461,8 @@ class Catalog(BaseModel):
     #: The knowledge base and the reply templates the catalogue document carries (catalog_doc.py).
     knowledge: list[KnowledgeEntry] = Field(default_factory=list)
     reply_templates: list[ReplyTemplate] = Field(default_factory=list)
+    #: Keywords per topic that has them (`topics.<id>.keywords`): the intake model's cold start.
+    topic_keywords: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class TrackingEntry(BaseModel):

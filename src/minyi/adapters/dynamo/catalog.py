@@ -44,7 +44,8 @@ class DynamoCatalogRepository:
     def _items(catalog: Catalog, rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for code, names in catalog.topics.items():
-            items.append({"SK": f"TOPIC#{code}", "code": code, **names})
+            keywords = catalog.topic_keywords.get(code)
+            items.append({"SK": f"TOPIC#{code}", "code": code, **names, **({"keywords": keywords} if keywords else {})})
         for code, names in catalog.districts.items():
             area = catalog.district_areas.get(code)
             items.append({"SK": f"DISTRICT#{code}", "code": code, **names, **({"area": area} if area else {})})
@@ -150,6 +151,7 @@ class DynamoCatalogRepository:
     def load(self) -> Catalog:
         """One strongly consistent query for the whole catalogue."""
         topics: dict[str, dict[str, str]] = {}
+        keywords: dict[str, list[str]] = {}
         districts: dict[str, dict[str, str]] = {}
         areas: dict[str, list[list[float]]] = {}
         units: dict[str, Unit] = {}
@@ -167,6 +169,8 @@ class DynamoCatalogRepository:
             kind = item["SK"].split("#", 1)[0]
             if kind == "TOPIC":
                 topics[item["code"]] = {"zh": item["zh"], "en": item["en"]}
+                if item.get("keywords"):  # the intake model's cold start (catalogues stored before have none)
+                    keywords[item["code"]] = [str(k) for k in item["keywords"]]
             elif kind == "DISTRICT":
                 districts[item["code"]] = {"zh": item["zh"], "en": item["en"]}
                 if item.get("area"):
@@ -196,6 +200,7 @@ class DynamoCatalogRepository:
             version=version,
             knowledge=knowledge,
             reply_templates=reply_templates,
+            topic_keywords=keywords,
             **urgent,
         )
 
