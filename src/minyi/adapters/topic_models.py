@@ -56,9 +56,7 @@ class S3ModelStore:
         return body
 
     def _put(self, key: str, body: str) -> None:
-        client("s3").put_object(
-            Bucket=self.bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/json"
-        )
+        client("s3").put_object(Bucket=self.bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/json")
 
     def save(self, model: TopicModel, record: ModelRecord) -> None:
         self._put(f"models/{model.version}.json", model.to_json())
@@ -97,4 +95,3 @@ def packaged_model() -> TopicModel | None:
         return TopicModel.from_json(PACKAGED_MODEL.read_bytes())
     except FileNotFoundError:
         return None
-

@@ -46,16 +46,17 @@ def train_seed(seed: Path, catalog: Path, trained_at: datetime) -> TrainingResul
 
 def report(result: TrainingResult, out: TextIO) -> None:
     m, base = result.held_out, result.in_force
-    print(f"model {result.model.version}: trained on {result.train_examples}, held out {result.held_out_examples}", file=out)
+    print(
+        f"model {result.model.version}: trained on {result.train_examples}, held out {result.held_out_examples}",
+        file=out,
+    )
     print(f"  held out: top-1 {m.top1:.3f}  top-3 {m.top3:.3f}  macro-F1 {m.macro_f1:.3f}  "
           f"auto-route threshold {m.auto_threshold} ({m.auto_share:.0%} routed)", file=out)  # fmt: skip
     print(f"  in force: top-1 {base.top1:.3f}  macro-F1 {base.macro_f1:.3f}", file=out)
     print(f"  {'promoted: it beats the model in force' if result.promoted else 'not promoted'}", file=out)
 
 
-def train_command(
-    seed: Path, catalog: Path, output: Path | None, packaged: bool, out: TextIO = sys.stdout
-) -> int:
+def train_command(seed: Path, catalog: Path, output: Path | None, packaged: bool, out: TextIO = sys.stdout) -> int:
     result = train_seed(seed, catalog, PACKAGED_TRAINED_AT if packaged else datetime.now(UTC))
     report(result, out)
     if output is not None:
