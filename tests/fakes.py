@@ -47,6 +47,7 @@ from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput, Unavailable
 from minyi.domain.intake_model import TopicModel
 from minyi.domain.lifecycle import RatingPolicy, Transition
+from minyi.domain.model_registry import InForce, ModelRecord
 from minyi.domain.models import (
     Case,
     CaseStatus,
@@ -61,7 +62,6 @@ from minyi.domain.models import (
     Upload,
     WorkflowWait,
 )
-from minyi.domain.model_registry import InForce, ModelRecord
 from minyi.domain.notices import Notice
 from minyi.domain.rating_links import RatingLinks
 from minyi.domain.scoreboard import spans

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from minyi.domain.accounts import Account, AccountStatus, NewAccount
     from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
     from minyi.domain.intake_model import TopicModel
-    from minyi.domain.model_registry import InForce, ModelRecord
     from minyi.domain.lifecycle import Transition
+    from minyi.domain.model_registry import InForce, ModelRecord
     from minyi.domain.models import (
         Case,
         CaseStatus,

@@ -1,4 +1,4 @@
-"""The admin API for accounts, the catalogue and the intake topic models: request and response models, and their views."""
+"""The admin API for accounts, the catalogue and the intake topic models: request and response models, views."""
 
 from __future__ import annotations
 
