@@ -17,9 +17,9 @@ from minyi.api.admin import ModelInForceView, ModelListView, model_in_force_view
 from minyi.api.http import caller, create_app, resolve
 from minyi.api.openapi import responses
 from minyi.config import AdminSettings
+from minyi.domain.model_registry import VERSION_PATTERN
 from minyi.observability import logger, metrics, tracer
 from minyi.open311.admin import IssuedKeyView, KeyList, KeyView, NewKeyBody, issued_view, key_view
-from minyi.domain.model_registry import VERSION_PATTERN
 from minyi.services.model_ops import ModelOps
 from minyi.services.open311 import ApiKeyService
 
