@@ -78,7 +78,7 @@ def list_models() -> ModelListView:
 @app.post(
     "/v1/admin/models/<version>/promote",
     summary="Admin: put a stored topic model version in force",
-    responses=responses(200, 404),
+    responses=responses(200, 404, body=True),
 )
 def promote_model(version: ModelVersion) -> ModelInForceView:
     return model_in_force_view(models().promote(caller(app), version))
@@ -87,7 +87,7 @@ def promote_model(version: ModelVersion) -> ModelInForceView:
 @app.post(
     "/v1/admin/models/<version>/rollback",
     summary="Admin: put a topic model version trained before the one in force back in force",
-    responses=responses(200, 404, 422),
+    responses=responses(200, 404, 422, body=True),
 )
 def rollback_model(version: ModelVersion) -> ModelInForceView:
     return model_in_force_view(models().rollback(caller(app), version))
