@@ -30,6 +30,7 @@ from minyi import bootstrap
 from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rules
 from minyi.adapters.dynamo.cases import SWEEP_SHARDS, assist_items_keys, case_keys, nearby_keys, nearby_partition
 from minyi.config import (
+    AdminSettings,
     AssignSettings,
     CasesSettings,
     EnvSettings,
@@ -38,15 +39,17 @@ from minyi.config import (
     RateSettings,
     SubmitSettings,
     SweepSettings,
+    TrainModelSettings,
 )
 from minyi.domain.accounts import Account, AccountStatus, NewAccount
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.deadlines import DeadlineClock
 from minyi.domain.duplicates import OpenCase
-from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput
+from minyi.domain.errors import AlreadyExists, ConcurrentUpdate, InvalidInput, Unavailable
 from minyi.domain.hotspots import MAX_CASES_PER_CELL, CellDay, Report
 from minyi.domain.intake_model import TopicModel
 from minyi.domain.lifecycle import RatingPolicy, Transition
+from minyi.domain.model_registry import InForce, ModelRecord
 from minyi.domain.models import (
     Case,
     CaseStatus,
@@ -70,6 +73,8 @@ from minyi.services.catalog import CatalogCache
 from minyi.services.hotline import HotlineService
 from minyi.services.hotspots import HotspotService
 from minyi.services.intake import IntakeService
+from minyi.services.intake_training import LabelledExample
+from minyi.services.model_ops import ModelCache, ModelOps
 from minyi.services.notify import NotifyService
 from minyi.services.rating_links import LinkRating
 from minyi.services.requests import RequestService
@@ -965,7 +970,46 @@ FAKE_ENVIRONMENT: dict[str, Any] = {
     "open311_contact": "12345@sz.gov.cn",
     "open311_key_service": "https://open.sz.gov.cn/keys",
     "code_key_arn": "arn:aws:kms:ap-east-1:123456789012:key/fake",
+    "models_bucket": "minyi-test-models",
 }
+
+
+class FakeModelStore:
+    """`minyi.ports.ModelStore` in memory: the models as their JSON (what S3 keeps), the pointer's history;
+    counts pointer reads (the cache's job is to keep them rare)."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, str] = {}
+        self.saved: dict[str, ModelRecord] = {}
+        self.pointers: list[InForce] = []
+        self.pointer_reads = 0
+        self.model_reads = 0
+        self.unavailable = False
+
+    def save(self, model: TopicModel, record: ModelRecord) -> None:
+        self.models[model.version] = model.to_json()
+        self.saved[record.version] = record
+
+    def records(self) -> list[ModelRecord]:
+        return sorted(self.saved.values(), key=lambda r: (r.trained_at, r.version), reverse=True)
+
+    def record(self, version: str) -> ModelRecord | None:
+        return self.saved.get(version)
+
+    def load(self, version: str) -> TopicModel | None:
+        self.model_reads += 1
+        text = self.models.get(version)
+        return None if text is None else TopicModel.from_json(text)
+
+    def in_force(self) -> InForce | None:
+        self.pointer_reads += 1
+        if self.unavailable:
+            raise Unavailable("error.model_store_unavailable")
+        return self.pointers[-1] if self.pointers else None
+
+    def put_in_force(self, pointer: InForce) -> None:
+        self.pointers.append(pointer)
+
 
 S = TypeVar("S", bound=EnvSettings)
 
@@ -991,6 +1035,7 @@ class Fakes:
     lockouts: FakeTrackingLockouts = field(default_factory=FakeTrackingLockouts)
     leases: FakeLeases = field(default_factory=FakeLeases)
     directory: FakeUserDirectory = field(default_factory=FakeUserDirectory)
+    models: FakeModelStore = field(default_factory=FakeModelStore)
     working_day_seconds: int | None = None
     links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
     models: FakeTopicModels = field(default_factory=FakeTopicModels)
@@ -1110,6 +1155,27 @@ class Fakes:
             sender=self.sender,
         )
 
+    def model_ops(self, packaged: TopicModel | None = None) -> ModelOps:
+        return bootstrap.model_ops(
+            self.settings(AdminSettings), store=self.models, packaged=lambda: packaged, clock=self.clock
+        )
+
+    def model_training(self, seed: Sequence[LabelledExample] = (), packaged: TopicModel | None = None) -> ModelOps:
+        return bootstrap.model_training(
+            self.settings(TrainModelSettings),
+            store=self.models,
+            packaged=lambda: packaged,
+            cases=self.cases,
+            catalog=self.catalog,
+            seed=lambda: list(seed),
+            clock=self.clock,
+        )
+
+    def topic_models(self, packaged: TopicModel | None = None) -> ModelCache:
+        return bootstrap.topic_model_source(
+            self.settings(AdminSettings), store=self.models, packaged=lambda: packaged, clock=self.clock
+        )
+
 
 def _ports_are_implemented() -> None:
     """For mypy: each fake satisfies its Protocol (never called)."""
@@ -1129,3 +1195,5 @@ def _ports_are_implemented() -> None:
     _clock: ports.Clock = FakeClock()
     _statuses: ports.AccountStatuses = FakeAccountStatuses()
     _idempotency: ports.IdempotencyStore = FakeIdempotencyStore()
+    _models: ports.ModelStore = FakeModelStore()
+    _source: ports.TopicModelSource = Fakes().topic_models()

@@ -1,4 +1,7 @@
-"""Local EventBridge schedules: fire each function's Schedule events every LOCAL_SCHEDULE_SECONDS."""
+"""Local EventBridge schedules: fire each function's `rate(...)` Schedule events every LOCAL_SCHEDULE_SECONDS.
+
+Calendar schedules (`cron(...)`: the monthly training of the intake topic model) are not fired by the
+timer: locally the packaged model serves, and a test or `minyi model train` runs the training when asked."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ class LocalScheduler:
             for name, spec in template.functions().items()
             for event_name, event in spec.events.items()
             if event["Type"] in {"Schedule", "ScheduleV2"}
+            and not str(event.get("Properties", {}).get("Schedule", "")).startswith("cron(")
         ]
         self.runs = 0
         self._stop = threading.Event()

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         AssignSettings,
         CasesSettings,
         CatalogAdminSettings,
+        ModelsSettings,
         NotifySettings,
         Open311Settings,
         ProjectionsSettings,
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
         SubmitSettings,
         SweepSettings,
         TableSettings,
+        TrainModelSettings,
     )
     from minyi.domain.deadlines import DeadlineClock
+    from minyi.domain.intake_model import TopicModel
     from minyi.domain.rating_links import RatingLinks
     from minyi.ports import (
         AccountStatuses,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
         HotspotRepository,
         IdempotencyStore,
         Leases,
+        ModelStore,
         NearbyCases,
         Open311Repository,
         OutboxRepository,
@@ -74,6 +78,8 @@ if TYPE_CHECKING:
     from minyi.services.hotline import HotlineService
     from minyi.services.hotspots import HotspotService
     from minyi.services.intake import IntakeService
+    from minyi.services.intake_training import LabelledExample
+    from minyi.services.model_ops import ModelCache, ModelOps
     from minyi.services.notify import NotifyService
     from minyi.services.open311 import ApiKeyService, Open311Service
     from minyi.services.open311_feed import Open311Feed
@@ -663,3 +669,84 @@ def deploy_facts(region: str, web_domain: str | None = None) -> DeployFacts:
     from minyi.adapters.deploy_facts import AwsDeployFacts, registry
 
     return AwsDeployFacts(region, templates=lambda: registry(web_domain))
+
+
+# --- the intake topic models (issue 18) ------------------------------------------------------------
+
+
+def _model_store(settings: ModelsSettings) -> ModelStore:
+    from minyi.adapters.topic_models import S3ModelStore
+
+    return S3ModelStore(settings.models_bucket)
+
+
+def _packaged_model() -> TopicModel | None:
+    from minyi.adapters.topic_models import packaged_model
+
+    return packaged_model()
+
+
+def topic_model_source(
+    settings: ModelsSettings,
+    *,
+    store: ModelStore | None = None,
+    packaged: Callable[[], TopicModel | None] | None = None,
+    clock: Clock | None = None,
+) -> ModelCache:
+    """`ports.TopicModelSource` for the suggestions: builds nothing until the first suggestion asks (no
+    S3 client, no model read at cold start); `packaged` replaces the layer's model (tests)."""
+    from minyi.services.model_ops import ModelCache
+
+    return ModelCache(
+        store=_given(store, lambda: _model_store(settings)),
+        packaged=packaged or _packaged_model,
+        clock=clock or utcnow,
+    )
+
+
+def model_ops(
+    settings: ModelsSettings,
+    *,
+    store: ModelStore | None = None,
+    packaged: Callable[[], TopicModel | None] | None = None,
+    clock: Clock | None = None,
+) -> ModelOps:
+    """The admin's model routes: the versions, promotion, rollback (the store alone)."""
+    from minyi.services.model_ops import ModelOps
+
+    return ModelOps(
+        store=_given(store, lambda: _model_store(settings)),
+        packaged=packaged or _packaged_model,
+        clock=clock or utcnow,
+    )
+
+
+def model_training(
+    settings: TrainModelSettings,
+    *,
+    store: ModelStore | None = None,
+    packaged: Callable[[], TopicModel | None] | None = None,
+    cases: CaseRepository | None = None,
+    catalog: CatalogCache | None = None,
+    seed: Callable[[], list[LabelledExample]] | None = None,
+    clock: Clock | None = None,
+) -> ModelOps:
+    """The training job (the monthly function, `minyi model train --table`): the closed cases and the
+    catalogue from the table, the seed set from the layer."""
+    from minyi.services.model_ops import ModelOps
+
+    def layer_seed() -> list[LabelledExample]:
+        from minyi.adapters.topic_models import PACKAGED_SEED
+        from minyi.services.intake_training import load_seed
+
+        return load_seed(PACKAGED_SEED)
+
+    table = _table(settings)
+    return ModelOps(
+        store=_given(store, lambda: _model_store(settings)),
+        packaged=packaged or _packaged_model,
+        clock=clock or utcnow,
+        cases=_given(cases, lambda: _cases(table)),
+        catalog=_given(catalog, lambda: _catalog(table)).get,
+        seed=seed or layer_seed,
+    )

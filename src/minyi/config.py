@@ -203,8 +203,18 @@ class Open311Settings(SubmitSettings):
     open311_public_url: str | None = None
 
 
-class AdminSettings(TableSettings, IdentitySettings):
-    pass
+class ModelsSettings(EnvSettings):
+    """The intake topic models (issue 18): the bucket that keeps their versions and the one in force."""
+
+    models_bucket: str = Field(min_length=1)
+
+
+class AdminSettings(TableSettings, IdentitySettings, ModelsSettings):
+    """Open311 API keys and the intake topic models."""
+
+
+class TrainModelSettings(TableSettings, ModelsSettings):
+    """The monthly training of the intake topic model: the closed cases (table) and the models bucket."""
 
 
 class AccountsSettings(TableSettings, SmsCountrySettings, IdentitySettings):
@@ -237,4 +247,5 @@ FUNCTION_SETTINGS: dict[str, type[EnvSettings]] = {
     "AccountsTriggerFunction": AccountsTriggerSettings,
     "SmsSenderFunction": SmsSenderSettings,
     "CatalogAdminFunction": CatalogAdminSettings,
+    "TrainModelFunction": TrainModelSettings,
 }

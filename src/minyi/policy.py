@@ -43,6 +43,7 @@ class Action(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_STAFF = "manage_staff"
     MANAGE_CATALOG = "manage_catalog"
+    MANAGE_MODELS = "manage_models"
     KNOWLEDGE = "knowledge"
     REPLY_TEMPLATES = "reply_templates"
     CALLBACK = "callback"
@@ -82,6 +83,8 @@ ROLES: dict[Action, frozenset[Role]] = {
     # accounts other than citizens' exist only because an admin created them
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.MANAGE_CATALOG: frozenset({Role.ADMIN}),
+    # the intake topic models: which one suggests topics (issue 18)
+    Action.MANAGE_MODELS: frozenset({Role.ADMIN}),
     # the knowledge base: operators answer calls from it, desks look things up in it
     Action.KNOWLEDGE: frozenset({Role.OPERATOR}) | _STAFF_DESK,
     Action.REPLY_TEMPLATES: frozenset({Role.STAFF, Role.SUPERVISOR}),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from minyi.domain.hotspots import CellDay, Report
     from minyi.domain.intake_model import TopicModel
     from minyi.domain.lifecycle import Transition
+    from minyi.domain.model_registry import InForce, ModelRecord
     from minyi.domain.models import (
         Case,
         CaseStatus,
@@ -564,3 +565,24 @@ class NearbyCases(Protocol):
     def open_near(self, topic: str, cells: Sequence[str], since: datetime) -> NearbyRead:
         """The open cases of `topic` in these cells filed at or after `since`: one query per cell, no scan."""
         ...
+
+
+class ModelStore(Protocol):
+    """Where the trained topic models are kept (issue 18, part 3): every version with its record, never
+    deleted, and the pointer to the one in force (S3 in AWS: `minyi.adapters.topic_models`)."""
+
+    def save(self, model: TopicModel, record: ModelRecord) -> None:
+        """Store a version (its model, then its record: a listed record always has its model)."""
+
+    def records(self) -> list[ModelRecord]:
+        """Every stored version's record, the newest trained first."""
+
+    def record(self, version: str) -> ModelRecord | None: ...
+
+    def load(self, version: str) -> TopicModel | None:
+        """A stored version's model (None: no such version)."""
+
+    def in_force(self) -> InForce | None:
+        """The pointer to the model in force (None: none was ever put in force)."""
+
+    def put_in_force(self, pointer: InForce) -> None: ...

@@ -128,6 +128,11 @@ def run_flows(stack: Stack, pools: dict[str, str], code_key: str) -> None:
     ok(stack.request("GET", "/open311/v2/services.json", None))
     ok(stack.request("GET", "/open311/v2/requests.json", None))
     ok(stack.request("DELETE", f"/v1/admin/open311-keys/{key['key_id']}", ADMIN), 200, 204)
+    # the intake topic model: the monthly training, then the admin's list, promotion and a refused rollback
+    trained = stack.lambdas.invoke("TrainModelFunction", scheduled_event(stack.lambdas.template.region, "Monthly"))
+    ok(stack.request("GET", "/v1/admin/models", ADMIN))
+    ok(stack.request("POST", f"/v1/admin/models/{trained['version']}/promote", ADMIN))
+    ok(stack.request("POST", f"/v1/admin/models/{trained['version']}/rollback", ADMIN), 422)
     # admin: the catalogue as data, staff accounts in the staff pool
     ok(stack.request("GET", "/v1/admin/catalog", ADMIN), 200, 404)
     ok(stack.request("PUT", "/v1/admin/catalog", ADMIN, copy.deepcopy(shenzhen_document().as_json())), 200, 201)

@@ -57,6 +57,7 @@ MAY: dict[Action, str] = {
     Action.MANAGE_API_KEYS: "admin",
     Action.MANAGE_STAFF: "admin",
     Action.MANAGE_CATALOG: "admin",
+    Action.MANAGE_MODELS: "admin",
     Action.KNOWLEDGE: "operator staff dispatcher supervisor admin",
     Action.REPLY_TEMPLATES: "staff supervisor admin",
     Action.CALLBACK: "operator admin",

@@ -29,6 +29,7 @@ STATEFUL = {
     "StaffUserPool",
     "CasesTable",
     "AttachmentsBucket",
+    "ModelsBucket",
     "OperationsKey",
     "CodeKey",
     "RatingLinkSecret",

@@ -1,4 +1,4 @@
-"""The admin API for accounts and the catalogue: request and response models, and their views."""
+"""The admin API for accounts, the catalogue and the intake topic models: request and response models, views."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from minyi.domain.accounts import Account, NewAccount
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
+from minyi.domain.model_registry import InForce, ModelChange
 from minyi.domain.models import Role
 from minyi.domain.phone import normalise_phone
 from minyi.services.catalog_admin import CatalogChange
+from minyi.services.model_ops import ModelList
 
 StaffRole = Literal["staff", "dispatcher", "supervisor", "operator", "admin"]
 
@@ -102,4 +104,48 @@ def catalog_change_view(change: CatalogChange) -> CatalogChangeView:
         version=change.version,
         changes=change.diff.changes,
         diff={name: SectionChanges(**s.model_dump()) for name, s in change.diff.sections.items()},
+    )
+
+
+class ModelVersionView(BaseModel):
+    version: str
+    trained_at: datetime
+    kind: str = Field(description="linear (trained) or keywords")
+    top1: float | None = Field(default=None, description="held-out top-1 accuracy")
+    top3: float | None = Field(default=None, description="held-out top-3 accuracy")
+    macro_f1: float | None = None
+    threshold: float | None = Field(default=None, description="the auto-route threshold (null: never routes alone)")
+    held_out_examples: int
+    train_examples: int
+    baseline_top1: float | None = Field(default=None, description="the model in force then, on the same slice")
+    baseline_macro_f1: float | None = None
+    in_force: bool
+
+
+class ModelInForceView(BaseModel):
+    version: str
+    since: datetime
+    by: str = Field(description="the admin's account id, or `schedule` for the monthly training")
+    change: ModelChange
+    previous: str | None = None
+
+
+class ModelListView(BaseModel):
+    serving: str | None = Field(
+        description="the version answering suggestions (the packaged one until one is in force)"
+    )
+    in_force: ModelInForceView | None
+    versions: list[ModelVersionView] = Field(description="every stored version, the newest trained first")
+
+
+def model_in_force_view(pointer: InForce) -> ModelInForceView:
+    return ModelInForceView.model_validate(pointer.model_dump())
+
+
+def model_list_view(models: ModelList) -> ModelListView:
+    current = models.in_force.version if models.in_force else None
+    return ModelListView(
+        serving=models.serving,
+        in_force=model_in_force_view(models.in_force) if models.in_force else None,
+        versions=[ModelVersionView(**r.model_dump(), in_force=r.version == current) for r in models.versions],
     )

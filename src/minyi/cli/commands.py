@@ -105,6 +105,18 @@ def _sms_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_train(args: argparse.Namespace) -> int:
+    from minyi.cli.model import train_command, train_stack
+
+    if args.table or args.bucket:
+        if not (args.table and args.bucket):
+            raise CliError("give both --table (the cases table) and --bucket (the models bucket)")
+        if args.region:
+            os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = args.region
+        return train_stack(args.table, args.bucket)
+    return train_command(Path(args.seed), Path(args.catalog), Path(args.output) if args.output else None, args.packaged)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="minyi", description="A Minyi stack: its catalogue, its SMS templates, preflight and smoke checks."
@@ -154,6 +166,17 @@ def parser() -> argparse.ArgumentParser:
     smoke.add_argument("--token", help="a citizen's ID token (or MINYI_TOKEN; /local/tokens locally)")
     smoke.add_argument("--rating-base", help="RatingLinkBase, to check it is the web address")
     smoke.set_defaults(run=_smoke)
+
+    model = sub.add_parser("model", help="the intake topic model").add_subparsers(dest="verb", required=True)
+    trn = model.add_parser("train", help="train on the seed set here, or on a stack's closed cases (--table)")
+    trn.add_argument("--seed", default="data/intake/seed.jsonl", help="the seed set (JSON lines)")
+    trn.add_argument("--catalog", default="data/catalog/shenzhen.yaml", help="topics and keywords from this file")
+    trn.add_argument("--output", "-o", help="write the model's JSON here")
+    trn.add_argument("--packaged", action="store_true", help="the packaged model's fixed date (reproducible)")
+    trn.add_argument("--table", help="a stack's cases table: train on its closed cases too")
+    trn.add_argument("--bucket", help="with --table: the stack's models bucket (stored, promoted if better)")
+    trn.add_argument("--region", help="with --table: the stack's region")
+    trn.set_defaults(run=_model_train)
 
     sms = sub.add_parser("sms", help="SMS for mainland providers").add_subparsers(dest="verb", required=True)
     tpl = sms.add_parser("templates", help="every template to register, with its variables and their maximum lengths")

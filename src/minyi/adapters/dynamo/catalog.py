@@ -153,9 +153,9 @@ class DynamoCatalogRepository:
     def load(self) -> Catalog:
         """One strongly consistent query for the whole catalogue."""
         topics: dict[str, dict[str, str]] = {}
+        keywords: dict[str, list[str]] = {}
         districts: dict[str, dict[str, str]] = {}
         areas: dict[str, list[list[float]]] = {}
-        keywords: dict[str, list[str]] = {}
         units: dict[str, Unit] = {}
         deadline_days: dict[Category, int] = {}
         bounds: Bounds | None = None
