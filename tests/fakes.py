@@ -1038,7 +1038,7 @@ class Fakes:
     models: FakeModelStore = field(default_factory=FakeModelStore)
     working_day_seconds: int | None = None
     links: RatingLinks = field(default_factory=lambda: RatingLinks(secret=RATING_LINK_SECRET, base=RATING_LINK_BASE))
-    models: FakeTopicModels = field(default_factory=FakeTopicModels)
+    topic_models_in_force: FakeTopicModels = field(default_factory=FakeTopicModels)
     cases: FakeCaseRepository = field(init=False)
     counters: FakeScoreboardRepository = field(init=False)
     nearby: FakeNearbyCases = field(init=False)
@@ -1079,7 +1079,7 @@ class Fakes:
             cases=self.cases,
             catalog=self.catalog,
             nearby=self.nearby,
-            models=self.models,
+            models=self.topic_models_in_force,
             clock=self.clock,
         )
 

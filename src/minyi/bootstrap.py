@@ -204,8 +204,16 @@ def intake_service(
         nearby=_given(nearby, lambda: _nearby(table)),
         cases=_given(cases, lambda: _cases(table)),
         clock=clock or utcnow,
-        models=models,
+        models=models if models is not None else _topic_models(settings),
     )
+
+
+def _topic_models(settings: TableSettings) -> TopicModelSource | None:
+    """The model in force where the function is given the models bucket (the submit function); else none:
+    the catalogue's keywords suggest."""
+    from minyi.config import ModelsSettings
+
+    return topic_model_source(settings) if isinstance(settings, ModelsSettings) else None
 
 
 def request_service(

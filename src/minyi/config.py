@@ -74,6 +74,12 @@ class SmsCountrySettings(EnvSettings):
         return value
 
 
+class ModelsSettings(EnvSettings):
+    """The intake topic models (issue 18): the bucket that keeps their versions and the one in force."""
+
+    models_bucket: str = Field(min_length=1)
+
+
 class SubmitSettings(TableSettings, SmsCountrySettings):
     attachments_bucket: str = Field(min_length=1)
     idempotency_table: str = Field(min_length=1)
@@ -122,8 +128,9 @@ class RatingLinkSettings(RatingCodeSettings):
         return value
 
 
-class CitizenApiSettings(SubmitSettings, RatingCodeSettings, IdentitySettings):
-    """The citizen API: submission, and the rating links' signer (public tracking takes their code)."""
+class CitizenApiSettings(SubmitSettings, RatingCodeSettings, IdentitySettings, ModelsSettings):
+    """The citizen API: submission, and the rating links' signer (public tracking takes their code); the
+    intake topic model in force (suggestions, and routing without a topic)."""
 
 
 class RateSettings(TableSettings, ClockSettings, MediaSettings, RatingCodeSettings, IdentitySettings):
@@ -201,12 +208,6 @@ class Open311Settings(SubmitSettings):
     open311_key_service: str = Field(min_length=1)
     #: The endpoint's public URL for discovery; derived from the request when unset.
     open311_public_url: str | None = None
-
-
-class ModelsSettings(EnvSettings):
-    """The intake topic models (issue 18): the bucket that keeps their versions and the one in force."""
-
-    models_bucket: str = Field(min_length=1)
 
 
 class AdminSettings(TableSettings, IdentitySettings, ModelsSettings):

@@ -520,10 +520,14 @@ def test_the_template_gives_each_open311_function_the_settings_it_validates(func
         assert all(public for _, path, public in routes) and all(p.startswith("/open311/v2/") for _, p, _ in routes)
         assert ("POST", "/open311/v2/requests.xml", True) in routes
     if function == "AdminFunction":
+        # the partners' keys, and the intake topic models (issue 18)
         assert routes == {
             ("POST", "/v1/admin/open311-keys", False),
             ("GET", "/v1/admin/open311-keys", False),
             ("DELETE", "/v1/admin/open311-keys/{key_id}", False),
+            ("GET", "/v1/admin/models", False),
+            ("POST", "/v1/admin/models/{version}/promote", False),
+            ("POST", "/v1/admin/models/{version}/rollback", False),
         }
 
 

@@ -38,7 +38,8 @@ def test_topics_are_at_least_three_best_first_with_scores_in_0_1_from_the_catalo
 
 
 def test_the_trained_model_in_force_suggests_when_there_is_one(fakes: Fakes) -> None:
-    fakes.models.model = keyword_model(["health", "traffic", "housing"], {"health": ["红绿灯"]}, version="m-7")
+    model = keyword_model(["health", "traffic", "housing"], {"health": ["红绿灯"]}, version="m-7")
+    fakes.topic_models_in_force.model = model
     found = fakes.intake_service().suggest(CITIZEN, IntakeQuery(description="路口红绿灯坏了"))
     assert found.model_version == "m-7"
     assert found.topics[0].topic == "health"
@@ -107,7 +108,7 @@ def test_without_a_topic_a_sure_model_routes_and_the_case_records_the_suggestion
     # Given a model in force whose threshold the text clears
     model = keyword_model(["traffic", "environment", "housing"], {"traffic": ["红绿灯", "路口"]}, version="m-1")
     model.auto_threshold = 0.8
-    fakes.models.model = model
+    fakes.topic_models_in_force.model = model
     # When a citizen files without topic and district, at the crossing
     case = fakes.request_service().submit(
         CITIZEN, new_request(topic=None, district=None, description="路口红绿灯坏了", location=CROSSING)
