@@ -23,6 +23,7 @@ from minyi.adapters.sms import sms_sender
 from minyi.adapters.sms.sns import SnsSmsSender, reset_clients
 from minyi.adapters.sms.templates import (
     ProviderConfig,
+    code_texts,
     hotspot_texts,
     notice_texts,
     registration_text,
@@ -30,11 +31,12 @@ from minyi.adapters.sms.templates import (
     template_texts,
 )
 from minyi.adapters.sms.tencent import TencentSmsSender
-from minyi.domain.account_codes import CodeKind, code_message, code_texts
+from minyi.domain.account_codes import CodeKind, code_message, compose_code
 from minyi.domain.models import EventType
 from minyi.domain.notices import Notice, TemplateMessage, template_key
 from minyi.ports import SmsError, SmsProviderError, TemplateSmsSender
 from minyi.services.notify import NotifyService
+from minyi.text import render_fields
 
 RECORDED = Path(__file__).parent / "recorded" / "tencent_sms"
 ENDPOINT = "https://sms.tencentcloudapi.com/"
@@ -284,7 +286,7 @@ def test_the_user_pools_codes_are_templates_to_register_and_missing_until_regist
     assert config.missing_templates() == sorted(code_texts())
     # When a code's message is built, its parameters fill the registered template into the text
     for kind, secret in ((CodeKind.VERIFICATION_CODE, "123456"), (CodeKind.TEMPORARY_PASSWORD, "Xy7-pass")):
-        body, template = code_message(kind, secret)
+        body, template = compose_code(code_message(kind, secret), render_fields)
         rendered = str(registered[template.key]["text"]).replace("{1}", secret)
         assert body.endswith(rendered), (body, rendered)
 

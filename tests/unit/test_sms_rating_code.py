@@ -23,13 +23,13 @@ from minyi.adapters.catalog_file import DISPATCH_CENTRE, SUPERVISION_OFFICE, she
 from minyi.adapters.sms.templates import (
     LINK,
     MESSAGE_MAX_CHARS,
+    code_texts,
     hotspot_texts,
     notice_texts,
     registrations,
     variable_problems,
 )
 from minyi.config import NotifySettings
-from minyi.domain.account_codes import code_texts
 from minyi.domain.models import Case, CaseStatus, Category, EventType, Role, TimelineEvent
 from minyi.domain.notices import VARIABLES, NoticeContext, sms_segments
 from minyi.domain.rating_links import MAX_HOST_LENGTH, RatingLinks, display_address

@@ -1,4 +1,4 @@
-"""The SMS a user pool sends itself (sign-up and sign-in codes, temporary passwords), as our own texts (pure).
+"""The SMS a user pool sends itself (sign-up and sign-in codes, temporary passwords), as keys and facts (pure).
 
 Cognito would send these through SNS in the pool's own region, which has no SMS in ap-east-1 and
 cannot reach mainland phones, where every SMS must be a registered template. So both pools hand
@@ -8,16 +8,22 @@ code encrypted, and the function sends it through the same provider as the case 
 Each Cognito trigger source maps to one kind of message. A verification code goes out on the
 provider's verification-code template, whose variable takes at most 6 digits; a temporary password
 (an admin created a staff account) on a notice template of its own.
+
+The domain decides the message (`sms.account.<kind>`, a key of the message catalogue) and its one fact,
+never the prose: the texts are the catalogue's, rendered at the edge (`minyi.services.account_codes`,
+through `minyi.text`), as the case notices are (`minyi.domain.notices`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from minyi.domain.messages import Message, message
 from minyi.domain.models import Language
-from minyi.domain.notices import TemplateMessage
+from minyi.domain.notices import Render, TemplateMessage, registered_key
 
 
 class CodeTrigger(StrEnum):
@@ -49,15 +55,16 @@ KIND_OF: Final[dict[CodeTrigger, CodeKind]] = {
     CodeTrigger.ADMIN_CREATE_USER: CodeKind.TEMPORARY_PASSWORD,
 }
 
-#: The texts, by kind and language. Staff accounts are Chinese only, as the console's invitations are.
-_TEXTS: Final[dict[CodeKind, dict[Language, str]]] = {
-    CodeKind.VERIFICATION_CODE: {
-        "zh": "【民意速办】验证码 {code}，请勿告诉他人。",
-        "en": "[Minyi] Your verification code is {code}. Do not share it with anyone.",
-    },
-    CodeKind.TEMPORARY_PASSWORD: {
-        "zh": "【民意速办】工作账号已开通，请用本手机号登录，临时密码 {password}，首次登录请设置新密码并绑定验证器。",
-    },
+#: The catalogue key of each kind's text (`sms.account.<kind>`, server section of
+#: `src/minyi/locale/<lang>/LC_MESSAGES/minyi.po`), whose one placeholder is `_PARAM[kind]`.
+_KEYS: Final[dict[CodeKind, str]] = {
+    CodeKind.VERIFICATION_CODE: "sms.account.code",
+    CodeKind.TEMPORARY_PASSWORD: "sms.account.temporary_password",
+}
+#: The languages each kind is sent in. Staff accounts are Chinese only, as the console's invitations are.
+_LANGUAGES: Final[dict[CodeKind, tuple[Language, ...]]] = {
+    CodeKind.VERIFICATION_CODE: ("zh", "en"),
+    CodeKind.TEMPORARY_PASSWORD: ("zh",),
 }
 _PARAM: Final[dict[CodeKind, str]] = {CodeKind.VERIFICATION_CODE: "code", CodeKind.TEMPORARY_PASSWORD: "password"}
 
@@ -76,22 +83,40 @@ def code_kind(trigger_source: str) -> CodeKind:
 
 def template_key(kind: CodeKind, lang: Language) -> str:
     """The registered-template key (`account.code.zh`), next to the notices' `<kind>.<event>.<lang>` keys."""
-    return f"account.{kind.value}.{lang}"
+    return registered_key(_KEYS[kind], lang)
 
 
-def code_texts() -> dict[str, str]:
-    """Every account SMS text by its template key: what a template-based provider must have registered."""
-    return {template_key(kind, lang): text for kind, by_lang in _TEXTS.items() for lang, text in by_lang.items()}
+def code_keys() -> dict[str, tuple[Language, ...]]:
+    """Every account SMS text's catalogue key, with the languages it is sent in: what a template-based
+    provider must have registered (the texts themselves are the catalogue's)."""
+    return {_KEYS[kind]: _LANGUAGES[kind] for kind in CodeKind}
 
 
-def code_message(kind: CodeKind, secret: str, lang: Language = "zh") -> tuple[str, TemplateMessage]:
-    """The SMS text and its template message for `secret` (a code or a temporary password)."""
+@dataclass(frozen=True)
+class CodeMessage:
+    """An account SMS decided but not yet worded: which text, in which language, with the secret."""
+
+    language: Language
+    message: Message
+
+    @property
+    def template_key(self) -> str:
+        return registered_key(self.message.key, self.language)
+
+
+def code_message(kind: CodeKind, secret: str, lang: Language = "zh") -> CodeMessage:
+    """The message for `secret` (a code or a temporary password) in `lang`, or in Chinese where the kind
+    is not sent in `lang`; UnsendableCode for a secret its template cannot carry."""
     if kind == CodeKind.VERIFICATION_CODE and not VERIFICATION_CODE.fullmatch(secret):
         raise UnsendableCode("a verification code must be 1 to 6 digits")
     if not secret or any(ch.isspace() for ch in secret):
         raise UnsendableCode("the secret is empty or contains white space")
-    by_lang = _TEXTS[kind]
-    language: Language = lang if lang in by_lang else "zh"
-    name = _PARAM[kind]
-    text = by_lang[language].replace("{" + name + "}", secret)
-    return text, TemplateMessage(key=template_key(kind, language), params={name: secret})
+    language: Language = lang if lang in _LANGUAGES[kind] else "zh"
+    return CodeMessage(language=language, message=message(_KEYS[kind], **{_PARAM[kind]: secret}))
+
+
+def compose_code(code: CodeMessage, render: Render) -> tuple[str, TemplateMessage]:
+    """The SMS text (`render`: the catalogue's, at the edge) and its template message with the secret
+    as the one variable."""
+    body, shown = render(code.message, code.language)
+    return body, TemplateMessage(key=code.template_key, params=shown)

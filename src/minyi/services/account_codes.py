@@ -1,7 +1,8 @@
 """The user pools' own SMS (sign-up and sign-in codes, temporary passwords) through our SMS provider.
 
 Cognito calls the custom SMS sender with the code encrypted; this service decrypts it (port
-`CodeDecrypter`), picks the text for the trigger source (`minyi.domain.account_codes`) and sends it
+`CodeDecrypter`), picks the message for the trigger source (`minyi.domain.account_codes`), renders it
+from the message catalogue (`sms.account.*`, through `minyi.text`) and sends it
 through the same `SmsSender` as the case notices: a template-based provider (Tencent Cloud) gets the
 registered template and its code variable, SNS the text. Any failure raises, so Cognito fails the
 sign-up or sign-in step and the person can ask for a new code; nothing is half-sent.
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minyi.domain.account_codes import CodeKind, code_kind, code_message
+from minyi.domain.account_codes import CodeKind, code_kind, code_message, compose_code
 from minyi.domain.errors import InvalidInput
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Language
 from minyi.domain.phone import mask_phone
 from minyi.observability import logger, metrics
 from minyi.ports import CodeDecrypter, SmsSender, TemplateSmsSender
+from minyi.text import render_fields
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class AccountCodeService:
             raise InvalidInput("request.code", "error.event_has_no_code")
         secret = self.decrypter.decrypt(request.encrypted_code)
         lang: Language = "en" if (request.locale or "").lower().startswith("en") else "zh"
-        body, template = code_message(kind, secret, lang)
+        body, template = compose_code(code_message(kind, secret, lang), render_fields)
         if isinstance(self.sender, TemplateSmsSender):
             message_id = self.sender.send_template(request.phone, template)
         else:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from minyi.domain.account_codes import KIND_OF, CodeKind, CodeTrigger, code_texts, template_key
+from minyi import text as catalogue
+from minyi.adapters.sms.templates import code_texts
+from minyi.domain.account_codes import KIND_OF, CodeKind, CodeTrigger, code_keys, code_message, template_key
 from minyi.domain.errors import InvalidInput
+from minyi.domain.messages import Message
 from minyi.domain.notices import TemplateMessage
 from minyi.ports import CodeDecryptionError, SmsError
 from minyi.services.account_codes import AccountCodeService, CodeRequest
@@ -117,3 +120,22 @@ def test_every_account_text_has_one_template_key_and_one_variable() -> None:
     assert template_key(CodeKind.TEMPORARY_PASSWORD, "zh") in texts
     for key, text in texts.items():
         assert text.count("{") == 1, key
+
+
+def test_the_domain_decides_the_message_and_the_catalogue_holds_its_text() -> None:
+    # Given a sign-in code for an English reader, and a temporary password asked for in English
+    code = code_message(CodeKind.VERIFICATION_CODE, "482913", "en")
+    password = code_message(CodeKind.TEMPORARY_PASSWORD, "Tmp#Pass9word", "en")
+    # Then the domain's answer is a catalogue key and its one fact, no prose, in the language it is sent in
+    assert (code.language, code.message) == ("en", Message(key="sms.account.code", params={"code": "482913"}))
+    assert (password.language, password.message) == (
+        "zh",
+        Message(key="sms.account.temporary_password", params={"password": "Tmp#Pass9word"}),
+    )
+    assert password.template_key == "account.temporary_password.zh"
+    # And every account text is in both catalogues, registered in each language it is sent in
+    assert code_keys() == {"sms.account.code": ("zh", "en"), "sms.account.temporary_password": ("zh",)}
+    for key in code_keys():
+        assert catalogue.has(key, "zh") and catalogue.has(key, "en"), key
+    assert code_texts()["account.code.zh"] == catalogue.template("sms.account.code", "zh")
+    assert set(code_texts()) == {"account.code.zh", "account.code.en", "account.temporary_password.zh"}

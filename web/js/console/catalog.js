@@ -1,9 +1,23 @@
 // The version in force and every version before it (GET /v1/admin/catalog/versions); a new document is
 // first checked (PUT /v1/admin/catalog?dry_run=true shows what it changes), then applied. A document
 // an admin applies routes the next submission (the functions check the version on each request).
+// The document is the YAML file the CLI imports (data/catalog/*.yaml, `minyi catalog export`), read here
+// (./yaml.js) and sent as JSON, as the CLI sends it; or a JSON file.
 import { api, errorBox, field, h, mount } from '../common.js';
 import { fmtTime, t } from '../i18n.js';
 import { me, paint, state } from './shared.js';
+import { parseYaml, YamlError } from './yaml.js';
+
+/** The document a chosen file holds: YAML by its name (.yaml, .yml), else JSON; an Error to show if not. */
+export function readDocument(name, text) {
+  if (/\.ya?ml$/i.test(name)) {
+    try { return parseYaml(text); } catch (err) {
+      if (err instanceof YamlError) throw new Error(t('catalog_not_yaml').replace('{line}', err.line));
+      throw err;
+    }
+  }
+  try { return JSON.parse(text); } catch { throw new Error(t('catalog_not_json')); }
+}
 
 function diffList(change) {
   const sections = Object.entries(change.diff || {}).filter(([, p]) => p.added.length + p.removed.length + p.changed.length);
@@ -20,7 +34,7 @@ export async function catalogView(notice) {
   const history = await api('/v1/admin/catalog/versions', { token: s.token });
   const head = history.versions[0];
   const status = h('div', { 'aria-live': 'polite', testid: 'catalog-status' });
-  const file = h('input', { type: 'file', accept: '.json,application/json', testid: 'catalog-file' });
+  const file = h('input', { type: 'file', accept: '.yaml,.yml,.json,application/yaml,application/json', testid: 'catalog-file' });
   const check = h('button', { type: 'submit', class: 'secondary', testid: 'catalog-check' }, t('catalog_check'));
   let document_ = null;
   const apply = h('button', { type: 'button', class: 'primary', disabled: true, testid: 'catalog-apply', onclick: async () => {
@@ -35,8 +49,8 @@ export async function catalogView(notice) {
     apply.disabled = true;
     document_ = null;
     try {
-      const text = await file.files?.[0]?.text();
-      try { document_ = JSON.parse(text ?? ''); } catch { throw new Error(t('catalog_not_json')); }
+      const chosen = file.files?.[0];
+      document_ = readDocument(chosen?.name ?? '', (await chosen?.text()) ?? '');
       const change = await api('/v1/admin/catalog?dry_run=true', { method: 'PUT', token: s.token, body: document_ });
       mount(status, diffList(change));
       apply.disabled = change.changes === 0 && change.previous_version > 0;

@@ -9,8 +9,9 @@ are rendered from) in each language it is sent in (`minyi.domain.notices.notice_
 of first use.
 Its constants (`{address}`, the rating page) are written into the registered text: Tencent Cloud SMS
 refuses a link in a variable, and takes a link only as constant text on an ICP-filed domain.
-So is every text of the user pools' own SMS (`minyi.domain.account_codes`: `account.code.zh`, the
-verification-code template, and the staff accounts' temporary password), which the custom SMS sender sends.
+So is every text of the user pools' own SMS (`sms.account.code`, registered as `account.code.zh` and
+`account.code.en`, the verification-code templates, and `sms.account.temporary_password`, the staff
+accounts' temporary password: `minyi.domain.account_codes.code_keys`), which the custom SMS sender sends.
 
 Tencent Cloud's rules for the variables (body template review standards, product 382 document 40659):
 a verification-code template's variables carry 0-6 digits and nothing else, and a template is taken
@@ -31,7 +32,7 @@ import sys
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minyi.domain.account_codes import code_texts
+from minyi.domain.account_codes import code_keys
 from minyi.domain.hotspots import SMS_KEY, SMS_LANGUAGES
 from minyi.domain.notices import (
     VARIABLES,
@@ -70,6 +71,12 @@ def notice_texts() -> dict[str, str]:
 def hotspot_texts() -> dict[str, str]:
     """The supervision office's hotspot SMS (未诉先办) by its template key."""
     return {registered_key(SMS_KEY, lang): template(SMS_KEY, lang) for lang in SMS_LANGUAGES}
+
+
+def code_texts() -> dict[str, str]:
+    """Every account SMS text (codes, temporary passwords) by its registered-template key, as the message
+    catalogue holds it."""
+    return {registered_key(key, lang): template(key, lang) for key, langs in code_keys().items() for lang in langs}
 
 
 def template_texts() -> dict[str, str]:
