@@ -48,6 +48,9 @@ class Action(StrEnum):
     CALLBACK = "callback"
     ASSIGN = "assign"
     ASSIST = "assist"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
+    FOLLOW = "follow"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -88,6 +91,12 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.ASSIGN: frozenset({Role.STAFF}),
     # 协办: the dispatch centre, or the holding unit, asks other units to help
     Action.ASSIST: frozenset({Role.STAFF, Role.DISPATCHER}),
+    # 并单: the dispatch centre, or the unit holding the case (the lifecycle checks it holds it)
+    Action.MERGE: frozenset({Role.STAFF, Role.DISPATCHER}),
+    # undoing a merge routes the case again: the supervisors' call
+    Action.UNMERGE: frozenset({Role.SUPERVISOR}),
+    # "me too": a signed-in citizen follows an open case by its tracking number
+    Action.FOLLOW: frozenset({Role.CITIZEN}),
 }
 
 #: What a unit asked to help (协办) may do on the case: read it and add internal notes; the lead unit

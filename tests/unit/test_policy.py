@@ -62,6 +62,9 @@ MAY: dict[Action, str] = {
     Action.CALLBACK: "operator admin",
     Action.ASSIGN: "staff admin",
     Action.ASSIST: "staff dispatcher admin",
+    Action.MERGE: "staff dispatcher admin",
+    Action.UNMERGE: "supervisor admin",
+    Action.FOLLOW: "citizen admin",
 }
 OWNER_ACTIONS = [Action.READ_OWN, Action.RATE, Action.WITHDRAW, Action.SUPPLEMENT]
 CASE_ACTIONS = [Action.READ_CASE, Action.ACCEPT, Action.REPLY, Action.RETURN, Action.REQUEST_EXTENSION]
