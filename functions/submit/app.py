@@ -141,7 +141,7 @@ def track(
     "/v1/track/<tracking_no>/follow",
     summary="Me too (我也遇到): follow an open case instead of filing another (its reply and closure by SMS, "
     "and a say in its rating)",
-    responses=responses(200, 404, 409),
+    responses=responses(200, 404, 409, body=True),
 )
 def follow(tracking_no: Annotated[str, Path(max_length=32)]) -> schemas.FollowView:
     case = service().follow(caller(app), tracking_no)
