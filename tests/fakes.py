@@ -228,6 +228,17 @@ class FakeCaseRepository:
         self.writes.append(("save", after.id))
         return after.model_copy(deep=True)
 
+    def save_all(self, transitions: Sequence[Transition]) -> list[Case]:
+        """All or nothing: every version checked before any is written."""
+        for transition in transitions:
+            stored = self.cases.get(transition.before.id)
+            if stored is None or stored.version != transition.before.version:
+                self.conflicts += 1
+                raise ConcurrentUpdate(
+                    "error.concurrent.transaction_cancelled", reasons="the case changed (version check failed)"
+                )
+        return [self.save(transition) for transition in transitions]
+
     def park(self, case: Case, wait: WorkflowWait) -> Case:
         stored = self.cases.get(case.id)
         if stored is None or stored.version != case.version:

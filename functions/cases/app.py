@@ -94,6 +94,25 @@ def assist(case_id: CaseId, body: schemas.AssistBody) -> schemas.StaffCaseView:
     return views.staff_view(service().request_assist(caller(app), case_id, body.units, body.note))
 
 
+@app.post(
+    "/v1/cases/<case_id>/merge",
+    summary="并单: the case is the same problem as another open case of its topic, handled there once; its "
+    "reporter follows that case",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
+def merge(case_id: CaseId, body: schemas.MergeBody) -> schemas.StaffCaseView:
+    return views.staff_view(service().merge(caller(app), case_id, body.into, body.reason))
+
+
+@app.post(
+    "/v1/cases/<case_id>/unmerge",
+    summary="Supervisor: undo a merge; the case is routed again and its reporter stops following the other",
+    responses=responses(200, 404, 409, body=True, links=STAFF_LINKS),
+)
+def unmerge(case_id: CaseId, body: schemas.UnmergeBody) -> schemas.StaffCaseView:
+    return views.staff_view(service().unmerge(caller(app), case_id, body.reason))
+
+
 @app.get(
     "/v1/cases/<case_id>", summary="A case as its unit sees it", responses=responses(200, 404, 409, links=STAFF_LINKS)
 )

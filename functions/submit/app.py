@@ -162,6 +162,17 @@ def track(
     return views.public_tracking(found)
 
 
+@app.post(
+    "/v1/track/<tracking_no>/follow",
+    summary="Me too (我也遇到): follow an open case instead of filing another (its reply and closure by SMS, "
+    "and a say in its rating)",
+    responses=responses(200, 404, 409, body=True),
+)
+def follow(tracking_no: Annotated[str, Path(max_length=32)]) -> schemas.FollowView:
+    case = service().follow(caller(app), tracking_no)
+    return schemas.FollowView(tracking_no=case.tracking_no, status=case.status, topic=case.topic)
+
+
 @app.get("/v1/catalog", summary="Categories, topics and districts", responses=responses(public=True))
 def catalog() -> schemas.CatalogView:
     return views.catalog_view(service().catalog_snapshot())

@@ -314,9 +314,10 @@ def case_service(
 
         return DynamoUploadRepository(table())
 
+    machine = (settings.state_machine_arn if isinstance(settings, CasesSettings) else None) or NO_STATE_MACHINE
     return CaseService(
         store=case_store(
-            table, _given(workflow, lambda: _workflow(NO_STATE_MACHINE)), cases=cases, catalog=catalog, clock=clock
+            table, _given(workflow, lambda: _workflow(machine)), cases=cases, catalog=catalog, clock=clock
         ),
         outbox=_given(outbox, dynamo_outbox),
         attachments=_given(attachments, lambda: _attachments(settings.attachments_bucket)),

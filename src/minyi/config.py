@@ -103,6 +103,8 @@ class CasesSettings(TableSettings, ClockSettings, MediaSettings, DispatchSetting
     max_extensions_per_round: int = Field(ge=1, le=5)
     #: The staff pool: whom a unit may give a case to (assignee) and its people list.
     staff_user_pool_id: str = Field(min_length=1)
+    #: The case workflow: an undone merge (并单) routes the case again with an execution of its own.
+    state_machine_arn: str | None = Field(default=None, min_length=1)
 
 
 class RatingCodeSettings(EnvSettings):

@@ -52,6 +52,9 @@ class Action(StrEnum):
     SUGGEST = "suggest"
     DUPLICATES = "duplicates"
     HOTSPOTS = "hotspots"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
+    FOLLOW = "follow"
 
 
 _STAFF_DESK = frozenset({Role.STAFF, Role.DISPATCHER, Role.SUPERVISOR})
@@ -100,6 +103,12 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.DUPLICATES: frozenset({Role.DISPATCHER, Role.STAFF}),
     # 未诉先办: the city's hotspots are the dispatch centre's and the supervision office's to act on
     Action.HOTSPOTS: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    # 并单: the dispatch centre, or the unit holding the case (the lifecycle checks it holds it)
+    Action.MERGE: frozenset({Role.STAFF, Role.DISPATCHER}),
+    # undoing a merge routes the case again: the supervisors' call
+    Action.UNMERGE: frozenset({Role.SUPERVISOR}),
+    # "me too": a signed-in citizen follows an open case by its tracking number
+    Action.FOLLOW: frozenset({Role.CITIZEN}),
 }
 
 #: What a unit asked to help (协办) may do on the case: read it and add internal notes; the lead unit

@@ -80,6 +80,11 @@ class CaseRepository(Protocol):
         atomically; returns the new version. Raises ConcurrentUpdate if another writer won."""
         ...
 
+    def save_all(self, transitions: Sequence[Transition]) -> list[Case]:
+        """Several cases' transitions (a merge: the merged case and the kept one) all or nothing, each
+        case conditioned on its version; the new versions in order. Raises ConcurrentUpdate."""
+        ...
+
     def park(self, case: Case, wait: WorkflowWait) -> Case:
         """Store the workflow's callback token on the case (version-checked, nothing else rewritten)."""
         ...

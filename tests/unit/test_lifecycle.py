@@ -24,6 +24,8 @@ from minyi.domain.models import (
     Extension,
     Rating,
     Reply,
+    Reporter,
+    ReporterVia,
     Role,
     WorkflowWait,
 )
@@ -1189,6 +1191,15 @@ def _answer_at_intake(case: Case) -> Transition:
     return lifecycle.answer_at_intake(Transition(before=case, after=case), "answer", None, OPERATOR, T0)
 
 
+def _another_open() -> Case:
+    """Another citizen's open case of the same topic (a merge's other side)."""
+    return make_case(id="case-2", tracking_no="MY202603020002", citizen_id="citizen-3", status=CaseStatus.DISPATCHED)
+
+
+def _follower() -> Reporter:
+    return Reporter(citizen_id=OTHER_CITIZEN.id, phone="+8613900001111", via=ReporterVia.FOLLOW, at=T0)
+
+
 #: Each action of the table, taken on a given case (the other arguments valid for it).
 ACTIONS: dict[lifecycle.LifecycleAction, Callable[[Case], Transition]] = {
     lifecycle.LifecycleAction.DISPATCH: lambda c: lifecycle.dispatch(c, OTHER_UNIT, DUE, DISPATCHER, T0, "by hand"),
@@ -1220,6 +1231,12 @@ ACTIONS: dict[lifecycle.LifecycleAction, Callable[[Case], Transition]] = {
         c, "noise", "nanshan", {}, "misfiled", DISPATCHER, T0
     ),
     lifecycle.LifecycleAction.REQUEST_ASSIST: lambda c: lifecycle.request_assist(c, [OTHER_UNIT], "help", STAFF, T0),
+    lifecycle.LifecycleAction.MERGE: lambda c: lifecycle.merge(c, _another_open(), "same light", DISPATCHER, T0)[0],
+    lifecycle.LifecycleAction.MERGE_INTO: lambda c: lifecycle.merge(_another_open(), c, "same", DISPATCHER, T0)[1],
+    lifecycle.LifecycleAction.UNMERGE: lambda c: lifecycle.unmerge(c, None, "not the same", SUPERVISOR, T0)[0],
+    lifecycle.LifecycleAction.FOLLOW: lambda c: (
+        lifecycle.follow(c, _follower(), OTHER_CITIZEN, T0) or Transition(before=c, after=c)
+    ),
 }
 
 

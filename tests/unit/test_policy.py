@@ -66,6 +66,9 @@ MAY: dict[Action, str] = {
     Action.SUGGEST: "citizen operator staff dispatcher supervisor admin",
     Action.DUPLICATES: "staff dispatcher admin",
     Action.HOTSPOTS: "dispatcher supervisor admin",
+    Action.MERGE: "staff dispatcher admin",
+    Action.UNMERGE: "supervisor admin",
+    Action.FOLLOW: "citizen admin",
 }
 OWNER_ACTIONS = [Action.READ_OWN, Action.RATE, Action.WITHDRAW, Action.SUPPLEMENT]
 CASE_ACTIONS = [Action.READ_CASE, Action.ACCEPT, Action.REPLY, Action.RETURN, Action.REQUEST_EXTENSION]

@@ -228,6 +228,8 @@ class CaseView(CaseSummary):
     supplements: list[SupplementView] = Field(default_factory=list)
     channel: Channel
     version: int
+    merged_into: str | None = Field(default=None, description="并单: the tracking number it was merged into")
+    reporters: int = Field(default=0, description="并单: how many other people reported this problem (follow it)")
 
 
 class CaseList(BaseModel):
@@ -574,6 +576,26 @@ class AssistBody(StrictBody):
         json_schema_extra=UNIQUE,
     )
     note: str = Field(min_length=1, max_length=1000, description="what the lead unit needs from them")
+
+
+class MergeBody(StrictBody):
+    into: str = Field(
+        min_length=1, max_length=32, description="the tracking number of the open case of the same problem to keep"
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="why they are one problem (staff timeline)")
+
+
+class UnmergeBody(StrictBody):
+    reason: str = Field(min_length=1, max_length=1000, description="why the merge is undone (staff timeline)")
+
+
+class FollowView(BaseModel):
+    """ "Me too": the case the caller now follows (no one's words, no one's number)."""
+
+    tracking_no: str
+    status: CaseStatus
+    topic: str
+    following: bool = Field(default=True, description="the caller hears its reply and closure and may rate it")
 
 
 class StaffMember(BaseModel):

@@ -54,6 +54,7 @@ def _view_fields(detail: CaseDetail, with_links: bool) -> dict[str, Any]:
     return {
         **data,
         "phone": mask_phone(case.phone),
+        "reporters": len(case.reporters),
         "unit_name": _unit_name(unit, reader_language(case.language)),
         "extension": schemas.ExtensionView(**case.extension.model_dump()) if case.extension else None,
         "attachments": [
@@ -70,7 +71,11 @@ def _view_fields(detail: CaseDetail, with_links: bool) -> dict[str, Any]:
 
 
 def owner_view(detail: CaseDetail) -> schemas.CaseView:
-    return schemas.CaseView(**_view_fields(detail, with_links=True))
+    """The citizen's own case: their own ratings only (并单: other reporters' words are theirs)."""
+    fields = _view_fields(detail, with_links=True)
+    case = detail.case
+    fields["ratings"] = [r.model_dump() for r in case.ratings if (r.by or case.citizen_id) == case.citizen_id]
+    return schemas.CaseView(**fields)
 
 
 def staff_view(detail: CaseDetail) -> schemas.StaffCaseView:

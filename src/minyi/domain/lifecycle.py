@@ -40,6 +40,8 @@ from minyi.domain.models import (
     Rating,
     RatingChannel,
     Reply,
+    Reporter,
+    ReporterVia,
     Role,
     SupervisionOrder,
     Supplement,
@@ -94,6 +96,10 @@ class LifecycleAction(StrEnum):
     ASSIGN = "assign"
     CORRECT_CLASSIFICATION = "correct the classification of"
     REQUEST_ASSIST = "ask for assistance on"
+    MERGE = "merge"
+    MERGE_INTO = "merge a case into"
+    UNMERGE = "undo the merge of"
+    FOLLOW = "follow"
 
 
 #: Statuses a case may still change in (anything but closed or withdrawn).
@@ -129,6 +135,11 @@ ALLOWED_STATUSES: Mapping[LifecycleAction, frozenset[CaseStatus]] = MappingProxy
         LifecycleAction.ASSIGN: OPEN_STATUSES,
         LifecycleAction.CORRECT_CLASSIFICATION: OPEN_STATUSES,
         LifecycleAction.REQUEST_ASSIST: OPEN_STATUSES,
+        # 并单: a case whose reply waits for its rating is answered already (nothing left to do once)
+        LifecycleAction.MERGE: OPEN_STATUSES - {CaseStatus.REPLIED},
+        LifecycleAction.MERGE_INTO: OPEN_STATUSES,
+        LifecycleAction.UNMERGE: frozenset({CaseStatus.MERGED}),
+        LifecycleAction.FOLLOW: OPEN_STATUSES,
     }
 )
 
@@ -340,17 +351,30 @@ def rate(
     its rating is recorded and counted, and changes nothing else (no unit handled it to redo it).
     `channel` callback: an operator records what the caller said on a 回访 call (`callback`).
     """
-    if actor.id != case.citizen_id and channel != RatingChannel.CALLBACK:
+    if channel == RatingChannel.CALLBACK or actor.id == case.citizen_id:
+        rater = case.citizen_id
+    elif any(r.citizen_id == actor.id for r in case.reporters):
+        rater = actor.id
+    else:
         raise NotFound("error.no_such_request")  # the same answer as the policy's: ids cannot be probed
-    if any(r.round == case.round for r in case.ratings):
+    if any(r.round == case.round and rated_by(case, r) == rater for r in case.ratings):
         raise InvalidTransition("rate", case.status, "error.reply_already_rated")
     intake = case.status == CaseStatus.CLOSED and case.closed_reason == CloseReason.ANSWERED_AT_INTAKE
-    if not intake:
+    late = _late_rating(case, rater)
+    if not intake and late is None:
         _require(case, LifecycleAction.RATE)
     satisfied = not is_unsatisfied(scores, policy)
     b = _Builder(case, actor, now)
     b.case.ratings.append(
-        Rating(round=case.round, comment=comment, satisfied=satisfied, at=now, channel=channel, **scores)
+        Rating(
+            round=case.round if late is None else late,
+            by=rater if rater != case.citizen_id else None,
+            comment=comment,
+            satisfied=satisfied,
+            at=now,
+            channel=channel,
+            **scores,
+        )
     )
     # the citizen's words go with the scores: the unit redoing the case and supervisors read why
     verdict = "satisfied" if satisfied else "unsatisfied"
@@ -361,8 +385,11 @@ def rate(
         satisfied=satisfied,
         channel=channel.value,
     )
-    if intake:
-        pass
+    b.events[-1].facts.update(_rating_facts(rater != case.citizen_id, late is not None))
+    if intake or late is not None:
+        pass  # recorded and counted; the round was decided by another reporter's rating
+    elif satisfied and not all_rated(b.case):
+        pass  # every reporter has a say: the case waits for the others (or its rating window)
     elif satisfied:
         _close(b, CloseReason.SATISFIED)
     elif case.supervised:
@@ -376,6 +403,45 @@ def rate(
         _redo(b, CaseStatus.SUPERVISED, redo_due_at)
         b.event(EventType.SUPERVISED, message("note.supervised"))
     return b.done()
+
+
+def _rating_facts(reporter: bool, late: bool) -> dict[str, bool | int | str]:
+    """A rating event's facts: by another reporter than the case's citizen (并单), late for its round."""
+    facts: dict[str, bool | int | str] = {}
+    if reporter:
+        facts["reporter"] = True
+    if late:
+        facts["late"] = True
+    return facts
+
+
+def rated_by(case: Case, rating: Rating) -> str:
+    """Who gave a rating (ratings stored before reporters existed are the case's citizen's)."""
+    return rating.by or case.citizen_id
+
+
+def raters(case: Case) -> list[str]:
+    """Everyone who may rate the case's answer: its citizen and its other reporters (并单, "me too")."""
+    return [case.citizen_id, *(r.citizen_id for r in case.reporters if r.citizen_id != case.citizen_id)]
+
+
+def all_rated(case: Case) -> bool:
+    """Every reporter rated this round's reply."""
+    rated = {rated_by(case, r) for r in case.ratings if r.round == case.round}
+    return all(person in rated for person in raters(case))
+
+
+def _late_rating(case: Case, rater: str) -> int | None:
+    """The round a reporter's rating is late for, or None: another reporter's unsatisfied rating already
+    rolled the round back (the case is open, its last reply rated, not by `rater`). Such a rating is
+    recorded and counted, and rolls nothing back again (once per round)."""
+    if case.status in TERMINAL_STATUSES or case.status == CaseStatus.REPLIED or not case.replies:
+        return None
+    last = case.replies[-1].round
+    ratings = [r for r in case.ratings if r.round == last]
+    if not ratings or any(rated_by(case, r) == rater for r in ratings):
+        return None
+    return last
 
 
 def _redo(b: _Builder, status: CaseStatus, due_at: datetime) -> None:
@@ -448,7 +514,7 @@ def awaits_callback(case: Case) -> bool:
     return (
         case.channel == Channel.HOTLINE
         and allows(LifecycleAction.CALL_BACK, case.status)
-        and not any(r.round == case.round for r in case.ratings)
+        and not any(r.round == case.round and rated_by(case, r) == case.citizen_id for r in case.ratings)
     )
 
 
@@ -493,9 +559,12 @@ def callback(
 
 
 def close_unrated(case: Case, now: datetime) -> Transition:
+    """The rating window ended. Unrated, unless some of the case's reporters rated this round's reply
+    (all satisfied: an unsatisfied one would have rolled it back) while the others never did."""
     _require(case, LifecycleAction.CLOSE_UNRATED)
     b = _Builder(case, Actor(role=Role.SYSTEM, id="rating-window"), now)
-    _close(b, CloseReason.UNRATED)
+    rated = any(r.round == case.round for r in case.ratings)
+    _close(b, CloseReason.SATISFIED if rated else CloseReason.UNRATED)
     return b.done()
 
 
@@ -791,6 +860,148 @@ def request_assist(case: Case, unit_ids: Sequence[str], note: str, actor: Actor,
     b = _Builder(case, actor, now)
     b.case.assist_units = [*case.assist_units, *new]
     b.event(EventType.ASSIST_REQUESTED, note, assist_units=",".join(new))
+    return b.done()
+
+
+# --- 并单: one problem, several reporters -------------------------------------------------------
+
+#: Reporters one case may gather (merged cases' and "me too"s): each costs an SMS per reply and closure.
+MAX_REPORTERS = 50
+
+
+def _joining(kept: Case, people: Sequence[Reporter]) -> list[Reporter]:
+    """Those of `people` not yet following `kept` (its citizen or a reporter already), within the limit."""
+    known = set(raters(kept))
+    new: list[Reporter] = []
+    for person in people:
+        if person.citizen_id not in known:
+            known.add(person.citizen_id)
+            new.append(person)
+    if new and len(kept.reporters) + len(new) > MAX_REPORTERS:
+        raise InvalidTransition("follow", kept.status, "error.reporters_at_most", max=MAX_REPORTERS)
+    return new
+
+
+def merge(case: Case, into: Case, reason: str, actor: Actor, now: datetime) -> tuple[Transition, Transition]:
+    """并单: `case` reports the same problem as `into` (the kept case), which is handled once. The merged
+    case leaves every working list (MERGED is terminal: its workflow ends, its unit's overdue gauge lets
+    go of it); its reporter, and those who followed it, follow the kept case from now on (its SMS, its
+    rating). Both open, the same topic, never into itself or a merged case. The two transitions are
+    saved in one transaction."""
+    _require(case, LifecycleAction.MERGE)
+    if into.id == case.id:
+        raise InvalidTransition("merge", case.status, "error.merge_into_itself")
+    if into.status == CaseStatus.MERGED:
+        into_merged = LifecycleAction.MERGE_INTO.value
+        raise InvalidTransition(into_merged, into.status, "error.merge_into_merged", into=into.tracking_no)
+    if not allows(LifecycleAction.MERGE_INTO, into.status):
+        raise InvalidTransition(
+            LifecycleAction.MERGE_INTO.value, into.status, "error.merge_into_not_open", into=into.tracking_no
+        )
+    if into.topic != case.topic:
+        raise InvalidTransition("merge", case.status, "error.merge_other_topic", into=into.tracking_no)
+    _require_unit(case, actor)
+    theirs = [
+        Reporter(
+            citizen_id=case.citizen_id,
+            phone=case.phone,
+            language=case.language,
+            via=ReporterVia.MERGED,
+            case_id=case.id,
+            tracking_no=case.tracking_no,
+            at=now,
+        ),
+        *(
+            r.model_copy(update={"via": ReporterVia.MERGED, "case_id": case.id, "tracking_no": case.tracking_no})
+            for r in case.reporters
+        ),
+    ]
+    joining = _joining(into, theirs)
+    b = _Builder(case, actor, now)
+    b.case.status = CaseStatus.MERGED
+    b.case.merged_into = into.tracking_no
+    b.case.merged_into_case = into.id
+    b.case.wait = None
+    b.case.overdue = False
+    b.case.in_dispatch_queue = False
+    b.case.dispatch_due_at = None
+    b.case.extension = None
+    b.event(
+        EventType.MERGED,
+        message("note.merged", into=into.tracking_no),
+        said=reason,
+        into=into.tracking_no,
+        into_case=into.id,
+        **_leaving_overdue(b),
+    )
+    k = _Builder(into, actor, now)
+    k.case.reporters = [*into.reporters, *joining]
+    k.event(
+        EventType.REPORTER_ADDED,
+        message("note.reporter_added.merged", source=case.tracking_no, count=len(joining)),
+        via=ReporterVia.MERGED.value,
+        from_no=case.tracking_no,
+        from_case=case.id,
+        count=len(joining),
+    )
+    return b.done(), k.done()
+
+
+def unmerge(
+    case: Case, kept: Case | None, reason: str, actor: Actor, now: datetime
+) -> tuple[Transition, Transition | None]:
+    """A supervisor undoes a merge: the case is routed again from the start (SUBMITTED, no unit, a new
+    workflow execution named `<id>-u<n>`: the service starts it), and its reporters stop following the
+    kept case (which records that, if it still lists them)."""
+    _require(case, LifecycleAction.UNMERGE)
+    b = _Builder(case, actor, now)
+    into = case.merged_into or ""
+    b.case.status = CaseStatus.SUBMITTED
+    if case.unit_id is not None:
+        b.case.previous_unit_ids.append(case.unit_id)
+    b.case.unit_id = None
+    b.case.assignee = None
+    b.case.due_at = None
+    b.case.merged_into = None
+    b.case.merged_into_case = None
+    b.case.unmerge_count += 1
+    b.case.execution_name = unmerge_execution_name(b.case)
+    b.event(EventType.UNMERGED, message("note.unmerged", source=into), said=reason, from_no=into)
+    leaving = [r for r in kept.reporters if r.case_id == case.id] if kept is not None else []
+    if kept is None or not leaving:
+        return b.done(), None
+    k = _Builder(kept, actor, now)
+    k.case.reporters = [r for r in kept.reporters if r.case_id != case.id]
+    k.event(
+        EventType.REPORTER_REMOVED,
+        message("note.reporter_removed", source=case.tracking_no, count=len(leaving)),
+        from_no=case.tracking_no,
+        from_case=case.id,
+        count=len(leaving),
+    )
+    return b.done(), k.done()
+
+
+def unmerge_execution_name(case: Case) -> str:
+    """The workflow execution an undone merge starts (one name per undo: a retried start finds it)."""
+    return f"{case.id}-u{case.unmerge_count}"
+
+
+def follow(case: Case, reporter: Reporter, actor: Actor, now: datetime) -> Transition | None:
+    """ "Me too" (我也遇到): `reporter` follows the open case instead of filing a second one. None when
+    they already do (its citizen, or a reporter already): asking twice changes nothing."""
+    _require(case, LifecycleAction.FOLLOW)
+    joining = _joining(case, [reporter])
+    if not joining:
+        return None
+    b = _Builder(case, actor, now)
+    b.case.reporters = [*case.reporters, *joining]
+    b.event(
+        EventType.REPORTER_ADDED,
+        message("note.reporter_added.follow"),
+        via=ReporterVia.FOLLOW.value,
+        count=1,
+    )
     return b.done()
 
 

@@ -18,6 +18,10 @@ class Metric(StrEnum):
     CASES_CLOSED = "CasesClosed"
     CASES_CLOSED_UNRATED = "CasesClosedUnrated"
     CASES_WITHDRAWN = "CasesWithdrawn"
+    #: 并单: cases merged into another open case of the same problem
+    CASES_MERGED = "CasesMerged"
+    #: "me too": citizens who followed an open case instead of filing
+    REPORTERS_ADDED = "ReportersAdded"
     ROLLBACKS = "Rollbacks"
     SUPERVISIONS = "Supervisions"
     SLA_BREACHES = "SlaBreaches"

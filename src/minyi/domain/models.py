@@ -29,10 +29,15 @@ class CaseStatus(StrEnum):
     SUPERVISED = "SUPERVISED"
     CLOSED = "CLOSED"
     WITHDRAWN = "WITHDRAWN"
+    #: 并单: the same problem as another open case (`Case.merged_into`), handled there once; its
+    #: reporter follows the kept case. A supervisor may undo it (the case is routed again).
+    MERGED = "MERGED"
 
 
-#: Statuses a case never leaves: the workflow ends and the case leaves the working lists.
-TERMINAL_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
+#: Statuses a case never leaves: the workflow ends and the case leaves the working lists (the unit's
+#: inbox, the nearby index, the sweep). MERGED is one too: a merged case is no unit's work any more; an
+#: undone merge (`lifecycle.unmerge`) routes it again with a new workflow execution, as a new case.
+TERMINAL_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.MERGED})
 #: Statuses in which the citizen may still withdraw (the unit has not answered this round).
 WITHDRAWABLE_STATUSES = frozenset(
     {
@@ -106,6 +111,14 @@ class EventType(StrEnum):
     #: other units were asked to help (协办; staff-only)
     ASSIST_REQUESTED = "assist_requested"
     RECLASSIFIED = "reclassified"
+    #: 并单: this case was merged into another (facts: into, into_case); its reporter follows that one
+    MERGED = "merged"
+    #: a supervisor undid the merge: the case is routed again (facts: from, from_case)
+    UNMERGED = "unmerged"
+    #: the kept case gained reporters: a merged case's (facts: via merged, from, count) or a "me too"
+    REPORTER_ADDED = "reporter_added"
+    #: an undone merge took the merged case's reporters off the kept case (facts: from, count)
+    REPORTER_REMOVED = "reporter_removed"
 
 
 class Channel(StrEnum):
@@ -229,6 +242,9 @@ class RatingScores(BaseModel):
 
 class Rating(RatingScores):
     round: int
+    #: Who rated: None for the case's citizen (as in ratings stored before reporters existed), or one of its
+    #: other reporters (`Case.reporters`), each once per round.
+    by: str | None = None
     comment: str | None = None
     satisfied: bool
     at: datetime
@@ -323,6 +339,30 @@ class CaseSuggestion(BaseModel):
     source: SuggestionSource
 
 
+class ReporterVia(StrEnum):
+    """How a person came to follow a case they did not file."""
+
+    #: their own case was merged into it (并单)
+    MERGED = "merged"
+    #: "me too" (我也遇到): they asked to follow it instead of filing
+    FOLLOW = "follow"
+
+
+class Reporter(BaseModel):
+    """Someone else who reported the same problem: they hear the case's reply and closure by SMS, in
+    their language, and may rate its answer (each once per round)."""
+
+    citizen_id: str
+    #: Where their notices go (the merged case's notice phone; the follower's verified mobile).
+    phone: str
+    language: Language = "zh"
+    via: ReporterVia
+    #: The merged case they came with (its id and tracking number); None for "me too".
+    case_id: str | None = None
+    tracking_no: str | None = None
+    at: datetime
+
+
 class Case(BaseModel):
     """A citizen request with its whole lifecycle state. `version` is the optimistic lock."""
 
@@ -397,6 +437,13 @@ class Case(BaseModel):
     #: 紧急: a deadline in working hours (the catalogue's `urgent_hours`), first in the inbox, the
     #: unit's duty phone texted at once.
     urgent: bool = False
+    #: 并单: the other people who reported this problem (merged cases' reporters, "me too").
+    reporters: list[Reporter] = Field(default_factory=list)
+    #: While MERGED: the kept case's tracking number and id.
+    merged_into: str | None = None
+    merged_into_case: str | None = None
+    #: Merges of this case a supervisor undid (each routed it again with an execution of its own).
+    unmerge_count: int = 0
     event_count: int = 0
     version: int = 0
 

@@ -84,6 +84,9 @@ class NoticeContext(BaseModel):
     dispatchers_phone: str | None = None
     #: The units an `ASSIST_REQUESTED` event asked to help (协办), as the catalogue knows them.
     assist_units: list[Unit] = Field(default_factory=list)
+    #: 并单: each of the case's other reporters' rating code for the event's round, by citizen id
+    #: (`RatingLinks.code(..., reporter=)`: a code names who rates with it).
+    reporter_codes: dict[str, str] = Field(default_factory=dict)
 
 
 #: GSM 03.38 extension table: each costs two septets (escape + character).
@@ -118,8 +121,13 @@ _CITIZEN: frozenset[EventType] = frozenset(
         # the rating code: a short one fits one segment, the longest takes more (`DECLARED_SEGMENTS`)
         EventType.ANSWERED_AT_INTAKE,
         EventType.WITHDRAWN,
+        # 并单: the merged case's citizen hears into which case (its SMS tell the rest from then on)
+        EventType.MERGED,
     }
 )
+#: 并单: what the case's other reporters hear (merged cases' and "me too"s), each at their phone, in their
+#: language, in the citizen's words, with a rating code of their own (one notice per reporter).
+_REPORTER: frozenset[EventType] = frozenset({EventType.REPLIED, EventType.CLOSED})
 #: Citizen texts with a shorter variant (`sms.citizen.replied.short`), sent where the full text would take
 #: two segments (a long unit name at a long rating address) or has no unit to name: one segment at the
 #: longest address (`MAX_HOST_LENGTH`), a template of its own.
@@ -204,6 +212,8 @@ def plan_messages(event: TimelineEvent, ctx: NoticeContext) -> list[PlannedNotic
     }
     if event.type == EventType.ANSWERED_AT_INTAKE:
         facts["answer"] = event.note or ""
+    if event.type == EventType.MERGED:
+        facts["into"] = str(event.facts.get("into", ""))
 
     def add(
         kind: RecipientKind,
@@ -212,13 +222,15 @@ def plan_messages(event: TimelineEvent, ctx: NoticeContext) -> list[PlannedNotic
         variant: str | None = None,
         short: bool = False,
         recipient: str | None = None,
+        code: str | None = None,
     ) -> None:
         if not to:
             return
         key = sms_key(kind, event.type, variant)
-        message_, short_message = message(key, **facts), None
+        own = {**facts, "code": code} if code is not None else facts
+        message_, short_message = message(key, **own), None
         if short:
-            short_message = message(sms_key(kind, event.type, variant, short=True), **facts)
+            short_message = message(sms_key(kind, event.type, variant, short=True), **own)
             if ctx.unit is None:  # no unit to name: no "-"
                 message_, short_message = short_message, None
         planned.append(
@@ -240,6 +252,20 @@ def plan_messages(event: TimelineEvent, ctx: NoticeContext) -> list[PlannedNotic
         citizen = False  # the answer's own SMS told the caller everything
     if citizen:
         add("citizen", case.phone, case.language, short=event.type in _CITIZEN_SHORT)
+    if citizen and event.type in _REPORTER:
+        phones = {case.phone}
+        for reporter in case.reporters:
+            if reporter.phone in phones:
+                continue  # one SMS per phone: a reporter texted from the case's own number hears it once
+            phones.add(reporter.phone)
+            add(
+                "citizen",
+                reporter.phone,
+                reporter.language,
+                short=event.type in _CITIZEN_SHORT,
+                recipient=reporter.citizen_id,
+                code=ctx.reporter_codes.get(reporter.citizen_id, ctx.rating_code),
+            )
     if ctx.unit and event.type in _UNIT_URGENT and event.facts.get("urgent"):
         add("unit", ctx.unit.duty_phone, "zh", variant=URGENT_VARIANT)
     elif ctx.unit and event.type in _UNIT:
@@ -365,6 +391,8 @@ VARIABLES: dict[str, TemplateVariable] = {
     "unit": TemplateVariable("unit", VariableKind.TEXT, {"zh": 64, "en": 128}, "the handling unit's name"),
     "due": TemplateVariable("due", VariableKind.TEXT, {"zh": 11, "en": 12}, "deadline, e.g. 12月31日23:59"),
     "code": TemplateVariable("code", VariableKind.DIGITS, {"zh": 6}, "6-digit code: rating (this round) or sign-in"),
+    # 并单: the kept case's tracking number
+    "into": TemplateVariable("into", VariableKind.TEXT, {"zh": 13}, "the tracking number a case was merged into"),
     # 直接办结: the operator's answer (minyi.domain.catalog_doc.MAX_ANSWER_LENGTH, also for a typed one)
     "answer": TemplateVariable("answer", VariableKind.TEXT, {"zh": 300}, "the answer given on the call"),
     # the staff pool's temporary password (minyi.domain.account_codes): its policy asks for 12 characters

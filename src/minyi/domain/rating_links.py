@@ -61,13 +61,16 @@ class RatingLinks:
         """The constant rating address, as the SMS shows it (`12345.sz.gov.cn/r`)."""
         return display_address(self.base)
 
-    def code(self, tracking_no: str, round_: int) -> str:
-        """The 6-digit rating code of a case's round (keyed apart from the old links' token)."""
-        digest = hmac.new(self.secret, f"code|{tracking_no}|{round_}".encode(), hashlib.sha256).digest()
+    def code(self, tracking_no: str, round_: int, reporter: str | None = None) -> str:
+        """The 6-digit rating code of a case's round (keyed apart from the old links' token); `reporter`:
+        the code of one of the case's other reporters (并单), so the code names who rates with it."""
+        subject = f"code|{tracking_no}|{round_}" + (f"|{reporter}" if reporter is not None else "")
+        digest = hmac.new(self.secret, subject.encode(), hashlib.sha256).digest()
         return str(int.from_bytes(digest[:8], "big") % 10**CODE_DIGITS).zfill(CODE_DIGITS)
 
-    def verify_code(self, tracking_no: str, round_: int, code: str) -> bool:
-        return hmac.compare_digest(self.code(tracking_no, round_).encode(), code.encode("utf-8", "surrogatepass"))
+    def verify_code(self, tracking_no: str, round_: int, code: str, reporter: str | None = None) -> bool:
+        expected = self.code(tracking_no, round_, reporter).encode()
+        return hmac.compare_digest(expected, code.encode("utf-8", "surrogatepass"))
 
     def token(self, tracking_no: str, round_: int) -> str:
         digest = hmac.new(self.secret, f"{tracking_no}|{round_}".encode(), hashlib.sha256).digest()

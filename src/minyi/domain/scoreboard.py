@@ -33,6 +33,8 @@ COUNTERS = (
     "overdue",
     "withdrawn",
     "answered_at_intake",
+    "merged",
+    "reporters",
 )
 #: The gauge of cases open past their deadline, per unit (not a flow: it is read as it is now).
 OPEN_OVERDUE = "open_overdue"
@@ -60,6 +62,16 @@ def increments(event: TimelineEvent) -> dict[str, int]:
             return {"overdue": 1}
         case EventType.WITHDRAWN:
             return {"withdrawn": 1}
+        # 并单: a merged case is counted apart (it never closes: its unit's work is the kept case's, counted
+        # once), as are the people who reported a problem another case holds; an undone merge takes both back
+        case EventType.MERGED:
+            return {"merged": 1}
+        case EventType.UNMERGED:
+            return {"merged": -1}
+        case EventType.REPORTER_ADDED:
+            return {"reporters": int(facts.get("count", 0))}
+        case EventType.REPORTER_REMOVED:
+            return {"reporters": -int(facts.get("count", 0))}
         case EventType.CLOSED if facts.get("answered_at_intake"):
             # 直接办结: answered on the call, counted apart (no unit handled it, no deadline ran)
             return {"answered_at_intake": 1}
@@ -118,6 +130,10 @@ class Scores(BaseModel):
     withdrawn: int = 0
     #: 直接办结: consultations answered on the call (not in `closed`: no unit handled them).
     answered_at_intake: int = 0
+    #: 并单: cases merged into another of the same problem (not in `closed`: the kept case closes for them).
+    merged: int = 0
+    #: People who reported a problem another case holds (merged cases' reporters, "me too"s).
+    reporters: int = 0
     #: Cases open past their deadline now (a gauge, not a count over the period).
     open_overdue: int = 0
     on_time_rate: float | None = None

@@ -39,6 +39,9 @@ PUBLIC_EVENTS: frozenset[EventType] = frozenset(
         EventType.SUPPLEMENTED,
         # the new "topic · district" as the event recorded it (the dispatcher's reason stays in the staff note)
         EventType.RECLASSIFIED,
+        # 并单: into which tracking number the request was merged (its SMS says so too), and its undoing
+        EventType.MERGED,
+        EventType.UNMERGED,
     }
 )
 
@@ -62,6 +65,8 @@ def _facts(event: TimelineEvent, language: Language) -> dict[str, str | None]:
     }
     if event.type == EventType.RECLASSIFIED:
         facts["label"] = str(event.facts.get(f"label_{language}", ""))
+    if event.type == EventType.MERGED:
+        facts["into"] = str(event.facts.get("into", ""))
     return facts
 
 

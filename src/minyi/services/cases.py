@@ -27,6 +27,7 @@ from minyi.domain.models import (
     Case,
     CaseStatus,
     Catalog,
+    EventType,
     Language,
     Role,
     Unit,
@@ -409,21 +410,88 @@ class CaseService:
 
         return self.detail(self._act(actor, Action.INSTRUCT, case_id, decide))
 
+    # --- 并单 ------------------------------------------------------------------------------------
+
+    def merge(self, actor: Actor, case_id: str, into: str, reason: str) -> CaseDetail:
+        """并单: the case reports the same problem as the open case numbered `into`, which is handled once;
+        the case's reporter follows that one from now on. Both cases and their events in one transaction."""
+        policy.require(actor, Action.MERGE)
+        cases = self.store.cases
+        for _ in range(MAX_ATTEMPTS):
+            case = policy.require_case(actor, Action.MERGE, cases.get_case(case_id))
+            entry = cases.tracking(into.upper())
+            kept = cases.get_case(entry.case_id) if entry is not None else None
+            if kept is None:
+                raise InvalidInput("into", "error.merge_into_unknown")
+            merged, keeping = lifecycle.merge(case, kept, reason, actor, self.store.clock())
+            try:
+                after, _ = cases.save_all([merged, keeping])
+            except ConcurrentUpdate:
+                continue
+            self.store.signal_workflow(case, after)
+            metrics.add_metric(name=Metric.CASES_MERGED, unit="Count", value=1)
+            return self.detail(after)
+        raise ConcurrentUpdate("error.concurrent.case_kept_changing")
+
+    def unmerge(self, actor: Actor, case_id: str, reason: str) -> CaseDetail:
+        """A supervisor undoes a merge: the case is routed again by a new workflow execution (started here;
+        the sweep starts it if this start fails), and its reporters stop following the kept case."""
+        policy.require(actor, Action.UNMERGE)
+        cases = self.store.cases
+        for _ in range(MAX_ATTEMPTS):
+            case = policy.require_case(actor, Action.UNMERGE, cases.get_case(case_id))
+            kept = cases.get_case(case.merged_into_case) if case.merged_into_case else None
+            undone, leaving = lifecycle.unmerge(case, kept, reason, actor, self.store.clock())
+            try:
+                after = cases.save_all([undone, *([leaving] if leaving is not None else [])])[0]
+            except ConcurrentUpdate:
+                continue
+            try:
+                self.store.workflow.start(after.id, after.execution_name)
+            except Exception:
+                logger.exception("workflow start failed; the sweep will start it", extra={"case_id": after.id})
+                metrics.add_metric(name=Metric.WORKFLOW_START_FAILURES, unit="Count", value=1)
+            return self.detail(after)
+        raise ConcurrentUpdate("error.concurrent.case_kept_changing")
+
     # --- citizen rating ------------------------------------------------------------------------
 
     def rate(self, actor: Actor, case_id: str, card: Scorecard) -> CaseDetail:
+        """Rate a reply as the case's citizen or one of its other reporters. A merged case's citizen rates
+        the kept case's answer through their own case (并单: theirs was merged into it)."""
+        policy.require(actor, Action.RATE)
+        own = self.store.cases.get_case(case_id)
+        if own is not None and own.status == CaseStatus.MERGED and own.merged_into_case:
+            policy.require_case(actor, Action.RATE, own)
+            self.rate_proven(actor, own.merged_into_case, card)
+            return self.detail(self.store.load(case_id))  # their own case: never the kept case's citizen's
+        policy.require_case(actor, Action.RATE, own)
+        return self.rate_proven(actor, case_id, card)
+
+    def rate_proven(self, rater: Actor, case_id: str, card: Scorecard) -> CaseDetail:
+        """A rating by someone whose right to rate was proven before: the case's owner (the policy), a
+        merged case's owner, or whoever holds the SMS code of the case or of one of its reporters. The
+        lifecycle takes it from the case's citizen or one of its reporters only (else 404)."""
+        actor = rater
+        decided: list[Transition] = []
+
         def decide(case: Case, now: datetime) -> Transition:
             redo_due = self.deadlines.unit_due(case, self.catalog, now)
-            return lifecycle.rate(case, card.scores(), card.comment, actor, now, self.rules.rating_policy, redo_due)
+            decided[:] = [
+                lifecycle.rate(case, card.scores(), card.comment, actor, now, self.rules.rating_policy, redo_due)
+            ]
+            return decided[0]
 
-        case = self._act(actor, Action.RATE, case_id, decide)
+        case = self.store.apply(case_id, decide)
         latest = case.ratings[-1]
+        happened = {e.type for e in decided[0].events}
         metrics.add_metric(name=Metric.CASES_RATED, unit="Count", value=1)
-        if case.status == CaseStatus.CLOSED:
+        if EventType.CLOSED in happened:
             metrics.add_metric(name=Metric.CASES_CLOSED, unit="Count", value=1)
-        if not latest.satisfied:
-            name = Metric.ROLLBACKS if case.status == CaseStatus.REOPENED else Metric.SUPERVISIONS
-            metrics.add_metric(name=name, unit="Count", value=1)
+        if EventType.REOPENED in happened:
+            metrics.add_metric(name=Metric.ROLLBACKS, unit="Count", value=1)
+        elif EventType.SUPERVISED in happened:
+            metrics.add_metric(name=Metric.SUPERVISIONS, unit="Count", value=1)
         logger.info(
             "case rated", extra={"case_id": case.id, "satisfied": latest.satisfied, "status": case.status.value}
         )

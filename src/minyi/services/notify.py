@@ -78,6 +78,9 @@ class NotifyService:
             rating_address=self.links.address,
             rating_code=self.links.code(case.tracking_no, event.round),
             assist_units=assist_units,
+            reporter_codes={
+                r.citizen_id: self.links.code(case.tracking_no, event.round, r.citizen_id) for r in case.reporters
+            },
         )
         return plan_notices(event, ctx)
 

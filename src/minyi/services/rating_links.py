@@ -54,13 +54,29 @@ class LinkRating:
         return self._case(tracking_no, proof, client)
 
     def rate(self, tracking_no: str, proof: str, card: Scorecard, client: str) -> CaseDetail:
-        """Rate the case's current round as its owner. A code for another case or round answers like an
+        """Rate the case's current round as the one the code was sent to: its owner, or one of its other
+        reporters (并单: each has a code of their own). A code for another case or round answers like an
         unknown number; a second use finds the round already rated (409)."""
-        case = self._case(tracking_no, proof, client)
-        owner = Actor(role=Role.CITIZEN, id=case.citizen_id)
-        return self.case_service.rate(owner, case.id, card)
+        case, rater = self._proven(tracking_no, proof, client)
+        return self.case_service.rate_proven(Actor(role=Role.CITIZEN, id=rater), case.id, card)
 
     def _case(self, tracking_no: str, proof: str, client: str) -> Case:
+        return self._proven(tracking_no, proof, client)[0]
+
+    def _rater(self, number: str, case: Case, proof: str) -> str | None:
+        """Whose code `proof` is: the owner's for the case's round (or an old link's token), or a
+        reporter's for the round or the last reply's (a round another reporter's rating rolled back)."""
+        if self.links.verify_proof(number, case.round, proof):
+            return case.citizen_id
+        if not is_code(proof):
+            return None
+        rounds = {case.round, *(r.round for r in case.replies[-1:])}
+        for reporter in case.reporters:
+            if any(self.links.verify_code(number, r, proof, reporter.citizen_id) for r in rounds):
+                return reporter.citizen_id
+        return None
+
+    def _proven(self, tracking_no: str, proof: str, client: str) -> tuple[Case, str]:
         number = tracking_no.upper()
         now = self.clock()
         by_client = self.lockouts.charge(GuessScope.CLIENT, client, now, TRACKING_CLIENT_BUDGET)
@@ -74,11 +90,12 @@ class LinkRating:
                 raise code_locked(by_number.until, now)
         entry = self.cases.tracking(number)
         case = self.cases.get_case(entry.case_id) if entry is not None else None
-        if case is not None and self.links.verify_proof(number, case.round, proof):
+        rater = self._rater(number, case, proof) if case is not None else None
+        if case is not None and rater is not None:
             self.lockouts.refund(GuessScope.CLIENT, client, now)
             if by_number is not None:
                 self.lockouts.refund(GuessScope.RATING_CODE, number, now)
-            return case
+            return case, rater
         if by_number is not None and by_number.last:
             logger.warning("rating code locked for a tracking number", extra={"tracking_no": number})
             raise code_locked(by_number.until, now)

@@ -21,7 +21,7 @@ from minyi.domain.errors import (
 from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
-from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Category, Channel, Role, Upload
+from minyi.domain.models import Actor, Case, CaseStatus, Catalog, Category, Channel, Reporter, ReporterVia, Role, Upload
 from minyi.domain.phone import DEFAULT_SMS_COUNTRIES, caller_id, country_code, last4, normalise_phone
 from minyi.domain.privacy import may_publish_description
 from minyi.domain.rating_links import RatingLinks, is_code
@@ -298,6 +298,38 @@ class RequestService:
                 continue
             self._signal(case, after)
             return self._detail(after)
+        raise ConcurrentUpdate("error.concurrent.case_kept_changing")
+
+    def follow(self, citizen: Actor, tracking_no: str) -> Case:
+        """ "Me too" (我也遇到): a signed-in citizen follows an open case instead of filing a second one: they
+        hear its reply and closure at their verified mobile and may rate its answer. Asking again changes
+        nothing; a closed case, or one with `lifecycle.MAX_REPORTERS` followers, refuses (409)."""
+        policy.require(citizen, Action.FOLLOW)
+        if not citizen.phone:
+            raise InvalidInput("phone", "error.account_has_no_mobile")
+        try:
+            phone = normalise_phone(citizen.phone)
+        except ValueError as exc:
+            raise InvalidInput("phone", "error.account_mobile_cannot_sms") from exc
+        number = tracking_no.upper()
+        for _ in range(CREATE_ATTEMPTS):
+            entry = self.cases.tracking(number)
+            case = self.cases.get_case(entry.case_id) if entry is not None else None
+            if case is None:
+                raise NotFound("error.no_such_tracked_request")
+            now = self.clock()
+            reporter = Reporter(
+                citizen_id=citizen.id, phone=phone, language=citizen.language or "zh", via=ReporterVia.FOLLOW, at=now
+            )
+            transition = lifecycle.follow(case, reporter, citizen, now)
+            if transition is None:
+                return case
+            try:
+                after = self.cases.save(transition)
+            except ConcurrentUpdate:
+                continue
+            metrics.add_metric(name=Metric.REPORTERS_ADDED, unit="Count", value=1)
+            return after
         raise ConcurrentUpdate("error.concurrent.case_kept_changing")
 
     def _change(

@@ -233,6 +233,18 @@ class DynamoCaseRepository:
     def save(self, transition: Transition, claim_uploads: Sequence[str] = ()) -> Case:
         """Persist a transition: the case (if its version is unchanged), its events and the claim on
         each named upload, atomically."""
+        after, items = self._save_items(transition, claim_uploads)
+        self.table.transact(items)
+        return after
+
+    def save_all(self, transitions: Sequence[Transition]) -> list[Case]:
+        """Several cases' transitions (a merge: the merged case and the kept one) in one transaction,
+        each case conditioned on its version."""
+        saved = [self._save_items(t, ()) for t in transitions]
+        self.table.transact([item for _, items in saved for item in items])
+        return [after for after, _ in saved]
+
+    def _save_items(self, transition: Transition, claim_uploads: Sequence[str]) -> tuple[Case, list[dict[str, Any]]]:
         before = transition.before
         after = transition.after.model_copy(update={"version": before.version + 1})
         items = [
@@ -249,8 +261,7 @@ class DynamoCaseRepository:
             *self._assist_puts(after),
             *self._assist_deletes(before, after),
         ]
-        self.table.transact(items)
-        return after
+        return after, items
 
     def park(self, case: Case, wait: WorkflowWait) -> Case:
         """Store the workflow's callback token: one version-checked update of two attributes, not a
