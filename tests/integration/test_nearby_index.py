@@ -80,8 +80,9 @@ def test_suggestions_and_duplicates_through_the_handlers(stack: Stack) -> None:
     status, dups = stack.request("GET", f"/v1/cases/{other['id']}/duplicates", DISPATCHER)
     assert status == 200, dups
     assert dups["tracking_no"] == other["tracking_no"]
-    # (filed without a topic: the keywords never route alone, so it waits unsorted with nothing to compare)
-    assert dups["duplicates"] == []
+    # (filed without a topic: the packaged model in force classifies it as traffic, so the first case is
+    # among its duplicates)
+    assert created["tracking_no"] in [d["tracking_no"] for d in dups["duplicates"]]
 
 
 def test_half_a_location_is_refused_naming_the_missing_field(stack: Stack) -> None:
