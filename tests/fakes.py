@@ -628,6 +628,7 @@ class FakeCatalogRepository:
         self.catalog = catalog or Catalog(categories=[], topics={}, districts={}, units={}, deadline_days={})
         self.rules = {(r.topic, r.district): r for r in rules}
         self.loads = 0
+        self.version_reads = 0
         #: the accepted documents (PUT /v1/admin/catalog), oldest first
         self.documents: list[StoredCatalog] = []
 
@@ -645,6 +646,7 @@ class FakeCatalogRepository:
         return self.catalog.model_copy(deep=True)
 
     def version(self) -> int:
+        self.version_reads += 1
         return self.documents[-1].version if self.documents else self.catalog.version
 
     def routing_rule(self, topic: str, district: str) -> RoutingRule | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
@@ -21,6 +23,27 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 
     def serialize(self, log: dict) -> str:  # type: ignore[override]
         return mask_phones_in_text(super().serialize(log))
+
+
+#: The number of the invocation this thread is serving (None outside one: a service called directly, a CLI,
+#: a test). Every handler is wrapped by `tracer.capture_lambda_handler`, the one wrapper they all share,
+#: which numbers each invocation; caches that must be fresh at every request but need not be read twice
+#: within one (the catalogue's version, minyi.services.catalog) key on it.
+_invocation: ContextVar[int | None] = ContextVar("minyi_invocation", default=None)
+_invocations = itertools.count(1)
+
+
+def current_invocation() -> int | None:
+    return _invocation.get()
+
+
+def serving_invocation(handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
+    """Run `handler` as a new invocation (a new number for `current_invocation`)."""
+    token = _invocation.set(next(_invocations))
+    try:
+        return handler(event, context)
+    finally:
+        _invocation.reset(token)
 
 
 class LazyTracer:
@@ -51,10 +74,10 @@ class LazyTracer:
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any) -> Any:
             if not self.enabled():
-                return handler(event, context)
+                return serving_invocation(handler, event, context)
             if not traced:
                 traced.append(self.get().capture_lambda_handler(handler))
-            return traced[0](event, context)
+            return serving_invocation(traced[0], event, context)
 
         return wrapper  # type: ignore[return-value]
 

@@ -311,3 +311,23 @@ def test_a_query_of_the_table_reads_only_its_partition_and_answers_as_moto_does(
     assert patched_answers == plain_moto
     assert len(plain_moto[0]) == 3 and plain_moto[1] == []
     assert sorted_all == []
+
+
+def test_a_response_class_lists_its_methods_once_and_still_answers_every_action(patched: None, ddb: Any) -> None:
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+
+    # Given the patches are installed
+    listed = responses.method_names_from_class
+    # When moto answers calls of several actions
+    ddb.create_table(
+        TableName="methods",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="methods", Item={"PK": {"S": "a"}})
+    assert ddb.get_item(TableName="methods", Key={"PK": {"S": "a"}})["Item"] == {"PK": {"S": "a"}}
+    # Then the class's method names were listed once and are the same list moto's own code gives
+    assert listed.cache_info().misses >= 1 and listed.cache_info().hits >= 1  # type: ignore[attr-defined]
+    assert listed(DynamoHandler) == listed.__wrapped__(DynamoHandler)  # type: ignore[attr-defined]
