@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from minyi.domain.base import Model
 from minyi.domain.phone import parse_country_codes
 from minyi.domain.rating_links import MAX_BASE_LENGTH, MAX_HOST_LENGTH, display_address
 
@@ -21,7 +22,7 @@ class ConfigurationError(RuntimeError):
     pass
 
 
-class EnvSettings(BaseModel):
+class EnvSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     @classmethod

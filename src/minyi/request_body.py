@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic import ConfigDict, GetJsonSchemaHandler, ValidationInfo, field_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
+
+from minyi.domain.base import Model
 
 #: A character a text may hold (`minyi.domain.text_rules`): no C0 control but tab and newline, a carriage
 #: return only before a newline (CRLF), no DEL or C1 control.
@@ -43,7 +45,7 @@ def _text_patterns(schema: dict[str, Any]) -> None:
                 string["pattern"] = NOT_BLANK if string.get("minLength") else TEXT
 
 
-class StrictBody(BaseModel):
+class StrictBody(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="before")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from minyi.domain.accounts import Account, NewAccount
+from minyi.domain.base import Model
 from minyi.domain.catalog_doc import CatalogVersion, StoredCatalog
 from minyi.domain.model_registry import InForce, ModelChange
 from minyi.domain.models import Role
@@ -18,7 +19,7 @@ from minyi.services.model_ops import ModelList
 StaffRole = Literal["staff", "dispatcher", "supervisor", "operator", "admin"]
 
 
-class NewStaffBody(BaseModel):
+class NewStaffBody(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phone: str = Field(description="the person's mobile: their sign-in name; the temporary password comes by SMS")
@@ -35,7 +36,7 @@ class NewStaffBody(BaseModel):
         return NewAccount(phone=self.phone, name=self.name, role=Role(self.role), unit_id=self.unit_id)
 
 
-class StaffView(BaseModel):
+class StaffView(Model):
     username: str = Field(description="the account's id (the `sub` of its tokens)")
     phone: str | None = None
     name: str | None = None
@@ -46,7 +47,7 @@ class StaffView(BaseModel):
     created_at: datetime | None = None
 
 
-class StaffList(BaseModel):
+class StaffList(Model):
     items: list[StaffView]
 
 
@@ -54,20 +55,20 @@ def staff_view(account: Account) -> StaffView:
     return StaffView.model_validate(account.model_dump())
 
 
-class CatalogVersionView(BaseModel):
+class CatalogVersionView(Model):
     version: int
     published_at: datetime
     published_by: str
     document: dict[str, object]
 
 
-class CatalogVersionEntry(BaseModel):
+class CatalogVersionEntry(Model):
     version: int
     published_at: datetime
     published_by: str = Field(description="the admin who accepted it (their account's id)")
 
 
-class CatalogHistoryView(BaseModel):
+class CatalogHistoryView(Model):
     current: int = Field(description="the version in force (0 before the first import)")
     versions: list[CatalogVersionEntry] = Field(description="every accepted version, newest first")
 
@@ -79,13 +80,13 @@ def catalog_history_view(versions: list[CatalogVersion]) -> CatalogHistoryView:
     )
 
 
-class SectionChanges(BaseModel):
+class SectionChanges(Model):
     added: list[str]
     removed: list[str]
     changed: list[str]
 
 
-class CatalogChangeView(BaseModel):
+class CatalogChangeView(Model):
     dry_run: bool
     previous_version: int
     version: int | None = Field(description="the version the document became; null on a dry run or no change")
@@ -107,7 +108,7 @@ def catalog_change_view(change: CatalogChange) -> CatalogChangeView:
     )
 
 
-class ModelVersionView(BaseModel):
+class ModelVersionView(Model):
     version: str
     trained_at: datetime
     kind: str = Field(description="linear (trained) or keywords")
@@ -122,7 +123,7 @@ class ModelVersionView(BaseModel):
     in_force: bool
 
 
-class ModelInForceView(BaseModel):
+class ModelInForceView(Model):
     version: str
     since: datetime
     by: str = Field(description="the admin's account id, or `schedule` for the monthly training")
@@ -130,7 +131,7 @@ class ModelInForceView(BaseModel):
     previous: str | None = None
 
 
-class ModelListView(BaseModel):
+class ModelListView(Model):
     serving: str | None = Field(
         description="the version answering suggestions (the packaged one until one is in force)"
     )

@@ -24,13 +24,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.domain.base import Model
 from minyi.domain.hotspots import Hotspot
 from minyi.domain.scoreboard import Scores, UnitScores
 
 # --- the one error shape ---------------------------------------------------------------------------
 
 
-class ProblemView(BaseModel):
+class ProblemView(Model):
     model_config = ConfigDict(extra="forbid", title="Problem")
 
     field: str = Field(description="the field at fault: `category`, `location.lat`, `attachments[0]`, `body`")
@@ -48,7 +49,7 @@ def _no_default(schema: dict[str, Any]) -> None:
             prop.update(next(s for s in any_of if s.get("type") != "null"))
 
 
-class ErrorView(BaseModel):
+class ErrorView(Model):
     """Every 4xx: a machine-readable code, a message in the caller's language (Simplified Chinese unless
     Accept-Language prefers English), and the fields at fault. Never echoes the input. API Gateway's own
     refusals (no or a bad token, no such route, throttling) carry the `request_id` too."""
@@ -88,7 +89,7 @@ class ServerErrorView(ErrorView):
 # --- response models of routes that answer a plain dict ---------------------------------------------
 
 
-class StatsView(BaseModel):
+class StatsView(Model):
     """`GET /v1/stats` as JSON: totals, rates and the league table of units."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -106,7 +107,7 @@ class DistrictScoresView(Scores):
     name: str
 
 
-class PublicStatsView(BaseModel):
+class PublicStatsView(Model):
     """The city's published numbers: rates and counts only, no case and no person."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -121,7 +122,7 @@ class PublicStatsView(BaseModel):
     )
 
 
-class HotspotsView(BaseModel):
+class HotspotsView(Model):
     """`GET /v1/hotspots`: the cells (about 150 m) whose reports of a topic reached their threshold on a
     day (未诉先办), most reports first."""
 

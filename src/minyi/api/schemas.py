@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -17,6 +16,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from minyi.domain import models
+from minyi.domain.base import Model
 from minyi.domain.errors import InvalidValue
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.models import (
@@ -147,14 +147,14 @@ class SubmitRequestBody(StrictBody):
         return None if value is None else normalise_phone(value)
 
 
-class CaseCreated(BaseModel):
+class CaseCreated(Model):
     id: str
     tracking_no: str
     status: CaseStatus
     created_at: datetime
 
 
-class AttachmentView(BaseModel):
+class AttachmentView(Model):
     upload_id: str
     kind: str
     content_type: str
@@ -170,7 +170,7 @@ class RatingView(RatingScores):
     channel: str = Field(default="online", description="online (app, SMS code) or callback (回访 by an operator)")
 
 
-class ReplyView(BaseModel):
+class ReplyView(Model):
     round: int
     unit_id: str
     message: str
@@ -179,7 +179,7 @@ class ReplyView(BaseModel):
     attachments: list[str] = Field(default_factory=list, description="upload ids of the unit's files")
 
 
-class ExtensionView(BaseModel):
+class ExtensionView(Model):
     days: int
     reason: str
     status: str
@@ -187,7 +187,7 @@ class ExtensionView(BaseModel):
     decided_at: datetime | None = None
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(Model):
     id: str
     tracking_no: str
     status: CaseStatus
@@ -202,7 +202,7 @@ class CaseSummary(BaseModel):
     urgent: bool = Field(default=False, description="紧急: a deadline in working hours, first in the inbox")
 
 
-class SupplementView(BaseModel):
+class SupplementView(Model):
     text: str
     upload_ids: list[str]
     at: datetime
@@ -232,7 +232,7 @@ class CaseView(CaseSummary):
     reporters: int = Field(default=0, description="并单: how many other people reported this problem (follow it)")
 
 
-class CaseList(BaseModel):
+class CaseList(Model):
     items: list[CaseSummary]
     next_cursor: str | None = None
 
@@ -245,7 +245,7 @@ class StaffCaseSummary(CaseSummary):
     assisting: bool = Field(default=False, description="the listed unit helps on it (协办); another unit leads")
 
 
-class StaffCaseList(BaseModel):
+class StaffCaseList(Model):
     items: list[StaffCaseSummary]
     next_cursor: str | None = None
 
@@ -254,12 +254,12 @@ class SupervisionItem(CaseSummary):
     reasons: list[SupervisionReason] = Field(description="why a supervisor should look at it")
 
 
-class SupervisionList(BaseModel):
+class SupervisionList(Model):
     items: list[SupervisionItem]
     next_cursor: str | None = None
 
 
-class KnowledgeItem(BaseModel):
+class KnowledgeItem(Model):
     id: str
     topic: str | None = None
     question: str
@@ -267,18 +267,18 @@ class KnowledgeItem(BaseModel):
     score: int = Field(description="how well it matches the query (0 without one)")
 
 
-class KnowledgeList(BaseModel):
+class KnowledgeList(Model):
     items: list[KnowledgeItem]
 
 
-class ReplyTemplateView(BaseModel):
+class ReplyTemplateView(Model):
     id: str
     topic: str | None = None
     title: str
     text: str
 
 
-class ReplyTemplateList(BaseModel):
+class ReplyTemplateList(Model):
     items: list[ReplyTemplateView]
 
 
@@ -290,7 +290,7 @@ class CallbackItem(CaseSummary):
     unreachable_days: int = Field(description="working days this round's caller could not be reached (3 close it)")
 
 
-class CallbackList(BaseModel):
+class CallbackList(Model):
     items: list[CallbackItem]
     next_cursor: str | None = None
 
@@ -321,7 +321,7 @@ class CallbackBody(StrictBody):
     comment: str | None = Field(default=None, max_length=1000)
 
 
-class UnitView(BaseModel):
+class UnitView(Model):
     id: str
     name: str
     name_en: str
@@ -329,11 +329,11 @@ class UnitView(BaseModel):
     topics: list[str]
 
 
-class UnitDirectory(BaseModel):
+class UnitDirectory(Model):
     units: list[UnitView]
 
 
-class MessageView(BaseModel):
+class MessageView(Model):
     """What the platform says, as a message-catalogue key and its facts (`src/minyi/locale`): a client
     may render it itself, in its own words, instead of the rendered text next to it."""
 
@@ -343,7 +343,7 @@ class MessageView(BaseModel):
     )
 
 
-class TimelineEventView(BaseModel):
+class TimelineEventView(Model):
     seq: int
     type: EventType
     at: datetime
@@ -374,7 +374,7 @@ class TimelineEventView(BaseModel):
     )
 
 
-class Timeline(BaseModel):
+class Timeline(Model):
     events: list[TimelineEventView]
 
 
@@ -382,7 +382,7 @@ class StaffTimeline(Timeline):
     notifications: list[NotificationView] = Field(default_factory=list, description="every SMS of the case")
 
 
-class AnswerView(BaseModel):
+class AnswerView(Model):
     """The unit's answer as its owner reads it on public tracking (they proved the phone or the SMS code)."""
 
     round: int
@@ -392,7 +392,7 @@ class AnswerView(BaseModel):
     attachments: list[AttachmentView] = Field(default_factory=list, description="the unit's answer files")
 
 
-class PublicTracking(BaseModel):
+class PublicTracking(Model):
     tracking_no: str
     status: CaseStatus
     category: Category
@@ -438,7 +438,7 @@ class UploadRequest(StrictBody):
     filename: str | None = Field(default=None, max_length=200)
 
 
-class UploadTicket(BaseModel):
+class UploadTicket(Model):
     upload_id: str
     url: str
     fields: dict[str, str]
@@ -447,21 +447,21 @@ class UploadTicket(BaseModel):
     expires_in: int
 
 
-class CatalogView(BaseModel):
+class CatalogView(Model):
     categories: list[Category]
     topics: dict[str, dict[str, str]]
     districts: dict[str, dict[str, str]]
     deadline_days: dict[str, int]
     #: Each district's area ([lat, lon] corners), for suggesting the district from a position.
-    district_areas: dict[str, list[list[float]]] = {}
+    district_areas: dict[str, list[list[float]]] = Field(default_factory=dict)
 
 
-class ErrorProblem(BaseModel):
+class ErrorProblem(Model):
     field: str
     problem: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     error: str
     message: str
     problems: list[ErrorProblem] = Field(default_factory=list)
@@ -482,7 +482,7 @@ class RatingBody(StrictBody, Scorecard):
         return value
 
 
-class RatingLinkState(BaseModel):
+class RatingLinkState(Model):
     """All the SMS rating link learns, before and after rating: whether the answer still waits for this
     rating (`rateable`), else the case's status to show instead. Whoever holds the SMS holds the link,
     so it says nothing more (no description, address, location, case id or attachments)."""
@@ -589,7 +589,7 @@ class UnmergeBody(StrictBody):
     reason: str = Field(min_length=1, max_length=1000, description="why the merge is undone (staff timeline)")
 
 
-class FollowView(BaseModel):
+class FollowView(Model):
     """ "Me too": the case the caller now follows (no one's words, no one's number)."""
 
     tracking_no: str
@@ -598,14 +598,14 @@ class FollowView(BaseModel):
     following: bool = Field(default=True, description="the caller hears its reply and closure and may rate it")
 
 
-class StaffMember(BaseModel):
+class StaffMember(Model):
     """A person of a unit a case may be given to."""
 
     username: str
     name: str | None = None
 
 
-class UnitStaff(BaseModel):
+class UnitStaff(Model):
     items: list[StaffMember]
 
 
@@ -675,7 +675,7 @@ class ExtensionDecisionBody(StrictBody):
     note: str | None = Field(default=None, max_length=1000)
 
 
-class NotificationView(BaseModel):
+class NotificationView(Model):
     """One SMS of the case's outbox."""
 
     event_seq: int
@@ -690,12 +690,12 @@ class NotificationView(BaseModel):
     last_error: str | None = None
 
 
-class SuggestedTopicView(BaseModel):
+class SuggestedTopicView(Model):
     topic: str = Field(description="topic code from GET /v1/catalog")
     score: float = Field(ge=0, le=1)
 
 
-class CaseSuggestionView(BaseModel):
+class CaseSuggestionView(Model):
     """What smart intake suggested when the case was filed, and what was chosen then."""
 
     model_version: str
@@ -717,14 +717,14 @@ class IntakeSuggestionBody(StrictBody):
     address: str | None = Field(default=None, max_length=300)
 
 
-class DistrictSuggestion(BaseModel):
+class DistrictSuggestion(Model):
     district: str = Field(description="district code from GET /v1/catalog")
     source: Literal["boundary", "history", "text"] = Field(
         description="boundary: the catalogue's district areas; history: the nearby open cases; text: a name in it"
     )
 
 
-class DuplicateCandidateView(BaseModel):
+class DuplicateCandidateView(Model):
     tracking_no: str
     topic: str
     status: CaseStatus
@@ -739,14 +739,14 @@ class DuplicateCandidateView(BaseModel):
     )
 
 
-class IntakeSuggestions(BaseModel):
+class IntakeSuggestions(Model):
     model_version: str
     topics: list[SuggestedTopicView] = Field(description="at least three, best first")
     district: DistrictSuggestion | None
     duplicates: list[DuplicateCandidateView] = Field(description="at most five open cases, best first")
 
 
-class DuplicateList(BaseModel):
+class DuplicateList(Model):
     tracking_no: str
     duplicates: list[DuplicateCandidateView] = Field(description="at most five open cases, best first")
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
-
+from minyi.domain.base import Model
 from minyi.domain.models import Role
 
 #: Roles whose accounts an admin creates (`POST /v1/admin/staff`).
@@ -25,14 +24,14 @@ class AccountStatus(StrEnum):
     DISABLED = "DISABLED"
 
 
-class NewAccount(BaseModel):
+class NewAccount(Model):
     phone: str  # E.164, verified by the admin who creates the account
     name: str
     role: Role
     unit_id: str | None = None
 
 
-class Account(BaseModel):
+class Account(Model):
     username: str
     phone: str | None = None
     name: str | None = None

@@ -32,8 +32,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
+from minyi.domain.base import Model
 from minyi.domain.errors import InvalidFields, InvalidValue
 from minyi.domain.hotspots import DEFAULT_MIN_REPORTS
 from minyi.domain.messages import Message
@@ -78,7 +79,7 @@ class InvalidDocument(InvalidFields):
     code = "invalid_catalog"
 
 
-class _Strict(BaseModel):
+class _Strict(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
@@ -426,7 +427,7 @@ def rule_problems(
 # --- the difference between two versions -------------------------------------------------------
 
 
-class SectionDiff(BaseModel):
+class SectionDiff(Model):
     added: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     changed: list[str] = Field(default_factory=list)
@@ -436,7 +437,7 @@ class SectionDiff(BaseModel):
         return len(self.added) + len(self.removed) + len(self.changed)
 
 
-class CatalogDiff(BaseModel):
+class CatalogDiff(Model):
     """What a document changes, per section; `changes` is 0 when it changes nothing."""
 
     sections: dict[str, SectionDiff]
@@ -489,7 +490,7 @@ def diff(old: CatalogDocument | None, new: CatalogDocument) -> CatalogDiff:
     return CatalogDiff(sections=sections, changes=sum(s.count for s in sections.values()))
 
 
-class StoredCatalog(BaseModel):
+class StoredCatalog(Model):
     """An accepted document as kept: its version, when and by whom it was accepted."""
 
     version: int = Field(ge=1)
@@ -498,7 +499,7 @@ class StoredCatalog(BaseModel):
     published_by: str
 
 
-class CatalogVersion(BaseModel):
+class CatalogVersion(Model):
     """One accepted version in the history: when and by whom (the document itself is fetched apart)."""
 
     version: int = Field(ge=1)

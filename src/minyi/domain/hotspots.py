@@ -20,9 +20,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pydantic import BaseModel
-
 from minyi.domain import geohash
+from minyi.domain.base import Model
 from minyi.domain.messages import Message, message
 from minyi.domain.models import Case, EventType, Language, TimelineEvent
 
@@ -156,7 +155,7 @@ class CellDay:
     cases: tuple[str, ...] = ()
 
 
-class Hotspot(BaseModel):
+class Hotspot(Model):
     """A cell's day that reached its threshold, as the hotspot listing shows it."""
 
     day: date
@@ -177,7 +176,7 @@ class Hotspot(BaseModel):
     cases: list[str]
 
 
-class Listing(BaseModel):
+class Listing(Model):
     """What `GET /v1/hotspots` answers: the period, its filters, the minimum in force and the hotspots."""
 
     day_from: date

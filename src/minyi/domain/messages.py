@@ -15,7 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from minyi.domain.base import Model
 
 #: A placeholder's value: stored as JSON in events and outboxes.
 ParamValue = str | int | float | bool | None
@@ -24,7 +26,7 @@ ParamValue = str | int | float | bool | None
 MessageKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)+$", max_length=120)]
 
 
-class Message(BaseModel):
+class Message(Model):
     """A catalogue key with the values of its placeholders."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

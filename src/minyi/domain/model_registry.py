@@ -16,8 +16,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from minyi.domain.base import Model
 from minyi.domain.intake_model import TopicModel
 
 #: A version's name as `intake_training.model_version` makes it (`YYYYMMDD-<hash>`), or the packaged
@@ -33,7 +34,7 @@ class ModelChange(StrEnum):
     ROLLED_BACK = "rolled_back"  # an admin put an older version back in force
 
 
-class ModelRecord(BaseModel):
+class ModelRecord(Model):
     """One stored version and its held-out measurements (what `GET /v1/admin/models` lists)."""
 
     model_config = ConfigDict(frozen=True)
@@ -77,7 +78,7 @@ class ModelRecord(BaseModel):
         )
 
 
-class InForce(BaseModel):
+class InForce(Model):
     """The pointer to the model in force: which version, since when, who put it there and why."""
 
     model_config = ConfigDict(frozen=True)

@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from minyi.domain.base import Model
 from minyi.domain.errors import InvalidValue
 from minyi.domain.messages import Message
 
@@ -172,7 +173,7 @@ class AttachmentKind(StrEnum):
 SMALLEST_COORDINATE = 1e-9
 
 
-class Location(BaseModel):
+class Location(Model):
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
@@ -184,7 +185,7 @@ class Location(BaseModel):
         return value
 
 
-class Attachment(BaseModel):
+class Attachment(Model):
     upload_id: str
     key: str
     kind: AttachmentKind
@@ -208,7 +209,7 @@ class CallbackOutcome(StrEnum):
     DECLINED = "declined"
 
 
-class CallbackAttempt(BaseModel):
+class CallbackAttempt(Model):
     """One 回访 call about a round's reply: who called, when, on which working day, and how it went."""
 
     round: int
@@ -226,7 +227,7 @@ Score = Annotated[int, Field(ge=1, le=5)]
 DIMENSIONS = ("speed", "effectiveness", "experience", "feedback_quality")
 
 
-class RatingScores(BaseModel):
+class RatingScores(Model):
     """The four 1–5 scores of a rating, declared once: the rating bodies of the API are this type
     (the handler passes the validated body down as it is), the stored `Rating` and its view extend it."""
 
@@ -251,7 +252,7 @@ class Rating(RatingScores):
     channel: RatingChannel = RatingChannel.ONLINE
 
 
-class Reply(BaseModel):
+class Reply(Model):
     round: int
     unit_id: str
     message: str
@@ -261,7 +262,7 @@ class Reply(BaseModel):
     attachments: list[str] = Field(default_factory=list)
 
 
-class Extension(BaseModel):
+class Extension(Model):
     days: int
     reason: str
     requested_at: datetime
@@ -270,7 +271,7 @@ class Extension(BaseModel):
     decided_at: datetime | None = None
 
 
-class Supplement(BaseModel):
+class Supplement(Model):
     """Information the citizen added while the case was open."""
 
     text: str
@@ -278,7 +279,7 @@ class Supplement(BaseModel):
     at: datetime
 
 
-class SupervisionOrder(BaseModel):
+class SupervisionOrder(Model):
     """A supervisor's instructions to the unit, with the deadline they set."""
 
     instructions: str
@@ -287,7 +288,7 @@ class SupervisionOrder(BaseModel):
     at: datetime
 
 
-class WorkflowWait(BaseModel):
+class WorkflowWait(Model):
     """Where the case's workflow execution is parked: the callback token for one phase and round."""
 
     phase: Literal["dispatch", "handling", "rating"]
@@ -296,7 +297,7 @@ class WorkflowWait(BaseModel):
     due_at: datetime | None = None
 
 
-class Actor(BaseModel):
+class Actor(Model):
     role: Role
     id: str
     unit_id: str | None = None
@@ -324,12 +325,12 @@ class SuggestionSource(StrEnum):
     DISPATCH = "dispatch"
 
 
-class SuggestedTopic(BaseModel):
+class SuggestedTopic(Model):
     topic: str
     score: float
 
 
-class CaseSuggestion(BaseModel):
+class CaseSuggestion(Model):
     """What smart intake suggested when the case was filed (the model's version and its best topics)
     and what was chosen then; a dispatcher's correction later shows in the case's own topic."""
 
@@ -348,7 +349,7 @@ class ReporterVia(StrEnum):
     FOLLOW = "follow"
 
 
-class Reporter(BaseModel):
+class Reporter(Model):
     """Someone else who reported the same problem: they hear the case's reply and closure by SMS, in
     their language, and may rate its answer (each once per round)."""
 
@@ -363,7 +364,7 @@ class Reporter(BaseModel):
     at: datetime
 
 
-class Case(BaseModel):
+class Case(Model):
     """A citizen request with its whole lifecycle state. `version` is the optimistic lock."""
 
     model_config = ConfigDict(extra="ignore")
@@ -448,7 +449,7 @@ class Case(BaseModel):
     version: int = 0
 
 
-class TimelineEvent(BaseModel):
+class TimelineEvent(Model):
     case_id: str
     seq: Annotated[int, Field(ge=1)]
     type: EventType
@@ -475,7 +476,7 @@ class TimelineEvent(BaseModel):
 EVENT_VERSION = 2
 
 
-class Unit(BaseModel):
+class Unit(Model):
     id: str
     name: str
     name_en: str
@@ -485,7 +486,7 @@ class Unit(BaseModel):
     topics: list[str] = Field(default_factory=list)
 
 
-class RoutingRule(BaseModel):
+class RoutingRule(Model):
     topic: str
     district: str
     unit_id: str
@@ -493,7 +494,7 @@ class RoutingRule(BaseModel):
     catalog_version: int | None = None
 
 
-class Bounds(BaseModel):
+class Bounds(Model):
     """The city's bounding box: a location outside it is no place the city can send anyone to."""
 
     south: float
@@ -505,7 +506,7 @@ class Bounds(BaseModel):
         return self.south <= location.lat <= self.north and self.west <= location.lon <= self.east
 
 
-class KnowledgeEntry(BaseModel):
+class KnowledgeEntry(Model):
     """A question callers often ask and the centre's approved answer (知识库): what an operator reads
     out to answer a consultation on the call (直接办结)."""
 
@@ -515,7 +516,7 @@ class KnowledgeEntry(BaseModel):
     answer: str
 
 
-class ReplyTemplate(BaseModel):
+class ReplyTemplate(Model):
     """A reply a unit may start from (答复模板): the console's picker fills the answer with `text`."""
 
     id: str
@@ -524,7 +525,7 @@ class ReplyTemplate(BaseModel):
     text: str
 
 
-class Catalog(BaseModel):
+class Catalog(Model):
     categories: list[Category]
     topics: dict[str, dict[str, str]]
     districts: dict[str, dict[str, str]]
@@ -546,7 +547,7 @@ class Catalog(BaseModel):
     reply_templates: list[ReplyTemplate] = Field(default_factory=list)
 
 
-class TrackingEntry(BaseModel):
+class TrackingEntry(Model):
     """A public tracking number and what public tracking checks it against."""
 
     tracking_no: str
@@ -554,7 +555,7 @@ class TrackingEntry(BaseModel):
     phone_last4: str
 
 
-class Upload(BaseModel):
+class Upload(Model):
     """A presigned attachment upload: who may attach it, what it may be, and the case that claimed it."""
 
     upload_id: str
@@ -567,7 +568,7 @@ class Upload(BaseModel):
     case_id: str | None = None
 
 
-class OutboxEntry(BaseModel):
+class OutboxEntry(Model):
     """One SMS notice as recorded in a case's outbox (what staff see in the case's notifications)."""
 
     model_config = ConfigDict(extra="ignore")

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from minyi.domain.base import Model
 from minyi.domain.messages import Message, message
 from minyi.domain.models import Case, CloseReason, EventType, Language, TimelineEvent, Unit
 
@@ -39,7 +40,7 @@ _GSM7 = set(
 )
 
 
-class TemplateMessage(BaseModel):
+class TemplateMessage(Model):
     """A notice as a provider's registered template (mainland SMS providers send only registered
     templates): which text it is and the values of its placeholders, in the order the text uses them."""
 
@@ -51,7 +52,7 @@ class TemplateMessage(BaseModel):
     params: dict[str, str]
 
 
-class Notice(BaseModel):
+class Notice(Model):
     case_id: str
     event_seq: int
     event_type: EventType
@@ -71,7 +72,7 @@ class Notice(BaseModel):
         return f"{key}#{self.recipient}" if self.recipient else key
 
 
-class NoticeContext(BaseModel):
+class NoticeContext(Model):
     case: Case
     unit: Unit | None
     supervisors_phone: str | None
@@ -179,7 +180,7 @@ _LANGUAGES: dict[RecipientKind, tuple[Language, ...]] = {
 }
 
 
-class PlannedNotice(BaseModel):
+class PlannedNotice(Model):
     """A notice decided but not yet worded: to whom, in which language, which message."""
 
     case_id: str

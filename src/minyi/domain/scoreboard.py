@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Self
 
-from pydantic import BaseModel
-
+from minyi.domain.base import Model
 from minyi.domain.deadlines import CITY_TZ
 from minyi.domain.models import EventType, TimelineEvent
 
@@ -116,7 +115,7 @@ def stats_unit(event: TimelineEvent) -> str:
     return event.unit_id or UNASSIGNED
 
 
-class Scores(BaseModel):
+class Scores(Model):
     submitted: int = 0
     dispatched: int = 0
     closed: int = 0

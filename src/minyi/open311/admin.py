@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from minyi.domain.base import Model
 from minyi.open311.model import ApiKey, IssuedKey
 from minyi.request_body import StrictBody
 
@@ -14,7 +15,7 @@ class NewKeyBody(StrictBody):
     name: str = Field(min_length=1, max_length=100, description="who the key is for, e.g. the FixMyStreet site")
 
 
-class KeyView(BaseModel):
+class KeyView(Model):
     """A key as admins list it: never the key or its hash."""
 
     key_id: str
@@ -31,7 +32,7 @@ class IssuedKeyView(KeyView):
     api_key: str = Field(description="shown once: only a hash is kept")
 
 
-class KeyList(BaseModel):
+class KeyList(Model):
     items: list[KeyView]
 
 

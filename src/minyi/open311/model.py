@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from minyi.domain.base import Model
 
 GeoStatus = Literal["open", "closed"]
 
 
-class ApiKey(BaseModel):
+class ApiKey(Model):
     """An Open311 client's key. Only a hash of its secret is stored; the key itself is shown once."""
 
     key_id: str
@@ -27,7 +29,7 @@ class ApiKey(BaseModel):
         return self.revoked_at is None
 
 
-class PublicNote(BaseModel):
+class PublicNote(Model):
     """One public step of a case's timeline (the `notes` extension): platform text, never free text."""
 
     datetime: datetime
@@ -36,7 +38,7 @@ class PublicNote(BaseModel):
     description: str
 
 
-class PublicRequest(BaseModel):
+class PublicRequest(Model):
     """A case as a GeoReport service request. `case_id` is internal (the token), never a field."""
 
     case_id: str
@@ -67,7 +69,7 @@ class PublicRequest(BaseModel):
     public: bool = False
 
 
-class PublicUpdate(BaseModel):
+class PublicUpdate(Model):
     """One public status change (the service request updates extension)."""
 
     update_id: str
@@ -79,12 +81,12 @@ class PublicUpdate(BaseModel):
     case_id: str
 
 
-class AttributeValue(BaseModel):
+class AttributeValue(Model):
     key: str
     name: str
 
 
-class ServiceAttribute(BaseModel):
+class ServiceAttribute(Model):
     variable: bool = True
     code: str
     datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
@@ -95,7 +97,7 @@ class ServiceAttribute(BaseModel):
     values: list[AttributeValue] = Field(default_factory=list)
 
 
-class Service(BaseModel):
+class Service(Model):
     service_code: str
     service_name: str
     description: str | None = None
@@ -105,12 +107,12 @@ class Service(BaseModel):
     group: str | None = None
 
 
-class ServiceDefinition(BaseModel):
+class ServiceDefinition(Model):
     service_code: str
     attributes: list[ServiceAttribute]
 
 
-class Endpoint(BaseModel):
+class Endpoint(Model):
     specification: str
     url: str
     changeset: datetime
@@ -118,14 +120,14 @@ class Endpoint(BaseModel):
     formats: list[str]
 
 
-class Discovery(BaseModel):
+class Discovery(Model):
     changeset: datetime
     contact: str
     key_service: str
     endpoints: list[Endpoint]
 
 
-class Submitted(BaseModel):
+class Submitted(Model):
     """The answer to a POST: the public number, the token and the notice."""
 
     service_request_id: str
@@ -134,12 +136,12 @@ class Submitted(BaseModel):
     account_id: str | None = None
 
 
-class TokenAnswer(BaseModel):
+class TokenAnswer(Model):
     service_request_id: str
     token: str
 
 
-class SubmissionClaim(BaseModel):
+class SubmissionClaim(Model):
     """An idempotent POST in flight or done: which parameters it had and the case it made."""
 
     fingerprint: str
@@ -147,7 +149,7 @@ class SubmissionClaim(BaseModel):
     case_id: str | None = None
 
 
-class IssuedKey(BaseModel):
+class IssuedKey(Model):
     """A new key as its admin sees it once: the key itself is never shown again."""
 
     key: ApiKey

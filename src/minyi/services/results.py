@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from minyi.domain.base import Model
 from minyi.domain.models import (
     Case,
     Category,
@@ -26,14 +27,14 @@ from minyi.domain.models import (
 from minyi.domain.scoreboard import Scores, UnitScores
 
 
-class IntakeAnswer(BaseModel):
+class IntakeAnswer(Model):
     """The answer an operator gave on the call, and the knowledge entry it came from, if any."""
 
     answer: str
     knowledge_id: str | None = None
 
 
-class NewRequest(BaseModel):
+class NewRequest(Model):
     """A citizen's request as submitted (already validated and normalised by the caller)."""
 
     category: Category

@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from minyi.domain import lifecycle
+from minyi.domain.base import Model
 from minyi.domain.deadlines import DeadlineClock, after_working_hours
 from minyi.domain.errors import ConcurrentUpdate, InvalidTransition
 from minyi.domain.lifecycle import Outcome, Phase, Transition
@@ -65,13 +66,13 @@ class TaskAction(StrEnum):
     SCHEDULE = "schedule"
 
 
-class Signal(BaseModel):
+class Signal(Model):
     """What completes a wait (the API's or the park task's `send_task_success` output)."""
 
     outcome: Outcome
 
 
-class WorkflowState(BaseModel):
+class WorkflowState(Model):
     """The execution's state between tasks (what `$` holds in the state machine)."""
 
     case_id: str
@@ -84,12 +85,12 @@ class WorkflowState(BaseModel):
     signal: Signal | None = None
 
 
-class CaseTask(BaseModel):
+class CaseTask(Model):
     action: Literal[TaskAction.ROUTE, TaskAction.SCHEDULE, TaskAction.OVERDUE, TaskAction.CLOSE_UNRATED]
     case_id: str
 
 
-class ParkTask(BaseModel):
+class ParkTask(Model):
     action: Literal[TaskAction.PARK]
     #: "handling" for the unit's wait (the park task picks "dispatch" while the case is in the dispatch
     #: centre's queue), "rating" for the citizen's; "dispatch" from the previous definition.
