@@ -139,6 +139,50 @@ def test_a_save_with_a_stale_version_is_refused_and_writes_no_event(repos: Repos
     assert [e.type for e in repos.cases.timeline(case.id)].count(EventType.ACCEPTED) == 1
 
 
+def merge_of(repos: Repos) -> tuple[Case, Case, Transition, Transition]:
+    """Two open reports of one problem held by one unit, and the merge of the second into the first."""
+    kept = dispatched(repos, NOW, NOW + timedelta(days=5))
+    other = dispatched(repos, NOW, NOW + timedelta(days=5))
+    merged, keeping = lifecycle.merge(other, kept, "the same light", STAFF, NOW)
+    return kept, other, merged, keeping
+
+
+def test_save_all_writes_two_cases_and_their_events_in_one_version_checked_transaction(repos: Repos) -> None:
+    # Given two open cases of one problem and the merge of one into the other
+    kept, other, merged, keeping = merge_of(repos)
+    # When both transitions are saved together
+    saved = repos.cases.save_all([merged, keeping])
+    # Then both cases moved one version, in order, and each has its event
+    assert [c.id for c in saved] == [other.id, kept.id]
+    assert [c.version for c in saved] == [other.version + 1, kept.version + 1]
+    stored_other, stored_kept = repos.cases.get_case(other.id), repos.cases.get_case(kept.id)
+    assert stored_other is not None and stored_other.status == CaseStatus.MERGED
+    assert stored_other.merged_into == kept.tracking_no and stored_other.version == other.version + 1
+    assert stored_kept is not None and [r.case_id for r in stored_kept.reporters] == [other.id]
+    assert stored_kept.version == kept.version + 1
+    assert repos.cases.timeline(other.id)[-1].type == EventType.MERGED
+    assert repos.cases.timeline(kept.id)[-1].type == EventType.REPORTER_ADDED
+
+
+@pytest.mark.parametrize("stale", ["merged", "kept"])
+def test_save_all_with_a_stale_version_of_either_case_writes_neither(repos: Repos, stale: str) -> None:
+    # Given the merge of two cases, and another writer that moved one of them meanwhile
+    kept, other, merged, keeping = merge_of(repos)
+    moved = other if stale == "merged" else kept
+    repos.cases.save(lifecycle.accept(moved, STAFF, NOW))
+    # When both transitions are saved together, Then it is refused
+    with pytest.raises(ConcurrentUpdate):
+        repos.cases.save_all([merged, keeping])
+    # And neither case nor any event of the merge was written
+    stored_other, stored_kept = repos.cases.get_case(other.id), repos.cases.get_case(kept.id)
+    assert stored_other is not None and stored_other.status != CaseStatus.MERGED
+    assert stored_kept is not None and stored_kept.reporters == []
+    assert EventType.MERGED not in [e.type for e in repos.cases.timeline(other.id)]
+    assert EventType.REPORTER_ADDED not in [e.type for e in repos.cases.timeline(kept.id)]
+    versions = {other.id: stored_other.version, kept.id: stored_kept.version}
+    assert versions == {other.id: other.version, kept.id: kept.version, moved.id: moved.version + 1}
+
+
 def test_park_stores_the_wait_with_a_version_check_and_moves_the_version(repos: Repos) -> None:
     case = dispatched(repos, NOW, NOW + timedelta(days=5))
     wait = WorkflowWait(phase="handling", round=1, token="tok-1", due_at=case.due_at)

@@ -418,11 +418,18 @@ async function caseView(id) {
   const gen = generation;
   const token = me().token;
   const [c, tl] = await Promise.all([api(`/v1/requests/${id}`, { token }), api(`/v1/requests/${id}/timeline`, { token })]);
-  const open = !['CLOSED', 'WITHDRAWN'].includes(c.status);
+  const open = !['CLOSED', 'WITHDRAWN', 'MERGED'].includes(c.status);
   const withdrawable = ['SUBMITTED', 'DISPATCHED', 'IN_PROGRESS', 'RETURNED', 'REOPENED', 'SUPERVISED'].includes(c.status);
   const actions = h('div');
   if (c.status === 'REPLIED') {
     actions.append(ratingForm((body) => api(`/v1/requests/${id}/rating`, { method: 'POST', token, body }).then(() => setTimeout(route, 1500))));
+  }
+  if (c.status === 'MERGED' && c.merged_into) {
+    // 并单: handled with the kept case; its progress is tracked with the code of the SMS it sends
+    const kept = c.merged_into;
+    actions.append(h('section', { class: 'card', testid: 'merged-into', 'data-into': kept },
+      h('p', {}, t('merged_text').replaceAll('{no}', kept)),
+      h('p', {}, h('a', { href: `/track?no=${encodeURIComponent(kept)}`, testid: 'merged-follow' }, t('merged_follow').replace('{no}', kept)))));
   }
   if (open) {
     const text = h('textarea', { rows: 2, maxlength: 2000, required: true, testid: 'supplement-text' });

@@ -246,6 +246,7 @@ def dispatch(
     b.case.unit_id = unit_id
     b.case.due_at = due_at
     b.case.dispatched_at = now
+    b.case.dispatched_unit = unit_id
     b.case.overdue = False
     b.case.in_dispatch_queue = False
     b.case.dispatch_due_at = None
@@ -918,6 +919,7 @@ def merge(case: Case, into: Case, reason: str, actor: Actor, now: datetime) -> t
     ]
     joining = _joining(into, theirs)
     b = _Builder(case, actor, now)
+    uncounted = _uncounted_dispatch(case)
     b.case.status = CaseStatus.MERGED
     b.case.merged_into = into.tracking_no
     b.case.merged_into_case = into.id
@@ -934,6 +936,7 @@ def merge(case: Case, into: Case, reason: str, actor: Actor, now: datetime) -> t
         into_case=into.id,
         **_leaving_overdue(b),
     )
+    b.events[-1].facts.update(uncounted)
     k = _Builder(into, actor, now)
     k.case.reporters = [*into.reporters, *joining]
     k.event(
@@ -945,6 +948,15 @@ def merge(case: Case, into: Case, reason: str, actor: Actor, now: datetime) -> t
         count=len(joining),
     )
     return b.done(), k.done()
+
+
+def _uncounted_dispatch(case: Case) -> dict[str, bool]:
+    """The fact that takes a merged case off its unit's `dispatched` count (its workload): the kept case
+    is the unit's work, counted once. Only while the unit its last dispatch counted it for holds it (a
+    case in the dispatch queue is no unit's; a transferred one stays counted where it was dispatched).
+    An undone merge clears the count's unit: routed again, the case is counted by that dispatch."""
+    counted = case.dispatched_unit or case.unit_id  # cases stored before the field: their holding unit
+    return {"uncounts_dispatch": True} if case.unit_id is not None and counted == case.unit_id else {}
 
 
 def unmerge(
@@ -960,13 +972,15 @@ def unmerge(
     if case.unit_id is not None:
         b.case.previous_unit_ids.append(case.unit_id)
     b.case.unit_id = None
+    b.case.dispatched_unit = None
     b.case.assignee = None
     b.case.due_at = None
     b.case.merged_into = None
     b.case.merged_into_case = None
     b.case.unmerge_count += 1
     b.case.execution_name = unmerge_execution_name(b.case)
-    b.event(EventType.UNMERGED, message("note.unmerged", source=into), said=reason, from_no=into)
+    # the event is the unit's that held the case when merged: its `merged` count is taken back there
+    b.event(EventType.UNMERGED, message("note.unmerged", source=into), case.unit_id, said=reason, from_no=into)
     leaving = [r for r in kept.reporters if r.case_id == case.id] if kept is not None else []
     if kept is None or not leaving:
         return b.done(), None

@@ -396,6 +396,9 @@ class Case(Model):
     previous_unit_ids: list[str] = Field(default_factory=list)
     due_at: datetime | None = None
     dispatched_at: datetime | None = None
+    #: The unit the scoreboard's `dispatched` last counted the case for (its last dispatch; a transfer
+    #: leaves it): a merge takes the case off that count while that unit holds it (并单: counted once).
+    dispatched_unit: str | None = None
     overdue: bool = False
     ever_overdue: bool = False
     #: The unit whose open-overdue gauge counts this case (set when it goes overdue, cleared when it leaves).

@@ -62,9 +62,10 @@ def increments(event: TimelineEvent) -> dict[str, int]:
         case EventType.WITHDRAWN:
             return {"withdrawn": 1}
         # 并单: a merged case is counted apart (it never closes: its unit's work is the kept case's, counted
-        # once), as are the people who reported a problem another case holds; an undone merge takes both back
+        # once, so its dispatch leaves the unit's workload), as are the people who reported a problem another
+        # case holds; an undone merge takes both back (the case is counted again when it is routed again)
         case EventType.MERGED:
-            return {"merged": 1}
+            return {"merged": 1, **({"dispatched": -1} if facts.get("uncounts_dispatch") else {})}
         case EventType.UNMERGED:
             return {"merged": -1}
         case EventType.REPORTER_ADDED:

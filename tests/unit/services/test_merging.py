@@ -4,12 +4,15 @@ of a merge, and the refusals (another unit's case, a merged or closed case, anot
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from minyi.domain import lifecycle
+from minyi.domain.deadlines import CITY_TZ
 from minyi.domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from minyi.domain.models import Actor, Case, CaseStatus, CloseReason, EventType, Role
-from minyi.domain.scoreboard import increments
+from minyi.domain.scoreboard import UnitScores, increments
 from minyi.services.results import Scorecard
 from tests.fakes import Fakes
 from tests.unit.services.conftest import (
@@ -75,8 +78,8 @@ def test_a_merge_leaves_the_merged_case_off_the_lists_and_its_reporter_on_the_ke
     assert fakes.cases.event_types(kept.id)[-1] == EventType.REPORTER_ADDED
     merged_event = fakes.cases.timeline(other.id)[-1]
     assert merged_event.facts["into"] == kept.tracking_no and merged_event.note == "the same light"
-    # And the scoreboard counts the merge and the reporter apart
-    assert increments(merged_event) == {"merged": 1}
+    # And the scoreboard counts the merge and the reporter apart, and the merged case leaves its unit's workload
+    assert increments(merged_event) == {"merged": 1, "dispatched": -1}
     assert increments(fakes.cases.timeline(kept.id)[-1]) == {"reporters": 1}
 
 
@@ -213,3 +216,77 @@ def test_a_supervisor_undoes_a_merge_and_the_case_is_routed_again(fakes: Fakes) 
     # And only supervisors may undo a merge; an open case has no merge to undo
     with pytest.raises(InvalidTransition):
         fakes.case_service().unmerge(SUPERVISOR, kept.id, "no")
+
+
+def count_all(fakes: Fakes, *case_ids: str) -> None:
+    """The stream consumer: every event of the cases to the scoreboard, twice (a redelivered batch)."""
+    service = fakes.scoreboard_service()
+    for _ in range(2):
+        for case_id in case_ids:
+            for event in fakes.cases.timeline(case_id):
+                service.count(event)
+
+
+def traffic_scores(fakes: Fakes) -> UnitScores:
+    day = fakes.clock().astimezone(CITY_TZ).date()
+    report = fakes.scoreboard_service().stats_for(SUPERVISOR, day, day, None)
+    return next(u for u in report.units if u.unit_id == TRAFFIC)
+
+
+def test_a_merged_case_counts_once_in_its_units_workload_and_on_time_rate(fakes: Fakes) -> None:
+    # Given two reports of one problem dispatched to the traffic police, the second past its deadline
+    kept, other = two_reports(fakes)
+    other = fakes.cases.save(lifecycle.mark_overdue(other, fakes.clock() + timedelta(days=30)))
+    count_all(fakes, kept.id, other.id)
+    assert traffic_scores(fakes).dispatched == 2
+    # When the second is merged into the first, and the first is answered on time and rated satisfied
+    fakes.case_service().merge(STAFF, other.id, kept.tracking_no, "the same light")
+    service = fakes.case_service()
+    service.accept(STAFF, kept.id)
+    service.reply(STAFF, kept.id, "The light is repaired.")
+    service.rate(CITIZEN, kept.id, SATISFIED)
+    service.rate(OTHER_CITIZEN, other.id, SATISFIED)
+    count_all(fakes, kept.id, other.id)
+    # Then the unit's workload is one case, closed once and on time (the merged one's overdue does not count)
+    scores = traffic_scores(fakes)
+    assert (scores.dispatched, scores.closed, scores.closed_on_time) == (1, 1, 1)
+    assert scores.open_overdue == 0 and scores.on_time_rate == 1.0
+    assert (scores.merged, scores.reporters, scores.rated, scores.satisfied) == (1, 1, 2, 2)
+
+
+def test_an_undone_merge_counts_the_case_again_once_when_it_is_routed_again(fakes: Fakes) -> None:
+    # Given a merged case, every event counted
+    kept, other = two_reports(fakes)
+    fakes.case_service().merge(STAFF, other.id, kept.tracking_no, "the same light")
+    count_all(fakes, kept.id, other.id)
+    assert traffic_scores(fakes).dispatched == 1
+    # When a supervisor undoes the merge
+    fakes.case_service().unmerge(SUPERVISOR, other.id, "another junction")
+    count_all(fakes, kept.id, other.id)
+    # Then it is off the unit's workload until it is routed
+    scores = traffic_scores(fakes)
+    assert (scores.dispatched, scores.merged, scores.reporters) == (1, 0, 0)
+    # When it is routed again to the same unit and merged again, its workload counts it exactly once each time
+    again = stored(fakes, other.id)
+    now = fakes.clock()
+    again = fakes.cases.save(
+        lifecycle.dispatch(again, TRAFFIC, fakes.deadlines.due_at(now, 5), lifecycle.ROUTER, now, "r")
+    )
+    count_all(fakes, other.id)
+    assert traffic_scores(fakes).dispatched == 2
+    fakes.case_service().merge(STAFF, other.id, kept.tracking_no, "the same light after all")
+    count_all(fakes, kept.id, other.id)
+    assert (traffic_scores(fakes).dispatched, traffic_scores(fakes).merged) == (1, 1)
+
+
+def test_a_merge_from_the_dispatch_queue_takes_nothing_from_a_units_workload(fakes: Fakes) -> None:
+    # Given a dispatched case and a second report of it still in the dispatch centre's queue
+    kept = dispatched(fakes)
+    waiting = stored(fakes, fakes.request_service().submit(OTHER_CITIZEN, new_request(phone=OTHER_PHONE)).id)
+    waiting = fakes.cases.save(lifecycle.queue_for_dispatcher(waiting, fakes.clock(), "no rule"))
+    # When a dispatcher merges it into the dispatched one
+    fakes.case_service().merge(DISPATCHER, waiting.id, kept.tracking_no, "the same light")
+    count_all(fakes, kept.id, waiting.id)
+    # Then the unit's workload is the one case it was given
+    assert traffic_scores(fakes).dispatched == 1
+    assert increments(fakes.cases.timeline(waiting.id)[-1]) == {"merged": 1}

@@ -155,6 +155,15 @@ export async function caseView(id, reveal = false) {
     actions.push(actionForm(t('instructions'), [field(t('instructions'), text), field(t('due_in_days'), days)], b,
       () => post('supervision', { instructions: text.value, due_in_days: Number(days.value) })));
   }
+  // 并单: a merged case names the case it was merged into; a supervisor may undo the merge (routed again)
+  const merged = c.status === 'MERGED'
+    ? h('p', { class: 'card', testid: 'merged-into', 'data-into': c.merged_into || '' }, t('merged_into').replace('{no}', c.merged_into || '—')) : null;
+  const undo = [];
+  if (s.role === 'supervisor' && c.status === 'MERGED') {
+    const why = h('input', { type: 'text', maxlength: 1000, required: true, testid: 'unmerge-reason' });
+    const b = h('button', { type: 'submit', class: 'danger', testid: 'action-unmerge' }, t('unmerge'));
+    undo.push(actionForm(t('unmerge'), field(t('unmerge_reason'), why), b, () => post('unmerge', { reason: why.value })));
+  }
   const noteText = h('textarea', { rows: 2, maxlength: 2000, required: true, testid: 'note-text' });
   const noteButton = h('button', { type: 'submit', class: 'secondary' }, t('add_note'));
   const due = dueState(c);
@@ -196,7 +205,7 @@ export async function caseView(id, reveal = false) {
           tl.notifications?.length ? h('details', {}, h('summary', {}, `${t('sms')} (${tl.notifications.length})`),
             h('ul', {}, tl.notifications.map((n) => h('li', {}, `${eventLabel(n.event)} → ${fmtPhone(n.to)} · ${n.status}${n.sent_at ? ` · ${fmtTime(n.sent_at)}` : ''}`)))) : null)),
       h('aside', { class: 'actions', 'aria-label': t('actions') },
-        open ? actions : h('p', { class: 'card' }, t('case_closed')),
+        open ? actions : [merged || h('p', { class: 'card' }, t('case_closed')), ...undo],
         actionForm(t('notes'), field(t('note'), noteText), noteButton, () => post('notes', { text: noteText.value }))))));
 }
 
