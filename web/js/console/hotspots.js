@@ -71,14 +71,14 @@ function hotspotMap(found) {
   const west = Math.min(...found.map((x) => x.west)) - 2 * cellW, east = Math.max(...found.map((x) => x.east)) + 2 * cellW;
   const south = Math.min(...found.map((x) => x.south)) - 2 * cellH, north = Math.max(...found.map((x) => x.north)) + 2 * cellH;
   const squash = Math.cos((((north + south) / 2) * Math.PI) / 180);
-  const width = 600, scale = width / ((east - west) * squash);
-  const height = Math.max(160, Math.min(600, (north - south) * scale));
-  const k = Math.min(scale, height / (north - south));  // the same scale both ways, fitted to the box
+  // the same scale both ways, fitted to at most 600 x 480 units
+  const k = Math.min(600 / ((east - west) * squash), 480 / (north - south));
   const x = (lon) => (lon - west) * squash * k, y = (lat) => (north - lat) * k;
+  const width = x(east), height = y(south);
   const grid = [];
   if ((east - west) / cellW <= 40 && (north - south) / cellH <= 40) {
-    for (let lon = west; lon <= east + cellW / 2; lon += cellW) grid.push(h('line', { x1: x(lon), x2: x(lon), y1: 0, y2: y(south), class: 'grid' }));
-    for (let lat = south; lat <= north + cellH / 2; lat += cellH) grid.push(h('line', { x1: 0, x2: x(east), y1: y(lat), y2: y(lat), class: 'grid' }));
+    for (let lon = west; lon <= east + cellW / 2; lon += cellW) grid.push(h('line', { x1: x(lon), x2: x(lon), y1: 0, y2: height, class: 'grid' }));
+    for (let lat = south; lat <= north + cellH / 2; lat += cellH) grid.push(h('line', { x1: 0, x2: width, y1: y(lat), y2: y(lat), class: 'grid' }));
   }
   const rects = [...cells.values()].map((days) => {
     const top = [...days].sort((a, b) => heat(a) === heat(b) ? b.count - a.count : HEAT.indexOf(heat(a)) - HEAT.indexOf(heat(b)))[0];
@@ -86,11 +86,11 @@ function hotspotMap(found) {
     return h('g', { testid: 'hotspot-cell', 'data-cell': top.cell },
       h('title', {}, days.map(describe).join('\n')),
       h('rect', { x: x(top.west), y: y(top.north), width: w, height: hgt, fill: heat(top)[1], stroke: '#3d1f00', 'stroke-width': 1, rx: 2 }),
-      h('text', { x: x(top.west) + w / 2, y: y(top.north) + hgt / 2 + 5, 'text-anchor': 'middle', class: 'value', fill: '#fff' }, String(top.count)));
+      h('text', { x: x(top.west) + w / 2, y: y(top.north) + hgt / 2 + 5, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 700, fill: '#fff' }, String(top.count)));
   });
   const label = fill(t('hotspot_map_label'), { n: cells.size }) + found.map(describe).join('; ');
-  const svg = h('svg', { viewBox: `0 0 ${width} ${Math.round(y(south))}`, role: 'img', 'aria-label': label, class: 'chart', testid: 'hotspot-map' },
-    h('rect', { x: 0, y: 0, width, height: y(south), fill: '#f6f8fa' }), grid, rects);
+  const svg = h('svg', { viewBox: `0 0 ${Math.round(width)} ${Math.round(height)}`, role: 'img', 'aria-label': label, class: 'chart hotspot-map', testid: 'hotspot-map' },
+    h('rect', { x: 0, y: 0, width, height, fill: '#f6f8fa' }), grid, rects);
   const legend = h('ul', { class: 'legend', testid: 'hotspot-legend' }, HEAT.map(([, colour, key]) => h('li', {},
     h('svg', { width: 14, height: 14, 'aria-hidden': 'true' }, h('rect', { width: 14, height: 14, fill: colour, rx: 2 })), ' ', t(key))));
   return h('figure', { class: 'chart-card' }, h('figcaption', {}, t('hotspot_map')), svg, legend,
