@@ -590,7 +590,7 @@ class FakeHotspotRepository:
             self.counted[key] = now
             row = replace(row, count=row.count + 1, district=report.district or row.district)
         if len(row.cases) < MAX_CASES_PER_CELL and report.tracking_no not in row.cases:
-            row = replace(row, cases=(*row.cases, report.tracking_no))
+            row = replace(row, cases=(*row.cases, report.tracking_no), case_ids=(*row.case_ids, report.case_id))
         self.rows[cell_key] = row
         return counted
 

@@ -6,7 +6,7 @@ const SHELL = [
   '/', '/console', '/track', '/css/app.css', '/js/app.js', '/js/console.js', '/js/common.js', '/js/i18n.js',
   '/js/charts.js', '/js/console/shared.js', '/js/console/signin.js', '/js/console/call.js', '/js/console/callbacks.js',
   '/js/console/staff.js', '/js/console/catalog.js', '/js/console/yaml.js', '/js/console/inbox.js', '/js/console/case.js',
-  '/js/console/supervision.js', '/js/console/scoreboard.js', '/js/intake.js', '/js/console/intake.js', '/i18n/zh.json', '/i18n/en.json', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
+  '/js/console/supervision.js', '/js/console/scoreboard.js', '/js/intake.js', '/js/console/intake.js', '/js/console/hotspots.js', '/i18n/zh.json', '/i18n/en.json', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
 ];
 
 self.addEventListener('install', (event) => {

@@ -85,6 +85,8 @@ def test_a_report_is_counted_once_with_its_tracking_number(repos: Repos) -> None
     row = repos.counters.cell_day(DAY, name, first_report.cell)
     assert row is not None
     assert (row.count, row.district, row.cases) == (2, "futian", (first_report.tracking_no, second_report.tracking_no))
+    # and each number's case id beside it, in the same order
+    assert row.case_ids == (first_report.case_id, second_report.case_id)
     assert repos.counters.cell_counts(name, first_report.cell, DAY - timedelta(days=28), DAY) == {DAY: 2}
 
 
@@ -104,6 +106,7 @@ def test_the_tracking_numbers_are_bounded(repos: Repos) -> None:
     row = repos.counters.cell_day(DAY, name, report.cell)
     assert row is not None
     assert (row.count, len(row.cases)) == (hotspots.MAX_CASES_PER_CELL + 3, hotspots.MAX_CASES_PER_CELL)
+    assert len(row.case_ids) == hotspots.MAX_CASES_PER_CELL
 
 
 def test_a_period_and_a_baseline_are_read_by_day_and_by_cell(repos: Repos) -> None:

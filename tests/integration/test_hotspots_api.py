@@ -66,6 +66,8 @@ def test_five_reports_in_a_cell_are_listed_and_text_the_supervision_office_once(
     assert hot["south"] <= hot["lat"] <= hot["north"] and hot["west"] <= hot["lon"] <= hot["east"]
     numbers = [stack.repo.get_case(i).tracking_no for i in ids]  # type: ignore[union-attr]
     assert hot["cases"] == numbers
+    # and the cases' ids beside their numbers (the console links each number to its case page)
+    assert hot["case_ids"] == ids
     # and the supervision office's duty phone was texted once, from the fifth case's outbox
     outbox = DynamoOutboxRepository(stack.table)
     alerts = [e for i in ids for e in outbox.entries(i) if e.kind == "hotspot"]

@@ -104,6 +104,21 @@ def test_the_listing_entry_shows_the_cell_not_the_point() -> None:
     assert hotspots.hotspot(row, 3.0, 5) is None
 
 
+def test_the_listing_entry_links_each_number_to_its_case_only_when_every_number_has_its_id() -> None:
+    # Given a cell's day whose counters kept each case's id beside its tracking number
+    cell = hotspots.cell_of(*SHENNAN_CAITIAN)
+    numbers = ("SZ2603-AAAAAA", "SZ2603-BBBBBB")
+    row = hotspots.CellDay(date(2026, 3, 2), "traffic", cell, "futian", 5, numbers, ("a1", "b2"))
+    # Then the entry names the ids in the numbers' order
+    hot = hotspots.hotspot(row, 0.0, 5)
+    assert hot is not None and (hot.cases, hot.case_ids) == (list(numbers), ["a1", "b2"])
+    # Given a row counted before the ids were kept (fewer ids than numbers)
+    older = hotspots.CellDay(date(2026, 3, 2), "traffic", cell, "futian", 5, numbers, ("b2",))
+    # Then it names no ids rather than pairing a number with another case's id
+    hot = hotspots.hotspot(older, 0.0, 5)
+    assert hot is not None and (hot.cases, hot.case_ids) == (list(numbers), [])
+
+
 def _document(**extra: object) -> dict[str, object]:
     from pathlib import Path
 

@@ -1,6 +1,7 @@
 // The staff console: unit inbox and case page (accept, reply, return, extension, notes), the dispatch
 // queue (dispatch and transfer from the unit directory; 更正分类, correcting a case's topic and district),
-// supervision (reasons, extension decisions, instructions), the scoreboard (charts, period picker, CSV
+// supervision (reasons, extension decisions, instructions), 热点 (hotspots: a list and a grid map of the cells
+// where one kind of problem is reported far more often than usual), the scoreboard (charts, period picker, CSV
 // export) and, for hotline operators (坐席), the new-call form that files a caller's request (with the
 // knowledge base to answer a consultation on the call: 直接办结) and the 回访 list of replies to call back.
 // What it shows follows the role. This is the shell (top bar, navigation, router); each view is a module
@@ -17,13 +18,14 @@ import { inboxView } from './console/inbox.js';
 import { caseView } from './console/case.js';
 import { supervisionView } from './console/supervision.js';
 import { scoreboardView } from './console/scoreboard.js';
+import { hotspotsView } from './console/hotspots.js';
 
 function navFor(role) {
   if (role === 'operator') return [['call', t('new_call')], ['callbacks', t('callbacks')]];
   if (role === 'admin') return [['staff', t('staff_accounts')], ['catalog', t('catalogue')], ['supervision', t('supervision')], ['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
   if (role === 'staff') return [['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
-  if (role === 'dispatcher') return [['inbox', t('queue')], ['scoreboard', t('scoreboard')]];
-  return [['supervision', t('supervision')], ['inbox', t('inbox')], ['scoreboard', t('scoreboard')]];
+  if (role === 'dispatcher') return [['inbox', t('queue')], ['hotspots', t('hotspots')], ['scoreboard', t('scoreboard')]];
+  return [['supervision', t('supervision')], ['inbox', t('inbox')], ['hotspots', t('hotspots')], ['scoreboard', t('scoreboard')]];
 }
 
 function chrome() {
@@ -59,6 +61,7 @@ async function route() {
     if (view === 'catalog' && s.role === 'admin') return await catalogView();
     if (view === 'supervision') return await supervisionView();
     if (view === 'scoreboard') return await scoreboardView();
+    if (view === 'hotspots' && ['dispatcher', 'supervisor'].includes(s.role)) return await hotspotsView();
     if (view === 'inbox' || s.role === 'staff' || s.role === 'dispatcher') return await inboxView(arg);
     return await supervisionView();
   } catch (err) {

@@ -153,6 +153,8 @@ class CellDay:
     count: int
     #: Tracking numbers, at most `MAX_CASES_PER_CELL` (the first reported).
     cases: tuple[str, ...] = ()
+    #: The same cases' ids, in the same order (empty when the row does not hold one for each number).
+    case_ids: tuple[str, ...] = ()
 
 
 class Hotspot(Model):
@@ -174,6 +176,9 @@ class Hotspot(Model):
     baseline: float
     threshold: int
     cases: list[str]
+    #: The ids of `cases`, in the same order (the console links each number to its case page); empty
+    #: when the counters hold no id for each number.
+    case_ids: list[str] = []
 
 
 class Listing(Model):
@@ -209,6 +214,7 @@ def hotspot(row: CellDay, baseline_mean: float, min_reports: int) -> Hotspot | N
         baseline=round(baseline_mean, 3),
         threshold=needed,
         cases=list(row.cases),
+        case_ids=list(row.case_ids) if len(row.case_ids) == len(row.cases) else [],
     )
 
 

@@ -2,7 +2,8 @@
 
 Layout on the single table:
   HOT#<yyyy-mm-dd>        / <topic>#<cell>   a cell's day: `reports`, its district, up to
-                                             `MAX_CASES_PER_CELL` tracking numbers, the alert's owner
+                                             `MAX_CASES_PER_CELL` tracking numbers (and, in the
+                                             same order, their case ids), the alert's owner
   HOTCELL#<topic>#<cell>  / <yyyy-mm-dd>     the same count in the cell's own series (its baseline:
                                              the 28 days before a day are one query)
 A period's listing reads one partition per day (at most 31), a cell's baseline one query: no scan.
@@ -91,20 +92,30 @@ class DynamoHotspotRepository:
         return counted
 
     def _keep_case(self, report: Report) -> None:
-        """Append the tracking number while the list is short and does not hold it (idempotent)."""
+        """Append the tracking number, and the case id beside it, while the list is short and does not
+        hold it (idempotent)."""
         ddb = self.table.ddb
         # full, already there, or the event was not counted (no such cell's day): nothing to add
         with contextlib.suppress(ddb.exceptions.ConditionalCheckFailedException):
             ddb.update_item(
                 TableName=self.table.name,
                 Key=self.table.codec.item(day_key(report.day, report.topic, report.cell)),
-                UpdateExpression="SET cases = list_append(if_not_exists(cases, :empty), :no)",
+                UpdateExpression=(
+                    "SET cases = list_append(if_not_exists(cases, :empty), :no), "
+                    "case_ids = list_append(if_not_exists(case_ids, :empty), :id)"
+                ),
                 ConditionExpression=(
                     "attribute_exists(PK) AND "
                     "(attribute_not_exists(cases) OR (size(cases) < :max AND NOT contains(cases, :one)))"
                 ),
                 ExpressionAttributeValues=self.table.codec.item(
-                    {":empty": [], ":no": [report.tracking_no], ":one": report.tracking_no, ":max": MAX_CASES_PER_CELL}
+                    {
+                        ":empty": [],
+                        ":no": [report.tracking_no],
+                        ":id": [report.case_id],
+                        ":one": report.tracking_no,
+                        ":max": MAX_CASES_PER_CELL,
+                    }
                 ),
             )
 
@@ -117,6 +128,7 @@ class DynamoHotspotRepository:
             district=item.get("district"),
             count=int(item.get("reports", 0)),
             cases=tuple(str(no) for no in item.get("cases", [])),
+            case_ids=tuple(str(i) for i in item.get("case_ids", [])),
         )
 
     def cell_day(self, day: date, topic: str, cell: str) -> CellDay | None:
