@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pydantic import Field
+
 from minyi.domain import geohash
 from minyi.domain.base import Model
 from minyi.domain.messages import Message, message
@@ -178,7 +180,7 @@ class Hotspot(Model):
     cases: list[str]
     #: The ids of `cases`, in the same order (the console links each number to its case page); empty
     #: when the counters hold no id for each number.
-    case_ids: list[str] = []
+    case_ids: list[str] = Field(default_factory=list)
 
 
 class Listing(Model):
