@@ -126,16 +126,29 @@ class IntakeService:
         trained = self.models.in_force() if self.models is not None else None
         if trained is not None:
             return trained
+        return self._keyword_model(catalog)
+
+    def _keyword_model(self, catalog: Catalog) -> TopicModel:
         if self._keywords is None or self._keywords[0] != catalog.version:
             model = keyword_model(list(catalog.topics), catalog.topic_keywords, version=f"keywords-{catalog.version}")
             self._keywords = (catalog.version, model)
         return self._keywords[1]
 
-    @staticmethod
-    def topics(model: TopicModel, catalog: Catalog, text: str) -> list[TopicScore]:
-        """The best topics the catalogue has now, at least three (fewer only if it has fewer)."""
+    def topics(self, model: TopicModel, catalog: Catalog, text: str) -> list[TopicScore]:
+        """The best topics the catalogue has now, at least three (fewer only if it has fewer). A model
+        trained on another catalogue (the packaged one knows Shenzhen's topics) names only the topics
+        this one has; when that leaves fewer than three, the catalogue's keywords fill the rest, after
+        the model's own (their scores capped at the model's last, so the list stays best first)."""
         ranked = [s for s in model.suggest(text, len(model.topics)) if s.topic in catalog.topics]
-        return ranked[: max(DEFAULT_TOP_K, 1)]
+        if len(ranked) < DEFAULT_TOP_K:
+            have = {s.topic for s in ranked}
+            cap = ranked[-1].score if ranked else 1.0
+            ranked += [
+                TopicScore(s.topic, min(s.score, cap))
+                for s in self._keyword_model(catalog).suggest(text, len(catalog.topics))
+                if s.topic not in have
+            ]
+        return ranked[:DEFAULT_TOP_K]
 
     # --- suggestions while writing --------------------------------------------------------------
 
