@@ -8,7 +8,8 @@ the district from where they are, and the open cases their complaint may repeat.
   the nearby open cases have (`history`: they were filed there and routed), else a district's name in
   the text (`text`), else none.
 - **Duplicates**: open cases of the given (else the best) topic near the point, read from the nearby
-  index (a geohash cell and its 8 neighbours: 9 queries, no scan) and ranked by
+  index (a geohash cell and those of its 8 neighbours the 300 m radius reaches: at most 4 queries,
+  no scan) and ranked by
   `minyi.domain.duplicates`. A citizen sees of them the topic, the district and how long ago; staff
   the description with identifiers masked (`Candidate` carries both, the API picks by the caller).
 - **Filing without a topic** (`classify`): the model's best topic when it clears the model's own
@@ -183,7 +184,7 @@ class IntakeService:
         if location is not None:
             boundary = geo.district_at(location.lat, location.lon, catalog.district_areas)
             if topic is not None:
-                cells = geohash.cell_and_neighbours(location.lat, location.lon, geohash.NEAR_PRECISION)
+                cells = geohash.cells_within(location.lat, location.lon, RADIUS_M, geohash.NEAR_PRECISION)
                 read = self.nearby.open_near(topic, cells, self.clock() - WINDOW)
                 near = [
                     c

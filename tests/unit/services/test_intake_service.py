@@ -75,7 +75,7 @@ def test_the_district_comes_from_the_boundary_else_the_nearby_cases_else_the_tex
     assert service.suggest(CITIZEN, IntakeQuery(description="红绿灯坏了")).district is None
 
 
-def test_duplicates_are_open_cases_of_the_topic_nearby_read_in_nine_queries(fakes: Fakes) -> None:
+def test_duplicates_are_open_cases_of_the_topic_nearby_read_in_at_most_four_queries(fakes: Fakes) -> None:
     # Given an open traffic case at the crossing, one far away, one of another topic, one withdrawn
     near = filed(fakes)
     filed(fakes, location=FAR)
@@ -90,7 +90,7 @@ def test_duplicates_are_open_cases_of_the_topic_nearby_read_in_nine_queries(fake
     assert [c.case.case_id for c in found.duplicates] == [near]
     assert found.duplicates[0].likely_duplicate
     assert found.staff_view is False
-    assert found.reads is not None and found.reads.queries == 9
+    assert found.reads is not None and 1 <= found.reads.queries <= 4
 
 
 def test_duplicates_of_the_given_topic_when_one_is_chosen(fakes: Fakes) -> None:
