@@ -7,6 +7,8 @@ It opens with issue 8's four targets (measured, target, pass/fail), then the det
 - `throughput`: local API submits at 4 clients, and moto's cost operation by operation;
 - `cases`: AWS operations, Step Functions transitions and cost per case, by lifecycle path
   (with `meters`: the botocore and Lambda meters the counts come from);
+- `suggestions`: POST /v1/intake/suggestions through the local API, its latency and DynamoDB reads
+  (issue 18; `intake`: the topic model's accuracy and the duplicate flags);
 - `sms`, `sweep`, `stats`: the notice pipeline, the escalation sweep and the stats query on
   in-process moto (`embedded`);
 - `report`: tables, formats and the verdict.

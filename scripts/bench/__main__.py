@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from scripts.bench import cases, cold_start, intake, sms, startup, stats, sweep, throughput
+from scripts.bench import cases, cold_start, intake, sms, startup, stats, suggestions, sweep, throughput
 from scripts.bench.meters import AwsMeter, Meters
 from scripts.bench.report import BenchError, Target, elapsed, log, targets_table
 
@@ -35,6 +35,7 @@ class Plan:
     sms_cases: tuple[int, int] = (100, 300)
     sweep_open_cases: tuple[int, ...] = (1_000, 20_000)
     stats_cases: tuple[int, ...] = (100, 1_000, 5_000)
+    suggestion_requests: int = 300
 
 
 FULL = Plan()
@@ -45,6 +46,7 @@ QUICK = Plan(
     sms_cases=(30, 60),
     sweep_open_cases=(1_000,),
     stats_cases=(100, 500),
+    suggestion_requests=100,
 )
 
 
@@ -102,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     aws = AwsMeter(region)
     paths: list[cases.PathResult] = []
     load: throughput.LoadRun | None = None
+    suggested: suggestions.SuggestionRun | None = None
     with contextlib.redirect_stdout(sys.stderr):  # handlers print (SMS): keep stdout for the report
         runtime = start_runtime(aws)
         try:
@@ -110,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
             paths = cases.measure_paths(
                 cases.CaseDriver(runtime, meters, cases.CaseProbe(runtime, aws)), plan.path_repeats
             )
+            log("suggestions through the local API (issue 18)")
+            try:  # before the load run: its thousand open cases at one point would be every neighbour
+                suggested = suggestions.measure_suggestions(runtime, meters, plan.suggestion_requests)
+            except BenchError as exc:
+                log(f"suggestion benchmark stopped: {exc}")
             log("2. local API throughput")
             time_left = max(MIN_LOAD_SECONDS, TIME_BUDGET - elapsed())
             load = throughput.measure_submit_throughput(runtime, meters, plan.submit_requests, time_left)
@@ -153,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if load is not None:
         sections += [throughput.throughput_table(load), throughput.moto_breakdown_table(load)]
     sections += [cases.operations_table(paths, plan.path_repeats), cases.cost_table(paths, lam)]
+    sections.append(suggestions.suggestions_table(suggested))
     mode = "quick" if args.quick else "full"
     header = (
         f"Minyi benchmark ({mode})  {time.strftime('%Y-%m-%d %H:%M:%S')}  Python {platform.python_version()}  "

@@ -313,6 +313,64 @@ def test_a_query_of_the_table_reads_only_its_partition_and_answers_as_moto_does(
     assert sorted_all == []
 
 
+def test_a_projection_converts_the_item_once_and_answers_as_moto_does(ddb: Any) -> None:
+    # Given a table with a sparse index that projects a few attributes, and items of every kind on it
+    ddb.update_table(
+        TableName=TABLE,
+        AttributeDefinitions=[{"AttributeName": "NEARPK", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "Near",
+                    "KeySchema": [{"AttributeName": "NEARPK", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["loc", "gone", "text", "nums"]},
+                }
+            }
+        ],
+    )
+    for n in range(4):
+        ddb.put_item(
+            TableName=TABLE,
+            Item={
+                **key(f"CASE#{n}"),
+                "NEARPK": {"S": "NEAR#traffic#ws10k0"},
+                "loc": {"M": {"lat": {"N": "22.5405"}, "lon": {"N": "114.055"}}},
+                "gone": {"NULL": True},
+                "text": {"S": f"红绿灯坏了 {n}"},
+                "nums": {"NS": ["1", "2.50"]},
+                "big": {"L": [{"M": {"k": {"S": "v" * 50}}} for _ in range(30)]},
+            },
+        )
+
+    def answers() -> list[Any]:
+        query = {
+            "TableName": TABLE,
+            "IndexName": "Near",
+            "KeyConditionExpression": "NEARPK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": "NEAR#traffic#ws10k0"}},
+        }
+        return [
+            ddb.query(**query)["Items"],
+            ddb.query(**query, ProjectionExpression="#t, loc, gone", ExpressionAttributeNames={"#t": "text"})["Items"],
+            # a nested path: moto's own
+            ddb.query(**query, ProjectionExpression="loc.lat, #t", ExpressionAttributeNames={"#t": "text"})["Items"],
+            ddb.get_item(TableName=TABLE, Key=key("CASE#1"), ProjectionExpression="big[1].k, nums")["Item"],
+        ]
+
+    # When the same reads are answered by moto and with the patch
+    moto_patches.uninstall()
+    plain_moto = answers()
+    moto_patches.install()
+    try:
+        patched_answers = answers()
+        patched = "Item.project" in moto_patches.patch_names()
+    finally:
+        moto_patches.uninstall()
+    # Then the answers are the same, the index's projection and the expression applied
+    assert patched and patched_answers == plain_moto
+    assert "big" not in plain_moto[0][0] and set(plain_moto[1][0]) == {"text", "loc", "gone"}
+
+
 def test_a_response_class_lists_its_methods_once_and_still_answers_every_action(patched: None, ddb: Any) -> None:
     from moto.core import responses
     from moto.dynamodb.responses import DynamoHandler

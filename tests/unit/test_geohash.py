@@ -45,6 +45,27 @@ def test_the_cell_and_its_neighbours_cover_every_point_within_300_m() -> None:
         assert geohash.encode(lat + d_lat, lon + d_lon, geohash.NEAR_PRECISION) in cells
 
 
+def test_a_300_m_search_reads_at_most_four_cells_that_still_cover_the_circle() -> None:
+    # Given random points in Shenzhen
+    rng = random.Random(11)
+    counts = []
+    for _ in range(500):
+        lat, lon = 22.45 + rng.random() * 0.35, 113.8 + rng.random() * 0.6
+        # When the cells a 300 m search reads are chosen
+        cells = geohash.cells_within(lat, lon, 300, geohash.NEAR_PRECISION)
+        counts.append(len(cells))
+        # Then the point's own cell comes first, and there are at most four of them
+        assert cells[0] == geohash.encode(lat, lon, geohash.NEAR_PRECISION) and len(cells) <= 4
+        # And every point up to 300 m away, in every direction, lies in one of them
+        for step in range(24):
+            bearing, metres = step * math.pi / 12, 299.0 if step % 2 else rng.random() * 299
+            d_lat = metres * math.cos(bearing) / 111_320
+            d_lon = metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
+            assert geohash.encode(lat + d_lat, lon + d_lon, geohash.NEAR_PRECISION) in cells
+    # And most points read fewer than four
+    assert sum(counts) / len(counts) < 3
+
+
 def test_distance_is_the_great_circle_distance() -> None:
     # 0.001 degree of latitude is about 111 m everywhere
     assert geohash.distance_m((22.5, 114.0), (22.501, 114.0)) == pytest.approx(111.2, abs=0.5)

@@ -8,7 +8,8 @@ the district from where they are, and the open cases their complaint may repeat.
   the nearby open cases have (`history`: they were filed there and routed), else a district's name in
   the text (`text`), else none.
 - **Duplicates**: open cases of the given (else the best) topic near the point, read from the nearby
-  index (a geohash cell and its 8 neighbours: 9 queries, no scan) and ranked by
+  index (a geohash cell and those of its 8 neighbours the 300 m radius reaches: at most 4 queries,
+  no scan) and ranked by
   `minyi.domain.duplicates`. A citizen sees of them the topic, the district and how long ago; staff
   the description with identifiers masked (`Candidate` carries both, the API picks by the caller).
 - **Filing without a topic** (`classify`): the model's best topic when it clears the model's own
@@ -126,16 +127,29 @@ class IntakeService:
         trained = self.models.in_force() if self.models is not None else None
         if trained is not None:
             return trained
+        return self._keyword_model(catalog)
+
+    def _keyword_model(self, catalog: Catalog) -> TopicModel:
         if self._keywords is None or self._keywords[0] != catalog.version:
             model = keyword_model(list(catalog.topics), catalog.topic_keywords, version=f"keywords-{catalog.version}")
             self._keywords = (catalog.version, model)
         return self._keywords[1]
 
-    @staticmethod
-    def topics(model: TopicModel, catalog: Catalog, text: str) -> list[TopicScore]:
-        """The best topics the catalogue has now, at least three (fewer only if it has fewer)."""
+    def topics(self, model: TopicModel, catalog: Catalog, text: str) -> list[TopicScore]:
+        """The best topics the catalogue has now, at least three (fewer only if it has fewer). A model
+        trained on another catalogue (the packaged one knows Shenzhen's topics) names only the topics
+        this one has; when that leaves fewer than three, the catalogue's keywords fill the rest, after
+        the model's own (their scores capped at the model's last, so the list stays best first)."""
         ranked = [s for s in model.suggest(text, len(model.topics)) if s.topic in catalog.topics]
-        return ranked[: max(DEFAULT_TOP_K, 1)]
+        if len(ranked) < DEFAULT_TOP_K:
+            have = {s.topic for s in ranked}
+            cap = ranked[-1].score if ranked else 1.0
+            ranked += [
+                TopicScore(s.topic, min(s.score, cap))
+                for s in self._keyword_model(catalog).suggest(text, len(catalog.topics))
+                if s.topic not in have
+            ]
+        return ranked[:DEFAULT_TOP_K]
 
     # --- suggestions while writing --------------------------------------------------------------
 
@@ -170,7 +184,7 @@ class IntakeService:
         if location is not None:
             boundary = geo.district_at(location.lat, location.lon, catalog.district_areas)
             if topic is not None:
-                cells = geohash.cell_and_neighbours(location.lat, location.lon, geohash.NEAR_PRECISION)
+                cells = geohash.cells_within(location.lat, location.lon, RADIUS_M, geohash.NEAR_PRECISION)
                 read = self.nearby.open_near(topic, cells, self.clock() - WINDOW)
                 near = [
                     c

@@ -1,10 +1,10 @@
 """The nearby index of open cases (issue 18): `minyi.ports.NearbyCases` on the cases table's sparse
 `NearbyIndex` (keys written by `minyi.adapters.dynamo.cases.nearby_keys`).
 
-One query per geohash cell (a cell and its 8 neighbours: 9 at most), each limited to the window by
-its sort key (the filing time) and reading only the attributes a candidate needs
+One query per geohash cell (the cells a 300 m circle reaches, `geohash.cells_within`: 4 at most),
+each limited to the window by its sort key (the filing time) and reading only the attributes a candidate needs
 (`ProjectionExpression`; the index projects only those, so an item read is small): a suggestion
-costs at most 9 queries and a few read request units, however many cases the city has. No scan.
+costs at most 4 queries and a few read request units, however many cases the city has. No scan.
 """
 
 from __future__ import annotations
