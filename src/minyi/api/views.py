@@ -194,7 +194,7 @@ def _staff_event_view(found: CaseTimeline, stored: TimelineEvent) -> schemas.Tim
         return _event_view(found, event, event.note, staff=True)
     language = reader_language(found.case.language)
     note = Message(key=event.message.key, params={**event.message.params, **_typed(event)})
-    view = _event_view(found, event, render(note, language, unit_names(found.units)), staff=True)
+    view = _event_view(found, event, render(note, language, _timeline_names(found)), staff=True)
     view.note_message = schemas.MessageView(key=note.key, params=note.params)
     return view
 
@@ -358,6 +358,19 @@ def callback_list(page: CasePage) -> schemas.CallbackList:
             )
         )
     return schemas.CallbackList(items=items, next_cursor=page.next_cursor)
+
+
+def _timeline_names(found: CaseTimeline) -> Names:
+    """`Names` for a staff timeline's notes: its units (`{unit:unit}`) and districts (`{x:district}`)."""
+    units = unit_names(found.units)
+
+    def name(spec: str, value: str, language: Language) -> str | None:
+        if spec == "district":
+            names = found.districts.get(value)
+            return (names.get(language) or names.get("zh")) if names else None
+        return units(spec, value, language)
+
+    return name
 
 
 def _catalog_names(catalog: Catalog) -> Names:

@@ -219,11 +219,18 @@ def _require_unit(case: Case, actor: Actor) -> None:
         raise Forbidden("error.another_unit")
 
 
-def submitted(case: Case, now: datetime, by: Actor | None = None) -> Transition:
+def submitted(case: Case, now: datetime, by: Actor | None = None, position_district: str | None = None) -> Transition:
     """The first event of a new case (the case arrives already in SUBMITTED); `by` is who filed it
-    when not the citizen (a hotline operator)."""
+    when not the citizen (a hotline operator). `position_district`: the district the case's location lies
+    in, when that is not the district chosen; the choice stands (the problem may be elsewhere than the
+    phone), and the event tells the dispatch centre and the unit (`note.position_elsewhere`)."""
     b = _Builder(case, by or Actor(role=Role.CITIZEN, id=case.citizen_id), now)
-    b.event(EventType.SUBMITTED, channel=case.channel.value, **hotspots.submitted_facts(case))
+    note = None
+    facts: dict[str, Any] = {}
+    if position_district is not None and position_district != case.district:
+        note = message("note.position_elsewhere", chosen=case.district, at=position_district)
+        facts["position_district"] = position_district
+    b.event(EventType.SUBMITTED, note, channel=case.channel.value, **facts, **hotspots.submitted_facts(case))
     return b.done()
 
 

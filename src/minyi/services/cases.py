@@ -197,11 +197,13 @@ class CaseService:
     def staff_timeline(self, actor: Actor, case_id: str) -> CaseTimeline:
         """Every event with its internal note (return reasons, extension reasons, decisions, reveals)."""
         case = policy.require_case(actor, Action.READ_CASE, self.store.cases.get_case(case_id))
+        catalog = self.catalog
         return CaseTimeline(
             case=case,
             events=self.store.cases.timeline(case.id),
-            units=units_by_id(self.catalog),
+            units=units_by_id(catalog),
             outbox=self.outbox.entries(case.id),
+            districts=dict(catalog.districts),
         )
 
     def add_note(self, actor: Actor, case_id: str, text: str) -> CaseTimeline:

@@ -18,6 +18,7 @@ from minyi.domain.errors import (
     TooManyAttempts,
     VerificationRequired,
 )
+from minyi.domain.geo import district_at
 from minyi.domain.lifecycle import Transition
 from minyi.domain.media import ALLOWED_MEDIA, MB
 from minyi.domain.metrics import Metric
@@ -159,6 +160,13 @@ class RequestService:
             raise InvalidInput("district", "error.district_required")
         if len(set(request.attachments)) != len(request.attachments):
             raise InvalidInput("attachments", "error.upload_named_twice")
+        # the district the location lies in, by the catalogue's areas (None: no location, no areas, or a
+        # point no single area holds): recorded when it differs from the chosen one
+        position_district = (
+            district_at(request.location.lat, request.location.lon, catalog.district_areas)
+            if request.location is not None and catalog.district_areas
+            else None
+        )
         for attempt in range(CREATE_ATTEMPTS):
             attachments = seal_uploads(self.uploads, self.store, citizen, request.attachments)
             now = self.clock()
@@ -173,7 +181,7 @@ class RequestService:
                 suggestion=suggestion,
                 **request.model_dump(exclude={"attachments", "answered_at_intake"}),
             )
-            transition = lifecycle.submitted(case, now, by=submitter)
+            transition = lifecycle.submitted(case, now, by=submitter, position_district=position_district)
             if intake is not None:
                 transition = lifecycle.answer_at_intake(transition, intake.answer, intake.knowledge_id, citizen, now)
             try:

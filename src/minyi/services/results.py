@@ -89,6 +89,8 @@ class CaseTimeline:
     outbox: list[OutboxEntry] = field(default_factory=list)
     #: The citizen's own view: links to the files events brought (answers, supplements), by upload id.
     download_urls: dict[str, str] = field(default_factory=dict)
+    #: Staff views: the districts' names by code (a note naming the district a location lies in).
+    districts: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from minyi.services.requests import TRACKING_MAX_FAILURES, TRACKING_NUMBER_BUDGE
 from tests.fakes import Fakes
 from tests.unit.services.conftest import (
     CITIZEN,
+    DISPATCHER,
     OTHER_CITIZEN,
     OTHER_PHONE,
     PNG,
@@ -372,3 +373,31 @@ def test_the_catalogue_is_loaded_once_while_warm(fakes: Fakes) -> None:
         service.submit(CITIZEN, new_request())
     assert service.catalog_snapshot().topics
     assert fakes.catalog_repo.loads == 1
+
+
+def test_a_location_in_another_district_than_the_chosen_one_is_noted_for_the_dispatch_centre(fakes: Fakes) -> None:
+    from minyi.api.views import staff_timeline
+    from minyi.domain.messages import message
+
+    # Given a citizen who chose Luohu but whose pin lies in Futian's area
+    case = fakes.request_service().submit(
+        CITIZEN, new_request(district="luohu", location=Location(lat=22.5431, lon=114.0579))
+    )
+    # When the case is filed / Then the choice stands, and its first event says where the pin lies
+    assert case.district == "luohu"
+    first = fakes.cases.timeline(case.id)[0]
+    assert first.type == EventType.SUBMITTED
+    assert first.message == message("note.position_elsewhere", chosen="luohu", at="futian")
+    assert first.facts["position_district"] == "futian"
+    # And the dispatcher reads it with the districts' names
+    view = staff_timeline(fakes.case_service().staff_timeline(DISPATCHER, case.id))
+    note = view.events[0].note
+    assert note is not None and "福田区" in note and "罗湖区" in note
+
+
+def test_a_location_in_the_chosen_district_adds_no_note(fakes: Fakes) -> None:
+    case = fakes.request_service().submit(
+        CITIZEN, new_request(district="futian", location=Location(lat=22.5431, lon=114.0579))
+    )
+    first = fakes.cases.timeline(case.id)[0]
+    assert first.message is None and "position_district" not in first.facts
