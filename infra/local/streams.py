@@ -188,6 +188,19 @@ class StreamPoller:
                 self.idle.clear()
                 wait = self.interval
 
+    def skip_to_latest(self) -> int:
+        """Start every mapping after the last record its table's stream holds now (Lambda's LATEST
+        starting position): what is already there is never delivered. Returns how many records were
+        skipped."""
+        skipped = 0
+        for mapping in self.mappings:
+            table_name = self.resources[mapping.table_logical_id]
+            shard_key = (mapping.function, table_name)
+            while (page := self.reader.read(table_name, self._positions.get(shard_key))) and page.records:
+                self._positions[shard_key] = page.records[-1]["dynamodb"]["SequenceNumber"]
+                skipped += len(page.records)
+        return skipped
+
     def poll_once(self) -> int:
         """One pass over every mapped shard. Returns how many stream records were read (0: caught up)."""
         delivered = 0
