@@ -89,6 +89,8 @@ def console_sign_in(page: Page, base_url: str, role: str, unit: str | None = Non
     if unit:
         page.get_by_test_id("signin-unit").select_option(unit)
     page.get_by_test_id("signin-submit").click()
+    # signed in once the form has gone (a page opened before that would be the sign-in page's)
+    page.get_by_test_id("signin-submit").wait_for(state="detached")
 
 
 def open_case(page: Page, base_url: str, case_id: str) -> None:
