@@ -19,6 +19,8 @@ Functions, S3 and SNS adapters keep, so service tests run in milliseconds with n
 
 from __future__ import annotations
 
+import dataclasses
+
 import base64
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -595,7 +597,9 @@ class FakeHotspotRepository:
         return counted
 
     def cell_day(self, day: date, topic: str, cell: str) -> CellDay | None:
-        return self.rows.get((day, topic, cell))
+        row = self.rows.get((day, topic, cell))
+        owner = self.alerts.get((day, topic, cell))
+        return dataclasses.replace(row, alert_owner=owner) if row is not None and owner else row
 
     def cell_counts(self, topic: str, cell: str, first: date, last: date) -> dict[date, int]:
         self.reads += 1

@@ -157,6 +157,8 @@ class CellDay:
     cases: tuple[str, ...] = ()
     #: The same cases' ids, in the same order (empty when the row does not hold one for each number).
     case_ids: tuple[str, ...] = ()
+    #: The report (case id, event seq) that owns the cell's day's alert, once one claimed it.
+    alert_owner: tuple[str, int] | None = None
 
 
 class Hotspot(Model):

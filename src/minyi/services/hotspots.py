@@ -77,6 +77,8 @@ class HotspotService:
         row = self.counters.cell_day(report.day, report.topic, report.cell)
         if row is None or row.count < catalog.hotspot_min_reports:
             return
+        if row.alert_owner is not None and row.alert_owner != (event.case_id, event.seq):
+            return  # the cell's day has its alert already: nothing to weigh (a retry of the owner goes on)
         hot = self._weigh([row], catalog.hotspot_min_reports)
         if not hot:
             return

@@ -68,6 +68,21 @@ def test_the_fifth_report_in_a_quiet_cell_texts_the_supervision_office_once(fake
     assert [e.kind for e in fakes.outbox.entries(fifth.id) if e.kind == "hotspot"] == ["hotspot"]
 
 
+def test_once_the_alert_is_owned_later_reports_of_the_cell_weigh_nothing(fakes: Fakes) -> None:
+    # Given a crossing whose fifth report texted the supervision office
+    for _ in range(5):
+        report(fakes)
+    assert len(fakes.sender.to(DUTY_PHONE)) == 1
+    # When more reports of the same cell and day arrive
+    fakes.hotspot_counters.reads = 0
+    report(fakes)
+    report(fakes)
+    # Then they are counted without reading the cell's 28 days again, and no second SMS goes out
+    assert fakes.hotspot_counters.cell_day(DAY, "traffic", cell()).count == 7  # type: ignore[union-attr]
+    assert fakes.hotspot_counters.reads == 0
+    assert len(fakes.sender.to(DUTY_PHONE)) == 1
+
+
 def test_a_failed_alert_is_retried_and_still_sent_once(fakes: Fakes) -> None:
     for _ in range(4):
         report(fakes)

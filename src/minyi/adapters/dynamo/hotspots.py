@@ -129,6 +129,7 @@ class DynamoHotspotRepository:
             count=int(item.get("reports", 0)),
             cases=tuple(str(no) for no in item.get("cases", [])),
             case_ids=tuple(str(i) for i in item.get("case_ids", [])),
+            alert_owner=(str(item["alert_case"]), int(item["alert_seq"])) if item.get("alert_case") else None,
         )
 
     def cell_day(self, day: date, topic: str, cell: str) -> CellDay | None:
