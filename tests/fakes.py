@@ -19,9 +19,8 @@ Functions, S3 and SNS adapters keep, so service tests run in milliseconds with n
 
 from __future__ import annotations
 
-import dataclasses
-
 import base64
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
