@@ -498,14 +498,20 @@ class RatingLinkState(Model):
 RATING_PROOFS = ("code", "token")
 
 
-def _one_proof(schema: dict[str, Any]) -> None:
-    """The document states the rule the API checks: exactly one of `code` and `token`, a string (not null)."""
-    for name in RATING_PROOFS:
+def _not_null(schema: dict[str, Any], names: tuple[str, ...]) -> None:
+    """These optional fields, when sent, are strings: their `null` branch and default leave the document
+    (a rule on which of them to send follows beside it)."""
+    for name in names:
         prop = schema["properties"][name]
         branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
         if branches:
             prop.update(branches[0])
         prop.pop("default", None)
+
+
+def _one_proof(schema: dict[str, Any]) -> None:
+    """The document states the rule the API checks: exactly one of `code` and `token`, a string (not null)."""
+    _not_null(schema, RATING_PROOFS)
     schema["oneOf"] = [
         {"required": [name], "not": {"required": [other]}} for name, other in (RATING_PROOFS, RATING_PROOFS[::-1])
     ]
@@ -614,12 +620,7 @@ _CORRECTED = ("topic", "district")
 
 def _topic_or_district(schema: dict[str, Any]) -> None:
     """The document states the rule the API checks: `topic`, `district` or both, each a string (not null)."""
-    for name in _CORRECTED:
-        prop = schema["properties"][name]
-        branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
-        if branches:
-            prop.update(branches[0])
-        prop.pop("default", None)
+    _not_null(schema, _CORRECTED)
     schema["anyOf"] = [{"required": [name]} for name in _CORRECTED]
 
 

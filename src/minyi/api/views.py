@@ -366,8 +366,7 @@ def _timeline_names(found: CaseTimeline) -> Names:
 
     def name(spec: str, value: str, language: Language) -> str | None:
         if spec == "district":
-            names = found.districts.get(value)
-            return (names.get(language) or names.get("zh")) if names else None
+            return _name_in(found.districts, value, language)
         return units(spec, value, language)
 
     return name
@@ -378,11 +377,15 @@ def _catalog_names(catalog: Catalog) -> Names:
 
     def name(spec: str, value: str, language: Language) -> str | None:
         table = catalog.topics if spec == "topic" else catalog.districts if spec == "district" else None
-        if table is None or value not in table:
-            return None
-        return table[value].get(language) or table[value].get("zh")
+        return None if table is None else _name_in(table, value, language)
 
     return name
+
+
+def _name_in(table: dict[str, dict[str, str]], code: str, language: Language) -> str | None:
+    """A catalogue code's name in the reader's language (Chinese when that one is missing); None: unknown."""
+    names = table.get(code)
+    return (names.get(language) or names.get("zh")) if names else None
 
 
 def duplicate_views(candidates: list[Candidate], catalog: Catalog, staff: bool) -> list[schemas.DuplicateCandidateView]:
