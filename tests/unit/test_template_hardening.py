@@ -217,3 +217,34 @@ def test_every_api_route_is_reached_through_cloudfront_with_the_viewer_function(
     # And the stack's outputs send callers through CloudFront, not to the execute-api address
     for name in ("ApiUrl", "Open311Url"):
         assert "execute-api" not in str(template["Outputs"][name]["Value"]), name
+
+
+def test_each_function_reading_the_models_bucket_may_list_it(template: dict[str, Any]) -> None:
+    """S3 answers 403, not 404, for a missing key without s3:ListBucket (moto answers 404 anyway): a stack
+    with no model in force yet must read "none" (the packaged model serves), not an access error."""
+
+    def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+        found = []
+        for policy in function["Properties"].get("Policies") or []:
+            if isinstance(policy, dict):
+                found += policy.get("Statement") or []
+        return found
+
+    def names_models_bucket(resource: Any) -> bool:
+        return "ModelsBucket" in str(resource)
+
+    # Given every function whose role reads an object of the models bucket
+    readers = {
+        name: statements(function)
+        for name, function in functions(template).items()
+        if any(
+            "s3:GetObject" in str(s.get("Action")) and names_models_bucket(s.get("Resource"))
+            for s in statements(function)
+        )
+    }
+    assert readers, "no function reads the models bucket"
+    # Then each may also list that bucket
+    for name, granted in readers.items():
+        assert any(
+            "s3:ListBucket" in str(s.get("Action")) and names_models_bucket(s.get("Resource")) for s in granted
+        ), name
