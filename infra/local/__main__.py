@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 
+from infra.local.heap import freeze_long_lived_objects
 from infra.local.runtime import LocalRuntime
 
 
@@ -32,6 +33,7 @@ def banner(rt: LocalRuntime) -> str:
 
 def main() -> None:
     rt = LocalRuntime(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "3000"))).start()
+    freeze_long_lived_objects()  # the embedded AWS only grows: full collections must not rescan it (heap.py)
     print(banner(rt), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -57,7 +57,11 @@ def start_runtime(aws: AwsMeter) -> Any:
 
     runtime = LocalRuntime(host="127.0.0.1", port=0, print_sms=False)  # port 0: a free port
     aws.install()  # before runtime.start() creates the first boto3 client
-    return runtime.start()
+    runtime.start()
+    from infra.local.heap import freeze_long_lived_objects
+
+    freeze_long_lived_objects()  # as `python -m infra.local` does (infra/local/heap.py)
+    return runtime
 
 
 def ops_sections(plan: Plan) -> list[str]:
