@@ -171,6 +171,8 @@ class FakeCaseRepository:
         self.conflicts = 0
         #: Called before every save (a test can write "concurrently" from here).
         self.before_save: Callable[[Transition], None] | None = None
+        #: Reads of one case (`get_case`), as a table would count its GetItem calls.
+        self.case_reads = 0
 
     # writes
 
@@ -259,6 +261,7 @@ class FakeCaseRepository:
     # reads
 
     def get_case(self, case_id: str, consistent: bool = True) -> Case | None:
+        self.case_reads += 1
         case = self.cases.get(case_id)
         return case.model_copy(deep=True) if case else None
 

@@ -109,6 +109,35 @@ def test_route_again_only_reads_the_case(world: World) -> None:
     assert again.due_at == first.due_at and again.round == 1
 
 
+def test_route_reads_the_case_once_and_saves_on_that_read(world: World) -> None:
+    # Given a new case a routing rule covers
+    case = world.submit()
+    reads = world.cases.case_reads
+    # When the workflow routes it
+    world.tasks.route(case.id)
+    # Then the case was read once (the decision is made on that read) and saved once
+    assert world.cases.case_reads - reads == 1
+    assert world.writes("save") == 1 and world.case(case.id).status == CaseStatus.DISPATCHED
+
+
+def test_route_reads_again_when_the_case_changed_after_its_first_read(world: World) -> None:
+    # Given a new case that another writer changes between the route task's read and its save
+    case = world.submit()
+
+    def concurrent_write(_: lifecycle.Transition) -> None:
+        world.cases.before_save = None
+        stored = world.cases.cases[case.id]
+        world.cases.cases[case.id] = stored.model_copy(update={"version": stored.version + 1})
+
+    world.cases.before_save = concurrent_write
+    reads = world.cases.case_reads
+    # When the workflow routes it
+    world.tasks.route(case.id)
+    # Then the stale save is refused, the case is read anew and routed on the new version
+    assert world.cases.conflicts == 1 and world.cases.case_reads - reads == 2
+    assert world.case(case.id).status == CaseStatus.DISPATCHED
+
+
 def test_route_queues_a_case_no_rule_covers(world: World) -> None:
     # Given a case no routing rule covers
     case = world.submit(topic="no-such-topic")

@@ -83,11 +83,19 @@ class CaseStore:
         return case
 
     def apply(
-        self, case_id: str, decide: Callable[[Case, datetime], Transition], claim_uploads: Sequence[str] = ()
+        self,
+        case_id: str,
+        decide: Callable[[Case, datetime], Transition],
+        claim_uploads: Sequence[str] = (),
+        loaded: Case | None = None,
     ) -> Case:
-        """Load, decide, save (with the claim on each named upload) and signal; retried on conflicts."""
-        for _ in range(MAX_ATTEMPTS):
-            case = self.load(case_id)
+        """Load, decide, save (with the claim on each named upload) and signal; retried on conflicts.
+
+        `loaded`: the case as the caller has just read it, decided on in the first attempt instead of
+        reading it again. The save is conditional on the case's version, so a copy that went stale
+        meanwhile fails it and the next attempt reads the case anew."""
+        for attempt in range(MAX_ATTEMPTS):
+            case = loaded if attempt == 0 and loaded is not None and loaded.id == case_id else self.load(case_id)
             transition = decide(case, self.clock())
             try:
                 after = self.cases.save(transition, claim_uploads=claim_uploads)

@@ -176,7 +176,7 @@ class WorkflowTasks:
                 return routed
 
             try:
-                case = self.store.apply(case_id, decide)
+                case = self.store.apply(case_id, decide, loaded=case)
                 if case.status == CaseStatus.DISPATCHED:
                     metrics.add_metric(name=Metric.CASES_DISPATCHED, unit="Count", value=1)
             except InvalidTransition:
@@ -252,11 +252,12 @@ class WorkflowTasks:
     def close_unrated(self, case_id: str) -> Signal:
         """The rating wait timed out: close unrated, unless a rating won the race or a hotline case's
         callback days are not over (then `redo`: the execution goes round and waits out the rest)."""
-        if self._callbacks_under_way(self.store.load(case_id)):
+        case = self.store.load(case_id)
+        if self._callbacks_under_way(case):
             logger.info("rating wait: callbacks under way", extra={"case_id": case_id})
             return Signal(outcome=REDO)
         try:
-            case = self.store.apply(case_id, lifecycle.close_unrated)
+            case = self.store.apply(case_id, lifecycle.close_unrated, loaded=case)
             metrics.add_metric(name=Metric.CASES_CLOSED, unit="Count", value=1)
             metrics.add_metric(name=Metric.CASES_CLOSED_UNRATED, unit="Count", value=1)
         except InvalidTransition:
