@@ -30,6 +30,7 @@ from minyi.domain.models import (
     TrackingEntry,
 )
 from minyi.domain.notices import NoticeContext
+from minyi.observability import serving_invocation
 from minyi.open311 import keys, mapping, params, render
 from minyi.open311.errors import Open311Error, Problem
 from minyi.open311.model import ApiKey, PublicRequest, PublicUpdate, SubmissionClaim
@@ -158,6 +159,7 @@ class FakeCases:
     def __init__(self) -> None:
         self.cases: dict[str, Case] = {}
         self.events: dict[str, list[TimelineEvent]] = {}
+        self.reads: list[str] = []  # the case ids get_case was asked for
 
     def add(self, case: Case, events: list[TimelineEvent] | None = None) -> Case:
         self.cases[case.id] = case
@@ -165,6 +167,7 @@ class FakeCases:
         return case
 
     def get_case(self, case_id: str, consistent: bool = True) -> Case | None:
+        self.reads.append(case_id)
         return self.cases.get(case_id)
 
     def tracking(self, tracking_no: str) -> TrackingEntry | None:
@@ -461,6 +464,26 @@ def test_the_feed_never_goes_back_to_an_older_version() -> None:
     assert world.projector.project(event) is False
     assert world.feed.stored[old.id][1].status == "closed"
     assert [u.external_status_code for u in world.feed.updates_seen] == ["SUBMITTED", "SUBMITTED"]
+
+
+def test_a_batch_projects_a_cases_public_request_once_and_each_of_its_updates() -> None:
+    # Given a case with two public status changes in one stream batch
+    world = World()
+    case = make_case(status=CaseStatus.SUBMITTED, version=1)
+    submitted = lifecycle.submitted(case, T0).events[0]
+    closed = submitted.model_copy(update={"seq": 2, "type": EventType.CLOSED})
+    world.cases.add(case.model_copy(update={"status": CaseStatus.CLOSED, "version": 2, "closed_at": T0}))
+    world.cases.reads.clear()
+
+    # When one invocation projects both
+    def batch(_event: object, _context: object) -> list[bool]:
+        return [world.projector.project(submitted), world.projector.project(closed)]
+
+    stored = serving_invocation(batch, None, None)
+    # Then the case was read and its public request written once, and both updates recorded
+    assert stored == [True, True] and world.cases.reads == [case.id]
+    assert world.feed.stored[case.id][0] == 2
+    assert len(world.feed.updates_seen) == 2
 
 
 def test_admin_keys_need_the_admin_role() -> None:

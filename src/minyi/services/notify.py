@@ -9,6 +9,8 @@ provider accepting a message and the SENT write.
 The domain (`minyi.domain.notices`) decides who hears of an event and which message (a catalogue key
 and its facts); the words are rendered here, at the edge, from the message catalogue (`minyi.text`):
 `plan_notices` is the two together. Babel loads only when a deadline is formatted.
+
+A batch that holds several events of one case reads the case once (minyi.services.per_invocation).
 """
 
 from __future__ import annotations
@@ -16,13 +18,22 @@ from __future__ import annotations
 from minyi.domain.errors import NotFound
 from minyi.domain.messages import Message
 from minyi.domain.metrics import Metric
-from minyi.domain.models import DISPATCH_QUEUE, SUPERVISION_OFFICE_ID, EventType, Language, OutboxStatus, TimelineEvent
+from minyi.domain.models import (
+    DISPATCH_QUEUE,
+    SUPERVISION_OFFICE_ID,
+    Case,
+    EventType,
+    Language,
+    OutboxStatus,
+    TimelineEvent,
+)
 from minyi.domain.notices import Notice, NoticeContext, compose, plan_messages
 from minyi.domain.phone import mask_phone
 from minyi.domain.rating_links import RatingLinks
 from minyi.observability import logger, metrics
 from minyi.ports import CaseRepository, Clock, OutboxRepository, SmsError, SmsSender, TemplateSmsSender
 from minyi.services.catalog import CatalogCache
+from minyi.services.per_invocation import PerInvocation
 from minyi.text import render_fields, unit_names
 
 
@@ -58,9 +69,14 @@ class NotifyService:
         self.sender = sender
         self.clock = clock
         self.links = links
+        # one read of a case per batch, however many of its events the batch holds (per_invocation)
+        self._case = PerInvocation(self._read_case)
+
+    def _read_case(self, case_id: str) -> Case | None:
+        return self.cases.get_case(case_id, consistent=False)
 
     def notices_for(self, event: TimelineEvent) -> list[Notice]:
-        case = self.cases.get_case(event.case_id, consistent=False)
+        case = self._case(event.case_id)
         if case is None:
             raise NotFound("error.streamed_case_missing", case_id=event.case_id)
         catalog = self.catalog.get()

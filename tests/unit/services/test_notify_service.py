@@ -9,6 +9,7 @@ from minyi.domain import lifecycle
 from minyi.domain.errors import NotFound
 from minyi.domain.metrics import Metric
 from minyi.domain.models import Case, EventType, OutboxStatus, Role, TimelineEvent
+from minyi.observability import serving_invocation
 from minyi.services.notify import NoticeFailed
 from tests.fakes import Fakes
 from tests.unit.services.conftest import CITIZEN, OTHER_UNIT, PHONE, STAFF, TRAFFIC, Recorded, new_request
@@ -47,6 +48,23 @@ def test_a_dispatch_texts_the_citizen_and_the_unit_once_each(fakes: Fakes, recor
     assert all(e.status == OutboxStatus.SENT and e.attempts == 1 for e in entries)
     assert {e.provider_message_id for e in entries} == {m for _, _, m in fakes.sender.sent}
     assert recorded(Metric.SMS_SENT) == 2 and recorded(Metric.SMS_SEGMENTS) >= 2
+
+
+def test_a_batch_with_two_events_of_one_case_reads_the_case_once(fakes: Fakes) -> None:
+    # Given a case submitted and dispatched: two events in one stream batch
+    case, dispatch_event = dispatched(fakes)
+    submit_event = fakes.cases.timeline(case.id)[0]
+    service = fakes.notify_service()
+    reads = fakes.cases.case_reads
+
+    # When one invocation handles both
+    def batch(_event: object, _context: object) -> int:
+        return service.handle(submit_event) + service.handle(dispatch_event)
+
+    sent = serving_invocation(batch, None, None)
+    # Then every notice went out, and the case was read once
+    assert sent == len(fakes.sender.sent) >= 3
+    assert fakes.cases.case_reads - reads == 1
 
 
 def test_a_redelivered_event_sends_nothing_twice(fakes: Fakes, recorded: Recorded) -> None:
