@@ -71,6 +71,13 @@ def _template_checks_status(timeout: float = 1800.0) -> int:
     return int(status.read_text().strip() or -1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Full collections rescan only what is new since the last one (infra/local/heap.py)."""
+    from infra.local.heap import freeze_long_lived_objects
+
+    freeze_long_lived_objects()
+
+
 def _in(item: pytest.Item, folder: str) -> bool:
     return TESTS / folder in Path(str(item.fspath)).resolve().parents
 
