@@ -13,7 +13,7 @@ A work unit goes whole to one worker:
 Work units are handed out longest first (SLOW_FIRST, else a per-folder guess), so no worker is
 left with a long unit at the end.
 
-`make test` runs `make validate build` alongside the tests: MINYI_TEMPLATE_CHECKS names the folder
+`make test` runs `make validate-once build` alongside the tests: MINYI_TEMPLATE_CHECKS names the folder
 where that run leaves its output (`log`) and, when done, its exit status (`status`). The tests of
 tests/build (which need the artifacts) wait for it and are handed out last, and its outcome is
 printed before pytest's closing line.
@@ -60,7 +60,7 @@ TEMPLATE_CHECKS = os.environ.get("MINYI_TEMPLATE_CHECKS")
 
 
 def _template_checks_status(timeout: float = 1800.0) -> int:
-    """Wait for `make validate build` (started by `make test`) to finish; its exit status."""
+    """Wait for `make validate-once build` (started by `make test`) to finish; its exit status."""
     assert TEMPLATE_CHECKS
     status = Path(TEMPLATE_CHECKS) / "status"
     deadline = time.monotonic() + timeout
@@ -77,7 +77,7 @@ def _in(item: pytest.Item, folder: str) -> bool:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if TEMPLATE_CHECKS and _in(item, "build") and _template_checks_status() != 0:
-        pytest.fail("`make validate build` failed: its output is printed at the end", pytrace=False)
+        pytest.fail("`make validate-once build` failed: its output is printed at the end", pytrace=False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
@@ -86,9 +86,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     status = _template_checks_status()
     folder = Path(TEMPLATE_CHECKS)
     if status == 0:
-        terminalreporter.write_line("make validate build (sam validate --lint, cfn-lint, sam build): passed")
+        terminalreporter.write_line("make validate-once build (cfn-lint, sam build): passed")
         return
-    terminalreporter.section("make validate build failed", sep="=", red=True, bold=True)
+    terminalreporter.section("make validate-once build failed", sep="=", red=True, bold=True)
     log = folder / "log"
     terminalreporter.write(log.read_text(errors="replace") if log.exists() else "(no output)\n")
     (folder / "reported").touch()
@@ -147,7 +147,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             return SLOW_FIRST[key]
         folder = Path(str(item.fspath)).resolve().relative_to(TESTS).parts[0]
         if folder == "build" and TEMPLATE_CHECKS:
-            return -1.0  # last: they wait for `make validate build`
+            return -1.0  # last: they wait for `make validate-once build`
         return SECONDS_PER_TEST.get(folder, 1.0) * (sizes[group] if group is not None else 1)
 
     # stable: equal costs keep their collection order
