@@ -24,9 +24,12 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.local_runtime import SharedRuntimes
 
 TESTS = Path(__file__).resolve().parent
 
@@ -69,6 +72,16 @@ def _template_checks_status(timeout: float = 1800.0) -> int:
             return -1
         time.sleep(0.2)
     return int(status.read_text().strip() or -1)
+
+
+@pytest.fixture(scope="session")
+def local_runtimes() -> Iterator[SharedRuntimes]:
+    """This process's shared local runtimes (tests/local_runtime.py), all killed at the end of the session."""
+    runtimes = SharedRuntimes()
+    try:
+        yield runtimes
+    finally:
+        runtimes.stop_all()
 
 
 def _in(item: pytest.Item, folder: str) -> bool:

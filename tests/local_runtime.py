@@ -94,6 +94,29 @@ class RuntimeProcesses:
         self.procs.clear()
 
 
+class SharedRuntimes(RuntimeProcesses):
+    """The runtimes of one pytest process that fixtures of several modules and folders share: one per set
+    of settings, started when a test first needs it, all killed together when the session ends (the
+    `local_runtimes` fixture, tests/conftest.py). Tests on a shared runtime use their own citizens and
+    cases and read only what they wrote; a test that needs the runtime to itself starts its own
+    (`running`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_settings: dict[frozenset[tuple[str, str]], StartedRuntime] = {}
+
+    def get(self, env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> StartedRuntime:
+        key = frozenset(env_overrides.items())
+        if key not in self.by_settings:
+            self.by_settings[key] = self.start(env_overrides, name, tmp_path_factory)
+        return self.by_settings[key]
+
+
+#: The settings of the shared runtime the browser tests and Open311's HTTP tests use: no background
+#: sweep (not under test there), and a rating window that cannot close while a browser works.
+QUIET_RUNTIME = {"RATING_WINDOW_SECONDS": "600", "LOCAL_SCHEDULE_SECONDS": "0"}
+
+
 @contextlib.contextmanager
 def running(
     env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory
