@@ -21,17 +21,26 @@ printed before pytest's closing line.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import botocore.session
 import pytest
 
 from tests.local_runtime import SharedRuntimes
 
 TESTS = Path(__file__).resolve().parent
+
+# Tests make many boto3 sessions (each integration stack: mock_aws drops the default session and
+# reset_clients() the functions' clients; unit tests make their own clients), and a new session's loader
+# parses botocore's JSON data again (the endpoints and every service model it uses: about half a second
+# of CPU a stack, a third of the integration tests' CPU). The files do not change while the tests run:
+# one loader for the test process, as one long-lived session would have.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 
 # Seconds per work unit on a quiet 2-core machine, roughly: the known long ones by xdist group or test
 # node id without parameters, else a guess per folder (seconds per test of the unit).

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-import botocore.session
 import pytest
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
@@ -50,13 +49,6 @@ def _serialised_call(self: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
 
 
 BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
-
-# Each stack makes new boto3 sessions (mock_aws drops the default one, reset_clients() the functions'
-# clients), and a new session's loader parses botocore's JSON data again (the endpoints and every
-# service model it uses: about half a second of CPU a stack, a fifth of the integration tests' time).
-# Those files do not change while the tests run: one loader for the process, as one long session has.
-_create_loader = botocore.session.create_loader
-botocore.session.create_loader = functools.cache(_create_loader)
 
 
 class Stack:
