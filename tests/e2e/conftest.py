@@ -80,7 +80,7 @@ def api(local_runtimes: SharedRuntimes, tmp_path_factory: pytest.TempPathFactory
 # Runtimes with compressed time (README "Local time"), so that deadlines pass and rating windows
 # close within a test. The escalation sweep does not run on its own in them (its 75 % warnings
 # would land at random in the timelines these tests compare exactly); the sweep has its own tests.
-# Tests that use them are kept on one xdist worker (tests/conftest.py, COMPRESSED_TIME_FIXTURES).
+# Tests that use them are kept on one xdist worker (tests/conftest.py, RUNTIME_FIXTURES).
 
 
 @pytest.fixture(scope="session")
