@@ -29,7 +29,9 @@ run: $(RUN_STAMP)
 ## CPU priority; the tests of tests/build wait for it), and every test (unit, integration, built artifacts,
 ## e2e, ...) on pytest-xdist workers (tests/conftest.py tells which tests share a worker); prints its
 ## duration last. The repository's own modules are compiled first (what changed since the last run), so
-## the test processes and local runtimes read bytecode even where PYTHONDONTWRITEBYTECODE is set.
+## the test processes and local runtimes read bytecode even where PYTHONDONTWRITEBYTECODE is set; pytest
+## runs without it, so that it keeps the test modules as it rewrites them for its asserts (each worker
+## rewrote them all again otherwise: about 4 s of CPU each).
 ## TEST_WORKERS=1 runs the tests in one process; the default is one worker per core plus one (many tests wait
 ## on timers and a local runtime's answers, so a third worker on two cores keeps them busy).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
@@ -39,7 +41,7 @@ test: $(STAMP)
 	$(BIN)/python -m compileall -q -j 0 src functions infra scripts tests >/dev/null; \
 	( nice -n 10 $(MAKE) --no-print-directory validate-once build >$$checks/log 2>&1; echo $$? >$$checks/status.new; \
 	  mv $$checks/status.new $$checks/status ) & \
-	MINYI_TEMPLATE_CHECKS=$$checks $(BIN)/python -m pytest -q $(XDIST); status=$$?; wait; \
+	MINYI_TEMPLATE_CHECKS=$$checks PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q $(XDIST); status=$$?; wait; \
 	if [ "$$(cat $$checks/status)" != 0 ]; then \
 	  [ -e $$checks/reported ] || cat $$checks/log; echo "make test: make validate-once build failed"; status=1; \
 	fi; rm -rf $$checks; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
