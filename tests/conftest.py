@@ -5,15 +5,19 @@ A work unit goes whole to one worker:
 - the tests of a module that use a module-, class- or package-scoped fixture (e.g. the integration
   `stack`, one embedded AWS per module, or a module's own local runtime) are one work unit, so that
   fixture is built once, on one worker;
-- the e2e tests on one compressed-time runtime (COMPRESSED_TIME_FIXTURES) are one work unit, so one
-  worker starts that runtime;
-- every other test is a work unit of its own: session fixtures (the e2e `api` runtime) are built
-  once per worker, and such tests use their own citizens and cases.
+- the e2e tests on one runtime (RUNTIME_FIXTURES: the compressed-time ones and `api`, the runtime as
+  `make run` starts it) are one work unit per runtime, so one worker starts that runtime (about 2.5 s
+  of CPU each), as `TEST_WORKERS=1` does;
+- the contract tests (tests/contract: Schemathesis per role, and the document's own checks) are one
+  work unit, so one worker starts the contract runtime;
+- every other test is a work unit of its own: session fixtures (the runtime the browser tests and
+  Open311's HTTP tests share, Chromium) are built once per worker, and such tests use their own
+  citizens and cases.
 
 Work units are handed out longest first (SLOW_FIRST, else a per-folder guess), so no worker is
 left with a long unit at the end.
 
-`make test` runs `make validate build` alongside the tests: MINYI_TEMPLATE_CHECKS names the folder
+`make test` runs `make validate-once build` alongside the tests: MINYI_TEMPLATE_CHECKS names the folder
 where that run leaves its output (`log`) and, when done, its exit status (`status`). The tests of
 tests/build (which need the artifacts) wait for it and are handed out last, and its outcome is
 printed before pytest's closing line.
@@ -21,46 +25,69 @@ printed before pytest's closing line.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import botocore.session
 import pytest
+
+from tests.local_runtime import SharedRuntimes
 
 TESTS = Path(__file__).resolve().parent
 
-# Seconds per work unit on a quiet 2-core machine, roughly: the known long ones by xdist group or test
-# node id without parameters, else a guess per folder (seconds per test of the unit).
-SLOW_FIRST: dict[str, float] = {
-    "module:tests/browser/test_clients.py": 42,
-    "module:tests/browser/test_token_refresh.py": 45,
-    "module:tests/browser/test_operator_tools.py": 20,
-    "module:tests/browser/test_units_see_why.py": 17,
-    "module:tests/browser/test_unit_work.py": 10,
-    "module:tests/browser/test_track_refusals.py": 10,
-    "module:tests/browser/test_catalog_page.py": 5,
-    "module:tests/browser/test_rating_code_page.py": 4,
-    "module:tests/integration/test_notify.py": 25,
-    "tests/contract/test_schemathesis.py::test_every_answer_is_documented": 20,  # admin's run: about 60
-    "module:tests/integration/test_stats.py": 15,
-    "module:tests/integration/test_iam.py": 15,
-    "e2e:fast_api": 15,
-    "module:tests/open311/test_georeport.py": 15,
-    "module:tests/e2e/test_fresh_stack.py": 15,
-    "module:tests/open311/test_over_http.py": 10,
-}
-SECONDS_PER_TEST = {"unit": 0.01, "local": 0.2, "integration": 0.5, "open311": 0.5, "e2e": 0.5, "contract": 10}
+# Tests make many boto3 sessions (each integration stack: mock_aws drops the default session and
+# reset_clients() the functions' clients; unit tests make their own clients), and a new session's loader
+# parses botocore's JSON data again (the endpoints and every service model it uses: about half a second
+# of CPU a stack, a third of the integration tests' CPU). The files do not change while the tests run:
+# one loader for the test process, as one long-lived session would have.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 
-# e2e fixtures of runtimes with compressed time (tests/e2e/conftest.py)
-COMPRESSED_TIME_FIXTURES = ("fast_api", "short_rating_window_api")
+# Seconds per work unit in `make test` on a quiet 2-core machine, roughly (measured with --durations):
+# the known long ones by xdist group, or by test node id (with its parameters, else without), else a
+# guess per folder (seconds per test of the unit).
+SLOW_FIRST: dict[str, float] = {
+    "module:tests/browser/test_clients.py": 40,
+    "module:tests/browser/test_token_refresh.py": 38,  # waits for 8-second tokens to expire
+    "module:tests/browser/test_catalog_page.py": 18,
+    "module:tests/browser/test_intake_clients.py": 17,
+    "module:tests/browser/test_operator_tools.py": 17,
+    "module:tests/browser/test_units_see_why.py": 14,
+    "module:tests/browser/test_unit_work.py": 8,
+    "module:tests/browser/test_hotspots_page.py": 7,
+    "module:tests/browser/test_merging_pages.py": 6,
+    "module:tests/browser/test_track_refusals.py": 4,
+    "module:tests/browser/test_rating_code_page.py": 3,
+    "contract": 80,  # Schemathesis: the admin about 22 s (the coverage phase too), each other role 8
+    "e2e:api": 50,
+    "module:tests/integration/test_notify.py": 18,
+    "module:tests/open311/test_georeport.py": 18,
+    "e2e:fast_api": 15,
+    "module:tests/e2e/test_fresh_stack.py": 14,
+    "module:tests/integration/test_iam.py": 13,
+    "e2e:short_rating_window_api": 10,
+    "module:tests/integration/test_stats_totals.py": 10,
+    "module:tests/integration/test_loop_for_people.py": 9,
+    "module:tests/integration/test_stats.py": 6,
+    "module:tests/integration/test_catalog_and_accounts.py": 6,
+    "module:tests/integration/test_unit_work.py": 6,
+    "module:tests/integration/test_privacy_table.py": 6,
+}
+SECONDS_PER_TEST = {"unit": 0.01, "local": 0.2, "integration": 0.5, "open311": 0.5, "e2e": 0.5, "contract": 5}
+
+# e2e fixtures of runtimes (tests/e2e/conftest.py): those with compressed time first (a test on one of
+# them goes with it), then the runtime as `make run` starts it
+RUNTIME_FIXTURES = ("fast_api", "short_rating_window_api", "api")
 
 
 TEMPLATE_CHECKS = os.environ.get("MINYI_TEMPLATE_CHECKS")
 
 
 def _template_checks_status(timeout: float = 1800.0) -> int:
-    """Wait for `make validate build` (started by `make test`) to finish; its exit status."""
+    """Wait for `make validate-once build` (started by `make test`) to finish; its exit status."""
     assert TEMPLATE_CHECKS
     status = Path(TEMPLATE_CHECKS) / "status"
     deadline = time.monotonic() + timeout
@@ -78,13 +105,23 @@ def pytest_configure(config: pytest.Config) -> None:
     freeze_long_lived_objects()
 
 
+@pytest.fixture(scope="session")
+def local_runtimes() -> Iterator[SharedRuntimes]:
+    """This process's shared local runtimes (tests/local_runtime.py), all killed at the end of the session."""
+    runtimes = SharedRuntimes()
+    try:
+        yield runtimes
+    finally:
+        runtimes.stop_all()
+
+
 def _in(item: pytest.Item, folder: str) -> bool:
     return TESTS / folder in Path(str(item.fspath)).resolve().parents
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if TEMPLATE_CHECKS and _in(item, "build") and _template_checks_status() != 0:
-        pytest.fail("`make validate build` failed: its output is printed at the end", pytrace=False)
+        pytest.fail("`make validate-once build` failed: its output is printed at the end", pytrace=False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
@@ -93,9 +130,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     status = _template_checks_status()
     folder = Path(TEMPLATE_CHECKS)
     if status == 0:
-        terminalreporter.write_line("make validate build (sam validate --lint, cfn-lint, sam build): passed")
+        terminalreporter.write_line("make validate-once build (cfn-lint, sam build): passed")
         return
-    terminalreporter.section("make validate build failed", sep="=", red=True, bold=True)
+    terminalreporter.section("make validate-once build failed", sep="=", red=True, bold=True)
     log = folder / "log"
     terminalreporter.write(log.read_text(errors="replace") if log.exists() else "(no output)\n")
     (folder / "reported").touch()
@@ -133,9 +170,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _group_of(item) is not None:
             continue  # grouped by its author
         fixtures = getattr(item, "fixturenames", ())
-        compressed = [name for name in COMPRESSED_TIME_FIXTURES if name in fixtures]
-        if compressed and _in(item, "e2e"):
-            item.add_marker(pytest.mark.xdist_group(f"e2e:{compressed[0]}"))
+        runtimes = [name for name in RUNTIME_FIXTURES if name in fixtures]
+        if runtimes and _in(item, "e2e"):
+            item.add_marker(pytest.mark.xdist_group(f"e2e:{runtimes[0]}"))
+        elif _in(item, "contract"):
+            item.add_marker(pytest.mark.xdist_group("contract"))
         elif _uses_module_scoped_fixture(item):
             module = Path(str(item.fspath)).resolve().relative_to(TESTS.parent).as_posix()
             item.add_marker(pytest.mark.xdist_group(f"module:{module}"))
@@ -149,12 +188,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def cost(item: pytest.Item) -> float:
         group = _group_of(item)
-        key = group if group is not None else item.nodeid.split("[")[0]
-        if key in SLOW_FIRST:
-            return SLOW_FIRST[key]
+        for key in (group,) if group is not None else (item.nodeid, item.nodeid.split("[")[0]):
+            if key in SLOW_FIRST:
+                return SLOW_FIRST[key]
         folder = Path(str(item.fspath)).resolve().relative_to(TESTS).parts[0]
         if folder == "build" and TEMPLATE_CHECKS:
-            return -1.0  # last: they wait for `make validate build`
+            return -1.0  # last: they wait for `make validate-once build`
         return SECONDS_PER_TEST.get(folder, 1.0) * (sizes[group] if group is not None else 1)
 
     # stable: equal costs keep their collection order

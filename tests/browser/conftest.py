@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.local_runtime import running
+from tests.local_runtime import QUIET_RUNTIME, SharedRuntimes
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
@@ -83,14 +83,11 @@ class Runtime:
 
 
 @pytest.fixture(scope="session")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+def runtime(local_runtimes: SharedRuntimes, tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    """The process's shared runtime without the background sweep, whose rating window (600 s) does not
+    expire while the browser works (tests/local_runtime.py QUIET_RUNTIME; Open311's HTTP tests use it too)."""
     _require_browser()
-    overrides = {
-        "RATING_WINDOW_SECONDS": "600",  # the rating wait must not expire while the browser works
-        "LOCAL_SCHEDULE_SECONDS": "0",
-    }
-    with running(overrides, "browser-runtime", tmp_path_factory) as started:
-        yield Runtime(started.base_url)
+    return Runtime(local_runtimes.get(QUIET_RUNTIME, "browser-runtime", tmp_path_factory).base_url)
 
 
 @pytest.fixture(scope="session")

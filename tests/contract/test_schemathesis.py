@@ -139,8 +139,11 @@ def _run(base_url: str, role: str, token: str | None, phases: str, out: Path) ->
         command += ["--header", f"Authorization: Bearer {token}"]
     for stale in ("report.json", "requests.har"):
         (out / stale).unlink(missing_ok=True)
+    # Hypothesis keeps the character tables it builds for the string strategies (a scan of all of
+    # Unicode, about a second of CPU) in its storage folder: one folder for every role and run
+    env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(RESULTS / ".hypothesis")}
     started = time.monotonic()
-    result = subprocess.run(command, cwd=out, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, timeout=900)
     counts = Counts(role=role, seconds=round(time.monotonic() - started, 1))
     (out / "output.txt").write_text(result.stdout + result.stderr)
     if not (out / "report.json").exists():

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.local_runtime import RuntimeProcesses, running
+from tests.local_runtime import SharedRuntimes, running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,42 +62,34 @@ def _start(env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.Te
         yield Api(started.base_url, started.log_path)
 
 
-class _Runtimes(RuntimeProcesses):
-    """The runtimes of this pytest process's session fixtures, each started when a test first needs it
-    and all stopped together at the end of the session."""
-
-    def api(self, env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Api:
-        started = self.start(env_overrides, name, tmp_path_factory)
-        return Api(started.base_url, started.log_path)
-
-
-@pytest.fixture(scope="session")
-def _runtimes() -> Iterator[_Runtimes]:
-    runtimes = _Runtimes()
-    try:
-        yield runtimes
-    finally:
-        runtimes.stop_all()
+def _shared(
+    runtimes: SharedRuntimes, env_overrides: dict[str, str], name: str, tmp_path_factory: pytest.TempPathFactory
+) -> Api:
+    """The process's shared runtime with these settings (tests/local_runtime.py), killed at the end of
+    the session with the others."""
+    started = runtimes.get(env_overrides, name, tmp_path_factory)
+    return Api(started.base_url, started.log_path)
 
 
 @pytest.fixture(scope="session")
-def api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
+def api(local_runtimes: SharedRuntimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
     """The runtime as `make run` starts it: real working-day deadlines, a 3-day rating window."""
-    return _runtimes.api({}, "runtime", tmp_path_factory)
+    return _shared(local_runtimes, {}, "runtime", tmp_path_factory)
 
 
 # Runtimes with compressed time (README "Local time"), so that deadlines pass and rating windows
 # close within a test. The escalation sweep does not run on its own in them (its 75 % warnings
 # would land at random in the timelines these tests compare exactly); the sweep has its own tests.
-# Tests that use them are kept on one xdist worker (tests/conftest.py, COMPRESSED_TIME_FIXTURES).
+# Tests that use them are kept on one xdist worker (tests/conftest.py, RUNTIME_FIXTURES).
 
 
 @pytest.fixture(scope="session")
-def fast_api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
+def fast_api(local_runtimes: SharedRuntimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
     """A working day lasts 2 s, so a request for help (1 working day) is overdue 2 s after it is
     dispatched. The rating window stays 10 s: tests here rate within it, and a loaded CI machine
     needs that time to rate when a test means to."""
-    return _runtimes.api(
+    return _shared(
+        local_runtimes,
         {"WORKING_DAY_SECONDS": "2", "RATING_WINDOW_SECONDS": "10", "LOCAL_SCHEDULE_SECONDS": "0"},
         "fast-runtime",
         tmp_path_factory,
@@ -105,11 +97,12 @@ def fast_api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def short_rating_window_api(_runtimes: _Runtimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
+def short_rating_window_api(local_runtimes: SharedRuntimes, tmp_path_factory: pytest.TempPathFactory) -> Api:
     """A rating window of 3 s, for a test that never rates (the case must close unrated), and a
     working day of 4 s, so the unit's answer (complaint: 5 days = 20 s) is on time even on a
     loaded machine."""
-    return _runtimes.api(
+    return _shared(
+        local_runtimes,
         {"WORKING_DAY_SECONDS": "4", "RATING_WINDOW_SECONDS": "3", "LOCAL_SCHEDULE_SECONDS": "0"},
         "short-rating-window-runtime",
         tmp_path_factory,

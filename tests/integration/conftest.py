@@ -114,6 +114,7 @@ class Stack:
         )
 
 
+@functools.cache
 def citizen_pool_issuer() -> str:
     """The `iss` of the citizen pool's tokens, as the functions' CITIZEN_USER_POOL_ID names the pool."""
     return f"https://cognito-idp.{REGION}.amazonaws.com/{Template(REGION).resolve({'Ref': 'UserPool'})}"
@@ -132,6 +133,11 @@ def citizen(sub: str | None = None, phone: str = "+8613812345678") -> dict[str, 
 
 def staff(unit: str = "futian-traffic-police") -> dict[str, str]:
     return {"sub": f"s-{uuid.uuid4().hex[:8]}", "cognito:groups": "staff", "custom:unit_id": unit}
+
+
+def template() -> Template:
+    """template.yaml as the local runtime reads it (read once for the session)."""
+    return _runtime()[0]
 
 
 @functools.cache

@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 
 from infra.local.accounts import create_user_pools, pool_environment
-from infra.local.template import Template
-from tests.integration.conftest import REGION, Stack, staff
+from tests.integration.conftest import Stack, staff, template
 from tests.integration.test_loop_for_people import DISPATCHER, OPERATOR, OTHER_UNIT, UNIT, dispatched, parked
 
 ADMIN = {"sub": "admin-1", "cognito:groups": "admin"}
@@ -22,8 +21,8 @@ ADMIN = {"sub": "admin-1", "cognito:groups": "admin"}
 def staff_pool(stack: Stack) -> Iterator[None]:
     """The staff pool moto made from the template, named to the functions as the local runtime does
     (the staff pool only: the session's citizens stay those of the template's citizen pool)."""
-    pools = create_user_pools(Template(REGION))
-    env = pool_environment(Template(REGION), pools)
+    pools = create_user_pools(template())
+    env = pool_environment(template(), pools)
     with stack.lambdas.configured(
         {"USER_POOL_ID": env["USER_POOL_ID"], "STAFF_USER_POOL_ID": env["STAFF_USER_POOL_ID"]}
     ):

@@ -31,7 +31,7 @@ from minyi.adapters.catalog_file import shenzhen_catalog, shenzhen_units_and_rul
 from minyi.adapters.dynamo import DynamoCatalogRepository, Table
 from tests.integration.conftest import REGION, Stack, _end_waiting_executions
 from tests.integration.conftest import stack as stack
-from tests.local_runtime import running
+from tests.local_runtime import QUIET_RUNTIME, SharedRuntimes
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ROOT = Path(__file__).resolve().parents[2]
@@ -236,8 +236,8 @@ class Runtime:
         raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    """A runtime of this module's own (no background sweep), stopped when the module ends."""
-    with running({"LOCAL_SCHEDULE_SECONDS": "0"}, "open311-runtime", tmp_path_factory) as started:
-        yield Runtime(started.base_url)
+@pytest.fixture(scope="session")
+def runtime(local_runtimes: SharedRuntimes, tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    """The process's shared runtime without the background sweep, the one the browser tests use
+    (tests/local_runtime.py QUIET_RUNTIME): these tests follow only the reports they file."""
+    return Runtime(local_runtimes.get(QUIET_RUNTIME, "open311-runtime", tmp_path_factory).base_url)

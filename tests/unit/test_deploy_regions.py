@@ -82,6 +82,18 @@ def test_make_validate_lints_the_template_for_each_deploy_region() -> None:
     assert "--regions $$($(BIN)/python -m scripts.deploy_regions)" in lint
 
 
+def test_make_tests_one_lint_run_covers_both_lines_of_make_validate() -> None:
+    # Given the Makefile's validate-once target, which `make test` runs
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^validate-once:.*?\n((?:\t.*\n)+)", makefile, re.M)
+    assert recipe, "the Makefile has a validate-once target"
+    assert re.search(r"^test:(?:.*\n)+?.*\$\(MAKE\) [^\n]*validate-once build", makefile, re.M), "make test runs it"
+    # Then its one cfn-lint run lints for sam validate --lint's region (cfn-lint's default, sam passes none)
+    # and for the regions samconfig.toml deploys to
+    [lint] = [line for line in recipe.group(1).splitlines() if "cfn-lint" in line]
+    assert "--regions us-east-1 $$($(BIN)/python -m scripts.deploy_regions)" in lint
+
+
 def test_the_rule_finds_a_pool_texting_through_sns_where_sns_sends_no_sms() -> None:
     # Given a pool that texts sign-up codes, and the same pool with a custom SMS sender
     texting = {"Type": "AWS::Cognito::UserPool", "Properties": {"AutoVerifiedAttributes": ["phone_number"]}}
