@@ -78,7 +78,9 @@ class RuntimeProcesses:
             try:
                 if requests.get(f"{started.base_url}/local/health", timeout=1).ok:
                     return started
-            except requests.ConnectionError:
+            # not listening yet, or listening but still starting: its port is bound before it serves, so
+            # an early request waits (a read timeout on a busy machine), and the next one is asked anew
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"local runtime did not start:\n{log_path.read_text()}")
