@@ -62,8 +62,15 @@ code knows nothing of this; these patches make moto fit that use:
    every function of the response class with `inspect.getmembers` (a few hundred members) on every
    request: 3.5 % of the local runtime's CPU under load. A class's functions do not change while it
    runs, so the list is kept per class.
+12. An update expression is checked with its processors' maps built once. moto checks and applies an
+   `UpdateExpression` by walking its tree ten times (one processor each), and each processor rebuilt
+   its map of node classes to methods for every node it visited, then the check copied the tree with
+   `copy.deepcopy`: the two were most of the CPU of an `UpdateItem` (and of each update in a
+   transaction), the commonest write of the stream consumers. A processor's map is fixed for the
+   processor, so it is built once per processor, and the tree (nodes holding their type, children and
+   parent) is copied node by node; values inside it are still copied by `copy.deepcopy`.
 
-Patches 2-11 reach into moto's internals, so they are installed only on the moto version they were
+Patches 2-12 reach into moto's internals, so they are installed only on the moto version they were
 written for (`SUPPORTED_MOTO`); on another version `install()` skips them with a warning (the runtime
 stays correct, only slower) until someone checks them against the new version. Patch 1 wraps a
 single, long-stable entry point and is always installed: without it the runtime is wrong, not slow.
@@ -143,6 +150,7 @@ def install() -> list[str]:
             _query_reads_its_partition()
             _project_converts_once()
             _method_names_once_per_class()
+            _update_expression_processors_once()
         else:
             warnings.warn(
                 f"infra/local/moto_patches.py was written for moto {SUPPORTED_MOTO}, found {version}: "
@@ -658,3 +666,53 @@ def _method_names_once_per_class() -> None:
 
     listed = functools.lru_cache(maxsize=None)(responses.method_names_from_class)
     _replace(responses, "method_names_from_class", listed)
+
+
+# --- 12. update expressions: each processor's map once, the tree copied node by node --------------
+
+
+def _update_expression_processors_once() -> None:
+    import copy
+
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+
+    def processing_map(self: Any) -> dict[type, Callable[[Any], Any]]:
+        mapping: dict[type, Callable[[Any], Any]] | None = self.__dict__.get("_minyi_processing_map")
+        if mapping is None:
+            mapping = self.__dict__["_minyi_processing_map"] = self._processing_map()
+        return mapping
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        kinds: tuple[type, ...] | None = self.__dict__.get("_minyi_node_kinds")
+        if kinds is None:
+            kinds = self.__dict__["_minyi_node_kinds"] = tuple(processing_map(self))
+        return kinds
+
+    def process(self: Any, node: Any) -> Any:
+        for kind, processor in processing_map(self).items():
+            if isinstance(node, kind):
+                return processor(node)
+        return None
+
+    def copy_tree(node: Any, parent: Any = None) -> Any:
+        twin = object.__new__(type(node))
+        state = dict(node.__dict__)
+        state["parent"] = parent
+        if state.get("children") is not None:
+            state["children"] = [
+                copy_tree(child, twin) if isinstance(child, Node) else copy.deepcopy(child)
+                for child in state["children"]
+            ]
+        twin.__dict__.update(state)
+        return twin
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        """`copy.deepcopy`, but a tree of nodes is copied node by node."""
+        if isinstance(value, Node) and value.parent is None and set(value.__dict__) <= {"type", "children", "parent"}:
+            return copy_tree(value)
+        return copy.deepcopy(value, memo)
+
+    _replace(DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed)
+    _replace(DepthFirstTraverser, "process", process)
+    _replace(validators, "deepcopy", deepcopy)

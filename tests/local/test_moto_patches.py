@@ -389,3 +389,51 @@ def test_a_response_class_lists_its_methods_once_and_still_answers_every_action(
     # Then the class's method names were listed once and are the same list moto's own code gives
     assert listed.cache_info().misses >= 1 and listed.cache_info().hits >= 1  # type: ignore[attr-defined]
     assert listed(DynamoHandler) == listed.__wrapped__(DynamoHandler)  # type: ignore[attr-defined]
+
+
+def test_update_expressions_apply_and_fail_as_moto_applies_them(ddb: Any) -> None:
+    # Given an item, and updates of every kind: SET with functions and arithmetic, ADD, REMOVE, and
+    # updates moto refuses (a key attribute, overlapping paths, a missing path in an expression)
+    updates: list[dict[str, Any]] = [
+        {
+            "UpdateExpression": "SET cases = list_append(if_not_exists(cases, :empty), :one), n = n + :two "
+            "ADD reports :two REMOVE gone",
+            "ExpressionAttributeValues": {":empty": {"L": []}, ":one": {"L": [{"S": "SZ-1"}]}, ":two": {"N": "2"}},
+        },
+        {
+            "UpdateExpression": "SET #s = :s, wait.phase = :p",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":s": {"S": "SENT"}, ":p": {"S": "rating"}},
+            "ConditionExpression": "#s <> :s",
+        },
+        {"UpdateExpression": "SET SK = :x", "ExpressionAttributeValues": {":x": {"S": "other"}}},
+        {"UpdateExpression": "SET a = :x, a = :x", "ExpressionAttributeValues": {":x": {"S": "y"}}},
+        {"UpdateExpression": "SET a = missing + :x", "ExpressionAttributeValues": {":x": {"N": "1"}}},
+    ]
+
+    def outcomes(pk: str) -> list[Any]:
+        ddb.put_item(
+            TableName=TABLE,
+            Item={**key(pk), "n": {"N": "1"}, "gone": {"S": "x"}, "wait": {"M": {"phase": {"S": "handling"}}}},
+        )
+        answers: list[Any] = []
+        for update in updates:
+            try:
+                answers.append(
+                    ddb.update_item(TableName=TABLE, Key=key(pk), ReturnValues="ALL_NEW", **update)["Attributes"]
+                )
+            except ddb.exceptions.ClientError as exc:
+                answers.append((exc.response["Error"]["Code"], exc.response["Error"]["Message"]))
+        return answers
+
+    # When moto applies them alone, and again with the patches installed
+    moto_patches.uninstall()
+    plain_moto = [a if isinstance(a, tuple) else {k: v for k, v in a.items() if k != "PK"} for a in outcomes("A")]
+    moto_patches.install()
+    try:
+        patched = [a if isinstance(a, tuple) else {k: v for k, v in a.items() if k != "PK"} for a in outcomes("B")]
+    finally:
+        moto_patches.uninstall()
+    # Then every item and every refusal is the same (and the refusals are there)
+    assert patched == plain_moto
+    assert sum(isinstance(a, tuple) for a in patched) >= 3
