@@ -23,7 +23,7 @@ from minyi.adapters.dynamo.lockouts import DynamoTrackingLockouts
 from minyi.adapters.secrets import secret_bytes
 from minyi.domain.rating_links import RatingLinks
 from minyi.ports import GuessScope
-from minyi.services.requests import TRACKING_CLIENT_BUDGET, TRACKING_NUMBER_BUDGET
+from minyi.services.guess_budgets import TRACKING_CLIENT_BUDGET, TRACKING_NUMBER_BUDGET
 from tests.integration.conftest import Stack, citizen
 
 REQUEST: dict[str, Any] = {

@@ -6,13 +6,12 @@ public view of a timeline carries no free text (notes may hold personal details)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minyi.api import schemas
 from minyi.api.i18n import reader_language
 from minyi.api.spreadsheet import csv_text
 from minyi.domain import hotspots, scoreboard
-from minyi.domain.duplicates import Candidate, citizen_summary, staff_summary
 from minyi.domain.knowledge import KnowledgeHit
 from minyi.domain.legacy_events import upgraded
 from minyi.domain.messages import Message
@@ -30,7 +29,6 @@ from minyi.domain.models import (
 from minyi.domain.phone import mask_phone
 from minyi.domain.supervision import supervision_reasons
 from minyi.domain.timeline_text import event_files, is_public, public_message, staff_message
-from minyi.services.intake import CaseDuplicates, Suggestions
 from minyi.services.results import (
     CaseDetail,
     CasePage,
@@ -41,6 +39,10 @@ from minyi.services.results import (
     StatsReport,
 )
 from minyi.text import Names, render, unit_names
+
+if TYPE_CHECKING:  # annotations only: the intake service (its model and scoring) loads where a handler suggests
+    from minyi.domain.duplicates import Candidate
+    from minyi.services.intake import CaseDuplicates, Suggestions
 
 
 def _unit_name(unit: Unit | None, language: Language) -> str | None:
@@ -390,6 +392,8 @@ def _name_in(table: dict[str, dict[str, str]], code: str, language: Language) ->
 
 def duplicate_views(candidates: list[Candidate], catalog: Catalog, staff: bool) -> list[schemas.DuplicateCandidateView]:
     """Citizens and operators read the topic, the district and how long ago; staff the masked description."""
+    from minyi.domain.duplicates import citizen_summary, staff_summary  # only the duplicate lists need them
+
     language = reader_language("zh")
     names = _catalog_names(catalog)
     return [

@@ -19,7 +19,7 @@ from minyi.domain.rating_links import RatingLinks, is_code
 from minyi.observability import logger
 from minyi.ports import CaseRepository, Clock, GuessCharge, GuessScope, TrackingLockouts
 from minyi.services.cases import CaseService
-from minyi.services.requests import RATING_CODE_BUDGET, RATING_CODE_LOCKED, TRACKING_CLIENT_BUDGET
+from minyi.services.guess_budgets import RATING_CODE_BUDGET, RATING_CODE_LOCKED, TRACKING_CLIENT_BUDGET
 from minyi.services.results import CaseDetail, Scorecard
 
 UNKNOWN = "error.no_such_rating"

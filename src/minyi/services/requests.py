@@ -32,7 +32,6 @@ from minyi.ports import (
     AttachmentStore,
     CaseRepository,
     Clock,
-    GuessBudget,
     GuessCharge,
     GuessScope,
     TrackingLockouts,
@@ -42,22 +41,17 @@ from minyi.ports import (
 from minyi.services.cases import signal_workflow, units_by_id
 from minyi.services.catalog import CatalogCache
 from minyi.services.evidence import media_links, reply_links, seal_uploads
+from minyi.services.guess_budgets import (
+    RATING_CODE_BUDGET,
+    RATING_CODE_LOCKED,
+    TRACKING_CLIENT_BUDGET,
+    TRACKING_NUMBER_BUDGET,
+)
 from minyi.services.intake import IntakeService
 from minyi.services.results import CaseDetail, CasePage, CaseTimeline, NewRequest, PresignedUpload, PublicCase
 
 #: An upload that no case claimed is forgotten after this long (the item's TTL).
 UPLOAD_RECORD_LIFETIME = timedelta(days=7)
-#: Public tracking: a client (address) making this many wrong guesses within the window is refused
-#: tracking for the lock's length, whatever number or proof it offers next.
-TRACKING_CLIENT_BUDGET = GuessBudget(limit=5, window=timedelta(minutes=15), lock=timedelta(minutes=15))
-#: A tracking number collecting this many wrong last-4 guesses from anyone within the window answers
-#: last-4 alone with `verification_required` for the lock's length (sign-in and the SMS code still work).
-TRACKING_NUMBER_BUDGET = GuessBudget(limit=30, window=timedelta(hours=1), lock=timedelta(minutes=15))
-TRACKING_MAX_FAILURES = TRACKING_CLIENT_BUDGET.limit
-#: Wrong 6-digit rating codes for one number, from anyone (tracking and rating alike), before the
-#: number's code is refused for the lock's length (`minyi.services.rating_links`).
-RATING_CODE_BUDGET = GuessBudget(limit=5, window=timedelta(hours=1), lock=timedelta(hours=1))
-RATING_CODE_LOCKED = "error.rating_code_locked"
 VERIFICATION_REQUIRED = "error.verification_required"
 #: Attempts at allocating a case when a tracking number collides or an upload is claimed meanwhile.
 CREATE_ATTEMPTS = 3

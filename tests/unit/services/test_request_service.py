@@ -11,7 +11,8 @@ from minyi.domain.errors import Forbidden, InvalidInput, NotFound, TooManyAttemp
 from minyi.domain.metrics import Metric
 from minyi.domain.models import CaseStatus, EventType, Location
 from minyi.ports import GuessScope
-from minyi.services.requests import TRACKING_MAX_FAILURES, TRACKING_NUMBER_BUDGET, RequestService, mask_address
+from minyi.services.guess_budgets import TRACKING_MAX_FAILURES, TRACKING_NUMBER_BUDGET
+from minyi.services.requests import RequestService, mask_address
 from tests.fakes import Fakes
 from tests.unit.services.conftest import (
     CITIZEN,
