@@ -7,7 +7,7 @@ small item) and loads the whole catalogue (one query) only when it moved. The ve
 last when a document is accepted, so a container that loaded while one was being written loads again
 at its next request.
 
-Within one invocation the version is read once (`minyi.observability.current_invocation`): a request that
+Within one invocation the version is read once (`minyi.services.per_invocation`): a request that
 asks for the catalogue several times (a stream batch, a notice per recipient, a submission checking its
 topic and then routing) reads one catalogue, and eight version reads a submission made across its
 functions became one per invocation. Outside an invocation (a service called directly) every `get` reads
@@ -16,8 +16,8 @@ the version, as before."""
 from __future__ import annotations
 
 from minyi.domain.models import Catalog, RoutingRule
-from minyi.observability import current_invocation
 from minyi.ports import CatalogRepository
+from minyi.services.per_invocation import PerInvocation
 
 
 class CatalogCache:
@@ -25,15 +25,12 @@ class CatalogCache:
         self.repo = repo
         self._value: Catalog | None = None
         self._version = 0
-        self._checked_in: int | None = None  # the invocation whose version read `_version` is
+        # the version pointer, read once per invocation (every time outside one)
+        self._version_now: PerInvocation[None, int] = PerInvocation(lambda _: self.repo.version())
 
     def get(self) -> Catalog:
         """An empty catalogue (a fresh stack) is never kept: the first import applies at once."""
-        invocation = current_invocation()
-        if invocation is not None and invocation == self._checked_in and self._value and self._value.topics:
-            return self._value
-        version = self.repo.version()
-        self._checked_in = invocation
+        version = self._version_now(None)
         if self._value is None or not self._value.topics or version != self._version:
             self._value = self.repo.load()
             # keyed by the version read before loading: a load that overlapped an import is replaced

@@ -1,5 +1,5 @@
-"""What a stream consumer reads once per invocation (one stream batch), however many of the batch's
-records need it.
+"""What an invocation reads once, however often it needs it: the catalogue's version
+(minyi.services.catalog), and the case a stream consumer reads for each of a batch's records.
 
 The table's stream delivers a case's timeline events in order, and one batch often holds several of the
 same case (a submission and its routing, a reply and its rating). A consumer that only reads the case
