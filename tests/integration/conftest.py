@@ -202,17 +202,28 @@ def fresh_stack() -> Iterator[Stack]:
         yield from _build_stack(mp)
 
 
+#: How long a stack's teardown waits for its executions to park or finish before mock_aws stops.
+TEARDOWN_QUIET_SECONDS = 10.0
+
+
 def _end_waiting_executions(stack: Stack) -> None:
-    """Executions parked on a callback outlive mock_aws unless their task fails (platform notes)."""
+    """Executions parked on a callback outlive mock_aws unless their task fails (platform notes). Those
+    still on their way to a wait (a task queued behind the API's requests, infra/local/lambdas.py ApiFirst)
+    are waited for, so that no workflow thread calls AWS after the stack is gone, in the next module's."""
     from minyi.adapters.aws import client
 
     sfn = client("stepfunctions")
-    running = sfn.list_executions(stateMachineArn=stack.resources["CaseWorkflow"], statusFilter="RUNNING")
-    for execution in running["executions"]:
-        # executions are named by the case id, or `<id>-r<n>` after the sweep restarted one
-        name = execution["name"]
-        case = stack.repo.get_case(re.sub(r"-r\d+$", "", name))
-        if case is not None and case.wait is not None and (case.execution_name or case.id) == name:
-            # a used token means the execution is moving on and will finish by itself
-            with contextlib.suppress(sfn.exceptions.ClientError):
-                sfn.send_task_failure(taskToken=case.wait.token, error="TestTeardown", cause="end of test")
+    deadline = time.monotonic() + TEARDOWN_QUIET_SECONDS
+    while True:
+        running = sfn.list_executions(stateMachineArn=stack.resources["CaseWorkflow"], statusFilter="RUNNING")
+        if not running["executions"] or time.monotonic() > deadline:
+            return
+        for execution in running["executions"]:
+            # executions are named by the case id, or `<id>-r<n>` after the sweep restarted one
+            name = execution["name"]
+            case = stack.repo.get_case(re.sub(r"-r\d+$", "", name))
+            if case is not None and case.wait is not None and (case.execution_name or case.id) == name:
+                # a used token means the execution is moving on: it parks again or finishes
+                with contextlib.suppress(sfn.exceptions.ClientError):
+                    sfn.send_task_failure(taskToken=case.wait.token, error="TestTeardown", cause="end of test")
+        time.sleep(0.05)
